@@ -1,0 +1,46 @@
+#include "catalog.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "utils/fmgroids.h"
+#include "commands/extension.h"
+#include "nodes/makefuncs.h"
+#include "tsearch/ts_cache.h"
+}
+
+namespace clara::pg {
+
+namespace {
+
+// The namespace clara was created in (PostgreSQL 15 exports no helper).
+char *extension_namespace_name() {
+    Oid ext = get_extension_oid("clara", true);
+    if (!OidIsValid(ext))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension \"clara\" is not installed"),
+                        errhint("Run CREATE EXTENSION clara.")));
+    Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(ext));
+    SysScanDesc scan = systable_beginscan(rel, ExtensionOidIndexId, true, nullptr, 1, &key);
+    HeapTuple tuple = systable_getnext(scan);
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "clara: extension %u vanished", ext);
+    Oid nsp = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace;
+    systable_endscan(scan);
+    table_close(rel, AccessShareLock);
+    return get_namespace_name(nsp);
+}
+
+}  // namespace
+
+const char *extension_schema() { return quote_identifier(extension_namespace_name()); }
+
+Oid text_search_config() {
+    List *names = list_make2(makeString(extension_namespace_name()), makeString(pstrdup("clara_de_en")));
+    return get_ts_config_oid(names, false);
+}
+
+}  // namespace clara::pg

@@ -1,0 +1,77 @@
+// Okapi BM25 over a compact postings format. Pure C++: no PostgreSQL headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace clara {
+
+struct Bm25Params {
+    double k1 = 1.2;
+    double b = 0.75;
+};
+
+// One document in a term's postings list. Postings are stored in bytea blocks
+// of kPostingBytes little-endian bytes each: doc_key, term frequency, and the
+// document's length, so a query is scored from postings alone.
+struct Posting {
+    uint32_t doc_key;
+    uint32_t tf;
+    uint32_t doc_length;
+};
+constexpr size_t kPostingBytes = 12;
+
+void append_posting(std::string &block, const Posting &p);
+Posting read_posting(const unsigned char *bytes);
+
+// idf = ln(1 + (N - n + 0.5) / (n + 0.5)): never negative, unlike the
+// original Robertson-Sparck Jones form.
+double bm25_idf(double n_docs, double doc_freq);
+
+// The contribution of one term to one document's score.
+double bm25_term_score(double tf, double doc_length, double avg_doc_length, double idf,
+                       const Bm25Params &params = Bm25Params{});
+
+struct ScoredDoc {
+    uint32_t doc_key;
+    double score;
+};
+
+// Ranking order: score descending, then doc_key ascending for a stable order.
+inline bool ranks_before(const ScoredDoc &a, const ScoredDoc &b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.doc_key < b.doc_key;
+}
+
+// Sums BM25 term scores per document, one query term at a time. Terms must be
+// added in the same order for every query so equal documents get equal sums.
+class Bm25Scorer {
+public:
+    Bm25Scorer() = default;
+    Bm25Scorer(double n_docs, double avg_doc_length, Bm25Params params = Bm25Params{});
+
+    // Starts a new query over a corpus of n_docs documents.
+    void reset(double n_docs, double avg_doc_length);
+
+    // Starts a query term with document frequency df.
+    void begin_term(double doc_freq);
+    // Adds a block of packed postings (count entries) for the current term.
+    void add_postings(const unsigned char *block, size_t count);
+    // Every matching document, sorted by ranks_before. Leaves the scorer empty.
+    std::vector<ScoredDoc> take_ranked();
+
+    size_t candidate_count() const { return scores_.size(); }
+    double idf() const { return idf_; }
+
+private:
+    double n_docs_ = 0.0;
+    double avg_doc_length_ = 0.0;
+    Bm25Params params_;
+    double idf_ = 0.0;
+    std::unordered_map<uint32_t, double> scores_;
+};
+
+}  // namespace clara

@@ -1,0 +1,44 @@
+// JSON line building for the training format. Pure C++: no PostgreSQL headers.
+//
+// One encoder for every layer: the extension builds each training line with
+// append_training_line(), and the CLI, HTTP server and Python package ship
+// those bytes unchanged.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace clara {
+
+// Appends s as a JSON string literal (with quotes). Escapes '"', '\\' and
+// every control character below 0x20 (\b \f \n \r \t, else \u00xx in lower
+// case hex), like Python's json.dumps(ensure_ascii=False); other bytes are
+// copied as they are (the input is valid UTF-8).
+void append_json_string(std::string &out, std::string_view s);
+
+// Appends a double in the shortest form that reads back to the same value,
+// always with a '.' or an exponent so that every line has the same JSON type
+// (1 is written 1.0, as Python's repr does). NaN and infinities become null.
+void append_json_double(std::string &out, double v);
+
+// jsonb orders object keys by length first, then bytewise; metadata merging
+// follows the same order so the result equals PostgreSQL's `a || b`.
+bool jsonb_key_less(std::string_view a, std::string_view b);
+
+// The fields of one training line, in their fixed output order. metadata_json
+// is an already serialised JSON object.
+struct TrainingLine {
+    std::string_view text;
+    std::string_view metadata_json;
+    std::string_view source;
+    bool source_is_null = false;
+    double quality_score = 0.0;
+    std::string_view document_id;
+    double relevance_score = 0.0;
+};
+
+// Appends {"text":...,"metadata":{...},"source":...,"quality_score":...,
+// "document_id":...,"relevance_score":...} without a trailing newline.
+void append_training_line(std::string &out, const TrainingLine &line);
+
+}  // namespace clara

@@ -1,0 +1,14 @@
+// Settings: clara.streaming_enabled and clara.streaming_batch_size, the
+// seed's STREAMING_ENABLED and STREAMING_BATCH_SIZE.
+#pragma once
+
+namespace clara::pg {
+
+constexpr int kMinBatchSize = 1;
+constexpr int kMaxBatchSize = 100000;
+
+void define_settings();
+bool streaming_enabled();
+int streaming_batch_size();
+
+}  // namespace clara::pg

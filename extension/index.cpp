@@ -1,0 +1,288 @@
+// The BM25 index: AFTER ... FOR EACH STATEMENT triggers on clara_documents
+// turn the statement's transition tables into postings blocks, document
+// frequency deltas and corpus statistics, once per statement (so concurrent
+// loaders do not serialise on a row per document). clara_compact() rebuilds
+// the postings from the live documents.
+#include "bm25.hpp"
+#include "catalog.hpp"
+#include "pg.hpp"
+
+extern "C" {
+#include "commands/trigger.h"
+#include "executor/tuptable.h"
+#include "tsearch/ts_type.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+}
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace {
+
+// Flush postings to the table once this many are pending, so that loading a
+// large statement needs bounded memory (12 bytes per posting).
+constexpr size_t kFlushPostings = 4u << 20;
+
+struct TermDelta {
+    std::string block;  // packed clara::Posting entries to insert
+    int32_t df = 0;     // change in document frequency
+};
+
+struct IndexDelta {
+    std::unordered_map<std::string, TermDelta> terms;
+    std::unordered_set<uint32_t> old_keys;
+    std::unordered_set<uint32_t> new_keys;
+    size_t pending_postings = 0;
+    int64_t n_docs = 0;
+    int64_t total_length = 0;
+    int64_t dead_postings = 0;
+};
+
+// Attribute numbers of the columns the index reads.
+struct IndexColumns {
+    int doc_key, tsv, term_tfs, doc_length;
+};
+
+IndexColumns index_columns(TupleDesc desc) {
+    return IndexColumns{SPI_fnumber(desc, "doc_key"), SPI_fnumber(desc, "tsv"), SPI_fnumber(desc, "term_tfs"),
+                        SPI_fnumber(desc, "doc_length")};
+}
+
+// One document as stored: its key, length, lexemes and their frequencies.
+struct StoredDocument {
+    uint32_t doc_key;
+    int32 doc_length;
+    TSVector tsv;
+    int32 *tfs;
+    int ntfs;
+};
+
+bool read_document(TupleTableSlot *slot, const IndexColumns &col, StoredDocument *doc) {
+    bool null_key, null_len, null_tsv, null_tfs;
+    Datum key = slot_getattr(slot, col.doc_key, &null_key);
+    Datum len = slot_getattr(slot, col.doc_length, &null_len);
+    Datum tsv = slot_getattr(slot, col.tsv, &null_tsv);
+    Datum tfs = slot_getattr(slot, col.term_tfs, &null_tfs);
+    if (null_key || null_len || null_tsv || null_tfs) return false;
+    doc->doc_key = static_cast<uint32_t>(DatumGetInt32(key));
+    doc->doc_length = DatumGetInt32(len);
+    doc->tsv = DatumGetTSVector(tsv);
+    ArrayType *arr = DatumGetArrayTypeP(tfs);
+    doc->tfs = reinterpret_cast<int32 *>(ARR_DATA_PTR(arr));
+    doc->ntfs = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+    if (doc->ntfs != doc->tsv->size || ARR_HASNULL(arr))
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("clara document %u has %d term frequencies for %d lexemes", doc->doc_key,
+                               doc->ntfs, doc->tsv->size),
+                        errhint("Update the document's content to recompute its derived columns.")));
+    return true;
+}
+
+// Adds (sign +1) or removes (sign -1) a document's contribution.
+void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
+    WordEntry *entries = ARRPTR(doc.tsv);
+    char *strings = STRPTR(doc.tsv);
+    clara::pg::run_cpp("indexing a document", [&] {
+        for (int i = 0; i < doc.tsv->size; i++) {
+            TermDelta &t = delta->terms[std::string(strings + entries[i].pos, entries[i].len)];
+            t.df += sign;
+            if (sign > 0)
+                clara::append_posting(t.block, clara::Posting{doc.doc_key, static_cast<uint32_t>(doc.tfs[i]),
+                                                              static_cast<uint32_t>(doc.doc_length)});
+        }
+    });
+    delta->n_docs += sign;
+    delta->total_length += sign * static_cast<int64_t>(doc.doc_length);
+    if (sign > 0)
+        delta->pending_postings += doc.tsv->size;
+    else
+        delta->dead_postings += doc.tsv->size;
+}
+
+// Writes the pending postings, df deltas and corpus statistics; SPI must be
+// connected.
+void flush(IndexDelta *delta, const char *schema) {
+    int nterms = static_cast<int>(delta->terms.size());
+    auto *terms = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
+    auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
+    auto *df_terms = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
+    auto *dfs = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
+    int nblocks = 0, ndfs = 0;
+    for (auto &kv : delta->terms) {
+        Datum term = PointerGetDatum(cstring_to_text_with_len(kv.first.data(), kv.first.size()));
+        if (!kv.second.block.empty()) {
+            auto *b = static_cast<bytea *>(palloc(VARHDRSZ + kv.second.block.size()));
+            SET_VARSIZE(b, VARHDRSZ + kv.second.block.size());
+            memcpy(VARDATA(b), kv.second.block.data(), kv.second.block.size());
+            terms[nblocks] = term;
+            blocks[nblocks++] = PointerGetDatum(b);
+        }
+        if (kv.second.df != 0) {
+            df_terms[ndfs] = term;
+            dfs[ndfs++] = Int32GetDatum(kv.second.df);
+        }
+    }
+
+    if (nblocks > 0) {
+        Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
+        Datum args[2] = {PointerGetDatum(construct_array(terms, nblocks, TEXTOID, -1, false, TYPALIGN_INT)),
+                         PointerGetDatum(construct_array(blocks, nblocks, BYTEAOID, -1, false, TYPALIGN_INT))};
+        char *sql = psprintf("INSERT INTO %s.clara_postings (term, postings) SELECT * FROM unnest($1, $2)", schema);
+        if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "clara: could not write postings");
+    }
+    if (ndfs > 0) {
+        Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
+        Datum args[2] = {PointerGetDatum(construct_array(df_terms, ndfs, TEXTOID, -1, false, TYPALIGN_INT)),
+                         PointerGetDatum(construct_array(dfs, ndfs, INT4OID, sizeof(int32), true, TYPALIGN_INT))};
+        char *sql = psprintf(
+            "INSERT INTO %s.clara_terms AS t (term, df) SELECT * FROM unnest($1, $2) "
+            "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
+            schema);
+        if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "clara: could not update document frequencies");
+    }
+    if (delta->n_docs != 0 || delta->total_length != 0 || delta->dead_postings != 0) {
+        Oid types[3] = {INT8OID, INT8OID, INT8OID};
+        Datum args[3] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
+                         Int64GetDatum(delta->dead_postings)};
+        char *sql = psprintf(
+            "UPDATE %s.clara_corpus SET n_docs = n_docs + $1, total_length = total_length + $2, "
+            "dead_postings = dead_postings + $3",
+            schema);
+        if (SPI_execute_with_args(sql, 3, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+            elog(ERROR, "clara: could not update corpus statistics");
+    }
+    pfree(terms);
+    pfree(blocks);
+    pfree(df_terms);
+    pfree(dfs);
+    clara::pg::run_cpp("flushing the index", [&] {
+        delta->terms.clear();
+        delta->pending_postings = 0;
+        delta->n_docs = delta->total_length = delta->dead_postings = 0;
+    });
+}
+
+// Reads every document of a transition table; keep(doc) decides whether it
+// counts. Rows are read in a memory context reset per row.
+template <typename Visit>
+void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext row_cxt, Visit &&visit) {
+    TupleDesc desc = RelationGetDescr(rel);
+    IndexColumns col = index_columns(desc);
+    TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+    int reader = tuplestore_alloc_read_pointer(store, 0);
+    tuplestore_select_read_pointer(store, reader);
+    tuplestore_rescan(store);
+    while (tuplestore_gettupleslot(store, true, false, slot)) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(row_cxt);
+        StoredDocument doc;
+        if (read_document(slot, col, &doc)) visit(doc);
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(row_cxt);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+}
+
+bool contains(const std::unordered_set<uint32_t> &set, uint32_t key) { return set.count(key) > 0; }
+
+}  // namespace
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clara_documents_index);
+PG_FUNCTION_INFO_V1(clara_compact);
+}
+
+extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("clara_documents_index must be called as a trigger")));
+    auto *trig = reinterpret_cast<TriggerData *>(fcinfo->context);
+    if (!TRIGGER_FIRED_AFTER(trig->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trig->tg_event))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("clara_documents_index must be an AFTER ... FOR EACH STATEMENT trigger")));
+
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara index", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext row_cxt = AllocSetContextCreate(work, "clara index row", ALLOCSET_DEFAULT_SIZES);
+    IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
+    Relation rel = trig->tg_relation;
+    const char *schema = clara::pg::extension_schema();
+
+    SPI_connect();
+    // On UPDATE, a document whose text did not change keeps its doc_key and
+    // appears in both tables with the same key: it changes nothing here.
+    if (trig->tg_oldtable && trig->tg_newtable) {
+        scan_transition_table(trig->tg_oldtable, rel, row_cxt, [&](const StoredDocument &doc) {
+            clara::pg::run_cpp("indexing", [&] { delta->old_keys.insert(doc.doc_key); });
+        });
+        scan_transition_table(trig->tg_newtable, rel, row_cxt, [&](const StoredDocument &doc) {
+            clara::pg::run_cpp("indexing", [&] { delta->new_keys.insert(doc.doc_key); });
+        });
+    }
+    if (trig->tg_oldtable)
+        scan_transition_table(trig->tg_oldtable, rel, row_cxt, [&](const StoredDocument &doc) {
+            if (!contains(delta->new_keys, doc.doc_key)) account_document(delta, doc, -1);
+        });
+    if (trig->tg_newtable)
+        scan_transition_table(trig->tg_newtable, rel, row_cxt, [&](const StoredDocument &doc) {
+            if (contains(delta->old_keys, doc.doc_key)) return;
+            account_document(delta, doc, +1);
+            if (delta->pending_postings >= kFlushPostings) flush(delta, schema);
+        });
+    flush(delta, schema);
+    SPI_finish();
+    MemoryContextDelete(work);
+    return PointerGetDatum(nullptr);
+}
+
+// Rebuilds clara_postings, clara_terms and clara_corpus from clara_documents.
+extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara compact", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext row_cxt = AllocSetContextCreate(work, "clara compact row", ALLOCSET_DEFAULT_SIZES);
+    IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
+    const char *schema = clara::pg::extension_schema();
+    int64 documents = 0;
+
+    SPI_connect();
+    char *reset = psprintf(
+        "LOCK TABLE %1$s.clara_documents IN SHARE MODE; TRUNCATE %1$s.clara_postings, %1$s.clara_terms; "
+        "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0",
+        schema);
+    if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
+    char *scan = psprintf(
+        "SELECT doc_key, doc_length, tsv, term_tfs FROM %s.clara_documents ORDER BY doc_key", schema);
+    Portal portal = SPI_cursor_open_with_args(nullptr, scan, 0, nullptr, nullptr, nullptr, true, 0);
+    for (;;) {
+        SPI_cursor_fetch(portal, true, 1000);
+        // flush() runs SPI statements of its own: keep this batch's table.
+        SPITupleTable *batch = SPI_tuptable;
+        uint64 nrows = SPI_processed;
+        if (nrows == 0) break;
+        IndexColumns col{1, 3, 4, 2};
+        TupleTableSlot *slot = MakeSingleTupleTableSlot(batch->tupdesc, &TTSOpsHeapTuple);
+        for (uint64 i = 0; i < nrows; i++) {
+            CHECK_FOR_INTERRUPTS();
+            ExecStoreHeapTuple(batch->vals[i], slot, false);
+            MemoryContext old = MemoryContextSwitchTo(row_cxt);
+            StoredDocument doc;
+            if (read_document(slot, col, &doc)) {
+                account_document(delta, doc, +1);
+                documents++;
+            }
+            MemoryContextSwitchTo(old);
+            MemoryContextReset(row_cxt);
+            if (delta->pending_postings >= kFlushPostings) flush(delta, schema);
+        }
+        ExecDropSingleTupleTableSlot(slot);
+        SPI_freetuptable(batch);
+    }
+    SPI_cursor_close(portal);
+    flush(delta, schema);
+    SPI_finish();
+    MemoryContextDelete(work);
+    PG_RETURN_INT64(documents);
+}

@@ -1,0 +1,218 @@
+#include "rank.hpp"
+
+#include "catalog.hpp"
+#include "terms.hpp"
+
+#include <algorithm>
+#include <climits>
+
+namespace clara::pg {
+
+namespace {
+
+struct CorpusStats {
+    double n_docs;
+    double avg_length;
+};
+
+CorpusStats corpus_stats(const char *schema) {
+    char *sql = psprintf("SELECT n_docs, total_length FROM %s.clara_corpus", schema);
+    if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("clara_corpus must hold exactly one row"),
+                        errhint("Run SELECT clara_compact() to rebuild the index.")));
+    bool isnull;
+    double n = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+    double total = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
+    return CorpusStats{n, n > 0 ? total / n : 0.0};
+}
+
+Datum text_array(char **items, int n) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(items[i]);
+    return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// Document frequency of each lexeme (0 when no live document has it).
+int32 *document_frequencies(const char *schema, char **lexemes, int n) {
+    auto *dfs = static_cast<int32 *>(palloc0(sizeof(int32) * n));
+    char *sql = psprintf("SELECT term, df FROM %s.clara_terms WHERE term = ANY($1)", schema);
+    Oid type = TEXTARRAYOID;
+    Datum arg = text_array(lexemes, n);
+    if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "clara: could not read document frequencies");
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        char *term = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+        bool isnull;
+        int32 df = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+        for (int i = 0; i < n; i++)
+            if (strcmp(term, lexemes[i]) == 0) dfs[i] = df;
+    }
+    return dfs;
+}
+
+void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const CorpusStats &stats) {
+    int32 *dfs = document_frequencies(schema, lexemes, n);
+    char *sql = psprintf("SELECT postings FROM %s.clara_postings WHERE term = $1", schema);
+    Oid type = TEXTOID;
+    SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
+    if (plan == nullptr) elog(ERROR, "clara: could not prepare the postings scan: %s", SPI_result_code_string(SPI_result));
+
+    run_cpp("ranking", [&] { r->scorer.reset(stats.n_docs, stats.avg_length); });
+    for (int i = 0; i < n; i++) {
+        if (dfs[i] <= 0) continue;
+        // A df above N can only come from a damaged index; cap it so idf stays >= 0.
+        double df = Min(static_cast<double>(dfs[i]), stats.n_docs);
+        r->scorer.begin_term(df);
+        Datum arg = CStringGetTextDatum(lexemes[i]);
+        if (SPI_execute_plan(plan, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read postings");
+        for (uint64 row = 0; row < SPI_processed; row++) {
+            CHECK_FOR_INTERRUPTS();
+            bool isnull;
+            bytea *block = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &isnull));
+            const auto *bytes = reinterpret_cast<const unsigned char *>(VARDATA_ANY(block));
+            size_t count = VARSIZE_ANY_EXHDR(block) / clara::kPostingBytes;
+            run_cpp("ranking", [&] { r->scorer.add_postings(bytes, count); });
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    run_cpp("ranking", [&] { r->candidates = r->scorer.take_ranked(); });
+}
+
+// Keys of candidates[from, to) that exist, are visible to the caller and
+// pass min_quality and the filters, sorted, into r->valid.
+void check_candidates(Ranking *r, SPIPlanPtr probe, const SearchRequest *req, double min_quality, size_t from,
+                      size_t to) {
+    int n = static_cast<int>(to - from);
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (int i = 0; i < n; i++) keys[i] = Int32GetDatum(static_cast<int32>(r->candidates[from + i].doc_key));
+    Datum args[2 + kMaxFilterParams];
+    args[0] = PointerGetDatum(construct_array(keys, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    args[1] = Float8GetDatum(min_quality);
+    for (int i = 0; i < req->nfilter_params; i++) args[2 + i] = req->filter_values[i];
+    if (SPI_execute_plan(probe, args, nullptr, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "clara: could not check candidates");
+    uint64 found = SPI_processed;
+    run_cpp("ranking", [&] { r->valid.resize(found); });
+    for (uint64 i = 0; i < found; i++) {
+        bool isnull;
+        r->valid[i] = static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+    }
+    SPI_freetuptable(SPI_tuptable);
+    pfree(keys);
+    run_cpp("ranking", [&] { std::sort(r->valid.begin(), r->valid.end()); });
+}
+
+// Walks the candidates in rank order, checking them in growing chunks, until
+// top_k rows are found plus every row tied with the last one.
+void select_results(Ranking *r, const char *schema, const SearchRequest *req, bool raw) {
+    int64 top_k = raw ? INT64_MAX : req->top_k;
+    char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) AND d.quality_score >= $2%s",
+                         schema, raw ? "" : req->filter_sql.data);
+    Oid types[2 + kMaxFilterParams] = {INT4ARRAYOID, FLOAT8OID};
+    int nparams = 2 + (raw ? 0 : req->nfilter_params);
+    for (int i = 2; i < nparams; i++) types[i] = req->filter_types[i - 2];
+    SPIPlanPtr probe = SPI_prepare(sql, nparams, types);
+    if (probe == nullptr) elog(ERROR, "clara: could not prepare the candidate check: %s", SPI_result_code_string(SPI_result));
+
+    size_t total = r->candidates.size();
+    size_t chunk = raw ? total : static_cast<size_t>(Min(Max(top_k + top_k / 4, (int64)256), (int64)total));
+    bool complete = false;
+    for (size_t from = 0; from < total && !complete; from += chunk, chunk *= 2) {
+        CHECK_FOR_INTERRUPTS();
+        size_t to = Min(from + chunk, total);
+        check_candidates(r, probe, req, raw ? -1.0 : req->min_quality, from, to);
+        run_cpp("ranking", [&] {
+            for (size_t i = from; i < to; i++) {
+                const clara::ScoredDoc &c = r->candidates[i];
+                if (!std::binary_search(r->valid.begin(), r->valid.end(), c.doc_key)) continue;
+                if (static_cast<int64>(r->keys.size()) >= top_k && c.score != r->scores.back()) {
+                    complete = true;
+                    break;
+                }
+                r->keys.push_back(static_cast<int32_t>(c.doc_key));
+                r->scores.push_back(c.score);
+            }
+        });
+    }
+    run_cpp("ranking", [&] {
+        r->candidates = std::vector<clara::ScoredDoc>();
+        r->valid = std::vector<uint32_t>();
+    });
+}
+
+// Within runs of equal scores, orders by document_id (bytewise), then cuts
+// the result to top_k: ties at the boundary go to the smaller document_ids.
+void break_ties(Ranking *r, const char *schema, int64 top_k) {
+    size_t n = r->keys.size();
+    int ntied = 0;
+    auto *tied = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, (size_t)1)));
+    for (size_t i = 0; i < n; i++) {
+        bool tie = (i > 0 && r->scores[i] == r->scores[i - 1]) || (i + 1 < n && r->scores[i] == r->scores[i + 1]);
+        if (tie) tied[ntied++] = Int32GetDatum(r->keys[i]);
+    }
+    if (ntied > 0) {
+        char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) "
+                             "ORDER BY d.document_id COLLATE \"C\"",
+                             schema);
+        Oid type = INT4ARRAYOID;
+        Datum arg = PointerGetDatum(construct_array(tied, ntied, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+        if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not order tied documents");
+        // Reuse candidates as (doc_key, order by document_id) pairs.
+        uint64 found = SPI_processed;
+        run_cpp("ranking", [&] { r->candidates.resize(found); });
+        for (uint64 i = 0; i < found; i++) {
+            bool isnull;
+            r->candidates[i].doc_key =
+                static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+            r->candidates[i].score = static_cast<double>(i);
+        }
+        SPI_freetuptable(SPI_tuptable);
+        run_cpp("ranking", [&] {
+            std::sort(r->candidates.begin(), r->candidates.end(),
+                      [](const clara::ScoredDoc &a, const clara::ScoredDoc &b) { return a.doc_key < b.doc_key; });
+            auto id_order = [&](int32_t key) {
+                auto it = std::lower_bound(r->candidates.begin(), r->candidates.end(), static_cast<uint32_t>(key),
+                                           [](const clara::ScoredDoc &c, uint32_t k) { return c.doc_key < k; });
+                return it->score;
+            };
+            for (size_t start = 0; start < n;) {
+                size_t end = start + 1;
+                while (end < n && r->scores[end] == r->scores[start]) end++;
+                if (end - start > 1)
+                    std::sort(r->keys.begin() + start, r->keys.begin() + end,
+                              [&](int32_t a, int32_t b) { return id_order(a) < id_order(b); });
+                start = end;
+            }
+            r->candidates = std::vector<clara::ScoredDoc>();
+        });
+    }
+    pfree(tied);
+    if (static_cast<int64>(n) > top_k)
+        run_cpp("ranking", [&] {
+            r->keys.resize(top_k);
+            r->scores.resize(top_k);
+        });
+}
+
+}  // namespace
+
+Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, bool raw) {
+    Ranking *r = make_owned<Ranking>(owner);
+    int nlexemes = 0;
+    char **lexemes = query_lexemes(text_search_config(), req->query, req->query_len, &nlexemes);
+    if (nlexemes == 0) {
+        ereport(NOTICE, (errmsg("query has no searchable terms"),
+                         errhint("Every word of the query is a stop word or punctuation.")));
+        return r;
+    }
+    const char *schema = extension_schema();
+    CorpusStats stats = corpus_stats(schema);
+    score_postings(r, schema, lexemes, nlexemes, stats);
+    select_results(r, schema, req, raw);
+    break_ties(r, schema, raw ? INT64_MAX : req->top_k);
+    return r;
+}
+
+}  // namespace clara::pg

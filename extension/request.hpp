@@ -1,0 +1,36 @@
+// The arguments of clara_stream / clara_stream_jsonl / clara_search, checked
+// once: every bad value is an ereport with SQLSTATE, message and hint.
+#pragma once
+
+#include "pg.hpp"
+
+extern "C" {
+#include "lib/stringinfo.h"
+}
+
+namespace clara::pg {
+
+// Parameters $1 (candidate doc_keys) and $2 (min_quality) are the ranking's;
+// filters add theirs from $3 on.
+constexpr int kFirstFilterParam = 3;
+constexpr int kMaxFilterParams = 8;
+
+struct SearchRequest {
+    const char *query;
+    int query_len;
+    int32 top_k;
+    double min_quality;
+    int32 batch_size;
+    // " AND ..." conditions on clara_documents d, built from a fixed list of
+    // templates; user values only ever travel as parameters.
+    StringInfoData filter_sql;
+    int nfilter_params;
+    Oid filter_types[kMaxFilterParams];
+    Datum filter_values[kMaxFilterParams];
+};
+
+// Reads the SQL arguments (query, top_k, min_quality, filters, search_types,
+// weights[, batch_size]); NULL optional arguments take their defaults.
+SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size);
+
+}  // namespace clara::pg

@@ -1,0 +1,438 @@
+// clara_stream, clara_stream_jsonl, clara_search and clara_bm25.
+//
+// The ranking runs once, on the first call, and yields compact doc_keys in
+// rank order. The rows themselves come from an SPI cursor over those keys,
+// fetched clara.streaming_batch_size at a time and handed out one per call
+// (value-per-call), so the first row leaves before the last is read and
+// memory does not grow with top_k. Called in FROM, PostgreSQL materialises any
+// set-returning function first; call these in the SELECT list to stream.
+#include "catalog.hpp"
+#include "guc.hpp"
+#include "jsonl.hpp"
+#include "pg.hpp"
+#include "rank.hpp"
+#include "request.hpp"
+#include "terms.hpp"
+
+extern "C" {
+#include "nodes/execnodes.h"
+#include "utils/portal.h"
+}
+
+#include <string>
+
+namespace {
+
+enum class Form { Record, Jsonl, Raw };
+
+// Column numbers of the cursor's rows for each form.
+enum CursorColumn {
+    kOrd = 1, kDocumentId, kContent, kMetadata, kSource, kQuality,
+    kDomain, kDocumentType, kTitle  // Jsonl only
+};
+
+// The buffers a training line is built in; reused across rows.
+struct LineBuffers {
+    std::string line;
+    std::string metadata;
+};
+
+struct StreamState {
+    Form form;
+    clara::pg::Ranking *ranking;
+    LineBuffers *buffers;
+    char *portal_name;  // NULL once closed
+    int batch_size;
+    MemoryContext batch_cxt;
+    TupleDesc cursor_desc;
+    HeapTuple *rows;
+    uint64 nrows;
+    uint64 next;
+    bool exhausted;
+    int64 expected_ord;
+    ExprContext *econtext;  // where close_cursor_callback is registered
+};
+
+const char *cursor_sql(Form form, const char *schema) {
+    const char *columns = nullptr;
+    switch (form) {
+        case Form::Record:
+            columns =
+                "d.document_id, d.content, d.metadata || jsonb_build_object('domain', d.domain, "
+                "'document_type', d.document_type, 'title', d.title), d.source, d.quality_score";
+            break;
+        case Form::Jsonl:
+            columns = "d.document_id, d.content, d.metadata, d.source, d.quality_score, d.domain, "
+                      "d.document_type, d.title";
+            break;
+        case Form::Raw: columns = "d.document_id"; break;
+    }
+    // The LATERAL subquery with OFFSET 0 cannot be flattened into a join, so
+    // the plan is a nested loop driven by unnest: rows come in rank order
+    // without a sort (each row's ordinality is checked on the way out).
+    return psprintf(
+        "SELECT u.ord, %s FROM unnest($1::integer[]) WITH ORDINALITY AS u(doc_key, ord) "
+        "CROSS JOIN LATERAL (SELECT x.* FROM %s.clara_documents x WHERE x.doc_key = u.doc_key OFFSET 0) d",
+        columns, schema);
+}
+
+// Ranks and opens the cursor; SPI must be connected. The ranking belongs to
+// owner; the portal name is copied into owner too.
+void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner) {
+    clara::pg::SearchRequest *req = clara::pg::parse_search_request(fcinfo, has_batch_size);
+    st->form = form;
+    st->batch_size = req->batch_size;
+    st->ranking = clara::pg::rank_documents(req, owner, form == Form::Raw);
+    st->buffers = clara::pg::make_owned<LineBuffers>(owner);
+    st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
+    st->expected_ord = 1;
+    st->exhausted = st->ranking->keys.empty();
+    if (st->exhausted) return;
+
+    size_t n = st->ranking->keys.size();
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[i]);
+    Oid type = INT4ARRAYOID;
+    Datum arg = PointerGetDatum(construct_array(keys, static_cast<int>(n), INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    Portal portal = SPI_cursor_open_with_args(nullptr, cursor_sql(form, clara::pg::extension_schema()), 1, &type,
+                                              &arg, nullptr, true, CURSOR_OPT_NO_SCROLL);
+    st->portal_name = MemoryContextStrdup(owner, portal->name);
+}
+
+void close_cursor(StreamState *st) {
+    if (st->portal_name == nullptr) return;
+    Portal portal = GetPortalByName(st->portal_name);
+    if (PortalIsValid(portal)) SPI_cursor_close(portal);
+    st->portal_name = nullptr;
+}
+
+// Runs when the executor shuts the function down early (LIMIT, rescan). Not
+// called on error: then the transaction's abort drops the portal itself.
+void close_cursor_callback(Datum arg) { close_cursor(reinterpret_cast<StreamState *>(DatumGetPointer(arg))); }
+
+void fetch_batch(StreamState *st) {
+    MemoryContextReset(st->batch_cxt);
+    st->rows = nullptr;
+    st->nrows = st->next = 0;
+    SPI_connect();
+    Portal portal = SPI_cursor_find(st->portal_name);
+    if (portal == nullptr) elog(ERROR, "clara: cursor \"%s\" vanished", st->portal_name);
+    SPI_cursor_fetch(portal, true, st->batch_size);
+    // SPI_finish frees SPI_tuptable: copy the batch into our own context.
+    MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
+    if (st->cursor_desc == nullptr) {
+        MemoryContextSwitchTo(GetMemoryChunkContext(st));
+        st->cursor_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+        MemoryContextSwitchTo(st->batch_cxt);
+    }
+    st->nrows = SPI_processed;
+    st->rows = static_cast<HeapTuple *>(palloc(sizeof(HeapTuple) * Max(st->nrows, (uint64)1)));
+    for (uint64 i = 0; i < st->nrows; i++) st->rows[i] = heap_copytuple(SPI_tuptable->vals[i]);
+    MemoryContextSwitchTo(old);
+    SPI_finish();
+    if (st->nrows < static_cast<uint64>(st->batch_size)) st->exhausted = true;
+}
+
+// The next cursor row, or NULL at the end.
+HeapTuple next_cursor_row(StreamState *st) {
+    if (st->next >= st->nrows) {
+        if (st->exhausted || st->portal_name == nullptr) return nullptr;
+        fetch_batch(st);
+        if (st->nrows == 0) return nullptr;
+    }
+    return st->rows[st->next++];
+}
+
+struct TextField {
+    const char *data;
+    int len;
+    bool isnull;
+};
+
+TextField text_field(HeapTuple row, TupleDesc desc, int col) {
+    TextField f{"", 0, false};
+    Datum d = heap_getattr(row, col, desc, &f.isnull);
+    if (f.isnull) return f;
+    text *t = DatumGetTextPP(d);
+    f.data = VARDATA_ANY(t);
+    f.len = VARSIZE_ANY_EXHDR(t);
+    return f;
+}
+
+// ---- metadata: the stored object plus domain, document_type and title, the
+// columns winning on a clash, keys in jsonb order (what `||` would give).
+
+void append_separator(std::string &out) {
+    char last = out.back();
+    if (last != '{' && last != '[' && last != ':') out.push_back(',');
+}
+
+void append_scalar(std::string &out, const JsonbValue &v) {
+    switch (v.type) {
+        case jbvNull: out.append("null"); break;
+        case jbvBool: out.append(v.val.boolean ? "true" : "false"); break;
+        case jbvString: clara::append_json_string(out, std::string_view(v.val.string.val, v.val.string.len)); break;
+        case jbvNumeric: out.append(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)))); break;
+        default: elog(ERROR, "clara: unexpected jsonb value type %d", static_cast<int>(v.type));
+    }
+}
+
+void append_container(std::string &out, JsonbContainer *container) {
+    JsonbIterator *it = JsonbIteratorInit(container);
+    JsonbValue v;
+    JsonbIteratorToken tok;
+    while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+        switch (tok) {
+            case WJB_BEGIN_OBJECT: append_separator(out); out.push_back('{'); break;
+            case WJB_END_OBJECT: out.push_back('}'); break;
+            case WJB_BEGIN_ARRAY: append_separator(out); out.push_back('['); break;
+            case WJB_END_ARRAY: out.push_back(']'); break;
+            case WJB_KEY:
+                append_separator(out);
+                clara::append_json_string(out, std::string_view(v.val.string.val, v.val.string.len));
+                out.push_back(':');
+                break;
+            case WJB_VALUE:
+            case WJB_ELEM: append_separator(out); append_scalar(out, v); break;
+            default: break;
+        }
+    }
+}
+
+struct ColumnOverride {
+    std::string_view key;
+    TextField value;
+};
+
+void append_override(std::string &out, const ColumnOverride &o) {
+    append_separator(out);
+    clara::append_json_string(out, o.key);
+    out.push_back(':');
+    if (o.value.isnull)
+        out.append("null");
+    else
+        clara::append_json_string(out, std::string_view(o.value.data, o.value.len));
+}
+
+void append_metadata(std::string &out, Jsonb *stored, const ColumnOverride *overrides, int noverrides) {
+    out.push_back('{');
+    int next = 0;
+    bool skip_value = false;
+    JsonbIterator *it = JsonbIteratorInit(&stored->root);
+    JsonbValue v;
+    JsonbIteratorToken tok;
+    while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+        if (tok == WJB_KEY) {
+            std::string_view key(v.val.string.val, v.val.string.len);
+            while (next < noverrides && clara::jsonb_key_less(overrides[next].key, key))
+                append_override(out, overrides[next++]);
+            skip_value = next < noverrides && overrides[next].key == key;
+            if (skip_value) {
+                append_override(out, overrides[next++]);
+                continue;
+            }
+            append_separator(out);
+            clara::append_json_string(out, key);
+            out.push_back(':');
+        } else if (tok == WJB_VALUE && !skip_value) {
+            if (v.type == jbvBinary)
+                append_container(out, v.val.binary.data);
+            else
+                append_scalar(out, v);
+        }
+    }
+    while (next < noverrides) append_override(out, overrides[next++]);
+    out.push_back('}');
+}
+
+// ---- output rows
+
+double relevance(const StreamState *st, int64 ord) {
+    double best = st->ranking->scores.front();
+    double score = st->ranking->scores[ord - 1];
+    return best > 0.0 ? score / best : 0.0;
+}
+
+// Fills values/nulls for the next output row; false at the end.
+bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
+    HeapTuple row = next_cursor_row(st);
+    if (row == nullptr) {
+        if (st->expected_ord != static_cast<int64>(st->ranking->keys.size()) + 1)
+            ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                            errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
+        return false;
+    }
+    TupleDesc desc = st->cursor_desc;
+    bool isnull;
+    int64 ord = DatumGetInt64(heap_getattr(row, kOrd, desc, &isnull));
+    if (ord != st->expected_ord)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("clara: cursor returned rank %ld where %ld was expected", (long)ord,
+                               (long)st->expected_ord)));
+    st->expected_ord++;
+
+    switch (st->form) {
+        case Form::Raw:
+            values[0] = heap_getattr(row, kDocumentId, desc, &nulls[0]);
+            values[1] = Float8GetDatum(st->ranking->scores[ord - 1]);
+            nulls[1] = false;
+            return true;
+        case Form::Record:
+            values[0] = Int64GetDatum(ord);
+            nulls[0] = false;
+            for (int c = kDocumentId; c <= kQuality; c++) values[c - 1] = heap_getattr(row, c, desc, &nulls[c - 1]);
+            values[6] = Float8GetDatum(relevance(st, ord));
+            nulls[6] = false;
+            return true;
+        case Form::Jsonl: break;
+    }
+
+    TextField document_id = text_field(row, desc, kDocumentId);
+    TextField content = text_field(row, desc, kContent);
+    TextField source = text_field(row, desc, kSource);
+    Jsonb *metadata = DatumGetJsonbP(heap_getattr(row, kMetadata, desc, &isnull));
+    double quality = DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
+    // Sorted in jsonb key order: shorter keys first.
+    const ColumnOverride overrides[3] = {{"title", text_field(row, desc, kTitle)},
+                                         {"domain", text_field(row, desc, kDomain)},
+                                         {"document_type", text_field(row, desc, kDocumentType)}};
+    LineBuffers *buf = st->buffers;
+    clara::pg::run_cpp("building a training line", [&] {
+        buf->metadata.clear();
+        append_metadata(buf->metadata, metadata, overrides, 3);
+        clara::TrainingLine line;
+        line.text = std::string_view(content.data, content.len);
+        line.metadata_json = buf->metadata;
+        line.source = std::string_view(source.data, source.len);
+        line.source_is_null = source.isnull;
+        line.quality_score = quality;
+        line.document_id = std::string_view(document_id.data, document_id.len);
+        line.relevance_score = relevance(st, ord);
+        buf->line.clear();
+        clara::append_training_line(buf->line, line);
+    });
+    values[0] = PointerGetDatum(cstring_to_text_with_len(buf->line.data(), static_cast<int>(buf->line.size())));
+    nulls[0] = false;
+    return true;
+}
+
+constexpr int kMaxOutputColumns = 7;
+
+// Runs the whole stream into a tuplestore (clara_search, FROM-less callers
+// with streaming disabled).
+Datum materialize(FunctionCallInfo fcinfo, Form form, bool has_batch_size) {
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("set-valued function called in context that cannot accept a set")));
+    {
+        MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+        TupleDesc desc;
+        if (form == Form::Jsonl) {
+            desc = CreateTemplateTupleDesc(1);
+            TupleDescInitEntry(desc, 1, "line", TEXTOID, -1, 0);
+        } else {
+            if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("function must return a row type")));
+            desc = CreateTupleDescCopy(desc);
+        }
+        rsinfo->returnMode = SFRM_Materialize;
+        rsinfo->setResult = tuplestore_begin_heap(false, false, work_mem);
+        rsinfo->setDesc = desc;
+        MemoryContextSwitchTo(old);
+    }
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara search", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext row_cxt = AllocSetContextCreate(work, "clara search row", ALLOCSET_DEFAULT_SIZES);
+    auto *st = static_cast<StreamState *>(MemoryContextAllocZero(work, sizeof(StreamState)));
+    SPI_connect();
+    start_stream(st, fcinfo, form, has_batch_size, work);
+    SPI_finish();
+    Datum values[kMaxOutputColumns];
+    bool nulls[kMaxOutputColumns];
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(row_cxt);
+        bool more = next_output_row(st, values, nulls);
+        if (more) tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(row_cxt);
+        if (!more) break;
+    }
+    close_cursor(st);
+    MemoryContextDelete(work);
+    return static_cast<Datum>(0);
+}
+
+Datum stream(FunctionCallInfo fcinfo, Form form) {
+    FuncCallContext *funcctx;
+    if (SRF_IS_FIRSTCALL()) {
+        funcctx = SRF_FIRSTCALL_INIT();
+        MemoryContext owner = funcctx->multi_call_memory_ctx;
+        MemoryContext old = MemoryContextSwitchTo(owner);
+        if (form != Form::Jsonl) {
+            TupleDesc desc;
+            if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("clara_stream must return a row type")));
+            funcctx->tuple_desc = BlessTupleDesc(desc);
+        }
+        auto *st = static_cast<StreamState *>(palloc0(sizeof(StreamState)));
+        funcctx->user_fctx = st;
+        MemoryContextSwitchTo(old);
+
+        SPI_connect();
+        start_stream(st, fcinfo, form, true, owner);
+        SPI_finish();
+        auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+        if (st->portal_name != nullptr && rsinfo != nullptr && IsA(rsinfo, ReturnSetInfo)) {
+            st->econtext = rsinfo->econtext;
+            RegisterExprContextCallback(st->econtext, close_cursor_callback, PointerGetDatum(st));
+        }
+    }
+    funcctx = SRF_PERCALL_SETUP();
+    auto *st = static_cast<StreamState *>(funcctx->user_fctx);
+    Datum values[kMaxOutputColumns];
+    bool nulls[kMaxOutputColumns];
+    if (next_output_row(st, values, nulls)) {
+        if (form == Form::Jsonl) SRF_RETURN_NEXT(funcctx, values[0]);
+        HeapTuple tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
+        SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+    }
+    close_cursor(st);
+    if (st->econtext != nullptr)
+        UnregisterExprContextCallback(st->econtext, close_cursor_callback, PointerGetDatum(st));
+    SRF_RETURN_DONE(funcctx);
+}
+
+}  // namespace
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clara_stream);
+PG_FUNCTION_INFO_V1(clara_stream_jsonl);
+PG_FUNCTION_INFO_V1(clara_search);
+PG_FUNCTION_INFO_V1(clara_bm25);
+PG_FUNCTION_INFO_V1(clara_query_terms);
+}
+
+extern "C" Datum clara_stream(PG_FUNCTION_ARGS) {
+    if (!clara::pg::streaming_enabled()) return materialize(fcinfo, Form::Record, true);
+    return stream(fcinfo, Form::Record);
+}
+
+extern "C" Datum clara_stream_jsonl(PG_FUNCTION_ARGS) {
+    if (!clara::pg::streaming_enabled()) return materialize(fcinfo, Form::Jsonl, true);
+    return stream(fcinfo, Form::Jsonl);
+}
+
+extern "C" Datum clara_search(PG_FUNCTION_ARGS) { return materialize(fcinfo, Form::Record, false); }
+
+extern "C" Datum clara_bm25(PG_FUNCTION_ARGS) { return materialize(fcinfo, Form::Raw, false); }
+
+extern "C" Datum clara_query_terms(PG_FUNCTION_ARGS) {
+    text *query = PG_GETARG_TEXT_PP(0);
+    int n = 0;
+    char **lexemes = clara::pg::query_lexemes(clara::pg::text_search_config(), VARDATA_ANY(query),
+                                              VARSIZE_ANY_EXHDR(query), &n);
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(lexemes[i]);
+    PG_RETURN_ARRAYTYPE_P(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+}

@@ -1,0 +1,81 @@
+-- Okapi BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5))),
+-- checked against an independent computation in SQL: every token of
+-- title || content is counted from ts_debug(), not from the index or a
+-- tsvector (which keeps at most 256 positions per lexeme: rep-001 has more).
+
+CREATE FUNCTION bm25_reference(q text) RETURNS TABLE (document_id text, score float8)
+LANGUAGE sql AS $$
+    WITH docs AS (SELECT d.document_id, coalesce(d.title, '') || ' ' || d.content AS body FROM clara_documents d),
+    tokens AS (
+        SELECT docs.document_id, unnest(t.lexemes) AS lexeme
+        FROM docs, ts_debug('clara_de_en', docs.body) t),
+    tf AS (SELECT tokens.document_id, tokens.lexeme, count(*)::float8 AS tf FROM tokens GROUP BY 1, 2),
+    len AS (SELECT tf.document_id, sum(tf.tf) AS dl FROM tf GROUP BY 1),
+    stats AS (
+        SELECT count(*)::float8 AS n, coalesce((SELECT sum(dl) FROM len), 0) / count(*) AS avgdl FROM docs),
+    q AS (SELECT DISTINCT unnest(t.lexemes) AS lexeme FROM ts_debug('clara_de_en', q) t),
+    df AS (SELECT tf.lexeme, count(*)::float8 AS df FROM tf WHERE tf.lexeme IN (SELECT lexeme FROM q) GROUP BY 1)
+    SELECT tf.document_id,
+           sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
+               * tf.tf * (1.2 + 1) / (tf.tf + 1.2 * (1 - 0.75 + 0.75 * len.dl / stats.avgdl)))
+    FROM tf JOIN df USING (lexeme) JOIN len USING (document_id), stats
+    GROUP BY 1
+$$;
+
+-- Same documents, same scores to 1e-9 relative, for several queries.
+CREATE FUNCTION bm25_agreement(q text) RETURNS TABLE (documents bigint, missing bigint, agree boolean)
+LANGUAGE sql AS $$
+    SELECT count(*),
+           count(*) FILTER (WHERE r.score IS NULL OR c.score IS NULL),
+           coalesce(bool_and(abs(r.score - c.score) <= 1e-9 * abs(r.score)), true)
+    FROM bm25_reference(q) r FULL JOIN clara_bm25(q) c USING (document_id)
+$$;
+
+SELECT q, a.* FROM (VALUES
+    ('Photovoltaik'),
+    ('Verwaltungsrecht Photovoltaik'),
+    ('Baurecht Dachanlage'),
+    ('Anhörung vor Erlass eines Verwaltungsakts'),
+    ('solar rooftop permit'),
+    ('Die Behörde prüft den Denkmalschutz und die Genehmigung einer Photovoltaikanlage auf dem Dach')
+) v(q), LATERAL bm25_agreement(q) a;
+
+-- A document matches when it contains any query term (not all of them).
+SELECT count(*) AS matches FROM clara_bm25('Photovoltaik Klimaschutz');
+SELECT count(*) AS photovoltaik_only FROM clara_bm25('Photovoltaik');
+SELECT count(*) AS klimaschutz_only FROM clara_bm25('Klimaschutz');
+
+-- German and English: inflected forms meet their stem, English stop words
+-- are dropped, German stop words too.
+SELECT clara_query_terms('Die Photovoltaikanlagen auf den Dächern');
+SELECT clara_query_terms('the permits for the solar panels');
+
+-- Statistics stay exact as documents change: update, delete, insert.
+UPDATE clara_documents SET content = content || E'\nErgänzung: Photovoltaik Photovoltaik Speicher.' WHERE document_id = 'ene-001';
+DELETE FROM clara_documents WHERE document_id = 'dup-001';
+INSERT INTO clara_documents (document_id, title, content, domain) VALUES
+    ('new-001', 'Speicher', 'Ein Batteriespeicher neben der Photovoltaikanlage braucht keine eigene Genehmigung.', 'energierecht');
+SELECT n_docs, dead_postings > 0 AS has_dead_postings FROM clara_corpus;
+SELECT q, a.* FROM (VALUES ('Photovoltaik'), ('Speicher Genehmigung'), ('Baurecht Dachanlage')) v(q),
+       LATERAL bm25_agreement(q) a;
+
+-- Compaction drops dead postings and changes no score.
+CREATE TEMP TABLE scores_before AS SELECT * FROM clara_bm25('Photovoltaik Genehmigung');
+SELECT clara_compact();
+SELECT n_docs, dead_postings FROM clara_corpus;
+SELECT count(*) AS rows, bool_and(b.score = a.score) AS unchanged
+FROM scores_before b FULL JOIN clara_bm25('Photovoltaik Genehmigung') a USING (document_id);
+
+-- Restore the fixture for the files that follow.
+DELETE FROM clara_documents WHERE document_id = 'new-001';
+UPDATE clara_documents SET content = split_part(content, E'\nErgänzung', 1) WHERE document_id = 'ene-001';
+INSERT INTO clara_documents (document_id, title, content, domain, document_type, source, created_at, metadata)
+SELECT 'dup-001', title, content, domain, document_type, 'kommune-beispieldorf', '2023-04-02', '{"aktenzeichen": "B-13/23", "pages": 3}'
+FROM clara_documents WHERE document_id = 'bau-001';
+SELECT count(*) FROM clara_documents;
+
+-- TRUNCATE empties the index too.
+BEGIN;
+TRUNCATE clara_documents;
+SELECT n_docs, (SELECT count(*) FROM clara_postings) AS postings FROM clara_corpus;
+ROLLBACK;
