@@ -1,0 +1,101 @@
+// The training-line encoder: escaping, numbers, key order.
+#include "jsonl.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace {
+
+std::string json_string(std::string_view s) {
+    std::string out;
+    clara::append_json_string(out, s);
+    return out;
+}
+
+std::string json_double(double v) {
+    std::string out;
+    clara::append_json_double(out, v);
+    return out;
+}
+
+}  // namespace
+
+TEST(JsonString, EscapesWhatJsonRequires) {
+    EXPECT_EQ(json_string("plain"), "\"plain\"");
+    EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+    EXPECT_EQ(json_string(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
+    EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
+}
+
+TEST(JsonString, KeepsUtf8AndDelAsTheyAre) {
+    EXPECT_EQ(json_string("Größe € 🌞"), "\"Größe € 🌞\"");
+    EXPECT_EQ(json_string("\x7f"), "\"\x7f\"");
+}
+
+TEST(JsonString, RoundTripsThroughAParser) {
+    std::string nasty;
+    for (int c = 1; c < 128; ++c) nasty.push_back(static_cast<char>(c));
+    nasty += "Äöü ß \"quoted\" \\back\\slash";
+    auto parsed = nlohmann::json::parse(json_string(nasty));
+    EXPECT_EQ(parsed.get<std::string>(), nasty);
+}
+
+TEST(JsonDouble, ShortestRoundTripAlwaysFloatTyped) {
+    EXPECT_EQ(json_double(0.5), "0.5");
+    EXPECT_EQ(json_double(1.0), "1.0");
+    EXPECT_EQ(json_double(0.0), "0.0");
+    EXPECT_EQ(json_double(0.1), "0.1");
+    EXPECT_EQ(json_double(1e-5), "1e-05");
+    EXPECT_EQ(json_double(0.8123), "0.8123");
+    double third = 1.0 / 3.0;
+    EXPECT_EQ(std::stod(json_double(third)), third);
+}
+
+TEST(JsonDouble, NonFiniteIsNull) {
+    EXPECT_EQ(json_double(std::nan("")), "null");
+    EXPECT_EQ(json_double(1.0 / 0.0), "null");
+}
+
+TEST(JsonbKeyOrder, ShorterFirstThenBytes) {
+    EXPECT_TRUE(clara::jsonb_key_less("title", "domain"));
+    EXPECT_TRUE(clara::jsonb_key_less("domain", "document_type"));
+    EXPECT_TRUE(clara::jsonb_key_less("abc", "abd"));
+    EXPECT_FALSE(clara::jsonb_key_less("abd", "abc"));
+    EXPECT_FALSE(clara::jsonb_key_less("same", "same"));
+}
+
+TEST(TrainingLine, FixedKeyOrderOneLine) {
+    clara::TrainingLine line;
+    line.text = "Zeile 1\nZeile 2";
+    line.metadata_json = R"({"title":"T","domain":"baurecht","document_type":null})";
+    line.source = "vg";
+    line.quality_score = 0.75;
+    line.document_id = "doc-1";
+    line.relevance_score = 1.0;
+    std::string out;
+    clara::append_training_line(out, line);
+    EXPECT_EQ(out,
+              R"({"text":"Zeile 1\nZeile 2","metadata":{"title":"T","domain":"baurecht","document_type":null},)"
+              R"("source":"vg","quality_score":0.75,"document_id":"doc-1","relevance_score":1.0})");
+    EXPECT_EQ(out.find('\n'), std::string::npos);
+
+    auto parsed = nlohmann::ordered_json::parse(out);
+    std::vector<std::string> keys;
+    for (auto &item : parsed.items()) keys.push_back(item.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{"text", "metadata", "source", "quality_score", "document_id",
+                                              "relevance_score"}));
+}
+
+TEST(TrainingLine, NullSource) {
+    clara::TrainingLine line;
+    line.text = "x";
+    line.metadata_json = "{}";
+    line.source_is_null = true;
+    line.document_id = "d";
+    std::string out;
+    clara::append_training_line(out, line);
+    EXPECT_NE(out.find(R"("source":null)"), std::string::npos);
+}
