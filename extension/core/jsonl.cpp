@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace clara {
@@ -50,11 +52,47 @@ void append_json_double(std::string &out, double v) {
         out.append("null");
         return;
     }
+    // Shortest round-trip digits, laid out as Python's repr() does: fixed
+    // notation for exponents -4..15, else d.ddde+XX. So the Python package
+    // can reproduce a line byte for byte.
     char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, v);
-    std::string_view digits(buf, static_cast<size_t>(res.ptr - buf));
-    out.append(digits);
-    if (digits.find_first_of(".e") == std::string_view::npos) out.append(".0");
+    auto res = std::to_chars(buf, buf + sizeof buf - 1, v, std::chars_format::scientific);
+    *res.ptr = '\0';  // for atoi below
+    std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+    size_t e = sci.find('e');
+    std::string_view mantissa = sci.substr(0, e);
+    int exponent = std::atoi(sci.data() + e + 1);
+    bool negative = mantissa.front() == '-';
+    if (negative) mantissa.remove_prefix(1);
+    std::string digits;
+    for (char c : mantissa)
+        if (c != '.') digits.push_back(c);
+    if (negative) out.push_back('-');
+    if (exponent < -4 || exponent >= 16) {
+        out.push_back(digits[0]);
+        if (digits.size() > 1) {
+            out.push_back('.');
+            out.append(digits, 1, std::string::npos);
+        }
+        char exp[16];
+        std::snprintf(exp, sizeof exp, "e%c%02d", exponent < 0 ? '-' : '+', exponent < 0 ? -exponent : exponent);
+        out.append(exp);
+    } else if (exponent < 0) {
+        out.append("0.");
+        out.append(static_cast<size_t>(-exponent - 1), '0');
+        out.append(digits);
+    } else {
+        size_t int_digits = static_cast<size_t>(exponent) + 1;
+        if (digits.size() <= int_digits) {
+            out.append(digits);
+            out.append(int_digits - digits.size(), '0');
+            out.append(".0");
+        } else {
+            out.append(digits, 0, int_digits);
+            out.push_back('.');
+            out.append(digits, int_digits, std::string::npos);
+        }
+    }
 }
 
 bool jsonb_key_less(std::string_view a, std::string_view b) {

@@ -17,8 +17,9 @@ namespace clara {
 void append_json_string(std::string &out, std::string_view s);
 
 // Appends a double in the shortest form that reads back to the same value,
-// always with a '.' or an exponent so that every line has the same JSON type
-// (1 is written 1.0, as Python's repr does). NaN and infinities become null.
+// exactly as Python's repr(float) writes it: always with a '.' or an
+// exponent, so every line has the same JSON type (1 is 1.0, 0.0006 is
+// 0.0006, 1e-05 stays 1e-05). NaN and infinities become null.
 void append_json_double(std::string &out, double v);
 
 // jsonb orders object keys by length first, then bytewise; metadata merging

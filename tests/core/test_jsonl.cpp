@@ -50,6 +50,19 @@ TEST(JsonDouble, ShortestRoundTripAlwaysFloatTyped) {
     EXPECT_EQ(json_double(0.1), "0.1");
     EXPECT_EQ(json_double(1e-5), "1e-05");
     EXPECT_EQ(json_double(0.8123), "0.8123");
+    // The same layout as Python's repr(float).
+    EXPECT_EQ(json_double(0.0006), "0.0006");
+    EXPECT_EQ(json_double(0.0001), "0.0001");
+    EXPECT_EQ(json_double(0.00012345), "0.00012345");
+    EXPECT_EQ(json_double(123.5), "123.5");
+    EXPECT_EQ(json_double(100.0), "100.0");
+    EXPECT_EQ(json_double(2000.0), "2000.0");
+    EXPECT_EQ(json_double(12.0), "12.0");
+    EXPECT_EQ(json_double(-2.5), "-2.5");
+    EXPECT_EQ(json_double(1e16), "1e+16");
+    EXPECT_EQ(json_double(1.5e16), "1.5e+16");
+    EXPECT_EQ(json_double(1234567890123456.0), "1234567890123456.0");
+    EXPECT_EQ(json_double(2.5e-7), "2.5e-07");
     double third = 1.0 / 3.0;
     EXPECT_EQ(std::stod(json_double(third)), third);
 }
