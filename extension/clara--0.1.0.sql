@@ -82,10 +82,22 @@ CREATE TABLE clara_corpus (
 );
 INSERT INTO clara_corpus DEFAULT VALUES;
 
+-- Citation graph: src cites dst. No foreign keys: a citation may name a
+-- document that is loaded later (or never). Filled by `clara-stream load`
+-- from each document's "citations".
+CREATE TABLE clara_edges (
+    src_id   text NOT NULL,
+    dst_id   text NOT NULL,
+    relation text NOT NULL DEFAULT 'cites',
+    PRIMARY KEY (src_id, dst_id, relation)
+);
+CREATE INDEX clara_edges_dst_idx ON clara_edges (dst_id);
+
 -- pg_dump keeps the corpus; the index tables are rebuilt by the triggers
 -- when the rows are restored.
 SELECT pg_catalog.pg_extension_config_dump('clara_documents', '');
 SELECT pg_catalog.pg_extension_config_dump('clara_doc_key_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('clara_edges', '');
 
 -- ---------------------------------------------------------------------------
 -- Maintenance triggers.
