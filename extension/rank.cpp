@@ -10,6 +10,8 @@ namespace clara::pg {
 
 namespace {
 
+constexpr size_t kMaxCheckChunk = 8192;
+
 struct CorpusStats {
     double n_docs;
     double avg_length;
@@ -116,9 +118,13 @@ void select_results(Ranking *r, const char *schema, const SearchRequest *req, bo
     if (probe == nullptr) elog(ERROR, "clara: could not prepare the candidate check: %s", SPI_result_code_string(SPI_result));
 
     size_t total = r->candidates.size();
-    size_t chunk = raw ? total : static_cast<size_t>(Min(Max(top_k + top_k / 4, (int64)256), (int64)total));
+    // Chunks grow from a bit over top_k (most candidates usually pass) but
+    // stay below kMaxCheckChunk keys, so one check never holds a result set
+    // proportional to the corpus.
+    size_t chunk = raw ? kMaxCheckChunk : static_cast<size_t>(Max(top_k + top_k / 4, (int64)256));
     bool complete = false;
-    for (size_t from = 0; from < total && !complete; from += chunk, chunk *= 2) {
+    for (size_t from = 0; from < total && !complete; from += chunk, chunk = Min(chunk * 2, kMaxCheckChunk)) {
+        chunk = Min(chunk, kMaxCheckChunk);
         CHECK_FOR_INTERRUPTS();
         size_t to = Min(from + chunk, total);
         check_candidates(r, probe, req, raw ? -1.0 : req->min_quality, from, to);

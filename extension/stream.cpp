@@ -1,11 +1,14 @@
 // clara_stream, clara_stream_jsonl, clara_search and clara_bm25.
 //
 // The ranking runs once, on the first call, and yields compact doc_keys in
-// rank order. The rows themselves come from an SPI cursor over those keys,
-// fetched clara.streaming_batch_size at a time and handed out one per call
-// (value-per-call), so the first row leaves before the last is read and
-// memory does not grow with top_k. Called in FROM, PostgreSQL materialises any
-// set-returning function first; call these in the SELECT list to stream.
+// rank order. The rows themselves are read batch by batch: each batch is one
+// read-only SPI query over the next clara.streaming_batch_size keys, under
+// the statement's snapshot, and its rows are handed out one per call
+// (value-per-call). So the first row leaves before the last is read, and
+// memory does not grow with top_k: no query ever sees more than one batch of
+// keys (an SPI cursor over all keys at once would hold them in its plan and
+// materialise them in a tuplestore). Called in FROM, PostgreSQL materialises
+// any set-returning function first; call these in the SELECT list to stream.
 #include "catalog.hpp"
 #include "guc.hpp"
 #include "jsonl.hpp"
@@ -16,7 +19,6 @@
 
 extern "C" {
 #include "nodes/execnodes.h"
-#include "utils/portal.h"
 }
 
 #include <string>
@@ -25,7 +27,7 @@ namespace {
 
 enum class Form { Record, Jsonl, Raw };
 
-// Column numbers of the cursor's rows for each form.
+// Column numbers of a batch's rows for each form.
 enum CursorColumn {
     kOrd = 1, kDocumentId, kContent, kMetadata, kSource, kQuality,
     kDomain, kDocumentType, kTitle  // Jsonl only
@@ -41,19 +43,19 @@ struct StreamState {
     Form form;
     clara::pg::Ranking *ranking;
     LineBuffers *buffers;
-    char *portal_name;  // NULL once closed
+    const char *batch_sql;  // reads the documents of one batch of keys
     int batch_size;
+    size_t next_key;        // first key of the next batch
     MemoryContext batch_cxt;
-    TupleDesc cursor_desc;
+    TupleDesc batch_desc;
     HeapTuple *rows;
     uint64 nrows;
     uint64 next;
-    bool exhausted;
+    int64 batch_start;      // rank of the batch's first row, minus one
     int64 expected_ord;
-    ExprContext *econtext;  // where close_cursor_callback is registered
 };
 
-const char *cursor_sql(Form form, const char *schema) {
+const char *batch_sql(Form form, const char *schema) {
     const char *columns = nullptr;
     switch (form) {
         case Form::Record:
@@ -70,14 +72,15 @@ const char *cursor_sql(Form form, const char *schema) {
     // The LATERAL subquery with OFFSET 0 cannot be flattened into a join, so
     // the plan is a nested loop driven by unnest: rows come in rank order
     // without a sort (each row's ordinality is checked on the way out).
+    // A key whose document vanished would leave a gap, caught the same way.
     return psprintf(
         "SELECT u.ord, %s FROM unnest($1::integer[]) WITH ORDINALITY AS u(doc_key, ord) "
         "CROSS JOIN LATERAL (SELECT x.* FROM %s.clara_documents x WHERE x.doc_key = u.doc_key OFFSET 0) d",
         columns, schema);
 }
 
-// Ranks and opens the cursor; SPI must be connected. The ranking belongs to
-// owner; the portal name is copied into owner too.
+// Ranks; SPI must be connected. The ranking and the batch query text belong
+// to owner.
 void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner) {
     clara::pg::SearchRequest *req = clara::pg::parse_search_request(fcinfo, has_batch_size);
     st->form = form;
@@ -85,58 +88,46 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     st->ranking = clara::pg::rank_documents(req, owner, form == Form::Raw);
     st->buffers = clara::pg::make_owned<LineBuffers>(owner);
     st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
+    st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
     st->expected_ord = 1;
-    st->exhausted = st->ranking->keys.empty();
-    if (st->exhausted) return;
-
-    size_t n = st->ranking->keys.size();
-    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[i]);
-    Oid type = INT4ARRAYOID;
-    Datum arg = PointerGetDatum(construct_array(keys, static_cast<int>(n), INT4OID, sizeof(int32), true, TYPALIGN_INT));
-    Portal portal = SPI_cursor_open_with_args(nullptr, cursor_sql(form, clara::pg::extension_schema()), 1, &type,
-                                              &arg, nullptr, true, CURSOR_OPT_NO_SCROLL);
-    st->portal_name = MemoryContextStrdup(owner, portal->name);
 }
 
-void close_cursor(StreamState *st) {
-    if (st->portal_name == nullptr) return;
-    Portal portal = GetPortalByName(st->portal_name);
-    if (PortalIsValid(portal)) SPI_cursor_close(portal);
-    st->portal_name = nullptr;
-}
-
-// Runs when the executor shuts the function down early (LIMIT, rescan). Not
-// called on error: then the transaction's abort drops the portal itself.
-void close_cursor_callback(Datum arg) { close_cursor(reinterpret_cast<StreamState *>(DatumGetPointer(arg))); }
-
+// Reads the documents of the next batch of keys into batch_cxt.
 void fetch_batch(StreamState *st) {
     MemoryContextReset(st->batch_cxt);
     st->rows = nullptr;
     st->nrows = st->next = 0;
+    size_t total = st->ranking->keys.size();
+    size_t n = Min(total - st->next_key, static_cast<size_t>(st->batch_size));
+    if (n == 0) return;
+
     SPI_connect();
-    Portal portal = SPI_cursor_find(st->portal_name);
-    if (portal == nullptr) elog(ERROR, "clara: cursor \"%s\" vanished", st->portal_name);
-    SPI_cursor_fetch(portal, true, st->batch_size);
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[st->next_key + i]);
+    Oid type = INT4ARRAYOID;
+    Datum arg = PointerGetDatum(construct_array(keys, static_cast<int>(n), INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    if (SPI_execute_with_args(st->batch_sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "clara: could not read a batch of documents");
     // SPI_finish frees SPI_tuptable: copy the batch into our own context.
-    MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
-    if (st->cursor_desc == nullptr) {
-        MemoryContextSwitchTo(GetMemoryChunkContext(st));
-        st->cursor_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-        MemoryContextSwitchTo(st->batch_cxt);
+    if (st->batch_desc == nullptr) {
+        MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+        st->batch_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+        MemoryContextSwitchTo(old);
     }
+    MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
     st->nrows = SPI_processed;
     st->rows = static_cast<HeapTuple *>(palloc(sizeof(HeapTuple) * Max(st->nrows, (uint64)1)));
     for (uint64 i = 0; i < st->nrows; i++) st->rows[i] = heap_copytuple(SPI_tuptable->vals[i]);
     MemoryContextSwitchTo(old);
     SPI_finish();
-    if (st->nrows < static_cast<uint64>(st->batch_size)) st->exhausted = true;
+    st->batch_start = static_cast<int64>(st->next_key);
+    st->next_key += n;
 }
 
-// The next cursor row, or NULL at the end.
-HeapTuple next_cursor_row(StreamState *st) {
+// The next row in rank order, or NULL at the end.
+HeapTuple next_ranked_row(StreamState *st) {
     if (st->next >= st->nrows) {
-        if (st->exhausted || st->portal_name == nullptr) return nullptr;
+        CHECK_FOR_INTERRUPTS();
         fetch_batch(st);
         if (st->nrows == 0) return nullptr;
     }
@@ -255,20 +246,19 @@ double relevance(const StreamState *st, int64 ord) {
 
 // Fills values/nulls for the next output row; false at the end.
 bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
-    HeapTuple row = next_cursor_row(st);
+    HeapTuple row = next_ranked_row(st);
     if (row == nullptr) {
         if (st->expected_ord != static_cast<int64>(st->ranking->keys.size()) + 1)
             ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                             errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
         return false;
     }
-    TupleDesc desc = st->cursor_desc;
+    TupleDesc desc = st->batch_desc;
     bool isnull;
-    int64 ord = DatumGetInt64(heap_getattr(row, kOrd, desc, &isnull));
+    int64 ord = st->batch_start + DatumGetInt64(heap_getattr(row, kOrd, desc, &isnull));
     if (ord != st->expected_ord)
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                        errmsg("clara: cursor returned rank %ld where %ld was expected", (long)ord,
-                               (long)st->expected_ord)));
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
     st->expected_ord++;
 
     switch (st->form) {
@@ -358,7 +348,6 @@ Datum materialize(FunctionCallInfo fcinfo, Form form, bool has_batch_size) {
         MemoryContextReset(row_cxt);
         if (!more) break;
     }
-    close_cursor(st);
     MemoryContextDelete(work);
     return static_cast<Datum>(0);
 }
@@ -382,11 +371,6 @@ Datum stream(FunctionCallInfo fcinfo, Form form) {
         SPI_connect();
         start_stream(st, fcinfo, form, true, owner);
         SPI_finish();
-        auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-        if (st->portal_name != nullptr && rsinfo != nullptr && IsA(rsinfo, ReturnSetInfo)) {
-            st->econtext = rsinfo->econtext;
-            RegisterExprContextCallback(st->econtext, close_cursor_callback, PointerGetDatum(st));
-        }
     }
     funcctx = SRF_PERCALL_SETUP();
     auto *st = static_cast<StreamState *>(funcctx->user_fctx);
@@ -397,9 +381,6 @@ Datum stream(FunctionCallInfo fcinfo, Form form) {
         HeapTuple tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
         SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
     }
-    close_cursor(st);
-    if (st->econtext != nullptr)
-        UnregisterExprContextCallback(st->econtext, close_cursor_callback, PointerGetDatum(st));
     SRF_RETURN_DONE(funcctx);
 }
 

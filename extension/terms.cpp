@@ -56,7 +56,11 @@ AnalyzedText analyze_document(Oid cfg, const char *title, int title_len, const c
     memcpy(sorted, prs.words, sizeof(ParsedWord) * prs.curwords);
     qsort(sorted, prs.curwords, sizeof(ParsedWord), compare_parsed_words);
     auto *tfs = static_cast<Datum *>(palloc(sizeof(Datum) * prs.curwords));
-    auto *lexemes = static_cast<char *>(palloc(title_len + content_len + prs.curwords + 1));
+    // Hyphenated words yield the whole word and its parts: lexemes can add up
+    // to more bytes than the text, so size the buffer from the words.
+    size_t lexeme_bytes = 1;
+    for (int i = 0; i < prs.curwords; i++) lexeme_bytes += sorted[i].len;
+    auto *lexemes = static_cast<char *>(palloc(lexeme_bytes));
     auto *lexeme_lens = static_cast<int *>(palloc(sizeof(int) * prs.curwords));
     int distinct = 0;
     char *lexeme_end = lexemes;
