@@ -1,4 +1,4 @@
--- clara_stream: ranked rows from a cursor, one per call.
+-- clara_stream: ranked once, then rows read batch by batch, one per call.
 \pset null '(null)'
 
 SELECT rank, document_id, round(relevance_score::numeric, 4) AS relevance, quality_score >= 0.5 AS good
@@ -54,10 +54,9 @@ UPDATE clara_documents SET metadata = metadata || '{"domain": "stale"}' WHERE do
 SELECT document_id, metadata FROM clara_stream('Einspeisung', 10, 0.0) ORDER BY rank;
 UPDATE clara_documents SET metadata = metadata - 'domain' WHERE document_id = 'ver-002';
 
--- While streaming, one cursor is open; stopped early, the stream releases it.
+-- Stopped early (LIMIT), a stream leaves no cursor behind and the next one
+-- starts afresh.
 BEGIN;
-SELECT (SELECT count(*) FROM pg_cursors WHERE l IS NOT NULL) AS open_while_streaming
-FROM (SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, batch_size => 2) AS l) s LIMIT 3;
 SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, batch_size => 2) IS NOT NULL AS line LIMIT 1;
 SELECT count(*) AS open_cursors FROM pg_cursors;
 SELECT count(*) FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2) LIMIT 3) s;
