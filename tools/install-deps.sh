@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything Clara builds, tests and runs with, from Debian's
+# packages. Used by .ci/run and make demo; safe to run again.
+set -euo pipefail
+
+PACKAGES=(
+    build-essential g++ make pkg-config
+    postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-common libpq-dev
+    nlohmann-json3-dev libcli11-dev libgtest-dev libcpp-httplib-dev
+    python3 python3-psycopg python3-pytest
+    curl procps
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
