@@ -1,0 +1,74 @@
+// Deterministic sample corpus: German administrative-law documents (plus ~5 %
+// English EU directive summaries) with deliberate quality variety, written as
+// JSONL in the `clara-stream load` input format.
+//
+// Pure C++17, standard library only. Byte-identical output for the same
+// (docs, seed) on every platform: own PRNG (splitmix64), integer-only
+// decisions, no <random> distributions.
+//
+// Document i (1-based, id "doc-%07d") depends only on (seed, i): the first K
+// lines of an N-document corpus equal a K-document corpus. Near-duplicates and
+// citations only refer to documents with a smaller index.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clara {
+
+struct CorpusOptions {
+  uint64_t docs = 1000;
+  uint64_t seed = 42;
+};
+
+// Designed quality mix (per mille, drawn per document from its own stream):
+//   good 750, boilerplate 80, near_duplicate 70, stub 50, garbage 50.
+enum class DocQuality : uint8_t { good, boilerplate, near_duplicate, stub, garbage };
+const char *to_string(DocQuality q);
+
+// One generated document. Reuse one instance across calls: strings keep their
+// capacity. Only the fields from document_id to citations go into the JSON
+// line; `quality` and `duplicate_of` are the generator's ground truth (for
+// tests and quality-score evaluation) and are not written.
+struct CorpusDocument {
+  uint64_t index = 0;
+  DocQuality quality = DocQuality::good;
+  uint64_t duplicate_of = 0;  // index of the base document of a near-duplicate, else 0
+  std::string document_id, title, content, domain, document_type, source, created_at;
+  // metadata: always the same keys with the same JSON types; "" when absent.
+  std::string aktenzeichen, gericht, behoerde, language;
+  int64_t year = 0, pages = 0;
+  std::vector<uint64_t> citations;  // indices of cited documents, all < index
+};
+
+class CorpusGenerator {
+public:
+  explicit CorpusGenerator(uint64_t seed) : seed_(seed) {}
+  // index is 1-based.
+  DocQuality quality_of(uint64_t index) const;
+  void generate(uint64_t index, CorpusDocument &doc) const;
+  uint64_t seed() const { return seed_; }
+
+private:
+  uint64_t seed_;
+};
+
+// "doc-0000042" (at least 7 digits).
+std::string corpus_document_id(uint64_t index);
+// Appends one JSON object and '\n'. Key order:
+// document_id, title, content, domain, document_type, source, created_at,
+// metadata {aktenzeichen, gericht, behoerde, language, year, pages}, citations.
+void append_corpus_json_line(std::string &out, const CorpusDocument &doc);
+
+// Calls sink with chunks of about 4 MB (each a whole number of lines).
+void generate_corpus(const CorpusOptions &opt,
+                     const std::function<void(const char *, std::size_t)> &sink);
+// Writes the corpus to out; stops early if out goes bad (the caller checks).
+void generate_corpus(std::ostream &out, const CorpusOptions &opt);
+
+}  // namespace clara
