@@ -14,7 +14,9 @@ fi
 for t in tests/integration/*.sh; do
     [ -e "$t" ] || continue
     echo "-- $t"
-    if ! bash "$t"; then
+    if bash "$t"; then
+        echo "PASSED: $t"
+    else
         echo "FAILED: $t"
         status=1
     fi

@@ -1,26 +1,50 @@
 #!/usr/bin/env bash
 # make test: build, install, then every test against a throwaway PostgreSQL 15
 # cluster made by pg_virtualenv (works as root or as a normal user) and
-# dropped at the end.
-set -euo pipefail
+# dropped at the end. Ends with one "N passed, N failed" line.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PG_CONFIG
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 echo "== build"
-make -s all PG_CONFIG="$PG_CONFIG"
+make -s all PG_CONFIG="$PG_CONFIG" || exit 1
 
 echo "== core unit tests (GoogleTest)"
-make -s core-tests
+make -s build/core_tests || exit 1
+./build/core_tests 2>&1 | tee -a "$log"
+core_status=${PIPESTATUS[0]}
 
 echo "== install the extension"
 if [ "$(id -u)" -eq 0 ]; then
-    make -s install PG_CONFIG="$PG_CONFIG"
+    make -s install PG_CONFIG="$PG_CONFIG" || exit 1
 else
-    sudo make -s install PG_CONFIG="$PG_CONFIG"
+    sudo make -s install PG_CONFIG="$PG_CONFIG" || exit 1
 fi
 
 echo "== tests against a throwaway cluster"
 mkdir -p build/regress
-pg_virtualenv -v 15 -- bash tests/in_cluster.sh
+# A PG* environment pointing at another server would confuse pg_virtualenv.
+env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
+    pg_virtualenv -v 15 -- bash tests/in_cluster.sh 2>&1 | tee -a "$log"
+cluster_status=${PIPESTATUS[0]}
+
+# One summary line over all suites.
+passed=0 failed=0
+gtest_passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+gtest_failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+passed=$((passed + ${gtest_passed:-0})); failed=$((failed + ${gtest_failed:-0}))
+regress_ok=$(grep -cE '^(ok|test) .* \.\.\. ok' "$log")
+regress_bad=$(grep -cE '\.\.\. FAILED' "$log")
+passed=$((passed + regress_ok)); failed=$((failed + regress_bad))
+int_ok=$(grep -c '^PASSED: tests/integration/' "$log")
+int_bad=$(grep -c '^FAILED: tests/integration/' "$log")
+passed=$((passed + int_ok)); failed=$((failed + int_bad))
+if [ "$core_status" -ne 0 ] || [ "$cluster_status" -ne 0 ]; then
+    [ "$failed" -eq 0 ] && failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
