@@ -10,5 +10,7 @@ constexpr int kMaxBatchSize = 100000;
 void define_settings();
 bool streaming_enabled();
 int streaming_batch_size();
+// Postings a loading statement buffers before writing them out.
+int index_flush_postings();
 
 }  // namespace clara::pg

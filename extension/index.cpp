@@ -5,6 +5,7 @@
 // the postings from the live documents.
 #include "bm25.hpp"
 #include "catalog.hpp"
+#include "guc.hpp"
 #include "pg.hpp"
 
 extern "C" {
@@ -18,12 +19,10 @@ extern "C" {
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
+#include <algorithm>
 
 namespace {
-
-// Flush postings to the table once this many are pending, so that loading a
-// large statement needs bounded memory (12 bytes per posting).
-constexpr size_t kFlushPostings = 4u << 20;
 
 struct TermDelta {
     std::string block;  // packed clara::Posting entries to insert
@@ -32,6 +31,9 @@ struct TermDelta {
 
 struct IndexDelta {
     std::unordered_map<std::string, TermDelta> terms;
+    // The terms in byte order: concurrent loaders lock clara_terms rows in
+    // the same order, so their upserts queue instead of deadlocking.
+    std::vector<std::pair<const std::string *, TermDelta *>> sorted;
     std::unordered_set<uint32_t> old_keys;
     std::unordered_set<uint32_t> new_keys;
     size_t pending_postings = 0;
@@ -101,27 +103,36 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
         delta->dead_postings += doc.tsv->size;
 }
 
-// Writes the pending postings, df deltas and corpus statistics; SPI must be
-// connected.
-void flush(IndexDelta *delta, const char *schema) {
+// Writes the pending postings and df deltas, and with last set the corpus
+// statistics (once per statement: the single clara_corpus row is the last
+// lock a loading statement takes). SPI must be connected.
+void flush(IndexDelta *delta, const char *schema, bool last) {
     int nterms = static_cast<int>(delta->terms.size());
     auto *terms = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
     auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
     auto *df_terms = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
     auto *dfs = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
     int nblocks = 0, ndfs = 0;
-    for (auto &kv : delta->terms) {
-        Datum term = PointerGetDatum(cstring_to_text_with_len(kv.first.data(), kv.first.size()));
-        if (!kv.second.block.empty()) {
-            auto *b = static_cast<bytea *>(palloc(VARHDRSZ + kv.second.block.size()));
-            SET_VARSIZE(b, VARHDRSZ + kv.second.block.size());
-            memcpy(VARDATA(b), kv.second.block.data(), kv.second.block.size());
+    clara::pg::run_cpp("flushing the index", [&] {
+        delta->sorted.clear();
+        for (auto &kv : delta->terms) delta->sorted.emplace_back(&kv.first, &kv.second);
+        std::sort(delta->sorted.begin(), delta->sorted.end(),
+                  [](const auto &a, const auto &b) { return *a.first < *b.first; });
+    });
+    for (const auto &entry : delta->sorted) {
+        const std::string &key = *entry.first;
+        const TermDelta &t = *entry.second;
+        Datum term = PointerGetDatum(cstring_to_text_with_len(key.data(), key.size()));
+        if (!t.block.empty()) {
+            auto *b = static_cast<bytea *>(palloc(VARHDRSZ + t.block.size()));
+            SET_VARSIZE(b, VARHDRSZ + t.block.size());
+            memcpy(VARDATA(b), t.block.data(), t.block.size());
             terms[nblocks] = term;
             blocks[nblocks++] = PointerGetDatum(b);
         }
-        if (kv.second.df != 0) {
+        if (t.df != 0) {
             df_terms[ndfs] = term;
-            dfs[ndfs++] = Int32GetDatum(kv.second.df);
+            dfs[ndfs++] = Int32GetDatum(t.df);
         }
     }
 
@@ -144,7 +155,7 @@ void flush(IndexDelta *delta, const char *schema) {
         if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
             elog(ERROR, "clara: could not update document frequencies");
     }
-    if (delta->n_docs != 0 || delta->total_length != 0 || delta->dead_postings != 0) {
+    if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->dead_postings != 0)) {
         Oid types[3] = {INT8OID, INT8OID, INT8OID};
         Datum args[3] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
                          Int64GetDatum(delta->dead_postings)};
@@ -160,9 +171,9 @@ void flush(IndexDelta *delta, const char *schema) {
     pfree(df_terms);
     pfree(dfs);
     clara::pg::run_cpp("flushing the index", [&] {
+        delta->sorted.clear();
         delta->terms.clear();
         delta->pending_postings = 0;
-        delta->n_docs = delta->total_length = delta->dead_postings = 0;
     });
 }
 
@@ -230,9 +241,9 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
         scan_transition_table(trig->tg_newtable, rel, row_cxt, [&](const StoredDocument &doc) {
             if (contains(delta->old_keys, doc.doc_key)) return;
             account_document(delta, doc, +1);
-            if (delta->pending_postings >= kFlushPostings) flush(delta, schema);
+            if (delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings())) flush(delta, schema, false);
         });
-    flush(delta, schema);
+    flush(delta, schema, true);
     SPI_finish();
     MemoryContextDelete(work);
     return PointerGetDatum(nullptr);
@@ -275,13 +286,13 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
             }
             MemoryContextSwitchTo(old);
             MemoryContextReset(row_cxt);
-            if (delta->pending_postings >= kFlushPostings) flush(delta, schema);
+            if (delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings())) flush(delta, schema, false);
         }
         ExecDropSingleTupleTableSlot(slot);
         SPI_freetuptable(batch);
     }
     SPI_cursor_close(portal);
-    flush(delta, schema);
+    flush(delta, schema, true);
     SPI_finish();
     MemoryContextDelete(work);
     PG_RETURN_INT64(documents);

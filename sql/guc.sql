@@ -4,6 +4,8 @@
 LOAD 'clara';
 SHOW clara.streaming_enabled;
 SHOW clara.streaming_batch_size;
+SHOW clara.index_flush_postings;
+SET clara.index_flush_postings = 0;
 
 SET clara.streaming_batch_size = 0;
 SET clara.streaming_batch_size = 100001;
