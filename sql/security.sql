@@ -1,0 +1,33 @@
+-- Reading runs as the caller: privileges and row-level security apply to
+-- every result, and filter values are parameters, never SQL.
+
+CREATE ROLE clara_reader_baurecht;
+GRANT SELECT ON clara_documents, clara_postings, clara_terms, clara_corpus TO clara_reader_baurecht;
+ALTER TABLE clara_documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_baurecht ON clara_documents FOR SELECT TO clara_reader_baurecht
+    USING (domain = 'baurecht');
+
+SET ROLE clara_reader_baurecht;
+SELECT rank, document_id FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0);
+SELECT count(*) AS lines, bool_and((l::jsonb)->'metadata'->>'domain' = 'baurecht') AS only_baurecht
+FROM clara_stream_jsonl('Photovoltaik Genehmigung Dachanlage', 100, 0.0) AS l;
+-- top_k counts visible documents: exactly min(top_k, visible matches).
+SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 2, 0.0);
+RESET ROLE;
+
+-- Without SELECT on the corpus there is nothing to read.
+CREATE ROLE clara_nobody;
+SET ROLE clara_nobody;
+\set VERBOSITY terse
+SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0);
+\set VERBOSITY default
+RESET ROLE;
+
+-- The owner sees everything again.
+SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0);
+
+DROP POLICY only_baurecht ON clara_documents;
+ALTER TABLE clara_documents DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON clara_documents, clara_postings, clara_terms, clara_corpus FROM clara_reader_baurecht;
+DROP ROLE clara_reader_baurecht;
+DROP ROLE clara_nobody;
