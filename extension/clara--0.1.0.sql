@@ -38,7 +38,7 @@ CREATE TABLE clara_documents (
     metadata        jsonb NOT NULL DEFAULT '{}'
                     CHECK (pg_catalog.jsonb_typeof(metadata) = 'object'),
     -- derived: compact internal key (a new one whenever title or content change)
-    doc_key         integer NOT NULL DEFAULT pg_catalog.nextval('clara_doc_key_seq') UNIQUE,
+    doc_key         integer NOT NULL DEFAULT pg_catalog.nextval('clara_doc_key_seq'),
     -- derived: title (weight A) and content (weight D) in clara_de_en
     tsv             tsvector,
     -- derived: exact term frequency of each lexeme of tsv, in tsv's order
@@ -63,6 +63,12 @@ ALTER TABLE clara_documents
     ALTER COLUMN metadata SET COMPRESSION lz4,
     ALTER COLUMN quality_signals SET COMPRESSION lz4;
 CREATE INDEX clara_documents_tsv_idx ON clara_documents USING gin (tsv);
+-- The ranking checks candidates by doc_key for min_quality, the filters and
+-- visibility, and orders ties by document_id: with these columns in the
+-- index that is an index-only scan once VACUUM has set the visibility map
+-- (measured on 100K documents: checking 88K candidates 402 ms -> 120 ms).
+CREATE UNIQUE INDEX clara_documents_doc_key_idx ON clara_documents (doc_key)
+    INCLUDE (quality_score, domain, document_type, source, created_at, document_id);
 
 COMMENT ON TABLE clara_documents IS
     'Clara corpus; tsv, term_tfs, doc_length, quality_score, quality_signals, content_hash and doc_key are derived';
