@@ -8,8 +8,6 @@ extern "C" {
 #include "catalog/pg_extension.h"
 #include "utils/fmgroids.h"
 #include "commands/extension.h"
-#include "nodes/makefuncs.h"
-#include "tsearch/ts_cache.h"
 }
 
 namespace clara::pg {
@@ -38,9 +36,5 @@ char *extension_namespace_name() {
 
 const char *extension_schema() { return quote_identifier(extension_namespace_name()); }
 
-Oid text_search_config() {
-    List *names = list_make2(makeString(extension_namespace_name()), makeString(pstrdup("clara_de_en")));
-    return get_ts_config_oid(names, false);
-}
 
 }  // namespace clara::pg

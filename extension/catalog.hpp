@@ -10,7 +10,4 @@ namespace clara::pg {
 // current memory context.
 const char *extension_schema();
 
-// Object id of the clara_de_en text search configuration.
-Oid text_search_config();
-
 }  // namespace clara::pg

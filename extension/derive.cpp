@@ -131,8 +131,8 @@ extern "C" Datum clara_documents_derive(PG_FUNCTION_ARGS) {
     int n = 0;
 
     if (text_changed) {
-        clara::pg::AnalyzedText a = clara::pg::analyze_document(
-            clara::pg::text_search_config(), title.data, Max(title.len, 0), content.data, content.len);
+        clara::pg::AnalyzedText a =
+            clara::pg::analyze_document(title.data, Max(title.len, 0), content.data, content.len);
         replace_cols[n] = col.doc_key;
         replace_vals[n++] = Int32GetDatum(static_cast<int32>(nextval_internal(doc_key_sequence(rel), false)));
         replace_cols[n] = col.tsv;

@@ -207,7 +207,7 @@ void break_ties(Ranking *r, const char *schema, int64 top_k) {
 Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, bool raw) {
     Ranking *r = make_owned<Ranking>(owner);
     int nlexemes = 0;
-    char **lexemes = query_lexemes(text_search_config(), req->query, req->query_len, &nlexemes);
+    char **lexemes = query_lexemes(req->query, req->query_len, &nlexemes);
     if (nlexemes == 0) {
         ereport(NOTICE, (errmsg("query has no searchable terms"),
                          errhint("Every word of the query is a stop word or punctuation.")));

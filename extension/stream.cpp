@@ -15,7 +15,6 @@
 #include "pg.hpp"
 #include "rank.hpp"
 #include "request.hpp"
-#include "terms.hpp"
 
 extern "C" {
 #include "nodes/execnodes.h"
@@ -391,7 +390,6 @@ PG_FUNCTION_INFO_V1(clara_stream);
 PG_FUNCTION_INFO_V1(clara_stream_jsonl);
 PG_FUNCTION_INFO_V1(clara_search);
 PG_FUNCTION_INFO_V1(clara_bm25);
-PG_FUNCTION_INFO_V1(clara_query_terms);
 }
 
 extern "C" Datum clara_stream(PG_FUNCTION_ARGS) {
@@ -407,13 +405,3 @@ extern "C" Datum clara_stream_jsonl(PG_FUNCTION_ARGS) {
 extern "C" Datum clara_search(PG_FUNCTION_ARGS) { return materialize(fcinfo, Form::Record, false); }
 
 extern "C" Datum clara_bm25(PG_FUNCTION_ARGS) { return materialize(fcinfo, Form::Raw, false); }
-
-extern "C" Datum clara_query_terms(PG_FUNCTION_ARGS) {
-    text *query = PG_GETARG_TEXT_PP(0);
-    int n = 0;
-    char **lexemes = clara::pg::query_lexemes(clara::pg::text_search_config(), VARDATA_ANY(query),
-                                              VARSIZE_ANY_EXHDR(query), &n);
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(lexemes[i]);
-    PG_RETURN_ARRAYTYPE_P(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
-}

@@ -1,5 +1,7 @@
 #include "terms.hpp"
 
+#include "tokenizer.hpp"
+
 extern "C" {
 #include "tsearch/ts_utils.h"
 }
@@ -8,19 +10,17 @@ extern "C" {
 
 namespace clara::pg {
 
+// One tokenizer per backend: it keeps a word -> stem cache across rows.
+// Backend-lifetime objects, so an error while they are in use leaks nothing.
+clara::Tokenizer *g_tokenizer = nullptr;
+clara::LexemeList g_lexemes;
+
 namespace {
 
 int compare_parsed_words(const void *a, const void *b) {
     const auto *wa = static_cast<const ParsedWord *>(a);
     const auto *wb = static_cast<const ParsedWord *>(b);
     return tsCompareString(wa->word, wa->len, wb->word, wb->len, false);
-}
-
-void init_parsed_text(ParsedText *prs, int text_len) {
-    prs->lenwords = Max(text_len / 6, 16);
-    prs->curwords = 0;
-    prs->pos = 0;
-    prs->words = static_cast<ParsedWord *>(palloc(sizeof(ParsedWord) * prs->lenwords));
 }
 
 TSVector empty_tsvector() {
@@ -32,14 +32,54 @@ TSVector empty_tsvector() {
 
 }  // namespace
 
-AnalyzedText analyze_document(Oid cfg, const char *title, int title_len, const char *content,
-                              int content_len) {
+// Tokenizes each text in turn into g_lexemes; *ends receives where each
+// text's lexemes end.
+void tokenize(const char *const *texts, const int *lens, int ntexts, size_t *ends) {
+    run_cpp("tokenizing", [&] {
+        if (g_tokenizer == nullptr) g_tokenizer = new clara::Tokenizer();
+        g_lexemes.clear();
+        for (int i = 0; i < ntexts; i++) {
+            if (lens[i] > 0) g_tokenizer->tokenize(std::string_view(texts[i], lens[i]), g_lexemes);
+            ends[i] = g_lexemes.size();
+        }
+    });
+}
+
+namespace {
+
+// The lexemes in g_lexemes as PostgreSQL ParsedText words; positions count
+// from 1, with a gap of one between texts (as tsvector || does).
+void to_parsed_text(ParsedText *prs, const size_t *ends, int ntexts) {
+    size_t n = g_lexemes.size();
+    prs->lenwords = static_cast<int32>(Max(n, (size_t)1));
+    prs->curwords = static_cast<int32>(n);
+    prs->pos = 0;
+    prs->words = static_cast<ParsedWord *>(palloc0(sizeof(ParsedWord) * prs->lenwords));
+    size_t i = 0;
+    int32 pos = 0;
+    for (int t = 0; t < ntexts; t++) {
+        for (; i < ends[t]; i++) {
+            std::string_view lexeme = g_lexemes[i];
+            ParsedWord *w = &prs->words[i];
+            w->len = static_cast<uint16>(lexeme.size());
+            w->word = pnstrdup(lexeme.data(), lexeme.size());
+            pos++;
+            w->pos.pos = LIMITPOS(pos);  // a macro: evaluates its argument twice
+        }
+        pos++;
+    }
+}
+
+}  // namespace
+
+AnalyzedText analyze_document(const char *title, int title_len, const char *content, int content_len) {
+    const char *texts[2] = {title, content};
+    int lens[2] = {title_len, content_len};
+    size_t ends[2];
+    tokenize(texts, lens, 2, ends);
+    int32 title_end = static_cast<int32>(ends[0]);  // title words have positions 1..title_end
     ParsedText prs;
-    init_parsed_text(&prs, title_len + content_len);
-    if (title_len > 0) parsetext(cfg, &prs, const_cast<char *>(title), title_len);
-    int32 title_end = prs.pos;
-    prs.pos++;  // keeps the last title word and the first content word apart
-    parsetext(cfg, &prs, const_cast<char *>(content), content_len);
+    to_parsed_text(&prs, ends, 2);
 
     AnalyzedText out;
     out.doc_length = prs.curwords;
@@ -56,8 +96,8 @@ AnalyzedText analyze_document(Oid cfg, const char *title, int title_len, const c
     memcpy(sorted, prs.words, sizeof(ParsedWord) * prs.curwords);
     qsort(sorted, prs.curwords, sizeof(ParsedWord), compare_parsed_words);
     auto *tfs = static_cast<Datum *>(palloc(sizeof(Datum) * prs.curwords));
-    // Hyphenated words yield the whole word and its parts: lexemes can add up
-    // to more bytes than the text, so size the buffer from the words.
+    // make_tsvector frees the words it merges: keep our own copy of each
+    // distinct lexeme to check the order against.
     size_t lexeme_bytes = 1;
     for (int i = 0; i < prs.curwords; i++) lexeme_bytes += sorted[i].len;
     auto *lexemes = static_cast<char *>(palloc(lexeme_bytes));
@@ -96,19 +136,58 @@ AnalyzedText analyze_document(Oid cfg, const char *title, int title_len, const c
     return out;
 }
 
-char **query_lexemes(Oid cfg, const char *query, int len, int *count) {
+char **query_lexemes(const char *query, int len, int *count) {
+    size_t end;
+    tokenize(&query, &len, 1, &end);
     ParsedText prs;
-    init_parsed_text(&prs, len);
-    parsetext(cfg, &prs, const_cast<char *>(query), len);
+    to_parsed_text(&prs, &end, 1);
     *count = 0;
     if (prs.curwords == 0) return nullptr;
     qsort(prs.words, prs.curwords, sizeof(ParsedWord), compare_parsed_words);
     auto **out = static_cast<char **>(palloc(sizeof(char *) * prs.curwords));
     for (int i = 0; i < prs.curwords; i++) {
         if (i > 0 && compare_parsed_words(&prs.words[i - 1], &prs.words[i]) == 0) continue;
-        out[(*count)++] = pnstrdup(prs.words[i].word, prs.words[i].len);
+        out[(*count)++] = prs.words[i].word;
     }
     return out;
 }
 
 }  // namespace clara::pg
+
+namespace {
+
+Datum text_array(char **items, int n) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(items[i]);
+    return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+}  // namespace
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clara_query_terms);
+PG_FUNCTION_INFO_V1(clara_tokens);
+}
+
+// The distinct lexemes the ranking looks up for a query.
+extern "C" Datum clara_query_terms(PG_FUNCTION_ARGS) {
+    text *query = PG_GETARG_TEXT_PP(0);
+    int n = 0;
+    char **lexemes = clara::pg::query_lexemes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query), &n);
+    PG_RETURN_DATUM(text_array(lexemes, n));
+}
+
+// Every lexeme of a text in order, duplicates included: what BM25 counts.
+extern "C" Datum clara_tokens(PG_FUNCTION_ARGS) {
+    text *t = PG_GETARG_TEXT_PP(0);
+    const char *data = VARDATA_ANY(t);
+    int len = VARSIZE_ANY_EXHDR(t);
+    size_t end;
+    clara::pg::tokenize(&data, &len, 1, &end);
+    auto **items = static_cast<char **>(palloc(sizeof(char *) * Max(end, (size_t)1)));
+    for (size_t i = 0; i < end; i++) {
+        std::string_view lexeme = clara::pg::g_lexemes[i];
+        items[i] = pnstrdup(lexeme.data(), lexeme.size());
+    }
+    PG_RETURN_DATUM(text_array(items, static_cast<int>(end)));
+}

@@ -1,19 +1,25 @@
 -- Okapi BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5))),
--- checked against an independent computation in SQL: every token of
--- title || content is counted from ts_debug(), not from the index or a
--- tsvector (which keeps at most 256 positions per lexeme: rep-001 has more).
+-- checked against an independent computation in SQL over the same tokens:
+-- every token of title || content comes from clara_tokens() and is counted
+-- here, not read from the index, term_tfs or a tsvector (which keeps at most
+-- 256 positions per lexeme: rep-001 has more).
+
+-- The tokenizer gives PostgreSQL's own clara_de_en lexemes for ordinary text.
+SELECT clara_tokens(t) = ARRAY(SELECT unnest(d.lexemes) FROM ts_debug('clara_de_en', t) d) AS same_as_postgres
+FROM (VALUES ('Die Bauaufsichtsbehörde prüft, ob Vorschriften des Denkmalschutzes entgegenstehen.'),
+             ('The directive requires member states to ensure that permits are granted quickly.'),
+             ('Größere Anlagen über 30 Kilowatt benötigen eine Genehmigung nach § 35 BauGB.')) v(t);
+SELECT clara_tokens('Photovoltaik-Freiflächenanlagen auf 3.000 m² Dächern');
 
 CREATE FUNCTION bm25_reference(q text) RETURNS TABLE (document_id text, score float8)
 LANGUAGE sql AS $$
     WITH docs AS (SELECT d.document_id, coalesce(d.title, '') || ' ' || d.content AS body FROM clara_documents d),
-    tokens AS (
-        SELECT docs.document_id, unnest(t.lexemes) AS lexeme
-        FROM docs, ts_debug('clara_de_en', docs.body) t),
+    tokens AS (SELECT docs.document_id, unnest(clara_tokens(docs.body)) AS lexeme FROM docs),
     tf AS (SELECT tokens.document_id, tokens.lexeme, count(*)::float8 AS tf FROM tokens GROUP BY 1, 2),
     len AS (SELECT tf.document_id, sum(tf.tf) AS dl FROM tf GROUP BY 1),
     stats AS (
         SELECT count(*)::float8 AS n, coalesce((SELECT sum(dl) FROM len), 0) / count(*) AS avgdl FROM docs),
-    q AS (SELECT DISTINCT unnest(t.lexemes) AS lexeme FROM ts_debug('clara_de_en', q) t),
+    q AS (SELECT DISTINCT unnest(clara_tokens(q)) AS lexeme),
     df AS (SELECT tf.lexeme, count(*)::float8 AS df FROM tf WHERE tf.lexeme IN (SELECT lexeme FROM q) GROUP BY 1)
     SELECT tf.document_id,
            sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))

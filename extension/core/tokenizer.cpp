@@ -12,16 +12,23 @@ namespace {
 
 #include "stopwords_data.inc"
 
-// ---------------------------------------------------------------------------
-// Stop words: one open-addressing hash set for both lists.
-
-constexpr size_t kStopSlots = 1024;  // power of two, > 3 x the 358 words
-
-inline uint32_t fnv1a(const char *p, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 16777619u;
-    return h;
+// Short words as integer keys: the word zero-padded to 8 * W bytes (len <=
+// 8 * W). Tokens contain no NUL bytes, so the key identifies the word.
+template <size_t W>
+inline void load_key(const char *p, size_t len, uint64_t (&key)[W]) {
+    for (size_t k = 0; k < W; ++k) key[k] = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) std::memcpy(&key[i / 8], p + i, 8);  // fixed size: inlined
+    if (i < len) {
+        uint64_t tail = 0;
+        for (size_t j = i; j < len; ++j) tail |= uint64_t(static_cast<unsigned char>(p[j])) << (8 * (j - i));
+        key[i / 8] = tail;
+    }
 }
+
+// ---------------------------------------------------------------------------
+// Stop words: one open-addressing hash set for both lists, keyed by the
+// zero-padded word (every stop word has at most 16 bytes).
 
 class StopSet {
 public:
@@ -31,22 +38,34 @@ public:
     }
     bool contains(std::string_view w) const {
         if (w.size() > max_len_ || w.empty()) return false;
-        for (size_t i = fnv1a(w.data(), w.size()) & (kStopSlots - 1);; i = (i + 1) & (kStopSlots - 1)) {
-            const std::string_view s = slots_[i];
-            if (s.empty()) return false;
-            if (s.size() == w.size() && std::memcmp(s.data(), w.data(), w.size()) == 0) return true;
+        uint64_t key[2];
+        load_key(w.data(), w.size(), key);
+        for (size_t i = slot_of(key);; i = (i + 1) & (kSlots - 1)) {
+            if (slots_[i][0] == key[0] && slots_[i][1] == key[1]) return true;
+            if (slots_[i][0] == 0) return false;
         }
     }
 
 private:
-    void insert(std::string_view w) {
-        if (w.empty() || contains(w)) return;
-        if (w.size() > max_len_) max_len_ = w.size();
-        size_t i = fnv1a(w.data(), w.size()) & (kStopSlots - 1);
-        while (!slots_[i].empty()) i = (i + 1) & (kStopSlots - 1);
-        slots_[i] = w;
+    static constexpr size_t kSlots = 1024;  // power of two, > 2.5 x the 358 words
+    static constexpr size_t kMaxBytes = 16;
+    static_assert(kSlots == size_t(1) << (64 - 54), "slot_of keeps the top 10 bits");
+
+    static size_t slot_of(const uint64_t (&key)[2]) {
+        return static_cast<size_t>(((key[0] * 0x9E3779B97F4A7C15ull) ^ (key[1] * 0xC2B2AE3D27D4EB4Full)) >> 54);
     }
-    std::string_view slots_[kStopSlots];
+    void insert(std::string_view w) {
+        if (w.empty() || w.size() > kMaxBytes) return;  // cannot happen with PostgreSQL's lists
+        if (contains(w)) return;
+        if (w.size() > max_len_) max_len_ = w.size();
+        uint64_t key[2];
+        load_key(w.data(), w.size(), key);
+        size_t i = slot_of(key);
+        while (slots_[i][0] != 0) i = (i + 1) & (kSlots - 1);
+        slots_[i][0] = key[0];
+        slots_[i][1] = key[1];
+    }
+    uint64_t slots_[kSlots][2] = {};
     size_t max_len_ = 0;
 };
 
@@ -93,21 +112,28 @@ inline size_t decode_utf8(const unsigned char *p, size_t n, uint32_t *cp) {
     return 1;
 }
 
-inline void append_utf8(std::string &out, uint32_t cp) {
+// Writes cp as UTF-8 at d; returns the number of bytes.
+inline size_t encode_utf8(char *d, uint32_t cp) {
     if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        const char b[2] = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
-        out.append(b, 2);
-    } else if (cp < 0x10000) {
-        const char b[3] = {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
-                           static_cast<char>(0x80 | (cp & 0x3F))};
-        out.append(b, 3);
-    } else {
-        const char b[4] = {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
-                           static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
-        out.append(b, 4);
+        d[0] = static_cast<char>(cp);
+        return 1;
     }
+    if (cp < 0x800) {
+        d[0] = static_cast<char>(0xC0 | (cp >> 6));
+        d[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = static_cast<char>(0xE0 | (cp >> 12));
+        d[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = static_cast<char>(0xF0 | (cp >> 18));
+    d[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 // Token flags.
@@ -196,6 +222,47 @@ inline uint32_t lower_cp(uint32_t cp) {
     return cp;
 }
 
+// Markup, skipped like PostgreSQL's parser does (its "tag" and "entity"
+// tokens are not indexed). i is just past the '<' or '&'; each returns the
+// position to go on from (i itself if this is not markup).
+inline bool is_ascii_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+constexpr size_t kMaxTagBytes = 4096;
+
+// <name ...>, </name>, <!...>, <?...?>: up to the next '>', if it comes
+// before another '<' and within kMaxTagBytes.
+inline size_t skip_tag(const unsigned char *p, size_t n, size_t i) {
+    if (i >= n) return i;
+    const unsigned char c = p[i];
+    const bool opens = is_ascii_alpha(c) || c == '!' || c == '?' || (c == '/' && i + 1 < n && is_ascii_alpha(p[i + 1]));
+    if (!opens) return i;
+    const size_t limit = n - i > kMaxTagBytes ? i + kMaxTagBytes : n;
+    for (size_t j = i + 1; j < limit; ++j) {
+        if (p[j] == '>') return j + 1;
+        if (p[j] == '<') return i;
+    }
+    return i;
+}
+
+// &name; &#123; &#x1F;
+inline size_t skip_entity(const unsigned char *p, size_t n, size_t i) {
+    size_t j = i;
+    if (j < n && p[j] == '#') {
+        ++j;
+        const bool hex = j < n && (p[j] | 0x20) == 'x';
+        if (hex) ++j;
+        const size_t start = j;
+        while (j < n && j - start < 8 &&
+               ((p[j] >= '0' && p[j] <= '9') || (hex && (p[j] | 0x20) >= 'a' && (p[j] | 0x20) <= 'f')))
+            ++j;
+        if (j == start) return i;
+    } else {
+        if (j >= n || !is_ascii_alpha(p[j])) return i;
+        while (j < n && j - i < 32 && (is_ascii_alpha(p[j]) || (p[j] >= '0' && p[j] <= '9'))) ++j;
+    }
+    return j < n && p[j] == ';' ? j + 1 : i;
+}
+
 // ---------------------------------------------------------------------------
 // Snowball German. Ch is unsigned char (all code points <= U+00FF: ä ö ü are
 // 0xE4 0xF6 0xFC in both Latin-1 and Unicode) or uint32_t (anything else).
@@ -212,8 +279,11 @@ inline bool is_vowel(Ch c) {
     }
 }
 
-template <class Ch>
-inline bool ends_with(const Ch *s, size_t n, const char *suffix, size_t k) {
+// Does s[0, n) end with the ASCII literal suffix? (Length known at compile
+// time, so the comparison unrolls.)
+template <class Ch, size_t N>
+inline bool ends_with(const Ch *s, size_t n, const char (&suffix)[N]) {
+    constexpr size_t k = N - 1;
     if (n < k) return false;
     for (size_t i = 0; i < k; ++i)
         if (static_cast<uint32_t>(s[n - k + i]) != static_cast<unsigned char>(suffix[i])) return false;
@@ -268,15 +338,15 @@ size_t stem_chars(Ch *s, size_t n) {
     {
         size_t k = 0;
         int group = 0;  // 1: em ern er, 2: e en es, 3: s
-        if (ends_with(s, n, "ern", 3)) {
+        if (ends_with(s, n, "ern")) {
             k = 3, group = 1;
-        } else if (ends_with(s, n, "em", 2) || ends_with(s, n, "er", 2)) {
+        } else if (ends_with(s, n, "em") || ends_with(s, n, "er")) {
             k = 2, group = 1;
-        } else if (ends_with(s, n, "en", 2) || ends_with(s, n, "es", 2)) {
+        } else if (ends_with(s, n, "en") || ends_with(s, n, "es")) {
             k = 2, group = 2;
-        } else if (ends_with(s, n, "e", 1)) {
+        } else if (ends_with(s, n, "e")) {
             k = 1, group = 2;
-        } else if (ends_with(s, n, "s", 1)) {
+        } else if (ends_with(s, n, "s")) {
             k = 1, group = 3;
         }
         if (k != 0 && n - k >= p1) {
@@ -284,7 +354,7 @@ size_t stem_chars(Ch *s, size_t n) {
                 n -= k;
             } else if (group == 2) {
                 n -= k;
-                if (ends_with(s, n, "niss", 4)) n -= 1;
+                if (ends_with(s, n, "niss")) n -= 1;
             } else if (n >= 2 && is_s_ending(s[n - 2])) {
                 n -= 1;
             }
@@ -295,9 +365,9 @@ size_t stem_chars(Ch *s, size_t n) {
     // an st-ending that has at least 3 letters before it.
     {
         size_t k = 0;
-        if (ends_with(s, n, "est", 3))
+        if (ends_with(s, n, "est"))
             k = 3;
-        else if (ends_with(s, n, "en", 2) || ends_with(s, n, "er", 2) || ends_with(s, n, "st", 2))
+        else if (ends_with(s, n, "en") || ends_with(s, n, "er") || ends_with(s, n, "st"))
             k = 2;
         if (k != 0 && n - k >= p1) {
             if (k == 3 || s[n - 1] != 't') {
@@ -312,35 +382,35 @@ size_t stem_chars(Ch *s, size_t n) {
     {
         size_t k = 0;
         int which = 0;  // 1: end ung, 2: ig ik isch, 3: lich heit, 4: keit
-        if (ends_with(s, n, "lich", 4) || ends_with(s, n, "heit", 4)) {
+        if (ends_with(s, n, "lich") || ends_with(s, n, "heit")) {
             k = 4, which = 3;
-        } else if (ends_with(s, n, "keit", 4)) {
+        } else if (ends_with(s, n, "keit")) {
             k = 4, which = 4;
-        } else if (ends_with(s, n, "isch", 4)) {
+        } else if (ends_with(s, n, "isch")) {
             k = 4, which = 2;
-        } else if (ends_with(s, n, "end", 3) || ends_with(s, n, "ung", 3)) {
+        } else if (ends_with(s, n, "end") || ends_with(s, n, "ung")) {
             k = 3, which = 1;
-        } else if (ends_with(s, n, "ig", 2) || ends_with(s, n, "ik", 2)) {
+        } else if (ends_with(s, n, "ig") || ends_with(s, n, "ik")) {
             k = 2, which = 2;
         }
         if (k != 0 && n - k >= p2) {
             switch (which) {
             case 1:
                 n -= k;
-                if (ends_with(s, n, "ig", 2) && n - 2 >= p2 && !(n >= 3 && s[n - 3] == 'e')) n -= 2;
+                if (ends_with(s, n, "ig") && n - 2 >= p2 && !(n >= 3 && s[n - 3] == 'e')) n -= 2;
                 break;
             case 2:
                 if (!(n - k >= 1 && s[n - k - 1] == 'e')) n -= k;
                 break;
             case 3:
                 n -= k;
-                if ((ends_with(s, n, "er", 2) || ends_with(s, n, "en", 2)) && n - 2 >= p1) n -= 2;
+                if ((ends_with(s, n, "er") || ends_with(s, n, "en")) && n - 2 >= p1) n -= 2;
                 break;
             case 4:
                 n -= k;
-                if (ends_with(s, n, "lich", 4) && n - 4 >= p2)
+                if (ends_with(s, n, "lich") && n - 4 >= p2)
                     n -= 4;
-                else if (ends_with(s, n, "ig", 2) && n - 2 >= p2)
+                else if (ends_with(s, n, "ig") && n - 2 >= p2)
                     n -= 2;
                 break;
             }
@@ -361,22 +431,21 @@ size_t stem_chars(Ch *s, size_t n) {
     return n;
 }
 
-}  // namespace
+// Stems the lower-cased word s[0, len) in place; returns the stem's length,
+// never more than len (ß -> ss keeps the byte count, umlauts shrink).
+size_t stem_in_place(char *s, size_t len, std::vector<uint32_t> &wide) {
+    if (len > kMaxStemBytes) return len;
+    auto *p = reinterpret_cast<unsigned char *>(s);
 
-bool is_stop_word(std::string_view lower_word) { return stop_set().contains(lower_word); }
-
-void append_german_stem(std::string_view word, std::string &out, std::vector<uint32_t> &wide) {
-    const size_t len = word.size();
-    if (len > kMaxStemBytes) {
-        out.append(word);
-        return;
-    }
-    const auto *p = reinterpret_cast<const unsigned char *>(word.data());
-
-    // Fast path: every code point <= U+00FF (one byte per letter).
-    unsigned char buf[kMaxStemBytes + 8];
-    size_t n = 0;
+    // Fastest path: ASCII only.
     size_t i = 0;
+    while (i < len && p[i] < 0x80) ++i;
+    if (i == len) return stem_chars(p, len);
+
+    // Fast path: every code point <= U+00FF, one byte per letter.
+    unsigned char buf[kMaxStemBytes + 8];
+    std::memcpy(buf, p, i);
+    size_t n = i;
     while (i < len) {
         const unsigned char c = p[i];
         if (c < 0x80) {
@@ -397,26 +466,24 @@ void append_german_stem(std::string_view word, std::string &out, std::vector<uin
     }
     if (i == len) {
         n = stem_chars(buf, n);
+        unsigned char *d = p;
         for (size_t j = 0; j < n; ++j) {
             if (buf[j] < 0x80) {
-                out.push_back(static_cast<char>(buf[j]));
+                *d++ = buf[j];
             } else {
-                const char b[2] = {static_cast<char>(0xC0 | (buf[j] >> 6)), static_cast<char>(0x80 | (buf[j] & 0x3F))};
-                out.append(b, 2);
+                *d++ = static_cast<unsigned char>(0xC0 | (buf[j] >> 6));
+                *d++ = static_cast<unsigned char>(0x80 | (buf[j] & 0x3F));
             }
         }
-        return;
+        return static_cast<size_t>(d - p);
     }
 
-    // General path: code points. Invalid UTF-8 is returned unchanged.
+    // General path: code points. Invalid UTF-8 is left unchanged.
     wide.clear();
     for (i = 0; i < len;) {
         uint32_t cp;
         i += decode_utf8(p + i, len - i, &cp);
-        if (cp == kInvalid) {
-            out.append(word);
-            return;
-        }
+        if (cp == kInvalid) return len;
         if (cp == 0xDF) {
             wide.push_back('s');
             wide.push_back('s');
@@ -425,7 +492,19 @@ void append_german_stem(std::string_view word, std::string &out, std::vector<uin
         }
     }
     n = stem_chars(wide.data(), wide.size());
-    for (size_t j = 0; j < n; ++j) append_utf8(out, wide[j]);
+    char *d = s;
+    for (size_t j = 0; j < n; ++j) d += encode_utf8(d, wide[j]);
+    return static_cast<size_t>(d - s);
+}
+
+}  // namespace
+
+bool is_stop_word(std::string_view lower_word) { return stop_set().contains(lower_word); }
+
+void append_german_stem(std::string_view lower_word, std::string &out, std::vector<uint32_t> &wide) {
+    const size_t offset = out.size();
+    out.append(lower_word);
+    out.resize(offset + stem_in_place(&out[offset], lower_word.size(), wide));
 }
 
 std::string german_stem(std::string_view lower_word) {
@@ -438,60 +517,129 @@ std::string german_stem(std::string_view lower_word) {
 // ---------------------------------------------------------------------------
 // Tokenizer
 
-Tokenizer::Tokenizer() {
-    word_.reserve(64);
+// The word cache: direct-mapped, keyed by the lower-cased word (letters
+// only, at most kCacheWordBytes bytes, zero-padded into three 64-bit words).
+constexpr size_t kCacheWordBytes = 24;
+constexpr size_t kCacheSlots = 8192;  // power of two
+constexpr size_t kCacheAfterTokens = 4096;
+constexpr uint8_t kCachedStop = 0xFF;
+
+struct Tokenizer::CacheSlot {
+    uint64_t word[3];  // zero-padded word; word[0] == 0 means empty
+    char stem[kCacheWordBytes];
+    uint8_t stem_len;  // kCachedStop: a stop word
+    char pad[64 - 3 * 8 - kCacheWordBytes - 1];
+};
+
+Tokenizer::Tokenizer(bool word_cache) : word_cache_(word_cache) {
     wide_.reserve(64);
     (void)stop_set();  // build the table now, not inside the first call
 }
 
-void Tokenizer::emit(unsigned flags, LexemeList &out) {
-    const size_t len = word_.size();
-    if (len > kMaxTokenBytes) return;
-    const size_t offset = out.arena.size();
-    if (flags & kDigit) {
-        out.arena.append(word_);  // digits, or letters and digits: not stemmed
-    } else {
-        if (stop_set().contains(word_)) return;
-        append_german_stem(word_, out.arena, wide_);
+Tokenizer::~Tokenizer() { delete[] cache_; }
+
+// The token arena[start, end) is complete (lower-cased, in place in the
+// arena). Turns it into its lexeme, or drops it; returns the new end of the
+// kept lexemes.
+size_t Tokenizer::finish_token(char *arena, size_t start, size_t end, unsigned flags, LexemeList &out) {
+    const size_t len = end - start;
+    if (len > kMaxTokenBytes) return start;
+    if (flags & kDigit) {  // digits, or letters and digits: kept as they are
+        out.lexemes.push_back(Lexeme{static_cast<uint32_t>(start), static_cast<uint32_t>(len)});
+        return end;
     }
-    out.lexemes.push_back(Lexeme{static_cast<uint32_t>(offset), static_cast<uint32_t>(out.arena.size() - offset)});
+    char *word = arena + start;
+    CacheSlot *slot = nullptr;
+    uint64_t key[3] = {0, 0, 0};
+    if (cache_ == nullptr && word_cache_ && ++tokens_seen_ >= kCacheAfterTokens) {
+        cache_ = new CacheSlot[kCacheSlots];
+        std::memset(static_cast<void *>(cache_), 0, sizeof(CacheSlot) * kCacheSlots);
+    }
+    if (cache_ != nullptr && len <= kCacheWordBytes) {
+        load_key(word, len, key);
+        uint64_t h = (key[0] * 0x9E3779B97F4A7C15ull) ^ (key[1] * 0xC2B2AE3D27D4EB4Full) ^
+                     (key[2] * 0x165667B19E3779F9ull);
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 32;
+        slot = &cache_[h & (kCacheSlots - 1)];
+        if (slot->word[0] == key[0] && slot->word[1] == key[1] && slot->word[2] == key[2]) {
+            if (slot->stem_len == kCachedStop) return start;
+            std::memcpy(word, slot->stem, slot->stem_len);
+            out.lexemes.push_back(Lexeme{static_cast<uint32_t>(start), slot->stem_len});
+            return start + slot->stem_len;
+        }
+    }
+    const bool stop = stop_set().contains(std::string_view(word, len));
+    const size_t stem_len = stop ? 0 : stem_in_place(word, len, wide_);
+    if (slot != nullptr) {
+        std::memcpy(slot->word, key, sizeof key);
+        slot->stem_len = stop ? kCachedStop : static_cast<uint8_t>(stem_len);
+        std::memcpy(slot->stem, word, stem_len);
+    }
+    if (stop) return start;
+    out.lexemes.push_back(Lexeme{static_cast<uint32_t>(start), static_cast<uint32_t>(stem_len)});
+    return start + stem_len;
 }
 
+// Tokens are lower-cased straight into out.arena, which is grown by
+// text.size() up front: a lower-cased token never has more bytes than its
+// text, and a lexeme never more than its token, so each token is stemmed in
+// place and the kept lexemes stay packed.
 void Tokenizer::tokenize(std::string_view text, LexemeList &out) {
     const auto *p = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = text.size();
-    word_.clear();
+    if (n == 0) return;
+    const size_t base = out.arena.size();
+    out.arena.resize(base + n);
+    char *const arena = &out.arena[0];
+    size_t used = base;  // end of the kept lexemes = start of the current token
+    size_t w = base;     // end of the current token
     unsigned flags = 0;
     size_t i = 0;
     while (i < n) {
         const unsigned char c = p[i];
         if (c < 0x80) {
             const unsigned cls = kAscii.cls[c];
-            ++i;
             if (cls != 0) {
-                word_.push_back(kAscii.lower[c]);
-                flags |= cls;
+                // A run of ASCII letters and digits, lower-cased in one go.
+                size_t j = i;
+                do {
+                    flags |= kAscii.cls[p[j]];
+                    arena[w++] = kAscii.lower[p[j]];
+                    ++j;
+                } while (j < n && p[j] < 0x80 && kAscii.cls[p[j]] != 0);
+                i = j;
                 continue;
+            }
+            ++i;
+            if (c == '.') {
+                // A '.' between digits joins a number: "3.14", "1.000", "03.01.2016".
+                if (flags == kDigit && i < n && p[i] >= '0' && p[i] <= '9') {
+                    arena[w++] = '.';
+                    continue;
+                }
+            } else if (c == '<') {
+                i = skip_tag(p, n, i);
+            } else if (c == '&') {
+                i = skip_entity(p, n, i);
             }
         } else {
             uint32_t cp;
             i += decode_utf8(p + i, n - i, &cp);
             if (cp != kInvalid && is_word_cp(cp)) {
-                append_utf8(word_, lower_cp(cp));
+                w += encode_utf8(arena + w, lower_cp(cp));
                 flags |= kLetter;
                 continue;
             }
         }
-        if (!word_.empty()) {
-            emit(flags, out);
-            word_.clear();
+        if (w != used) {
+            used = w = finish_token(arena, used, w, flags, out);
             flags = 0;
         }
     }
-    if (!word_.empty()) {
-        emit(flags, out);
-        word_.clear();
-    }
+    if (w != used) used = finish_token(arena, used, w, flags, out);
+    out.arena.resize(used);
 }
 
 std::vector<std::string> Tokenizer::lexemes(std::string_view text) {
