@@ -1,5 +1,6 @@
 #include "terms.hpp"
 
+#include "term_index.hpp"
 #include "tokenizer.hpp"
 
 extern "C" {
@@ -14,6 +15,7 @@ namespace clara::pg {
 // Backend-lifetime objects, so an error while they are in use leaks nothing.
 clara::Tokenizer *g_tokenizer = nullptr;
 clara::LexemeList g_lexemes;
+clara::TermIndex g_term_index;
 
 namespace {
 
@@ -23,12 +25,6 @@ int compare_parsed_words(const void *a, const void *b) {
     return tsCompareString(wa->word, wa->len, wb->word, wb->len, false);
 }
 
-TSVector empty_tsvector() {
-    auto *out = static_cast<TSVector>(palloc0(CALCDATASIZE(0, 0)));
-    SET_VARSIZE(out, CALCDATASIZE(0, 0));
-    out->size = 0;
-    return out;
-}
 
 }  // namespace
 
@@ -77,62 +73,47 @@ AnalyzedText analyze_document(const char *title, int title_len, const char *cont
     int lens[2] = {title_len, content_len};
     size_t ends[2];
     tokenize(texts, lens, 2, ends);
-    int32 title_end = static_cast<int32>(ends[0]);  // title words have positions 1..title_end
-    ParsedText prs;
-    to_parsed_text(&prs, ends, 2);
+    run_cpp("indexing a document", [&] { clara::build_term_index(g_lexemes, ends[0], g_term_index); });
+
+    // Lay the terms out as a tsvector: entries, then each lexeme followed
+    // (2-byte aligned) by its position count and positions.
+    const clara::TermIndex &idx = g_term_index;
+    int n = static_cast<int>(idx.terms.size());
+    size_t lenstr = 0;
+    for (const clara::TermEntry &t : idx.terms)
+        lenstr = SHORTALIGN(lenstr + t.length) + sizeof(uint16) + t.npos * sizeof(WordEntryPos);
+    if (lenstr > MAXSTRPOS)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("document is too long for a tsvector (%zu bytes of lexemes, max %d)", lenstr,
+                               MAXSTRPOS),
+                        errhint("Split the document into parts.")));
+    auto *tsv = static_cast<TSVector>(palloc0(CALCDATASIZE(n, lenstr)));
+    SET_VARSIZE(tsv, CALCDATASIZE(n, lenstr));
+    tsv->size = n;
+    WordEntry *entries = ARRPTR(tsv);
+    char *str = STRPTR(tsv);
+    auto *tfs = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const clara::TermEntry &t = idx.terms[i];
+        entries[i].haspos = 1;
+        entries[i].len = t.length;
+        entries[i].pos = static_cast<uint32>(off);
+        memcpy(str + off, g_lexemes.arena.data() + t.offset, t.length);
+        off = SHORTALIGN(off + t.length);
+        uint16 npos = static_cast<uint16>(t.npos);
+        memcpy(str + off, &npos, sizeof npos);
+        off += sizeof npos;
+        memcpy(str + off, idx.positions.data() + t.first_pos, t.npos * sizeof(WordEntryPos));
+        off += t.npos * sizeof(WordEntryPos);
+        tfs[i] = Int32GetDatum(static_cast<int32>(t.tf));
+    }
 
     AnalyzedText out;
-    out.doc_length = prs.curwords;
-    if (prs.curwords == 0) {
-        out.tsv = empty_tsvector();
-        out.term_tfs = PointerGetDatum(construct_empty_array(INT4OID));
-        return out;
-    }
-
-    // Count term frequencies before make_tsvector(): it merges duplicates and
-    // keeps at most 256 positions per lexeme. A tsvector's lexemes are sorted
-    // by tsCompareString, so sorting a copy the same way lines the counts up.
-    auto *sorted = static_cast<ParsedWord *>(palloc(sizeof(ParsedWord) * prs.curwords));
-    memcpy(sorted, prs.words, sizeof(ParsedWord) * prs.curwords);
-    qsort(sorted, prs.curwords, sizeof(ParsedWord), compare_parsed_words);
-    auto *tfs = static_cast<Datum *>(palloc(sizeof(Datum) * prs.curwords));
-    // make_tsvector frees the words it merges: keep our own copy of each
-    // distinct lexeme to check the order against.
-    size_t lexeme_bytes = 1;
-    for (int i = 0; i < prs.curwords; i++) lexeme_bytes += sorted[i].len;
-    auto *lexemes = static_cast<char *>(palloc(lexeme_bytes));
-    auto *lexeme_lens = static_cast<int *>(palloc(sizeof(int) * prs.curwords));
-    int distinct = 0;
-    char *lexeme_end = lexemes;
-    for (int i = 0; i < prs.curwords;) {
-        int j = i + 1;
-        while (j < prs.curwords && compare_parsed_words(&sorted[i], &sorted[j]) == 0) j++;
-        tfs[distinct] = Int32GetDatum(j - i);
-        memcpy(lexeme_end, sorted[i].word, sorted[i].len);
-        lexeme_lens[distinct] = sorted[i].len;
-        lexeme_end += sorted[i].len;
-        distinct++;
-        i = j;
-    }
-    pfree(sorted);
-
-    TSVector tsv = make_tsvector(&prs);
-    if (tsv->size != distinct)
-        elog(ERROR, "clara: tsvector has %d lexemes, expected %d", tsv->size, distinct);
-    WordEntry *entries = ARRPTR(tsv);
-    const char *lexeme = lexemes;
-    for (int i = 0; i < tsv->size; i++) {
-        if (entries[i].len != static_cast<uint32>(lexeme_lens[i]) ||
-            memcmp(STRPTR(tsv) + entries[i].pos, lexeme, lexeme_lens[i]) != 0)
-            elog(ERROR, "clara: tsvector lexeme order differs from term counts");
-        lexeme += lexeme_lens[i];
-        // Title words rank above body words in ts_rank and weighted queries.
-        WordEntryPos *pos = POSDATAPTR(tsv, &entries[i]);
-        for (int p = 0; p < POSDATALEN(tsv, &entries[i]); p++)
-            if (WEP_GETPOS(pos[p]) <= title_end) WEP_SETWEIGHT(pos[p], 3);
-    }
     out.tsv = tsv;
-    out.term_tfs = PointerGetDatum(construct_array(tfs, distinct, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    out.doc_length = static_cast<int32>(idx.doc_length);
+    out.term_tfs = n == 0 ? PointerGetDatum(construct_empty_array(INT4OID))
+                          : PointerGetDatum(construct_array(tfs, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
     return out;
 }
 

@@ -45,6 +45,9 @@ SELECT document_id, doc_key > 0 AS has_key, doc_length, length(content_hash) AS 
        quality_signals ? 'word_count' AS has_signals
 FROM clara_documents ORDER BY document_id;
 
+-- The full-text vector is built by the extension: it must read back as itself.
+SELECT bool_and(tsv::text::tsvector = tsv) AS tsv_roundtrip FROM clara_documents;
+
 -- Title words carry weight A in the full-text vector, content words D.
 SELECT ts_filter(tsv, '{a}') AS title_lexemes FROM clara_documents WHERE document_id = 'bau-002';
 
