@@ -64,3 +64,37 @@ core-tests-asan:
 
 test:
 	bash tests/run_all.sh
+
+# ---------------------------------------------------------------------------
+# Client: build/clara-stream (libpq, CLI11, nlohmann/json). Objects and their
+# header dependencies (-MMD) go to build/client/. libpq's headers are system
+# headers, like the server's above.
+PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
+PG_LIBDIR     := $(shell $(PG_CONFIG) --libdir)
+CLIENT_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror -pthread -Iclient -Iextension/core -isystem $(PG_INCLUDEDIR) -MMD -MP
+# extension/core/jsonl.cpp: the one JSON string encoder (the corpus generator uses it).
+CLIENT_SRCS = $(wildcard client/*.cpp) $(wildcard client/core/*.cpp) extension/core/jsonl.cpp
+CLIENT_OBJS = $(patsubst %.cpp,build/%.o,$(CLIENT_SRCS))
+PREFIX ?= /usr/local
+
+all: build/clara-stream
+
+build/clara-stream: $(CLIENT_OBJS)
+	$(CXX) -o $@ $(CLIENT_OBJS) -L$(PG_LIBDIR) -lpq -pthread
+
+build/client/%.o: client/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
+
+build/extension/core/%.o: extension/core/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
+
+-include $(CLIENT_OBJS:.o=.d)
+
+.PHONY: client install-client
+client: build/clara-stream
+
+install-client: build/clara-stream
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 build/clara-stream $(DESTDIR)$(PREFIX)/bin/clara-stream

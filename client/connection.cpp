@@ -1,0 +1,140 @@
+#include "connection.hpp"
+
+#include "interrupt.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+namespace clara::cli {
+
+std::string one_line(const std::string &message) {
+    std::string out;
+    bool space = false;
+    for (char c : message) {
+        if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out.push_back(' ');
+        space = false;
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::string server_error_message(const PGresult *result, PGconn *conn) {
+    const char *primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    if (primary == nullptr) return one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+    std::string message = one_line(primary);
+    const char *sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const char *detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(result, PG_DIAG_MESSAGE_HINT);
+    message += " (SQLSTATE ";
+    message += sqlstate ? sqlstate : "?";
+    if (detail) message += "; detail: " + one_line(detail);
+    if (hint) message += "; hint: " + one_line(hint);
+    message += ")";
+    return message;
+}
+
+Connection::Connection(const std::string &dsn_flag) {
+    std::string dsn = dsn_flag;
+    const char *from = "--dsn";
+    if (dsn.empty()) {
+        const char *env = std::getenv("CLARA_DSN");
+        if (env != nullptr) dsn = env;
+        from = "CLARA_DSN";
+    }
+    // Like libpq: a DSN with '=' or a postgres:// prefix is a connection
+    // string (checked here, exit code usage), anything else a database name.
+    bool is_conninfo = dsn.find('=') != std::string::npos || dsn.rfind("postgresql://", 0) == 0 ||
+                       dsn.rfind("postgres://", 0) == 0;
+    if (is_conninfo) {
+        char *error = nullptr;
+        PQconninfoOption *options = PQconninfoParse(dsn.c_str(), &error);
+        if (options == nullptr) {
+            std::string reason = error ? one_line(error) : "out of memory";
+            PQfreemem(error);
+            throw Failure(ExitCode::usage, std::string(from) + ": invalid connection string: " + reason);
+        }
+        PQconninfoFree(options);
+    }
+    // Keywords after dbname override what the DSN says (expand_dbname): the
+    // export must receive UTF-8 whatever the locale. Those before it are
+    // defaults the DSN may change.
+    std::vector<const char *> keys = {"fallback_application_name"};
+    std::vector<const char *> values = {"clara-stream"};
+    if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+        keys.push_back("connect_timeout");  // libpq waits forever by default
+        values.push_back("10");
+    }
+    keys.push_back("dbname");
+    values.push_back(dsn.empty() ? nullptr : dsn.c_str());
+    keys.push_back("client_encoding");
+    values.push_back("UTF8");
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
+    if (conn_ == nullptr) throw Failure(ExitCode::connection, "cannot connect: out of memory");
+    if (PQstatus(conn_) != CONNECTION_OK) {
+        std::string message = PQerrorMessage(conn_);
+        // With several hosts or addresses libpq lists every attempt: the first
+        // line says what happened.
+        size_t end = message.find('\n');
+        std::string first = one_line(message.substr(0, end));
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw Failure(ExitCode::connection, "cannot connect: " + first);
+    }
+}
+
+Connection::~Connection() {
+    if (conn_ != nullptr) PQfinish(conn_);
+}
+
+Failure Connection::failure(const PGresult *result) const {
+    // Our own PQcancel after Ctrl-C comes back as "canceling statement due
+    // to user request": report the signal, not a server error.
+    if (int sig = pending_signal(); sig != 0)
+        return Failure(sig == SIGTERM ? ExitCode::terminated : ExitCode::interrupted,
+                       sig == SIGTERM ? "terminated: query cancelled" : "interrupted: query cancelled");
+    if (PQstatus(conn_) == CONNECTION_BAD)
+        return Failure(ExitCode::connection, "connection lost: " + one_line(PQerrorMessage(conn_)));
+    return Failure(ExitCode::server, server_error_message(result, conn_));
+}
+
+Result Connection::exec(const char *sql, ExecStatusType expected) {
+    Result result(PQexec(conn_, sql));
+    if (PQresultStatus(result.get()) != expected) throw failure(result.get());
+    return result;
+}
+
+Result Connection::exec_params(const std::string &sql, const std::vector<std::optional<std::string>> &params) {
+    std::vector<const char *> values;
+    for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
+    Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                               nullptr, 0));
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw failure(result.get());
+    return result;
+}
+
+std::string Connection::clara_schema() {
+    Result r = exec_params(
+        "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'clara'",
+        {});
+    if (PQntuples(r.get()) == 0)
+        throw Failure(ExitCode::extension_missing,
+                      std::string("database \"") + PQdb(conn_) +
+                          "\" does not have the clara extension (run CREATE EXTENSION clara in it)");
+    const char *name = PQgetvalue(r.get(), 0, 0);
+    char *quoted = PQescapeIdentifier(conn_, name, std::strlen(name));
+    if (quoted == nullptr) throw failure(nullptr);
+    std::string schema = quoted;
+    PQfreemem(quoted);
+    return schema;
+}
+
+}  // namespace clara::cli

@@ -1,0 +1,34 @@
+// The exit codes of clara-stream, in one place (docs/cli.md repeats this
+// table). Scripts branch on them, so a value never changes meaning.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace clara::cli {
+
+enum class ExitCode : int {
+    ok = 0,
+    internal = 1,             // a bug or an unexpected state of the client
+    usage = 2,                // bad or missing command-line arguments
+    connection = 3,           // the server could not be reached or refused us
+    extension_missing = 4,    // connected, but CREATE EXTENSION clara was not run
+    server = 5,               // the server rejected the query (SQLSTATE in the message)
+    io = 6,                   // reading the input or writing the output failed
+    bad_input = 7,            // load: malformed input documents (nothing loaded)
+    interrupted = 130,        // SIGINT (Ctrl-C): query cancelled, partial output removed
+    terminated = 143,         // SIGTERM: the same as SIGINT
+};
+
+// Thrown by every layer; main() prints "clara-stream: <message>" on stderr
+// and exits with code.
+class Failure : public std::runtime_error {
+public:
+    Failure(ExitCode code, const std::string &message) : std::runtime_error(message), code_(code) {}
+    ExitCode code() const { return code_; }
+
+private:
+    ExitCode code_;
+};
+
+}  // namespace clara::cli

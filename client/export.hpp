@@ -1,0 +1,24 @@
+// The export: one COPY (SELECT clara_stream_jsonl(...)) TO STDOUT, bytes
+// written to the output as they arrive.
+#pragma once
+
+#include "search_arguments.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace clara::cli {
+
+struct ExportOptions {
+    SearchArguments search;
+    int batch_size = 100;
+    std::string output;  // a path, or "-" for stdout
+    std::string dsn;
+    bool quiet = false;
+    std::chrono::steady_clock::time_point started;  // for time to first document
+};
+
+// Throws Failure; on any failure the output path is left as it was.
+void run_export(const ExportOptions &options);
+
+}  // namespace clara::cli

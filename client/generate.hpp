@@ -1,0 +1,21 @@
+// `clara-stream generate`: the deterministic sample corpus
+// (client/core/corpus_generator.hpp) as `load` input.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace clara::cli {
+
+struct GenerateOptions {
+    uint64_t docs = 0;
+    uint64_t seed = 42;
+    std::string output = "-";
+    bool quiet = false;
+    std::chrono::steady_clock::time_point started;
+};
+
+void run_generate(const GenerateOptions &options);
+
+}  // namespace clara::cli

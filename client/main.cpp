@@ -1,0 +1,187 @@
+// clara-stream: export training JSONL from the clara extension, load a
+// corpus, print statistics, generate a sample corpus.
+//
+//   clara-stream --query Q --output FILE [...]     export (the seed's flags)
+//   clara-stream load FILE.jsonl [--on-error abort|skip]
+//   clara-stream stats --query Q [...] [--json]
+//   clara-stream generate --docs N [--seed S] [--output FILE|-]
+//
+// Exit codes: exit_code.hpp (and docs/cli.md).
+#include "connection.hpp"
+#include "core/arguments.hpp"
+#include "exit_code.hpp"
+#include "export.hpp"
+#include "generate.hpp"
+#include "interrupt.hpp"
+#include "load.hpp"
+#include "stats.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <climits>
+#include <cstdio>
+#include <map>
+
+namespace {
+
+using namespace clara::cli;
+
+constexpr const char *kVersion = "clara-stream 0.1.0";
+
+// The search flags export and stats share.
+struct SearchFlags {
+    std::string query;
+    int top_k = 1000;
+    double min_quality = 0.5;
+    std::optional<std::string> domain;
+    std::vector<std::string> filters;
+    std::optional<std::string> search_types;
+    std::optional<std::string> weights;
+
+    void add_to(CLI::App &app) {
+        app.add_option("-q,--query", query, "Search text (German or English)");
+        app.add_option("-k,--top-k", top_k, "Maximum number of documents")
+            ->capture_default_str()
+            ->check(CLI::Range(1, INT_MAX));
+        app.add_option("--min-quality", min_quality, "Keep documents with quality_score >= X (0..1)")
+            ->capture_default_str()
+            ->check(CLI::Range(0.0, 1.0));
+        app.add_option("--domain", domain, "Only this domain (same as --filter domain=D)");
+        app.add_option("--filter", filters,
+                       "Filter key=value, repeatable; the value is read as JSON when it parses, else as a string "
+                       "(keys: domain, document_type, source, created_after, created_before, metadata)")
+            ->type_size(1)
+            ->allow_extra_args(false);
+        app.add_option("--search-types", search_types, "Comma list of keyword,vector,graph (default: the server's)");
+        app.add_option("--weights", weights, "Fusion weights per search type, e.g. keyword=1,vector=0.5");
+    }
+
+    SearchArguments resolve() const {
+        SearchArguments a;
+        a.query = query;
+        a.top_k = top_k;
+        a.min_quality = min_quality;
+        a.filters_json = build_filters_json(domain, filters);
+        if (search_types) a.search_types = normalize_search_types(*search_types);
+        if (weights) a.weights_json = build_weights_json(*weights);
+        return a;
+    }
+};
+
+int fail(ExitCode code, const std::string &message) {
+    std::fprintf(stderr, "clara-stream: %s\n", message.c_str());
+    return static_cast<int>(code);
+}
+
+int run(int argc, char **argv) {
+    const auto started = std::chrono::steady_clock::now();
+    CLI::App app{"clara-stream: stream LoRA training JSONL out of PostgreSQL (clara extension)\n"
+                 "Without a subcommand it exports: clara-stream --query Q --output FILE",
+                 "clara-stream"};
+    app.set_version_flag("--version", kVersion);
+    app.require_subcommand(0, 1);
+
+    std::string dsn;
+    bool quiet = false;
+    auto add_common = [&](CLI::App &cmd) {
+        cmd.add_option("--dsn", dsn, "libpq connection string or URI (default: $CLARA_DSN, else PG* variables)");
+        cmd.add_flag("--quiet", quiet, "No progress and no summary on stderr");
+    };
+
+    // export (no subcommand)
+    SearchFlags export_search;
+    std::string output;
+    int batch_size = 100;
+    export_search.add_to(app);
+    app.add_option("-o,--output", output, "Output JSONL file, - for stdout (written as FILE.partial, then renamed)");
+    app.add_option("--batch-size", batch_size, "Rows the server fetches from its cursor per batch")
+        ->capture_default_str()
+        ->check(CLI::Range(1, INT_MAX));
+    add_common(app);
+
+    // load
+    CLI::App *load = app.add_subcommand("load", "Load JSONL documents into clara_documents (one transaction)");
+    std::string load_input;
+    std::string on_error = "abort";
+    load->add_option("FILE", load_input, "JSONL file, - for stdin")->required();
+    load->add_option("--on-error", on_error, "abort: a malformed line loads nothing; skip: load the valid lines")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"abort", "skip"}));
+    add_common(*load);
+
+    // stats
+    CLI::App *stats = app.add_subcommand("stats", "Statistics of a query's result (the seed's get_statistics)");
+    SearchFlags stats_search;
+    bool stats_json = false;
+    stats_search.add_to(*stats);
+    stats->add_flag("--json", stats_json, "Print the statistics as JSON");
+    add_common(*stats);
+
+    // generate
+    CLI::App *generate = app.add_subcommand("generate", "Write the deterministic sample corpus as load input");
+    GenerateOptions gen;
+    generate->add_option("--docs", gen.docs, "Number of documents")->required();
+    generate->add_option("--seed", gen.seed, "Seed; the same seed gives the same bytes")->capture_default_str();
+    generate->add_option("-o,--output", gen.output, "Output file, - for stdout")->capture_default_str();
+    generate->add_flag("--quiet", quiet, "No summary on stderr");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        return fail(ExitCode::usage, std::string(e.what()) + " (see clara-stream --help)");
+    }
+
+    install_interrupt_handlers();
+    try {
+        if (*load) {
+            LoadOptions opt;
+            opt.input = load_input;
+            opt.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
+            opt.dsn = dsn;
+            opt.quiet = quiet;
+            opt.started = started;
+            run_load(opt);
+        } else if (*stats) {
+            if (stats_search.query.empty()) return fail(ExitCode::usage, "stats: --query is required");
+            StatsOptions opt;
+            opt.search = stats_search.resolve();
+            opt.json = stats_json;
+            opt.dsn = dsn;
+            run_stats(opt);
+        } else if (*generate) {
+            gen.quiet = quiet;
+            gen.started = started;
+            run_generate(gen);
+        } else {
+            if (export_search.query.empty() || output.empty())
+                return fail(ExitCode::usage, "--query and --output are required (see clara-stream --help)");
+            ExportOptions opt;
+            opt.search = export_search.resolve();
+            opt.batch_size = batch_size;
+            opt.output = output;
+            opt.dsn = dsn;
+            opt.quiet = quiet;
+            opt.started = started;
+            run_export(opt);
+        }
+    } catch (const ArgumentError &e) {
+        return fail(ExitCode::usage, e.what());
+    } catch (const Failure &e) {
+        return fail(e.code(), e.what());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception &e) {
+        return fail(ExitCode::internal, std::string("internal error: ") + e.what());
+    }
+}

@@ -1,0 +1,102 @@
+#include "output_file.hpp"
+
+#include "exit_code.hpp"
+#include "interrupt.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace clara::cli {
+
+namespace {
+
+[[noreturn]] void io_failure(const std::string &what, int err) {
+    throw Failure(ExitCode::io, what + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+OutputFile::OutputFile(const std::string &path) : path_(path) {
+    if (path == "-") {
+        fd_ = STDOUT_FILENO;
+        name_ = "stdout";
+        return;
+    }
+    name_ = path;
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) throw Failure(ExitCode::io, path + " is a directory");
+        fd_ = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd_ < 0) io_failure("cannot open " + path, errno);
+        return;
+    }
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) throw Failure(ExitCode::io, "cannot create directory " + parent.string() + ": " + ec.message());
+    }
+    partial_ = path + ".partial";
+    fd_ = open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) io_failure("cannot create " + partial_, errno);
+    renames_ = true;
+    set_partial_file(partial_);
+}
+
+OutputFile::~OutputFile() { discard(); }
+
+void OutputFile::discard() {
+    if (fd_ >= 0 && fd_ != STDOUT_FILENO) close(fd_);
+    fd_ = -1;
+    if (renames_ && !committed_) {
+        unlink(partial_.c_str());
+        set_partial_file("");
+        renames_ = false;
+    }
+}
+
+void OutputFile::write(const char *data, size_t size) {
+    while (size > 0) {
+        ssize_t n = ::write(fd_, data, size);
+        if (n < 0) {
+            if (errno == EINTR) {  // a signal (a blocked pipe must not hold Ctrl-C up)
+                throw_if_interrupted("cancelled");
+                continue;
+            }
+            io_failure("cannot write to " + name_, errno);
+        }
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+}
+
+void OutputFile::commit() {
+    if (!renames_) {
+        // stdout or a special file: nothing to rename; a pipe cannot fsync.
+        if (fd_ != STDOUT_FILENO && fd_ >= 0) close(fd_);
+        fd_ = -1;
+        committed_ = true;
+        return;
+    }
+    if (fsync(fd_) != 0) io_failure("cannot fsync " + partial_, errno);
+    int fd = fd_;
+    fd_ = -1;
+    if (close(fd) != 0) io_failure("cannot close " + partial_, errno);
+    throw_if_interrupted("cancelled, no file written");
+    if (rename(partial_.c_str(), path_.c_str()) != 0) io_failure("cannot rename " + partial_ + " to " + path_, errno);
+    committed_ = true;
+    set_partial_file("");
+    // The rename is durable only once the directory is synced.
+    std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+    int dir = open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        fsync(dir);
+        close(dir);
+    }
+}
+
+}  // namespace clara::cli

@@ -1,0 +1,22 @@
+// The arguments clara_stream_jsonl and clara_stats share, as the command
+// line gave them (already checked and turned into JSON by client/core).
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace clara::cli {
+
+struct SearchArguments {
+    std::string query;
+    int top_k = 1000;
+    double min_quality = 0.5;
+    std::string filters_json = "{}";
+    std::optional<std::string> search_types;  // "keyword,vector"; nullopt: the server's default
+    std::optional<std::string> weights_json;  // nullopt: the server's default
+};
+
+// A double as text that reads back to the same value.
+std::string exact_double(double v);
+
+}  // namespace clara::cli

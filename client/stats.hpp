@@ -1,0 +1,18 @@
+// `clara-stream stats`: clara_stats() over a query, as a table or JSON.
+#pragma once
+
+#include "search_arguments.hpp"
+
+#include <string>
+
+namespace clara::cli {
+
+struct StatsOptions {
+    SearchArguments search;
+    bool json = false;
+    std::string dsn;
+};
+
+void run_stats(const StatsOptions &options);
+
+}  // namespace clara::cli

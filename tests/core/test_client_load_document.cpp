@@ -1,0 +1,212 @@
+// `clara-stream load` input lines: validation, decoding, COPY rows
+// (client/core/load_document).
+#include "core/load_document.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <random>
+#include <string>
+
+using clara::cli::append_copy_row;
+using clara::cli::append_copy_text_field;
+using clara::cli::is_iso_timestamp;
+using clara::cli::LoadDocument;
+using clara::cli::MetadataTypeCheck;
+using clara::cli::parse_load_document;
+
+namespace {
+
+std::string reason(const std::string &line) {
+    LoadDocument doc;
+    return parse_load_document(line, doc);
+}
+
+LoadDocument parsed(const std::string &line) {
+    LoadDocument doc;
+    std::string r = parse_load_document(line, doc);
+    EXPECT_EQ(r, "") << line;
+    return doc;
+}
+
+::testing::AssertionResult rejected_because(const std::string &line, const std::string &part) {
+    std::string r = reason(line);
+    if (r.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << line << " -> \"" << r << "\", expected it to mention \"" << part << "\"";
+}
+
+}  // namespace
+
+TEST(ClientLoadDocument, MinimalDocument) {
+    LoadDocument doc = parsed(R"({"document_id":"d1","content":"Text"})");
+    EXPECT_EQ(doc.document_id, "d1");
+    EXPECT_EQ(doc.content, "Text");
+    EXPECT_FALSE(doc.title);
+    EXPECT_FALSE(doc.created_at);
+    EXPECT_EQ(doc.metadata_json, "{}");
+    EXPECT_EQ(doc.citations_json, "[]");
+}
+
+TEST(ClientLoadDocument, AllFields) {
+    LoadDocument doc = parsed(
+        R"( { "document_id" : "d2", "title": "Größe \"A\"", "content": "a\nb\\c\t\u00e4\ud83c\udf1e", "domain": "baurecht",)"
+        R"( "document_type": null, "source": "s", "created_at": "2024-02-29T12:00:00+01:00",)"
+        R"( "metadata": {"year": 2024, "tags": ["x"], "gericht": null}, "citations": ["d1", "d0"] } )");
+    EXPECT_EQ(*doc.title, "Größe \"A\"");
+    EXPECT_EQ(doc.content, "a\nb\\c\tä🌞");
+    EXPECT_EQ(*doc.domain, "baurecht");
+    EXPECT_FALSE(doc.document_type);
+    EXPECT_EQ(*doc.created_at, "2024-02-29T12:00:00+01:00");
+    EXPECT_EQ(doc.metadata_json, R"({"year": 2024, "tags": ["x"], "gericht": null})");
+    EXPECT_EQ(doc.citations_json, R"(["d1", "d0"])");
+    ASSERT_EQ(doc.metadata_types.size(), 3u);
+    EXPECT_EQ(doc.metadata_types[0].first, "year");
+    EXPECT_EQ(doc.metadata_types[0].second, clara::cli::JsonType::number);
+}
+
+TEST(ClientLoadDocument, ReusedDocumentIsReset) {
+    LoadDocument doc;
+    ASSERT_EQ(parse_load_document(R"({"document_id":"a","content":"x","title":"T","metadata":{"k":1}})", doc), "");
+    ASSERT_EQ(parse_load_document(R"({"document_id":"b","content":"y"})", doc), "");
+    EXPECT_FALSE(doc.title);
+    EXPECT_EQ(doc.metadata_json, "{}");
+    EXPECT_TRUE(doc.metadata_types.empty());
+}
+
+TEST(ClientLoadDocument, NullOptionalFieldsAndCrlf) {
+    LoadDocument doc = parsed("{\"document_id\":\"d\",\"content\":\"\",\"metadata\":null,\"citations\":null}\r");
+    EXPECT_EQ(doc.content, "");
+    EXPECT_EQ(doc.metadata_json, "{}");
+    EXPECT_EQ(doc.citations_json, "[]");
+}
+
+TEST(ClientLoadDocument, RequiredFields) {
+    EXPECT_TRUE(rejected_because(R"({"content":"x"})", "document_id is missing"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":null,"content":"x"})", "document_id is missing"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"","content":"x"})", "document_id must not be empty"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":7,"content":"x"})", "document_id must be a string, not a number"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d"})", "content is missing"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":["x"]})", "content must be a string, not an array"));
+}
+
+TEST(ClientLoadDocument, FieldTypes) {
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","title":1})", "title must be a string or null"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":[]})", "metadata must be an object"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":"{}"})", "metadata must be an object"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":"d1"})", "citations must be an array"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":[1]})", "citations must be document_id strings"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":[""]})", "non-empty"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","created_at":"yesterday"})", "ISO 8601"));
+}
+
+TEST(ClientLoadDocument, UnknownAndRepeatedKeys) {
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","text":"y"})", "unknown key \"text\""));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","content":"y"})", "\"content\" appears twice"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"a":2}})", "appears twice"));
+}
+
+TEST(ClientLoadDocument, NotJson) {
+    EXPECT_TRUE(rejected_because("", "not valid JSON"));
+    EXPECT_TRUE(rejected_because("[1]", "expected a JSON object, got an array"));
+    EXPECT_TRUE(rejected_because("bad", "not valid JSON at column 1: expected a value"));
+    EXPECT_TRUE(rejected_because("\"x\"", "expected a JSON object, got a string"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x")", "not valid JSON at column 33"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x"} {})", "text after the object"));
+    EXPECT_TRUE(rejected_because(R"({'document_id':"d"})", "not valid JSON at column 2"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x",})", "not valid JSON"));
+    EXPECT_TRUE(rejected_because("{\"document_id\":\"d\",\"content\":\"a\tb\"}", "control character"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"n":01}})", "not valid JSON"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"n":NaN}})", "not valid JSON"));
+}
+
+TEST(ClientLoadDocument, WhatPostgresCannotStore) {
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"a\u0000b"})", "\\u0000"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"k":"\u0000"}})", "\\u0000"));
+    EXPECT_TRUE(rejected_because(std::string("{\"document_id\":\"d\",\"content\":\"\xff\"}"), "invalid UTF-8"));
+    EXPECT_TRUE(rejected_because(std::string("{\"document_id\":\"d\",\"content\":\"\xc3\"}"), "invalid UTF-8"));
+    EXPECT_TRUE(rejected_because(std::string("{\"document_id\":\"d\",\"content\":\"\xed\xa0\x80\"}"), "invalid UTF-8"));
+    EXPECT_TRUE(rejected_because(std::string("{\"document_id\":\"d\",\"content\":\"\xc0\xaf\"}"), "invalid UTF-8"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"\ud800"})", "surrogate"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"\udc00x"})", "surrogate"));
+}
+
+TEST(ClientLoadDocument, Timestamps) {
+    for (const char *ok : {"2024-01-31", "2024-02-29", "2000-02-29", "2024-01-31T12:00", "2024-01-31 12:00:59",
+                           "2024-01-31T12:00:00Z", "2024-01-31T12:00:00.123456+01:00", "2024-01-31T12:00:00-0530",
+                           "2024-01-31T12:00:00+02"})
+        EXPECT_TRUE(is_iso_timestamp(ok)) << ok;
+    for (const char *bad : {"", "2024", "2024-1-31", "2023-02-29", "1900-02-29", "2024-13-01", "2024-04-31",
+                            "2024-01-31T24:00", "2024-01-31T12", "2024-01-31T12:00:60", "2024-01-31T12:00:00.",
+                            "2024-01-31T12:00:00+1", "2024-01-31T12:00:00+01:", "2024-01-31Z0", "31.01.2024",
+                            "0000-01-01", "2024-01-31T12:00:00 UTC"})
+        EXPECT_FALSE(is_iso_timestamp(bad)) << bad;
+}
+
+TEST(ClientCopyRow, EscapesTextFormat) {
+    std::string out;
+    append_copy_text_field(out, "a\\b\nc\rd\te\x01ü");
+    EXPECT_EQ(out, "a\\\\b\\nc\\rd\\te\x01ü");
+}
+
+TEST(ClientCopyRow, ColumnsInStagingOrder) {
+    LoadDocument doc = parsed(R"({"document_id":"d\\1","content":"line1\nline2","domain":"bau\trecht",)"
+                              R"("metadata":{"p":"a\\b"},"citations":["x"]})");
+    std::string row;
+    append_copy_row(row, 42, doc);
+    EXPECT_EQ(row,
+              "42\td\\\\1\t\\N\tline1\\nline2\tbau\\trecht\t\\N\t\\N\t\\N\t{\"p\":\"a\\\\\\\\b\"}\t[\"x\"]\n");
+}
+
+TEST(ClientMetadataTypes, WarnsOncePerKeyAndIgnoresNull) {
+    MetadataTypeCheck check;
+    EXPECT_EQ(check.observe(parsed(R"({"document_id":"a","content":"","metadata":{"year":2020,"g":null}})"), 1), "");
+    EXPECT_EQ(check.observe(parsed(R"({"document_id":"b","content":"","metadata":{"year":null,"g":"x"}})"), 2), "");
+    std::string w = check.observe(parsed(R"({"document_id":"c","content":"","metadata":{"year":"2020"}})"), 3);
+    EXPECT_NE(w.find("\"year\" is a string here but a number on line 1"), std::string::npos) << w;
+    EXPECT_EQ(check.observe(parsed(R"({"document_id":"d","content":"","metadata":{"year":"2021"}})"), 4), "");
+}
+
+// The hand-written parser against nlohmann/json on mutated lines: whatever
+// nlohmann rejects, we reject; whatever it accepts, we accept with the same
+// decoded content, except what PostgreSQL cannot store (\u0000) and repeated
+// keys, which we reject on purpose.
+TEST(ClientLoadDocument, AgreesWithNlohmannOnMutations) {
+    const std::string seeds[] = {
+        R"({"document_id":"d","content":"Ä \"q\" \\ \/ \b\f\n\r\t \u00e4 \ud83c\udf1e","metadata":{"a":[1,-2.5e+3,true,false,null,{"b":"c"}],"x":0.0}})",
+        R"({"document_id":"d","content":"plain","citations":["a","b"],"metadata":{}})",
+        "{\"document_id\":\"d\",\"content\":\"gr\xc3\xb6\xc3\x9f\xe2\x82\xac \xf0\x9f\x8c\x9e\",\"metadata\":{\"n\":[[[]]]}}",
+    };
+    const char alphabet[] = "{}[]\":,\\/ubfnrt0123456789eE+-.aA \x01\x7f\xc3\xa4\xed\xa0\xf0\x9f";
+    std::mt19937 rng(4242);
+    int compared = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string line = seeds[round % 3];
+        int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            size_t pos = rng() % line.size();
+            char c = alphabet[rng() % (sizeof alphabet - 1)];
+            switch (rng() % 3) {
+                case 0: line[pos] = c; break;
+                case 1: line.insert(pos, 1, c); break;
+                default: line.erase(pos, 1);
+            }
+        }
+        LoadDocument doc;
+        std::string ours = parse_load_document(line, doc);
+        bool theirs = nlohmann::json::accept(line);
+        if (!theirs) {
+            EXPECT_NE(ours, "") << "accepted what nlohmann rejects: " << line;
+            continue;
+        }
+        nlohmann::json v = nlohmann::json::parse(line);
+        if (ours.empty()) {
+            ++compared;
+            EXPECT_EQ(doc.content, v.at("content").get<std::string>()) << line;
+            EXPECT_EQ(nlohmann::json::parse(doc.metadata_json), v.value("metadata", nlohmann::json::object())) << line;
+            continue;
+        }
+        // We rejected valid JSON: it must be a document rule, not syntax.
+        EXPECT_EQ(ours.find("not valid JSON"), std::string::npos) << ours << ": " << line;
+    }
+    EXPECT_GT(compared, 100);
+}

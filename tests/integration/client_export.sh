@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# clara-stream export: byte-identical to psql's COPY of the same call, every
+# line a training line, exact counts, stdout, the seed's flags, and Ctrl-C /
+# SIGTERM leaving neither a file nor a running query behind.
+set -euo pipefail
+TEST=client_export
+source "$(dirname "$0")/lib/client.bash"
+
+new_database
+"$CLARA_STREAM" generate --docs 4000 --seed 11 --output "$WORK/corpus.jsonl" --quiet
+"$CLARA_STREAM" load "$WORK/corpus.jsonl" --quiet
+
+# 1. Byte-identical to psql's COPY, for the defaults and for every argument.
+#    The last query has quotes, backslashes and a newline: it must reach the
+#    server as it is (no SQL splicing, no escaping on our side).
+nasty=$'Baurecht "Dachanlage" O\'Brien C:\\Verwaltung\\ \\n Photovoltaik\n\tGenehmigung'
+check_identical() {
+    local name=$1 query=$2 sql_args=$3
+    shift 3
+    "$CLARA_STREAM" --query "$query" --output "$WORK/$name.jsonl" --quiet "$@"
+    reference_copy "$query" "$sql_args" >"$WORK/$name.ref"
+    [ -s "$WORK/$name.ref" ] || fail "$name: the reference export is empty (choose a query that matches)"
+    cmp -s "$WORK/$name.ref" "$WORK/$name.jsonl" || fail "$name: export differs from psql's COPY"
+    check_jsonl "$WORK/$name.jsonl"
+    pass "$name: $(lines "$WORK/$name.jsonl") lines, byte-identical to psql COPY, all parse"
+}
+check_identical defaults "Verwaltungsrecht Photovoltaik" "1000, 0.5, '{}', NULL, NULL, 100"
+check_identical seed_advanced "Baurecht Dachanlage" "5000, 0.7, '{\"domain\": \"baurecht\"}', NULL, NULL, 100" \
+    --domain baurecht --min-quality 0.7 --top-k 5000
+check_identical filters "Genehmigung Bescheid" \
+    "50, 0.3, '{\"document_type\": [\"bescheid\", \"urteil\"], \"created_after\": \"2010-01-01\"}', '{keyword}', '{\"keyword\": 1}', 7" \
+    --top-k 50 --min-quality 0.3 --filter 'document_type=["bescheid","urteil"]' --filter created_after=2010-01-01 \
+    --search-types keyword --weights keyword=1 --batch-size 7
+check_identical nasty_query "$nasty" "300, 0.0, '{}', NULL, NULL, 100" --top-k 300 --min-quality 0
+
+# 2. Counts: exactly top_k when more match, exactly the matches when fewer.
+matching=$(sql -c "SELECT count(*) FROM clara_search('Genehmigung', 100000, 0.5)")
+[ "$matching" -gt 25 ] || fail "expected more than 25 matches for 'Genehmigung', got $matching"
+"$CLARA_STREAM" --query Genehmigung --top-k 25 --output "$WORK/k25.jsonl" --quiet
+[ "$(lines "$WORK/k25.jsonl")" -eq 25 ] || fail "top_k 25 gave $(lines "$WORK/k25.jsonl") lines"
+"$CLARA_STREAM" --query Genehmigung --top-k 100000 --output "$WORK/all.jsonl" --quiet
+[ "$(lines "$WORK/all.jsonl")" -eq "$matching" ] || fail "top_k 100000 gave $(lines "$WORK/all.jsonl") lines, $matching match"
+ids=$("$PYTHON" -c 'import json,sys; ids=[json.loads(l)["document_id"] for l in open(sys.argv[1])]; print(len(ids)-len(set(ids)))' "$WORK/all.jsonl")
+[ "$ids" -eq 0 ] || fail "$ids duplicate documents in one export"
+pass "counts: 25 of $matching for top_k 25, all $matching for top_k 100000, no duplicates"
+
+# 3. --output - writes the same bytes to stdout, and no file.
+(cd "$WORK" && "$CLARA_STREAM" --query "Verwaltungsrecht Photovoltaik" --output - --quiet >"$WORK/stdout.jsonl")
+cmp -s "$WORK/defaults.ref" "$WORK/stdout.jsonl" || fail "--output - differs from psql's COPY"
+[ ! -e "$WORK/-" ] && [ ! -e "$WORK/-.partial" ] || fail "--output - created a file"
+pass "--output - is byte-identical"
+
+# 4. The summary line on stderr; the file is complete (no .partial left).
+"$CLARA_STREAM" --query Genehmigung --top-k 10 --output "$WORK/sub/dir/ten.jsonl" 2>"$WORK/summary"
+grep -Eq '^clara-stream: 10 documents, [0-9.]+ MB to .*ten.jsonl in [0-9.]+ s .*first document after [0-9]+ ms$' \
+    "$WORK/summary" || fail "unexpected summary: $(cat "$WORK/summary")"
+[ ! -e "$WORK/sub/dir/ten.jsonl.partial" ] || fail "a .partial file was left next to a finished export"
+pass "summary line, parent directories created"
+
+# 5. A failed export leaves an existing FILE as it was and no .partial.
+echo keep >"$WORK/kept.jsonl"
+expect_exit 5 "$CLARA_STREAM" --query Genehmigung --filter colour=blue --output "$WORK/kept.jsonl"
+stderr_has 'unknown filter key "colour"'
+stderr_has 'SQLSTATE 22023'
+[ "$(cat "$WORK/kept.jsonl")" = keep ] && [ ! -e "$WORK/kept.jsonl.partial" ] || fail "a failed export touched FILE"
+pass "server error: exit 5, FILE untouched"
+
+# 6. A signal mid-stream cancels the query: exit 130 (SIGINT) / 143 (SIGTERM),
+#    no FILE, no FILE.partial, no backend still running the query. The client
+#    is stopped once its first bytes are on disk, so the server is certainly
+#    mid-stream (blocked on a full socket) when the signal arrives.
+running_exports() {
+    sql -c "SELECT count(*) FROM pg_stat_activity
+            WHERE application_name = 'clara-stream' AND query LIKE '%clara_stream_jsonl%'"
+}
+cancel_mid_stream() {
+    local sig=$1 want=$2 out="$WORK/cancel-$1.jsonl" pid rc=0 i
+    "$CLARA_STREAM" --query "Genehmigung Bescheid Verwaltungsrecht" --top-k 100000 --min-quality 0 \
+        --batch-size 1 --output "$out" 2>"$WORK/cancel.err" &
+    pid=$!
+    for i in $(seq 1 500); do
+        [ -s "$out.partial" ] && break
+        sleep 0.01
+    done
+    kill -STOP "$pid"
+    [ -s "$out.partial" ] || fail "$sig: no partial file appeared"
+    [ ! -e "$out" ] || fail "$sig: the export finished before it could be interrupted"
+    [ "$(running_exports)" -eq 1 ] || fail "$sig: expected the export query to be running"
+    kill "-$sig" "$pid"
+    kill -CONT "$pid"
+    wait "$pid" || rc=$?
+    [ "$rc" -eq "$want" ] || fail "$sig: exit $rc, expected $want ($(cat "$WORK/cancel.err"))"
+    [ ! -e "$out" ] && [ ! -e "$out.partial" ] || fail "$sig: left $(ls "$out"*)"
+    grep -q "no file written" "$WORK/cancel.err" || fail "$sig: stderr: $(cat "$WORK/cancel.err")"
+    for i in $(seq 1 50); do
+        [ "$(running_exports)" -eq 0 ] && break
+        sleep 0.1
+    done
+    [ "$(running_exports)" -eq 0 ] || fail "$sig: a backend is still running the export query"
+    pass "$sig mid-stream: exit $want, no file, no partial, no running query"
+}
+cancel_mid_stream INT 130
+cancel_mid_stream TERM 143
