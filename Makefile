@@ -98,3 +98,12 @@ client: build/clara-stream
 install-client: build/clara-stream
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 build/clara-stream $(DESTDIR)$(PREFIX)/bin/clara-stream
+
+# ---------------------------------------------------------------------------
+# The demo: a fresh machine to data/training.jsonl (see tools/demo.sh).
+.PHONY: demo demo-stop
+demo:
+	bash tools/demo.sh
+
+demo-stop:
+	bash tools/demo.sh stop
