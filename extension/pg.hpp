@@ -72,6 +72,16 @@ T *make_owned(MemoryContext cxt) {
     return obj;
 }
 
+// SQL arrays from C values, for query parameters and results.
+inline Datum int4_array(Datum *values, int n) {
+    return PointerGetDatum(construct_array(values, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+inline Datum text_array(char **items, int n) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(items[i]);
+    return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 // Leaves a C++ loop on a pending interrupt; the caller then calls
 // CHECK_FOR_INTERRUPTS() from a frame without live C++ objects.
 inline bool interrupt_pending() { return InterruptPending; }

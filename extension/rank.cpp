@@ -28,11 +28,6 @@ CorpusStats corpus_stats(const char *schema) {
     return CorpusStats{n, n > 0 ? total / n : 0.0};
 }
 
-Datum text_array(char **items, int n) {
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(items[i]);
-    return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
 
 // Document frequency of each lexeme (0 when no live document has it).
 int32 *document_frequencies(const char *schema, char **lexemes, int n) {
@@ -89,7 +84,7 @@ void check_candidates(Ranking *r, SPIPlanPtr probe, const SearchRequest *req, do
     auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
     for (int i = 0; i < n; i++) keys[i] = Int32GetDatum(static_cast<int32>(r->candidates[from + i].doc_key));
     Datum args[2 + kMaxFilterParams];
-    args[0] = PointerGetDatum(construct_array(keys, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    args[0] = int4_array(keys, n);
     args[1] = Float8GetDatum(min_quality);
     for (int i = 0; i < req->nfilter_params; i++) args[2 + i] = req->filter_values[i];
     if (SPI_execute_plan(probe, args, nullptr, true, 0) != SPI_OK_SELECT)
@@ -162,7 +157,7 @@ void break_ties(Ranking *r, const char *schema, int64 top_k) {
                              "ORDER BY d.document_id COLLATE \"C\"",
                              schema);
         Oid type = INT4ARRAYOID;
-        Datum arg = PointerGetDatum(construct_array(tied, ntied, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+        Datum arg = int4_array(tied, ntied);
         if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
             elog(ERROR, "clara: could not order tied documents");
         // Reuse candidates as (doc_key, order by document_id) pairs.

@@ -104,7 +104,7 @@ void fetch_batch(StreamState *st) {
     auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
     for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[st->next_key + i]);
     Oid type = INT4ARRAYOID;
-    Datum arg = PointerGetDatum(construct_array(keys, static_cast<int>(n), INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    Datum arg = clara::pg::int4_array(keys, static_cast<int>(n));
     if (SPI_execute_with_args(st->batch_sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "clara: could not read a batch of documents");
     // SPI_finish frees SPI_tuptable: copy the batch into our own context.

@@ -113,7 +113,7 @@ AnalyzedText analyze_document(const char *title, int title_len, const char *cont
     out.tsv = tsv;
     out.doc_length = static_cast<int32>(idx.doc_length);
     out.term_tfs = n == 0 ? PointerGetDatum(construct_empty_array(INT4OID))
-                          : PointerGetDatum(construct_array(tfs, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+                          : int4_array(tfs, n);
     return out;
 }
 
@@ -135,16 +135,6 @@ char **query_lexemes(const char *query, int len, int *count) {
 
 }  // namespace clara::pg
 
-namespace {
-
-Datum text_array(char **items, int n) {
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(items[i]);
-    return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-}  // namespace
-
 extern "C" {
 PG_FUNCTION_INFO_V1(clara_query_terms);
 PG_FUNCTION_INFO_V1(clara_tokens);
@@ -155,7 +145,7 @@ extern "C" Datum clara_query_terms(PG_FUNCTION_ARGS) {
     text *query = PG_GETARG_TEXT_PP(0);
     int n = 0;
     char **lexemes = clara::pg::query_lexemes(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query), &n);
-    PG_RETURN_DATUM(text_array(lexemes, n));
+    PG_RETURN_DATUM(clara::pg::text_array(lexemes, n));
 }
 
 // Every lexeme of a text in order, duplicates included: what BM25 counts.
@@ -170,5 +160,5 @@ extern "C" Datum clara_tokens(PG_FUNCTION_ARGS) {
         std::string_view lexeme = clara::pg::g_lexemes[i];
         items[i] = pnstrdup(lexeme.data(), lexeme.size());
     }
-    PG_RETURN_DATUM(text_array(items, static_cast<int>(end)));
+    PG_RETURN_DATUM(clara::pg::text_array(items, static_cast<int>(end)));
 }
