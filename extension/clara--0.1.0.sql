@@ -226,7 +226,7 @@ CREATE FUNCTION clara_stats(
     search_types text[]           DEFAULT NULL,
     weights      jsonb            DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = @extschema@, pg_catalog AS $$
+LANGUAGE sql VOLATILE SET search_path = @extschema@, pg_catalog AS $$
     WITH r AS (
         SELECT s.*, d.domain, d.document_type, d.quality_signals
         FROM clara_search(query, top_k, min_quality, filters, search_types, weights) s
