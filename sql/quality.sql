@@ -33,3 +33,13 @@ SELECT 'bare-001', content FROM clara_documents WHERE document_id = 'bau-001';
 SELECT (SELECT quality_score FROM clara_documents WHERE document_id = 'bare-001')
      < (SELECT quality_score FROM clara_documents WHERE document_id = 'bau-001') AS metadata_counts;
 DELETE FROM clara_documents WHERE document_id = 'bare-001';
+
+-- Text read with the wrong charset keeps its stop words and word shapes;
+-- the encoding signal still marks it.
+INSERT INTO clara_documents (document_id, title, domain, document_type, source, created_at, content)
+SELECT 'moji-001', title, domain, document_type, source, created_at,
+       convert_from(convert_to(content, 'UTF8'), 'LATIN1')
+FROM clara_documents WHERE document_id = 'bau-001';
+SELECT document_id, quality_score <= 0.45 AS low, (quality_signals->>'mojibake_ratio')::float8 > 0.02 AS mojibake
+FROM clara_documents WHERE document_id IN ('bau-001', 'moji-001') ORDER BY 1;
+DELETE FROM clara_documents WHERE document_id = 'moji-001';

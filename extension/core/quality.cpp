@@ -32,6 +32,7 @@ constexpr double kWeightRepetition = 1.0;
 constexpr double kWeightBoilerplate = 0.8;
 constexpr double kWeightStopword = 0.7;
 constexpr double kWeightMetadata = 0.3;
+constexpr double kWeightEncoding = 0.8;
 
 // Length (words): 0 at or below kLengthZeroWords, 1 from kLengthFullWords,
 // logarithmic in between (5 words 0.17, 10 words 0.40, 20 words 0.63).
@@ -76,6 +77,16 @@ constexpr double kStopwordZero = 0.02;
 constexpr double kStopwordFull = 0.20;
 // Below this stopword ratio the language is "none".
 constexpr double kLanguageMinRatio = 0.05;
+
+// Encoding: text decoded with the wrong charset ("Ã¤" for "ä") or OCR'd
+// (letters read as digits: "Besche1d") is unusable as training text even
+// when its words and stop words look fine. Mojibake is per word: one in fifty
+// words is plainly broken text. Mixed letter/digit words occur legitimately
+// (B2, 5G, 2024er) but rarely.
+constexpr double kMojibakeFull = 0.001;
+constexpr double kMojibakeZero = 0.02;
+constexpr double kMixedWordFull = 0.03;
+constexpr double kMixedWordZero = 0.15;
 
 // Metadata: subscore = base + (1 - base) * completeness; missing metadata
 // alone never vetoes content (0.4^0.3 = 0.76).
@@ -564,7 +575,7 @@ struct Scan {
 
     // document counters
     size_t chars = 0, nonspace = 0, letters = 0, symbols = 0;
-    size_t words = 0, word_chars = 0, stop_de = 0, stop_en = 0;
+    size_t words = 0, word_chars = 0, stop_de = 0, stop_en = 0, mixed_words = 0;
     std::vector<uint64_t> word_hash;  // per word, for 5-grams
     std::vector<uint32_t> word_len;   // letters+digits per word
     std::vector<LineInfo> lines;
@@ -590,8 +601,10 @@ struct Scan {
         uint64_t key;
         if (t.letters == 0)
             key = t.slash ? kNumFracKey : kNumKey;
-        else if (t.digits != 0)
+        else if (t.digits != 0) {
             key = kNoKey;  // "2024er", "B2": neither stopword nor pattern word
+            ++mixed_words;
+        }
         else
             key = nonzero(t.word_hash);
 
@@ -769,6 +782,29 @@ double word_length_subscore(size_t words, double mean) {
 
 }  // namespace
 
+namespace {
+
+// Occurrences of mis-decoded UTF-8: a Latin-1 reading of a UTF-8 sequence
+// re-encoded ("Ã" followed by a Latin-1 supplement character, "â€"), and the
+// replacement character U+FFFD.
+size_t count_mojibake(std::string_view text) {
+    size_t n = 0;
+    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+    const size_t len = text.size();
+    for (size_t i = 0; i + 2 < len; ++i) {
+        if (p[i] == 0xC3 && (p[i + 1] == 0x83 || p[i + 1] == 0xA2) && (p[i + 2] == 0xC2 || p[i + 2] == 0xE2)) {
+            ++n;  // "Ã" + U+0080..U+00BF, or "â" + "€"/"„"...
+            i += 2;
+        } else if (p[i] == 0xEF && p[i + 1] == 0xBF && p[i + 2] == 0xBD) {
+            ++n;  // U+FFFD
+            i += 2;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
 QualitySignals assess_quality(const QualityInput &in) {
     Scan scan;
     scan.run(in.content);
@@ -783,6 +819,8 @@ QualitySignals assess_quality(const QualityInput &in) {
     s.duplicate_line_fraction = duplicate_line_fraction(scan.lines);
     s.duplicate_ngram_fraction = duplicate_ngram_fraction(scan.word_hash, scan.word_len, scan.word_chars);
     s.boilerplate_line_fraction = boilerplate_line_fraction(scan.lines);
+    s.mojibake_ratio = ratio(double(count_mojibake(in.content)), double(scan.words));
+    s.mixed_word_ratio = ratio(double(scan.mixed_words), double(scan.words));
     s.stopword_ratio_de = ratio(double(scan.stop_de), double(scan.words));
     s.stopword_ratio_en = ratio(double(scan.stop_en), double(scan.words));
     s.stopword_ratio = s.stopword_ratio_de > s.stopword_ratio_en ? s.stopword_ratio_de : s.stopword_ratio_en;
@@ -811,6 +849,11 @@ QualitySignals assess_quality(const QualityInput &in) {
     s.boilerplate_score = ramp_down(s.boilerplate_line_fraction, kBoilerplateFull, kBoilerplateZero);
     s.stopword_score = ramp_up(s.stopword_ratio, kStopwordZero, kStopwordFull);
     s.metadata_score = kMetadataBase + (1.0 - kMetadataBase) * s.metadata_completeness;
+    {
+        const double moji = ramp_down(s.mojibake_ratio, kMojibakeFull, kMojibakeZero);
+        const double mixed = ramp_down(s.mixed_word_ratio, kMixedWordFull, kMixedWordZero);
+        s.encoding_score = moji < mixed ? moji : mixed;
+    }
 
     struct Term {
         double subscore, weight;
@@ -819,7 +862,7 @@ QualitySignals assess_quality(const QualityInput &in) {
         {s.length_score, kWeightLength},         {s.word_length_score, kWeightWordLength},
         {s.symbol_score, kWeightSymbol},         {s.repetition_score, kWeightRepetition},
         {s.boilerplate_score, kWeightBoilerplate}, {s.stopword_score, kWeightStopword},
-        {s.metadata_score, kWeightMetadata},
+        {s.metadata_score, kWeightMetadata},     {s.encoding_score, kWeightEncoding},
     };
     double log_score = 0.0;
     for (const Term &t : terms) log_score += t.weight * std::log(t.subscore > kSubscoreFloor ? t.subscore : kSubscoreFloor);
@@ -865,6 +908,8 @@ void append_quality_signals_json(std::string &out, const QualitySignals &s) {
     append_num(out, "stopword_ratio_en", s.stopword_ratio_en);
     append_key(out, "language");
     append_json_string(out, s.language ? std::string_view(s.language) : std::string_view("none"));
+    append_num(out, "mojibake_ratio", s.mojibake_ratio);
+    append_num(out, "mixed_word_ratio", s.mixed_word_ratio);
     append_num(out, "metadata_completeness", s.metadata_completeness);
     append_num(out, "length_score", s.length_score);
     append_num(out, "word_length_score", s.word_length_score);
@@ -873,6 +918,7 @@ void append_quality_signals_json(std::string &out, const QualitySignals &s) {
     append_num(out, "boilerplate_score", s.boilerplate_score);
     append_num(out, "stopword_score", s.stopword_score);
     append_num(out, "metadata_score", s.metadata_score);
+    append_num(out, "encoding_score", s.encoding_score);
     append_num(out, "score", s.score);
     out.push_back('}');
 }

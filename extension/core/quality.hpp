@@ -20,7 +20,7 @@ namespace clara {
 
 // Bumped whenever a definition, threshold or weight changes, so that stored
 // signals can be told apart from (and recomputed to) the current ones.
-inline constexpr int kQualityVersion = 1;
+inline constexpr int kQualityVersion = 2;
 
 struct QualityInput {
     std::string_view title;          // not used by the heuristics (only counted in metadata)
@@ -43,6 +43,8 @@ struct QualitySignals {
     double stopword_ratio = 0.0;        // max(stopword_ratio_de, stopword_ratio_en)
     double stopword_ratio_de = 0.0;     // German stopword tokens / words
     double stopword_ratio_en = 0.0;     // English stopword tokens / words
+    double mojibake_ratio = 0.0;        // mis-decoded UTF-8 ("Ã¤", "â€", U+FFFD) per word
+    double mixed_word_ratio = 0.0;      // words mixing letters and digits ("Antrag" OCR'd as "Antrag1c") / words
     const char *language = "none";      // "de", "en" or "none"
     double metadata_completeness = 0.0; // present / total, clamped to 0..1
 
@@ -54,6 +56,7 @@ struct QualitySignals {
     double boilerplate_score = 0.0;
     double stopword_score = 0.0;
     double metadata_score = 0.0;
+    double encoding_score = 0.0;        // mojibake and OCR letter/digit confusion
     double score = 0.0;                 // 0..1, rounded to 4 decimals
 };
 

@@ -423,3 +423,42 @@ TEST(Quality, TimingPerTwoKilobyteDocument) {
 }
 
 }  // namespace
+
+TEST(Quality, MisdecodedAndOcrTextScoresLow) {
+    // The same prose, once read with the wrong charset (UTF-8 bytes taken as
+    // Latin-1 and re-encoded), once OCR'd (l -> 1, o -> 0, e -> c).
+    const std::string good =
+        "Die Bauaufsichtsbehörde prüft, ob die Photovoltaikanlage auf dem Dach des Wohnhauses "
+        "den Vorschriften über Abstandsflächen genügt. Für die Errichtung ist in der Regel keine "
+        "Genehmigung erforderlich, wenn die Anlage nicht über die Dachfläche hinausragt und "
+        "keine Belange des Denkmalschutzes berührt werden. Über den Widerspruch des Nachbarn "
+        "entscheidet die Widerspruchsbehörde nach Anhörung der Beteiligten.";
+    std::string mojibake, ocr;
+    for (size_t i = 0; i < good.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(good[i]);
+        if (c == 0xC3 && i + 1 < good.size()) {
+            mojibake += "\xC3\x83\xC2";
+            mojibake += good[++i];
+        } else {
+            mojibake += good[i];
+        }
+    }
+    for (size_t i = 0; i < good.size(); ++i) {
+        char c = good[i];
+        ocr += c == 'l' ? '1' : c == 'o' ? '0' : c == 'e' && i % 3 == 0 ? 'c' : c;
+    }
+    clara::QualityInput in;
+    in.metadata_fields_present = 5;
+    in.content = good;
+    const auto g = clara::assess_quality(in);
+    in.content = mojibake;
+    const auto m = clara::assess_quality(in);
+    in.content = ocr;
+    const auto o = clara::assess_quality(in);
+    EXPECT_GE(g.score, 0.7);
+    EXPECT_EQ(g.encoding_score, 1.0);
+    EXPECT_GT(m.mojibake_ratio, 0.05);
+    EXPECT_LE(m.score, 0.45);
+    EXPECT_GT(o.mixed_word_ratio, 0.15);
+    EXPECT_LE(o.score, 0.45);
+}
