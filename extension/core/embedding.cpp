@@ -1,0 +1,649 @@
+// Hashed character n-gram embeddings. See embedding.hpp for the recipe.
+#include "embedding.hpp"
+
+#include "tokenizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace clara {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Character classes and lower-casing: the same as tokenizer.cpp (kept in step
+// by hand; tokenizer.cpp keeps its helpers private). Tokens here are not
+// stemmed and '.' never joins numbers.
+
+constexpr uint32_t kInvalid = 0xFFFFFFFFu;
+
+inline size_t decode_utf8(const unsigned char *p, size_t n, uint32_t *cp) {
+    const unsigned c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    *cp = kInvalid;
+    if (c < 0xC2) return 1;
+    if (c < 0xE0) {
+        if (n < 2 || (p[1] & 0xC0) != 0x80) return 1;
+        *cp = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 1;
+        const uint32_t v = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF)) return 1;
+        *cp = v;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 1;
+        const uint32_t v = ((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+        if (v < 0x10000 || v > 0x10FFFF) return 1;
+        *cp = v;
+        return 4;
+    }
+    return 1;
+}
+
+inline size_t encode_utf8(char *d, uint32_t cp) {
+    if (cp < 0x80) {
+        d[0] = static_cast<char>(cp);
+        return 1;
+    }
+    if (cp < 0x800) {
+        d[0] = static_cast<char>(0xC0 | (cp >> 6));
+        d[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = static_cast<char>(0xE0 | (cp >> 12));
+        d[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = static_cast<char>(0xF0 | (cp >> 18));
+    d[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+constexpr uint32_t kLetter = 1;
+constexpr uint32_t kDigit = 2;
+constexpr uint32_t kStop = 4;  // dropped: stop word, one character, too long
+
+struct AsciiTables {
+    unsigned char cls[128];
+    char lower[128];
+    constexpr AsciiTables() : cls(), lower() {
+        for (int c = 0; c < 128; ++c) {
+            lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            cls[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? kLetter : (c >= '0' && c <= '9') ? kDigit : 0;
+        }
+    }
+};
+constexpr AsciiTables kAscii;
+
+struct Range {
+    uint32_t lo, hi;
+};
+constexpr Range kNonWord[] = {
+    {0x037E, 0x037E},   {0x0387, 0x0387},   {0x055A, 0x055F},   {0x0589, 0x058A},   {0x05BE, 0x05BE},
+    {0x05C0, 0x05C0},   {0x05C3, 0x05C3},   {0x05C6, 0x05C6},   {0x05F3, 0x05F4},   {0x0600, 0x060F},
+    {0x061B, 0x061F},   {0x066A, 0x066D},   {0x06D4, 0x06D4},   {0x0964, 0x0965},   {0x0E3F, 0x0E3F},
+    {0x0E4F, 0x0E4F},   {0x0E5A, 0x0E5B},   {0x10FB, 0x10FB},   {0x1360, 0x1368},   {0x166D, 0x166E},
+    {0x1680, 0x1680},   {0x169B, 0x169C},   {0x16EB, 0x16ED},   {0x2000, 0x2BFF},   {0x2E00, 0x2E7F},
+    {0x2FF0, 0x303F},   {0xD800, 0xF8FF},   {0xFD3E, 0xFD3F},   {0xFE00, 0xFE6F},   {0xFEFF, 0xFEFF},
+    {0xFF00, 0xFF0F},   {0xFF1A, 0xFF20},   {0xFF3B, 0xFF40},   {0xFF5B, 0xFF65},   {0xFFF0, 0xFFFF},
+    {0x1D000, 0x1D24F}, {0x1F000, 0x1FBFF}, {0xE0000, 0x10FFFF},
+};
+
+inline bool is_word_cp(uint32_t cp) {
+    if (cp < 0xC0) return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
+    if (cp < 0x370) return cp != 0xD7 && cp != 0xF7;
+    if (cp == kInvalid) return false;
+    size_t lo = 0, hi = sizeof(kNonWord) / sizeof(kNonWord[0]);
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (kNonWord[mid].hi < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == sizeof(kNonWord) / sizeof(kNonWord[0]) || cp < kNonWord[lo].lo;
+}
+
+inline uint32_t lower_cp(uint32_t cp) {
+    if (cp < 0x100) return (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ? cp + 0x20 : cp;
+    if (cp < 0x180) {
+        if (cp == 0x130) return 'i';
+        if (cp == 0x178) return 0xFF;
+        if ((cp < 0x138 || (cp >= 0x14A && cp < 0x178)) && (cp & 1) == 0) return cp + 1;
+        if (((cp >= 0x139 && cp < 0x149) || (cp >= 0x179 && cp < 0x17F)) && (cp & 1) == 1) return cp + 1;
+        return cp;
+    }
+    if (cp < 0x370) return cp;
+    if (cp < 0x400) {
+        if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 0x20;
+        if (cp == 0x386) return 0x3AC;
+        if (cp >= 0x388 && cp <= 0x38A) return cp + 0x25;
+        if (cp == 0x38C) return 0x3CC;
+        if (cp == 0x38E || cp == 0x38F) return cp + 0x3F;
+        return cp;
+    }
+    if (cp < 0x530) {
+        if (cp < 0x410) return cp + 0x50;
+        if (cp < 0x430) return cp + 0x20;
+        if (cp < 0x460) return cp;
+        if (cp == 0x4C0) return 0x4CF;
+        if ((cp < 0x482 || (cp >= 0x48A && cp < 0x4C0) || cp >= 0x4D0) && (cp & 1) == 0) return cp + 1;
+        if (cp >= 0x4C1 && cp < 0x4CF && (cp & 1) == 1) return cp + 1;
+        return cp;
+    }
+    if (cp >= 0x531 && cp <= 0x556) return cp + 0x30;
+    if (cp >= 0x1E00 && cp < 0x1F00) {
+        if (cp == 0x1E9E) return 0xDF;
+        if ((cp < 0x1E96 || cp >= 0x1EA0) && (cp & 1) == 0) return cp + 1;
+        return cp;
+    }
+    if (cp >= 0xFF21 && cp <= 0xFF3A) return cp + 0x20;
+    return cp;
+}
+
+inline bool is_ascii_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+constexpr size_t kMaxTagBytes = 4096;
+
+inline size_t skip_tag(const unsigned char *p, size_t n, size_t i) {
+    if (i >= n) return i;
+    const unsigned char c = p[i];
+    const bool opens = is_ascii_alpha(c) || c == '!' || c == '?' || (c == '/' && i + 1 < n && is_ascii_alpha(p[i + 1]));
+    if (!opens) return i;
+    const size_t limit = n - i > kMaxTagBytes ? i + kMaxTagBytes : n;
+    for (size_t j = i + 1; j < limit; ++j) {
+        if (p[j] == '>') return j + 1;
+        if (p[j] == '<') return i;
+    }
+    return i;
+}
+
+inline size_t skip_entity(const unsigned char *p, size_t n, size_t i) {
+    size_t j = i;
+    if (j < n && p[j] == '#') {
+        ++j;
+        const bool hex = j < n && (p[j] | 0x20) == 'x';
+        if (hex) ++j;
+        const size_t start = j;
+        while (j < n && j - start < 8 &&
+               ((p[j] >= '0' && p[j] <= '9') || (hex && (p[j] | 0x20) >= 'a' && (p[j] | 0x20) <= 'f')))
+            ++j;
+        if (j == start) return i;
+    } else {
+        if (j >= n || !is_ascii_alpha(p[j])) return i;
+        while (j < n && j - i < 32 && (is_ascii_alpha(p[j]) || (p[j] >= '0' && p[j] <= '9'))) ++j;
+    }
+    return j < n && p[j] == ';' ? j + 1 : i;
+}
+
+// Diacritic folding of the lower-case Latin-1 letters U+00DF..U+00FF: one or
+// two ASCII letters each ("" = keep the code point: ÷ is not a letter).
+constexpr const char *kFoldLatin1[0x21] = {
+    "ss",                                     // DF ß
+    "a",  "a", "a", "a", "a", "a", "ae",      // E0-E6 à á â ã ä å æ
+    "c",                                      // E7 ç
+    "e",  "e", "e", "e",                      // E8-EB
+    "i",  "i", "i", "i",                      // EC-EF
+    "d",  "n",                                // F0 ð, F1 ñ
+    "o",  "o", "o", "o", "o",                 // F2-F6
+    "",                                       // F7 ÷
+    "o",                                      // F8 ø
+    "u",  "u", "u", "u",                      // F9-FC
+    "y",  "th", "y",                          // FD ý, FE þ, FF ÿ
+};
+
+// 1 + ln(tf) for tf = 1..64 (float32, from a correctly rounded log): no libm
+// in the common case, so the weights are the same bits everywhere.
+constexpr float kLogTf[64] = {
+    1.0f,        1.69314718f, 2.09861231f, 2.38629436f, 2.60943794f, 2.79175949f, 2.94591022f, 3.07944155f,
+    3.19722462f, 3.30258512f, 3.39789534f, 3.48490667f, 3.56494927f, 3.6390574f,  3.70805025f, 3.77258873f,
+    3.83321333f, 3.8903718f,  3.94443893f, 3.99573231f, 4.04452229f, 4.09104252f, 4.13549423f, 4.17805386f,
+    4.21887589f, 4.25809669f, 4.29583693f, 4.33220434f, 4.36729574f, 4.40119743f, 4.43398714f, 4.46573591f,
+    4.49650764f, 4.52636051f, 4.55534792f, 4.58351898f, 4.61091805f, 4.63758612f, 4.66356182f, 4.68887949f,
+    4.71357203f, 4.73766947f, 4.76119995f, 4.7841897f,  4.80666256f, 4.82864141f, 4.85014772f, 4.87120104f,
+    4.89182043f, 4.91202307f, 4.93182564f, 4.95124388f, 4.97029209f, 4.98898411f, 5.00733328f, 5.02535152f,
+    5.04305124f, 5.06044292f, 5.07753754f, 5.09434462f, 5.1108737f,  5.12713432f, 5.14313459f, 5.15888309f,
+};
+
+inline float tf_weight(uint32_t tf) {
+    return tf <= 64 ? kLogTf[tf - 1] : static_cast<float>(1.0 + std::log(static_cast<double>(tf)));
+}
+
+// Hashing: FNV-1a over code points (or bytes), finished by murmur3's fmix64.
+constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ull;
+constexpr uint64_t kFnvPrime = 0x100000001B3ull;
+constexpr uint64_t kNgramSeed = kFnvOffset;
+constexpr uint64_t kWordSeed = 0x84222325CBF29CE4ull;
+constexpr uint32_t kBow = '<';
+constexpr uint32_t kEow = '>';
+
+inline uint64_t fmix64(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDull;
+    k ^= k >> 33;
+    k *= 0xC4CEB9FE1A85EC53ull;
+    k ^= k >> 33;
+    return k;
+}
+
+// Identity of a token within a document and in the feature cache: its
+// lower-cased bytes, 8 at a time (little-endian words, the last one cut to
+// the token), mixed with its length. p must be readable for 8 bytes past
+// len (the arena keeps that slack). 64 bits: a collision between two
+// different words is not expected in the lifetime of a corpus.
+inline uint64_t load_le64(const char *p) {
+    const auto *u = reinterpret_cast<const unsigned char *>(p);
+    return uint64_t(u[0]) | (uint64_t(u[1]) << 8) | (uint64_t(u[2]) << 16) | (uint64_t(u[3]) << 24) |
+           (uint64_t(u[4]) << 32) | (uint64_t(u[5]) << 40) | (uint64_t(u[6]) << 48) | (uint64_t(u[7]) << 56);
+}
+
+inline uint64_t token_hash(const char *p, size_t len) {
+    uint64_t h = kFnvOffset ^ (len * 0x9E3779B97F4A7C15ull);
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t chunk = load_le64(p + i);
+        const size_t rem = len - i;
+        if (rem < 8) chunk &= ~uint64_t(0) >> (64 - 8 * rem);
+        h = (h ^ chunk) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return fmix64(h);
+}
+
+constexpr size_t kInitialSlots = 1024;  // power of two
+
+// Feature cache: direct-mapped, keyed by the token's 64-bit hash and length.
+// A hit replays the same feature codes in the same order, so results are the
+// same bits with or without it. Codes are 16-bit (dimension in the low 15
+// bits, sign in the top bit): only for dim <= 32768.
+constexpr size_t kCacheSlots = 8192;  // power of two
+constexpr size_t kCacheAfterTokens = 4096;
+constexpr size_t kCacheCodes = 84;    // tokens of up to 28 code points
+constexpr uint32_t kCacheMaxDim = 32768;
+
+// Adds the weighted features to acc. Code = dimension | sign << (top bit).
+template <class Code>
+inline void scatter(float *acc, const Code *codes, size_t n_word, size_t n, float word_w, float gram_w) {
+    constexpr unsigned kShift = sizeof(Code) * 8 - 1;
+    constexpr Code kIndex = static_cast<Code>(~(Code(1) << kShift));
+    uint32_t wb, gb;
+    std::memcpy(&wb, &word_w, 4);
+    std::memcpy(&gb, &gram_w, 4);
+    for (size_t i = 0; i < n; ++i) {
+        // The sign goes onto the float's sign bit: a branch would be
+        // mispredicted half the time.
+        const uint32_t bits = (i < n_word ? wb : gb) ^ (static_cast<uint32_t>(codes[i] >> kShift) << 31);
+        float w;
+        std::memcpy(&w, &bits, 4);
+        acc[codes[i] & kIndex] += w;
+    }
+}
+
+}  // namespace
+
+struct HashedNgramEmbedder::CacheEntry {
+    uint64_t hash;
+    uint32_t length;  // token bytes; 0 = empty slot
+    uint8_t stop;     // 1: stop word, no features
+    uint8_t n_word;   // leading codes that are whole-token features (0 or 1)
+    uint16_t n_codes;
+    float word_w, gram_w;
+    uint16_t codes[kCacheCodes];
+};
+
+bool valid_embedding_params(const EmbeddingParams &p) {
+    return p.dim >= 1 && p.dim <= kMaxEmbeddingDim && p.min_n >= 1 && p.min_n <= p.max_n && p.max_n <= 8 &&
+           p.word_share >= 0.0f && p.word_share <= 1.0f;
+}
+
+HashedNgramEmbedder::HashedNgramEmbedder(const EmbeddingParams &params, bool feature_cache)
+    : params_(params), feature_cache_(feature_cache) {
+    if (params_.dim < 1) params_.dim = 1;
+    if (params_.dim > kMaxEmbeddingDim) params_.dim = kMaxEmbeddingDim;
+    if (params_.max_n > 8) params_.max_n = 8;
+    if (params_.max_n < 1) params_.max_n = 1;
+    if (params_.min_n < 1) params_.min_n = 1;
+    if (params_.min_n > params_.max_n) params_.min_n = params_.max_n;
+    if (!(params_.word_share >= 0.0f)) params_.word_share = 0.0f;  // also NaN
+    if (params_.word_share > 1.0f) params_.word_share = 1.0f;
+    if (params_.dim > kCacheMaxDim) feature_cache_ = false;
+    (void)is_stop_word("");  // build the stop-word table now, not inside the first call
+    table_.assign(kInitialSlots, Slot{0, 0, 0});
+    acc_.assign(params_.dim, 0.0f);
+    cps_.reserve(64);
+    codes_.reserve(128);
+    distinct_.reserve(256);
+    kept_.reserve(256);
+}
+
+HashedNgramEmbedder::~HashedNgramEmbedder() { delete[] cache_; }
+
+// arena_[start, end) is a lower-cased token whose bytes hash to hash.
+// Counts it, or adds it to distinct_ if it is new.
+void HashedNgramEmbedder::add_token(size_t start, size_t end, uint32_t flags, uint64_t hash) {
+    size_t mask = table_.size() - 1;
+    for (size_t i = static_cast<size_t>(hash) & mask;; i = (i + 1) & mask) {
+        Slot &s = table_[i];
+        if (s.epoch != epoch_) {
+            s = Slot{hash, epoch_, static_cast<uint32_t>(distinct_.size())};
+            break;
+        }
+        if (s.hash == hash) {
+            ++distinct_[s.distinct].count;
+            return;
+        }
+    }
+    const size_t len = end - start;
+    bool one_char = len == 1;
+    if (!one_char && len <= 4) {
+        uint32_t cp;
+        one_char = decode_utf8(reinterpret_cast<const unsigned char *>(arena_.data() + start), len, &cp) == len;
+    }
+    if (len > kMaxTokenBytes || one_char) flags |= kStop;
+    distinct_.push_back(Token{hash, static_cast<uint32_t>(start), static_cast<uint32_t>(len), 1, flags});
+    if (distinct_.size() * 2 > table_.size()) {  // keep the load under 1/2
+        std::vector<Slot> old;
+        old.swap(table_);
+        table_.assign(old.size() * 2, Slot{0, 0, 0});
+        mask = table_.size() - 1;
+        for (const Slot &s : old) {
+            if (s.epoch != epoch_) continue;
+            size_t i = static_cast<size_t>(s.hash) & mask;
+            while (table_[i].epoch == epoch_) i = (i + 1) & mask;
+            table_[i] = s;
+        }
+    }
+}
+
+// The feature codes of token t (dimension | sign << 31) into codes_: the
+// whole-token feature first (n_word_ of them), then the n-grams in order.
+void HashedNgramEmbedder::compute_features(const Token &t) {
+    // Folded code points between boundary markers.
+    cps_.clear();
+    cps_.push_back(kBow);
+    const auto *p = reinterpret_cast<const unsigned char *>(arena_.data() + t.offset);
+    for (size_t i = 0; i < t.length;) {
+        uint32_t cp;
+        i += decode_utf8(p + i, t.length - i, &cp);  // valid: we encoded it
+        if (cp >= 0xDF && cp <= 0xFF && kFoldLatin1[cp - 0xDF][0] != '\0') {
+            for (const char *f = kFoldLatin1[cp - 0xDF]; *f; ++f) cps_.push_back(static_cast<unsigned char>(*f));
+        } else {
+            cps_.push_back(cp);
+        }
+    }
+    cps_.push_back(kEow);
+
+    codes_.clear();
+    const uint64_t dim = params_.dim;
+    auto code = [dim](uint64_t h) {
+        const uint64_t m = fmix64(h);
+        return static_cast<uint32_t>(((m & 0xFFFFFFFFull) * dim) >> 32) | (static_cast<uint32_t>(m >> 63) << 31);
+    };
+
+    const size_t len = cps_.size() - 2;  // without markers
+    uint64_t word = kWordSeed;
+    for (size_t i = 1; i <= len; ++i) word = (word ^ cps_[i]) * kFnvPrime;
+    if (t.flags == kDigit) {  // digits only: the number itself, nothing similar
+        codes_.push_back(code(word));
+        n_word_ = 1;
+        word_w_ = 1.0f;
+        gram_w_ = 0.0f;
+        return;
+    }
+
+    const size_t total = cps_.size();
+    const size_t min_n = params_.min_n, max_n = params_.max_n;
+    size_t grams = 0;
+    for (size_t n = min_n; n <= max_n && n <= total; ++n) grams += total - n + 1;
+    const float share = params_.word_share;
+    n_word_ = share > 0.0f ? 1 : 0;
+    word_w_ = std::sqrt(share);
+    gram_w_ = grams > 0 ? std::sqrt((1.0f - share) / static_cast<float>(grams)) : 0.0f;
+    if (n_word_) codes_.push_back(code(word));
+    if (grams == 0 || share >= 1.0f) return;
+    const uint32_t *c = cps_.data();
+    for (size_t i = 0; i + min_n <= total; ++i) {
+        uint64_t h = kNgramSeed;
+        const size_t stop = i + max_n < total ? i + max_n : total;
+        size_t j = i;
+        for (; j < i + min_n - 1; ++j) h = (h ^ c[j]) * kFnvPrime;
+        for (; j < stop; ++j) {
+            h = (h ^ c[j]) * kFnvPrime;
+            codes_.push_back(code(h));
+        }
+    }
+}
+
+// Adds token t's features, weighted by 1 + ln(tf); false if it has none
+// (a stop word).
+bool HashedNgramEmbedder::add_features(const Token &t) {
+    const float tfw = tf_weight(t.count);
+    CacheEntry *e = nullptr;
+    if (feature_cache_) {
+        if (cache_ == nullptr && ++tokens_seen_ >= kCacheAfterTokens) {
+            cache_ = new CacheEntry[kCacheSlots];
+            std::memset(static_cast<void *>(cache_), 0, sizeof(CacheEntry) * kCacheSlots);
+        }
+        if (cache_ != nullptr && t.flags != kDigit) {  // numbers: one cheap feature, and too many
+            e = &cache_[(t.hash >> 32) & (kCacheSlots - 1)];
+            if (e->length == t.length && e->hash == t.hash) {
+                if (e->stop) return false;
+                scatter(acc_.data(), e->codes, e->n_word, e->n_codes, tfw * e->word_w, tfw * e->gram_w);
+                return true;
+            }
+        }
+    }
+    const bool stop = is_stop_word(std::string_view(arena_.data() + t.offset, t.length));
+    if (!stop) {
+        compute_features(t);
+        scatter(acc_.data(), codes_.data(), n_word_, codes_.size(), tfw * word_w_, tfw * gram_w_);
+    }
+    if (e != nullptr && (stop || codes_.size() <= kCacheCodes)) {
+        e->hash = t.hash;
+        e->length = t.length;
+        e->stop = stop;
+        if (!stop) {
+            e->n_word = static_cast<uint8_t>(n_word_);
+            e->n_codes = static_cast<uint16_t>(codes_.size());
+            e->word_w = word_w_;
+            e->gram_w = gram_w_;
+            for (size_t i = 0; i < codes_.size(); ++i)
+                e->codes[i] = static_cast<uint16_t>((codes_[i] & 0x7FFFu) | ((codes_[i] >> 31) << 15));
+        }
+    }
+    return !stop;
+}
+
+void HashedNgramEmbedder::embed(std::string_view text, float *out) {
+    distinct_.clear();
+    kept_.clear();
+    if (++epoch_ == 0) {  // wrapped: forget every slot for real
+        for (Slot &s : table_) s.epoch = 0;
+        epoch_ = 1;
+    }
+    std::fill(acc_.begin(), acc_.end(), 0.0f);
+
+    // Pass 1: tokens lower-cased into arena_, which never needs more bytes
+    // than the text (lower-casing never lengthens a code point's UTF-8).
+    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+    const size_t n = text.size();
+    arena_.resize(n + 8);  // + 8: token_hash reads whole words
+    char *const arena = &arena_[0];
+    spans_.clear();
+    size_t start = 0;  // of the current token
+    size_t w = 0;      // end of the current token
+    uint32_t flags = 0;
+    size_t i = 0;
+    while (i < n) {
+        const unsigned char c = p[i];
+        if (c < 0x80) {
+            const unsigned cls = kAscii.cls[c];
+            if (cls != 0) {
+                do {
+                    const unsigned char b = p[i];
+                    flags |= kAscii.cls[b];
+                    arena[w++] = kAscii.lower[b];
+                    ++i;
+                } while (i < n && p[i] < 0x80 && kAscii.cls[p[i]] != 0);
+                continue;
+            }
+            ++i;
+            if (c == '<')
+                i = skip_tag(p, n, i);
+            else if (c == '&')
+                i = skip_entity(p, n, i);
+        } else {
+            uint32_t cp;
+            i += decode_utf8(p + i, n - i, &cp);
+            if (cp != kInvalid && is_word_cp(cp)) {
+                w += encode_utf8(arena + w, lower_cp(cp));
+                flags |= kLetter;
+                continue;
+            }
+        }
+        if (w != start) {
+            spans_.push_back(Span{static_cast<uint32_t>(start), static_cast<uint32_t>(w - start), flags});
+            start = w;
+        }
+        flags = 0;
+    }
+    if (w != start) spans_.push_back(Span{static_cast<uint32_t>(start), static_cast<uint32_t>(w - start), flags});
+
+    // Pass 2: distinct tokens and their counts. (Hashing here rather than
+    // as each token ends keeps the word loads clear of the byte stores.)
+    for (const Span &sp : spans_)
+        add_token(sp.offset, size_t(sp.offset) + sp.length, sp.flags, token_hash(arena + sp.offset, sp.length));
+
+    for (size_t t = 0; t < distinct_.size(); ++t) {
+        if (cache_ != nullptr && t + 4 < distinct_.size())  // the entry is likely not in L1
+            __builtin_prefetch(&cache_[(distinct_[t + 4].hash >> 32) & (kCacheSlots - 1)]);
+        if (distinct_[t].flags & kStop) continue;
+        if (add_features(distinct_[t])) kept_.push_back(static_cast<uint32_t>(t));
+    }
+
+    // L2 normalisation. A float squared is exact in double, so the sum does
+    // not depend on whether the compiler fuses multiply and add.
+    double sum = 0.0;
+    for (const float v : acc_) sum += static_cast<double>(v) * static_cast<double>(v);
+    const size_t dim = params_.dim;
+    if (sum > 0.0) {
+        const double inv = 1.0 / std::sqrt(sum);
+        for (size_t d = 0; d < dim; ++d) out[d] = static_cast<float>(static_cast<double>(acc_[d]) * inv);
+    } else {
+        for (size_t d = 0; d < dim; ++d) out[d] = 0.0f;
+    }
+}
+
+std::vector<float> HashedNgramEmbedder::embed(std::string_view text) {
+    std::vector<float> v(params_.dim);
+    embed(text, v.data());
+    return v;
+}
+
+std::vector<std::string> HashedNgramEmbedder::last_tokens() const {
+    std::vector<std::string> result;
+    for (const uint32_t t : kept_) {
+        const Token &tok = distinct_[t];
+        result.emplace_back(arena_.data() + tok.offset, tok.length);
+    }
+    return result;
+}
+
+// ---------------------------------------------------------------------------
+// Serialisation.
+
+namespace {
+
+constexpr unsigned char kMagic = 'E';
+
+inline void put_u32(std::string &out, uint32_t v) {
+    const char b[4] = {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
+                       static_cast<char>((v >> 16) & 0xFF), static_cast<char>(v >> 24)};
+    out.append(b, 4);
+}
+
+inline uint32_t get_u32(const unsigned char *p) {
+    return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
+}
+
+inline uint32_t float_bits(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+
+inline float bits_float(uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+}  // namespace
+
+size_t encoded_embedding_size(uint32_t dim, EmbeddingFormat format) {
+    return kEmbeddingHeaderBytes + (format == EmbeddingFormat::kFloat32 ? 4 * size_t(dim) : 4 + size_t(dim));
+}
+
+void encode_embedding(const float *v, uint32_t dim, EmbeddingFormat format, std::string &out) {
+    out.reserve(out.size() + encoded_embedding_size(dim, format));
+    out.push_back(static_cast<char>(kMagic));
+    out.push_back(static_cast<char>(format));
+    out.push_back(static_cast<char>(dim & 0xFF));
+    out.push_back(static_cast<char>((dim >> 8) & 0xFF));
+    if (format == EmbeddingFormat::kFloat32) {
+        for (uint32_t i = 0; i < dim; ++i) put_u32(out, float_bits(v[i]));
+        return;
+    }
+    float max_abs = 0.0f;
+    for (uint32_t i = 0; i < dim; ++i) {
+        const float a = std::fabs(v[i]);
+        if (a > max_abs) max_abs = a;  // NaN never wins
+    }
+    const float scale = max_abs > 0.0f && std::isfinite(max_abs) ? max_abs / 127.0f : 0.0f;
+    put_u32(out, float_bits(scale));
+    for (uint32_t i = 0; i < dim; ++i) {
+        float q = 0.0f;  // NaN components become 0
+        if (scale > 0.0f && v[i] == v[i]) {
+            q = std::nearbyint(v[i] / scale);
+            if (q > 127.0f) q = 127.0f;
+            if (q < -127.0f) q = -127.0f;
+        }
+        out.push_back(static_cast<char>(static_cast<int8_t>(q)));
+    }
+}
+
+bool embedding_dim(const unsigned char *bytes, size_t len, uint32_t *dim) {
+    if (len < kEmbeddingHeaderBytes || bytes[0] != kMagic) return false;
+    const uint8_t format = bytes[1];
+    if (format != uint8_t(EmbeddingFormat::kFloat32) && format != uint8_t(EmbeddingFormat::kInt8)) return false;
+    const uint32_t d = uint32_t(bytes[2]) | (uint32_t(bytes[3]) << 8);
+    if (d == 0 || len != encoded_embedding_size(d, EmbeddingFormat(format))) return false;
+    *dim = d;
+    return true;
+}
+
+bool decode_embedding(const unsigned char *bytes, size_t len, uint32_t dim, float *out) {
+    uint32_t d;
+    if (!embedding_dim(bytes, len, &d) || d != dim) return false;
+    const unsigned char *p = bytes + kEmbeddingHeaderBytes;
+    if (EmbeddingFormat(bytes[1]) == EmbeddingFormat::kFloat32) {
+        for (uint32_t i = 0; i < dim; ++i) out[i] = bits_float(get_u32(p + 4 * size_t(i)));
+        return true;
+    }
+    const float scale = bits_float(get_u32(p));
+    p += 4;
+    for (uint32_t i = 0; i < dim; ++i) out[i] = scale * static_cast<float>(static_cast<int8_t>(p[i]));
+    return true;
+}
+
+}  // namespace clara
