@@ -82,8 +82,4 @@ inline Datum text_array(char **items, int n) {
     return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-// Leaves a C++ loop on a pending interrupt; the caller then calls
-// CHECK_FOR_INTERRUPTS() from a frame without live C++ objects.
-inline bool interrupt_pending() { return InterruptPending; }
-
 }  // namespace clara::pg

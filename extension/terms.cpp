@@ -17,16 +17,6 @@ clara::Tokenizer *g_tokenizer = nullptr;
 clara::LexemeList g_lexemes;
 clara::TermIndex g_term_index;
 
-namespace {
-
-int compare_parsed_words(const void *a, const void *b) {
-    const auto *wa = static_cast<const ParsedWord *>(a);
-    const auto *wb = static_cast<const ParsedWord *>(b);
-    return tsCompareString(wa->word, wa->len, wb->word, wb->len, false);
-}
-
-
-}  // namespace
 
 // Tokenizes each text in turn into g_lexemes; *ends receives where each
 // text's lexemes end.
@@ -41,32 +31,6 @@ void tokenize(const char *const *texts, const int *lens, int ntexts, size_t *end
     });
 }
 
-namespace {
-
-// The lexemes in g_lexemes as PostgreSQL ParsedText words; positions count
-// from 1, with a gap of one between texts (as tsvector || does).
-void to_parsed_text(ParsedText *prs, const size_t *ends, int ntexts) {
-    size_t n = g_lexemes.size();
-    prs->lenwords = static_cast<int32>(Max(n, (size_t)1));
-    prs->curwords = static_cast<int32>(n);
-    prs->pos = 0;
-    prs->words = static_cast<ParsedWord *>(palloc0(sizeof(ParsedWord) * prs->lenwords));
-    size_t i = 0;
-    int32 pos = 0;
-    for (int t = 0; t < ntexts; t++) {
-        for (; i < ends[t]; i++) {
-            std::string_view lexeme = g_lexemes[i];
-            ParsedWord *w = &prs->words[i];
-            w->len = static_cast<uint16>(lexeme.size());
-            w->word = pnstrdup(lexeme.data(), lexeme.size());
-            pos++;
-            w->pos.pos = LIMITPOS(pos);  // a macro: evaluates its argument twice
-        }
-        pos++;
-    }
-}
-
-}  // namespace
 
 AnalyzedText analyze_document(const char *title, int title_len, const char *content, int content_len) {
     const char *texts[2] = {title, content};
@@ -120,15 +84,13 @@ AnalyzedText analyze_document(const char *title, int title_len, const char *cont
 char **query_lexemes(const char *query, int len, int *count) {
     size_t end;
     tokenize(&query, &len, 1, &end);
-    ParsedText prs;
-    to_parsed_text(&prs, &end, 1);
-    *count = 0;
-    if (prs.curwords == 0) return nullptr;
-    qsort(prs.words, prs.curwords, sizeof(ParsedWord), compare_parsed_words);
-    auto **out = static_cast<char **>(palloc(sizeof(char *) * prs.curwords));
-    for (int i = 0; i < prs.curwords; i++) {
-        if (i > 0 && compare_parsed_words(&prs.words[i - 1], &prs.words[i]) == 0) continue;
-        out[(*count)++] = prs.words[i].word;
+    run_cpp("tokenizing", [&] { clara::build_term_index(g_lexemes, 0, g_term_index); });
+    // The distinct lexemes, in the same byte order as a tsvector's.
+    *count = static_cast<int>(g_term_index.terms.size());
+    auto **out = static_cast<char **>(palloc(sizeof(char *) * Max(*count, 1)));
+    for (int i = 0; i < *count; i++) {
+        const clara::TermEntry &t = g_term_index.terms[i];
+        out[i] = pnstrdup(g_lexemes.arena.data() + t.offset, t.length);
     }
     return out;
 }

@@ -64,7 +64,6 @@ public:
     std::vector<ScoredDoc> take_ranked();
 
     size_t candidate_count() const { return scores_.size(); }
-    double idf() const { return idf_; }
 
 private:
     double n_docs_ = 0.0;
