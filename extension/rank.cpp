@@ -142,59 +142,91 @@ void select_results(Ranking *r, const char *schema, const SearchRequest *req, bo
     });
 }
 
+// End of the run of equal scores that starts at i.
+size_t tie_group_end(const Ranking *r, size_t i) {
+    size_t end = i + 1;
+    while (end < r->scores.size() && r->scores[end] == r->scores[i]) end++;
+    return end;
+}
+
+// Orders the tie groups in keys[from, to) by document_id, with one query
+// for all their keys.
+void order_tie_groups(Ranking *r, SPIPlanPtr plan, size_t from, size_t to) {
+    int n = 0;
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (to - from)));
+    for (size_t i = from; i < to;) {
+        size_t end = tie_group_end(r, i);
+        if (end - i > 1)
+            for (size_t j = i; j < end; j++) keys[n++] = Int32GetDatum(r->keys[j]);
+        i = end;
+    }
+    Datum arg = int4_array(keys, n);
+    if (SPI_execute_plan(plan, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "clara: could not order tied documents");
+    // candidates as scratch: (doc_key, rank of its document_id).
+    uint64 found = SPI_processed;
+    run_cpp("ranking", [&] { r->candidates.resize(found); });
+    for (uint64 i = 0; i < found; i++) {
+        bool isnull;
+        r->candidates[i].doc_key =
+            static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+        r->candidates[i].score = static_cast<double>(i);
+    }
+    SPI_freetuptable(SPI_tuptable);
+    pfree(keys);
+    run_cpp("ranking", [&] {
+        std::sort(r->candidates.begin(), r->candidates.end(),
+                  [](const clara::ScoredDoc &a, const clara::ScoredDoc &b) { return a.doc_key < b.doc_key; });
+        auto id_order = [&](int32_t key) {
+            auto it = std::lower_bound(r->candidates.begin(), r->candidates.end(), static_cast<uint32_t>(key),
+                                       [](const clara::ScoredDoc &c, uint32_t k) { return c.doc_key < k; });
+            return it->score;
+        };
+        for (size_t i = from; i < to;) {
+            size_t end = tie_group_end(r, i);
+            if (end - i > 1)
+                std::sort(r->keys.begin() + i, r->keys.begin() + end,
+                          [&](int32_t a, int32_t b) { return id_order(a) < id_order(b); });
+            i = end;
+        }
+    });
+}
+
 // Within runs of equal scores, orders by document_id (bytewise), then cuts
 // the result to top_k: ties at the boundary go to the smaller document_ids.
+// Whole tie groups are ordered together, at most kMaxCheckChunk keys per
+// query (one larger group alone), so memory does not grow with the result.
 void break_ties(Ranking *r, const char *schema, int64 top_k) {
     size_t n = r->keys.size();
-    int ntied = 0;
-    auto *tied = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, (size_t)1)));
-    for (size_t i = 0; i < n; i++) {
-        bool tie = (i > 0 && r->scores[i] == r->scores[i - 1]) || (i + 1 < n && r->scores[i] == r->scores[i + 1]);
-        if (tie) tied[ntied++] = Int32GetDatum(r->keys[i]);
-    }
-    if (ntied > 0) {
-        char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) "
-                             "ORDER BY d.document_id COLLATE \"C\"",
-                             schema);
-        Oid type = INT4ARRAYOID;
-        Datum arg = int4_array(tied, ntied);
-        if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
-            elog(ERROR, "clara: could not order tied documents");
-        // Reuse candidates as (doc_key, order by document_id) pairs.
-        uint64 found = SPI_processed;
-        run_cpp("ranking", [&] { r->candidates.resize(found); });
-        for (uint64 i = 0; i < found; i++) {
-            bool isnull;
-            r->candidates[i].doc_key =
-                static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
-            r->candidates[i].score = static_cast<double>(i);
+    char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) "
+                         "ORDER BY d.document_id COLLATE \"C\"",
+                         schema);
+    Oid type = INT4ARRAYOID;
+    SPIPlanPtr plan = nullptr;
+    for (size_t from = 0; from < n;) {
+        CHECK_FOR_INTERRUPTS();
+        size_t to = from, tied = 0;
+        while (to < n) {
+            size_t end = tie_group_end(r, to);
+            size_t size = end - to > 1 ? end - to : 0;
+            if (tied > 0 && tied + size > kMaxCheckChunk) break;
+            tied += size;
+            to = end;
         }
-        SPI_freetuptable(SPI_tuptable);
-        run_cpp("ranking", [&] {
-            std::sort(r->candidates.begin(), r->candidates.end(),
-                      [](const clara::ScoredDoc &a, const clara::ScoredDoc &b) { return a.doc_key < b.doc_key; });
-            auto id_order = [&](int32_t key) {
-                auto it = std::lower_bound(r->candidates.begin(), r->candidates.end(), static_cast<uint32_t>(key),
-                                           [](const clara::ScoredDoc &c, uint32_t k) { return c.doc_key < k; });
-                return it->score;
-            };
-            for (size_t start = 0; start < n;) {
-                size_t end = start + 1;
-                while (end < n && r->scores[end] == r->scores[start]) end++;
-                if (end - start > 1)
-                    std::sort(r->keys.begin() + start, r->keys.begin() + end,
-                              [&](int32_t a, int32_t b) { return id_order(a) < id_order(b); });
-                start = end;
-            }
-            r->candidates = std::vector<clara::ScoredDoc>();
-        });
+        if (tied > 0) {
+            if (plan == nullptr && (plan = SPI_prepare(sql, 1, &type)) == nullptr)
+                elog(ERROR, "clara: could not prepare the tie order: %s", SPI_result_code_string(SPI_result));
+            order_tie_groups(r, plan, from, to);
+        }
+        from = to;
     }
-    pfree(tied);
-    if (static_cast<int64>(n) > top_k)
-        run_cpp("ranking", [&] {
+    run_cpp("ranking", [&] {
+        r->candidates = std::vector<clara::ScoredDoc>();
+        if (static_cast<int64>(n) > top_k) {
             r->keys.resize(top_k);
             r->scores.resize(top_k);
-        });
+        }
+    });
 }
 
 }  // namespace
