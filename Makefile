@@ -107,3 +107,23 @@ demo:
 
 demo-stop:
 	bash tools/demo.sh stop
+
+# ---------------------------------------------------------------------------
+# Benchmarks (bench/run.sh): make bench is the full run on the benchmark's own
+# persistent cluster (corpora of 10K/100K/1M loaded once, results in
+# bench/results/); make bench-smoke is the quick check CI runs (make test runs
+# it too, as tests/integration/bench_smoke.sh), here in a throwaway cluster.
+build/rss_exec: bench/rss_exec.c
+	@mkdir -p build
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+.PHONY: bench bench-smoke bench-stop
+bench: all build/rss_exec
+	bash bench/run.sh --cluster
+
+bench-smoke: all build/rss_exec
+	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
+	    pg_virtualenv -v 15 -- bash bench/run.sh --smoke
+
+bench-stop:
+	bash bench/cluster.sh stop
