@@ -80,7 +80,7 @@ PREFIX ?= /usr/local
 all: build/clara-stream
 
 build/clara-stream: $(CLIENT_OBJS)
-	$(CXX) -o $@ $(CLIENT_OBJS) -L$(PG_LIBDIR) -lpq -pthread
+	$(CXX) -o $@ $(CLIENT_OBJS) -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) -pthread
 
 build/client/%.o: client/%.cpp
 	@mkdir -p $(dir $@)
@@ -91,6 +91,12 @@ build/extension/core/%.o: extension/core/%.cpp
 	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
 
 -include $(CLIENT_OBJS:.o=.d)
+
+# clara-stream serve: Debian's cpp-httplib is a compiled library, and the
+# header must see the same feature macros it was built with (pkg-config).
+HTTPLIB_CFLAGS := $(shell pkg-config --cflags cpp-httplib)
+HTTPLIB_LIBS   := $(shell pkg-config --libs cpp-httplib)
+CLIENT_CXXFLAGS += $(HTTPLIB_CFLAGS)
 
 .PHONY: client install-client
 client: build/clara-stream

@@ -38,7 +38,7 @@ std::string server_error_message(const PGresult *result, PGconn *conn) {
     return message;
 }
 
-Connection::Connection(const std::string &dsn_flag) {
+Connection::Connection(const std::string &dsn_flag, const char *application_name) {
     std::string dsn = dsn_flag;
     const char *from = "--dsn";
     if (dsn.empty()) {
@@ -64,7 +64,7 @@ Connection::Connection(const std::string &dsn_flag) {
     // export must receive UTF-8 whatever the locale. Those before it are
     // defaults the DSN may change.
     std::vector<const char *> keys = {"fallback_application_name"};
-    std::vector<const char *> values = {"clara-stream"};
+    std::vector<const char *> values = {application_name};
     if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
         keys.push_back("connect_timeout");  // libpq waits forever by default
         values.push_back("10");
@@ -101,7 +101,17 @@ Failure Connection::failure(const PGresult *result) const {
                        sig == SIGTERM ? "terminated: query cancelled" : "interrupted: query cancelled");
     if (PQstatus(conn_) == CONNECTION_BAD)
         return Failure(ExitCode::connection, "connection lost: " + one_line(PQerrorMessage(conn_)));
-    return Failure(ExitCode::server, server_error_message(result, conn_));
+    ServerDiagnostics server;
+    auto field = [&](int code) {
+        const char *value = result ? PQresultErrorField(result, code) : nullptr;
+        return value ? one_line(value) : std::string();
+    };
+    server.sqlstate = field(PG_DIAG_SQLSTATE);
+    server.message = field(PG_DIAG_MESSAGE_PRIMARY);
+    server.detail = field(PG_DIAG_MESSAGE_DETAIL);
+    server.hint = field(PG_DIAG_MESSAGE_HINT);
+    if (server.message.empty()) server.message = one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+    return Failure(ExitCode::server, server_error_message(result, conn_), std::move(server));
 }
 
 Result Connection::exec(const char *sql, ExecStatusType expected) {

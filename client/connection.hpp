@@ -30,8 +30,8 @@ class Connection {
 public:
     // dsn_flag: the --dsn value, "" when not given. Throws Failure: usage for
     // an unparsable connection string, connection when the server cannot be
-    // reached or refuses the login.
-    explicit Connection(const std::string &dsn_flag);
+    // reached or refuses the login. application_name unless the DSN names one.
+    explicit Connection(const std::string &dsn_flag, const char *application_name = "clara-stream");
     ~Connection();
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;

@@ -2,8 +2,10 @@
 // table). Scripts branch on them, so a value never changes meaning.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace clara::cli {
 
@@ -20,15 +22,29 @@ enum class ExitCode : int {
     terminated = 143,         // SIGTERM: the same as SIGINT
 };
 
+// What the server said about a statement it rejected (the fields of its
+// ErrorResponse); `serve` turns them into an HTTP status and a JSON body.
+struct ServerDiagnostics {
+    std::string sqlstate;
+    std::string message;  // the primary message, one line
+    std::string detail;
+    std::string hint;
+};
+
 // Thrown by every layer; main() prints "clara-stream: <message>" on stderr
 // and exits with code.
 class Failure : public std::runtime_error {
 public:
     Failure(ExitCode code, const std::string &message) : std::runtime_error(message), code_(code) {}
+    Failure(ExitCode code, const std::string &message, ServerDiagnostics server)
+        : std::runtime_error(message), code_(code), server_(std::move(server)) {}
     ExitCode code() const { return code_; }
+    // Set when the server answered with an error (code is ExitCode::server).
+    const std::optional<ServerDiagnostics> &server() const { return server_; }
 
 private:
     ExitCode code_;
+    std::optional<ServerDiagnostics> server_;
 };
 
 }  // namespace clara::cli

@@ -5,6 +5,7 @@
 //   clara-stream load FILE.jsonl [--on-error abort|skip]
 //   clara-stream stats --query Q [...] [--json]
 //   clara-stream generate --docs N [--seed S] [--output FILE|-]
+//   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
 //
 // Exit codes: exit_code.hpp (and docs/cli.md).
 #include "connection.hpp"
@@ -14,6 +15,7 @@
 #include "generate.hpp"
 #include "interrupt.hpp"
 #include "load.hpp"
+#include "serve.hpp"
 #include "stats.hpp"
 
 #include <CLI/CLI.hpp>
@@ -125,6 +127,30 @@ int run(int argc, char **argv) {
     generate->add_option("-o,--output", gen.output, "Output file, - for stdout")->capture_default_str();
     generate->add_flag("--quiet", quiet, "No summary on stderr");
 
+    // serve
+    CLI::App *serve = app.add_subcommand("serve", "HTTP API: POST /api/datasets/stream, /search, GET /stats, /health");
+    ServeOptions serve_opt;
+    serve->add_option("--listen", serve_opt.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
+        ->capture_default_str();
+    serve->add_option("--dsn", dsn, "libpq connection string or URI (default: $CLARA_DSN, else PG* variables)");
+    serve->add_option("--pool-size", serve_opt.pool_size, "Database connections: statements running at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    serve->add_option("--workers", serve_opt.workers, "HTTP worker threads: connections served at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000));
+    serve->add_option("--pool-wait", serve_opt.pool_wait, "Seconds a request waits for a free connection before 503")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 3600.0));
+    serve->add_option("--token-file", serve_opt.token_file, "Require Authorization: Bearer <the token in FILE>");
+    serve->add_option("--max-body", serve_opt.max_body, "Largest request body in bytes (413 beyond)")
+        ->capture_default_str()
+        ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 30));
+    serve->add_option("--stall-timeout", serve_opt.stall_timeout,
+                      "Seconds a client may read nothing of a response before it counts as gone")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
@@ -152,6 +178,9 @@ int run(int argc, char **argv) {
             opt.json = stats_json;
             opt.dsn = dsn;
             run_stats(opt);
+        } else if (*serve) {
+            serve_opt.dsn = dsn;
+            run_serve(serve_opt);
         } else if (*generate) {
             gen.quiet = quiet;
             gen.started = started;

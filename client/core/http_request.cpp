@@ -1,0 +1,284 @@
+#include "core/http_request.hpp"
+
+#include "core/arguments.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <initializer_list>
+#include <map>
+#include <optional>
+
+namespace clara::cli {
+
+namespace {
+
+using nlohmann::json;
+
+const char *type_name(const json &v) {
+    if (v.is_null()) return "null";
+    if (v.is_boolean()) return "a boolean";
+    if (v.is_number()) return "a number";
+    if (v.is_string()) return "a string";
+    if (v.is_array()) return "an array";
+    return "an object";
+}
+
+[[noreturn]] void wrong_type(const std::string &field, const char *expected, const json &v) {
+    throw RequestError(field, field + " must be " + expected + ", not " + type_name(v));
+}
+
+void reject_unknown_keys(const json &object, const std::string &prefix, std::initializer_list<const char *> allowed) {
+    for (const auto &[key, value] : object.items()) {
+        bool known = false;
+        std::string list;
+        for (const char *a : allowed) {
+            known = known || key == a;
+            list += list.empty() ? "" : ", ";
+            list += a;
+        }
+        if (!known) throw RequestError(prefix + key, "unknown key \"" + key + "\" (allowed: " + list + ")");
+    }
+}
+
+// A string without NUL bytes: libpq passes parameters as C strings, so a
+// NUL would silently cut the value short.
+std::string text_field(const json &v, const std::string &field) {
+    if (!v.is_string()) wrong_type(field, "a string", v);
+    std::string s = v.get<std::string>();
+    if (s.find('\0') != std::string::npos) throw RequestError(field, field + " must not contain NUL characters");
+    return s;
+}
+
+int integer_field(const json &v, const std::string &field, long long low, long long high) {
+    if (!v.is_number_integer()) wrong_type(field, "an integer", v);
+    // Unsigned beyond LLONG_MAX reads as negative here: out of range either way.
+    long long n = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(LLONG_MAX)
+                      ? LLONG_MAX
+                      : v.get<long long>();
+    if (n < low || n > high)
+        throw RequestError(field, field + " must be between " + std::to_string(low) + " and " +
+                                      std::to_string(high) + ", not " + v.dump());
+    return static_cast<int>(n);
+}
+
+double quality_field(const json &v, const std::string &field) {
+    if (!v.is_number()) wrong_type(field, "a number", v);
+    double q = v.get<double>();
+    if (!(q >= 0.0 && q <= 1.0)) throw RequestError(field, field + " must be between 0 and 1, not " + v.dump());
+    return q;
+}
+
+// The search_query object (or the equivalent built from URL parameters)
+// into SearchArguments; prefix is "search_query." or "".
+SearchArguments parse_search_query(const json &q, const std::string &prefix, const char *query_key) {
+    SearchArguments s;
+    s.top_k = kDefaultTopK;
+    s.min_quality = kDefaultMinQuality;
+    std::string query_field = prefix + query_key;
+    if (!q.contains(query_key)) throw RequestError(query_field, query_field + " is required");
+    s.query = text_field(q.at(query_key), query_field);
+    if (s.query.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw RequestError(query_field, query_field + " must not be empty");
+    if (auto it = q.find("top_k"); it != q.end() && !it->is_null())
+        s.top_k = integer_field(*it, prefix + "top_k", 1, INT_MAX);
+    if (auto it = q.find("min_quality_score"); it != q.end() && !it->is_null())
+        s.min_quality = quality_field(*it, prefix + "min_quality_score");
+    if (auto it = q.find("filters"); it != q.end() && !it->is_null()) {
+        if (!it->is_object()) wrong_type(prefix + "filters", "an object", *it);
+        s.filters_json = it->dump();
+    }
+    if (auto it = q.find("search_types"); it != q.end() && !it->is_null()) {
+        std::string field = prefix + "search_types";
+        if (!it->is_array()) wrong_type(field, "an array of strings", *it);
+        std::string list;
+        for (const json &t : *it) {
+            std::string name = text_field(t, field);
+            // The server gets them as one comma list (string_to_array).
+            if (name.find(',') != std::string::npos) throw RequestError(field, field + " names must not contain ','");
+            list += list.empty() ? "" : ",";
+            list += name;
+        }
+        if (it->empty()) throw RequestError(field, field + " must not be empty (omit it for the server's default)");
+        try {
+            s.search_types = normalize_search_types(list);
+        } catch (const ArgumentError &e) {
+            throw RequestError(field, field + ": empty or repeated search type");
+        }
+    }
+    if (auto it = q.find("weights"); it != q.end() && !it->is_null()) {
+        if (!it->is_object()) wrong_type(prefix + "weights", "an object", *it);
+        s.weights_json = it->dump();
+    }
+    return s;
+}
+
+}  // namespace
+
+DatasetRequest parse_dataset_request(std::string_view body) {
+    json doc;
+    try {
+        doc = json::parse(body.begin(), body.end());
+    } catch (const json::parse_error &e) {
+        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 7: ..."
+        std::string what = e.what();
+        size_t at = what.find("] ");
+        throw RequestError("", "malformed JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
+    }
+    if (!doc.is_object()) wrong_type("body", "a JSON object", doc);
+    reject_unknown_keys(doc, "", {"name", "description", "search_query", "export_formats", "batch_size"});
+
+    DatasetRequest r;
+    if (auto it = doc.find("name"); it != doc.end() && !it->is_null()) r.name = text_field(*it, "name");
+    if (auto it = doc.find("description"); it != doc.end() && !it->is_null()) text_field(*it, "description");
+    if (auto it = doc.find("export_formats"); it != doc.end() && !it->is_null()) {
+        if (!it->is_array()) wrong_type("export_formats", "an array of strings", *it);
+        bool jsonl = false;
+        for (const json &f : *it) jsonl = jsonl || text_field(f, "export_formats") == "jsonl";
+        if (!jsonl) throw RequestError("export_formats", "export_formats must include \"jsonl\" (the format served)");
+    }
+    if (auto it = doc.find("batch_size"); it != doc.end() && !it->is_null())
+        r.batch_size = integer_field(*it, "batch_size", 1, kMaxBatchSize);
+
+    auto q = doc.find("search_query");
+    if (q == doc.end() || q->is_null()) throw RequestError("search_query", "search_query is required");
+    if (!q->is_object()) wrong_type("search_query", "an object", *q);
+    reject_unknown_keys(*q, "search_query.",
+                        {"query_text", "top_k", "min_quality_score", "filters", "search_types", "weights"});
+    r.search = parse_search_query(*q, "search_query.", "query_text");
+    return r;
+}
+
+SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, std::string>> &params) {
+    // URL parameters are text: turn them into the JSON search_query would
+    // hold, then check them with the same code.
+    json q = json::object();
+    std::optional<std::string> domain;
+    for (const auto &[key, value] : params) {
+        if (q.contains(key) || (key == "domain" && domain))
+            throw RequestError(key, "parameter \"" + key + "\" given twice");
+        auto json_value = [&](const char *expected) {
+            json v = json::parse(value, nullptr, false);
+            if (v.is_discarded()) throw RequestError(key, key + " must be " + expected + " (JSON)");
+            return v;
+        };
+        if (key == "query") {
+            q[key] = value;
+        } else if (key == "top_k") {
+            json v = json::parse(value, nullptr, false);
+            q[key] = v.is_discarded() ? json(value) : v;  // a string fails the integer check below
+        } else if (key == "min_quality_score") {
+            json v = json::parse(value, nullptr, false);
+            q[key] = v.is_discarded() ? json(value) : v;
+        } else if (key == "filters") {
+            q[key] = json_value("an object");
+        } else if (key == "weights") {
+            q[key] = json_value("an object");
+        } else if (key == "search_types") {
+            json list = json::array();
+            if (!value.empty()) {
+                size_t start = 0;
+                for (;;) {
+                    size_t comma = value.find(',', start);
+                    list.push_back(value.substr(start, comma == std::string::npos ? comma : comma - start));
+                    if (comma == std::string::npos) break;
+                    start = comma + 1;
+                }
+            }
+            q[key] = list;
+        } else if (key == "domain") {
+            domain = value;
+        } else {
+            throw RequestError(key, "unknown parameter \"" + key +
+                                        "\" (allowed: query, top_k, min_quality_score, domain, filters, "
+                                        "search_types, weights)");
+        }
+    }
+    if (domain) {
+        if (!q.contains("filters")) q["filters"] = json::object();
+        if (!q["filters"].is_object()) wrong_type("filters", "an object", q["filters"]);
+        if (q["filters"].contains("domain"))
+            throw RequestError("domain", "domain given both as a parameter and in filters");
+        q["filters"]["domain"] = *domain;
+    }
+    try {
+        return parse_search_query(q, "", "query");
+    } catch (const json::type_error &) {
+        // nlohmann refuses to serialise invalid UTF-8 from URL parameters.
+        throw RequestError("", "parameters must be valid UTF-8");
+    }
+}
+
+std::string attachment_filename(std::string_view name) {
+    std::string out;
+    for (char c : name) {
+        if (out.size() == 100) break;
+        bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+        if (out.empty() && c == '.') continue;  // no hidden files, no ".."
+        out.push_back(safe ? c : '_');
+    }
+    if (out.empty()) out = "dataset";
+    return out + ".jsonl";
+}
+
+bool tokens_equal(std::string_view given, std::string_view expected) {
+    // Every byte of the expected token is compared whatever the input; the
+    // length difference is folded in instead of returning early.
+    volatile unsigned char diff = given.size() != expected.size() ? 1 : 0;
+    for (size_t i = 0; i < expected.size(); ++i) {
+        unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+        diff = diff | static_cast<unsigned char>(g ^ static_cast<unsigned char>(expected[i]));
+    }
+    return diff == 0 && !expected.empty();
+}
+
+ListenAddress parse_listen_address(std::string_view text) {
+    auto bad = [&]() {
+        return RequestError("--listen", "--listen \"" + std::string(text) +
+                                            "\": expected HOST:PORT, e.g. 127.0.0.1:45681 or [::1]:45681");
+    };
+    ListenAddress a;
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) throw bad();
+    std::string_view host = text.substr(0, colon);
+    if (host.front() == '[') {
+        if (host.size() < 3 || host.back() != ']') throw bad();
+        host = host.substr(1, host.size() - 2);
+    } else if (host.find(':') != std::string_view::npos) {
+        throw bad();  // a bare IPv6 address needs brackets
+    }
+    std::string port(text.substr(colon + 1));
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) throw bad();
+    a.port = std::atoi(port.c_str());
+    if (a.port > 65535) throw bad();
+    a.host = std::string(host);
+    return a;
+}
+
+int http_status_for_sqlstate(std::string_view sqlstate) {
+    if (sqlstate.size() != 5) return 500;
+    std::string_view cls = sqlstate.substr(0, 2);
+    if (cls == "22" || cls == "0A" || cls == "54" || cls == "42") return 400;
+    if (cls == "08" || cls == "40" || cls == "53" || cls == "57" || cls == "58") return 503;
+    return 500;
+}
+
+std::string field_for_server_message(std::string_view message) {
+    // The extension's messages name the argument first ("unknown filter key
+    // \"x\"", "weight \"keyword\" must be ..."); see extension/request.cpp.
+    static const std::pair<const char *, const char *> kPrefixes[] = {
+        {"unknown filter key", "filters"},  {"filter", "filters"},      {"too many filters", "filters"},
+        {"unknown search type", "search_types"}, {"search type", "search_types"},
+        {"search_types", "search_types"},    {"unknown weight key", "weights"}, {"weight", "weights"},
+        {"query", "query_text"},             {"top_k", "top_k"},         {"min_quality", "min_quality_score"},
+    };
+    for (const auto &[prefix, field] : kPrefixes)
+        if (message.rfind(prefix, 0) == 0) return std::string("search_query.") + field;
+    if (message.rfind("batch_size", 0) == 0) return "batch_size";
+    return "";
+}
+
+}  // namespace clara::cli

@@ -1,0 +1,171 @@
+#include "jsonl_copy.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+
+namespace clara::cli {
+
+namespace {
+
+// COPY takes no bind parameters ($1 is a syntax error inside COPY), so the
+// arguments travel as bound parameters of a set_config() call first, as
+// transaction-local custom settings, and the COPY reads them back with
+// current_setting(). User text never becomes SQL text: no escaping to get
+// wrong, whatever the encoding or standard_conforming_strings. The
+// transaction keeps settings and COPY on one server connection (a pooler in
+// transaction mode) and drops the settings at the end. "clara." is reserved
+// by the extension; these live under "clara_stream.".
+constexpr const char *kSetArguments =
+    "SELECT pg_catalog.set_config('clara_stream.query', $1, true),"
+    " pg_catalog.set_config('clara_stream.top_k', $2, true),"
+    " pg_catalog.set_config('clara_stream.min_quality', $3, true),"
+    " pg_catalog.set_config('clara_stream.filters', $4, true),"
+    " pg_catalog.set_config('clara_stream.search_types', $5, true),"
+    " pg_catalog.set_config('clara_stream.weights', $6, true),"
+    " pg_catalog.set_config('clara_stream.batch_size', $7, true)";
+
+// CSV with quote and delimiter bytes that never occur in a JSON line: each
+// line comes out exactly as the function returned it (text format would
+// double every backslash).
+std::string copy_statement(const std::string &schema) {
+    return "COPY (SELECT " + schema +
+           ".clara_stream_jsonl("
+           "pg_catalog.current_setting('clara_stream.query'),"
+           " pg_catalog.current_setting('clara_stream.top_k')::integer,"
+           " pg_catalog.current_setting('clara_stream.min_quality')::double precision,"
+           " pg_catalog.current_setting('clara_stream.filters')::jsonb,"
+           " pg_catalog.string_to_array(NULLIF(pg_catalog.current_setting('clara_stream.search_types'), ''), ','),"
+           " NULLIF(pg_catalog.current_setting('clara_stream.weights'), '')::jsonb,"
+           " pg_catalog.current_setting('clara_stream.batch_size')::integer))"
+           " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
+}
+
+// Reads and drops everything the server still sends for the statements in
+// flight (COPY rows included) until libpq has no result left. False when
+// the connection broke or the deadline passed first.
+bool drain(PGconn *pg, std::chrono::steady_clock::time_point deadline) {
+    using namespace std::chrono;
+    for (;;) {
+        if (PQconsumeInput(pg) == 0) return false;
+        bool need_input = false;
+        while (!need_input) {
+            if (PQisBusy(pg)) {
+                need_input = true;
+                break;
+            }
+            PGresult *r = PQgetResult(pg);
+            if (r == nullptr) return true;
+            ExecStatusType status = PQresultStatus(r);
+            PQclear(r);
+            if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) return false;
+            if (status != PGRES_COPY_OUT) continue;
+            char *row = nullptr;
+            int n;
+            while ((n = PQgetCopyData(pg, &row, 1)) > 0) PQfreemem(row);
+            if (n == -2) return false;
+            if (n == 0) need_input = true;  // n == -1: the COPY's own result follows
+        }
+        auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+        if (left <= 0) return false;
+        pollfd pfd{PQsocket(pg), POLLIN, 0};
+        if (poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 100))) < 0 && errno != EINTR) return false;
+    }
+}
+
+}  // namespace
+
+std::string exact_double(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+void wait_readable(int fd, int timeout_ms) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+        throw Failure(ExitCode::io, std::string("poll: ") + std::strerror(errno));
+}
+
+JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &s, int batch_size)
+    : conn_(conn) {
+    conn_.exec("BEGIN");
+    conn_.exec_params(kSetArguments, {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json,
+                                      s.search_types.value_or(""), s.weights_json.value_or(""),
+                                      std::to_string(batch_size)});
+    if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
+}
+
+JsonlCopy::~JsonlCopy() { free_row(); }
+
+void JsonlCopy::free_row() {
+    if (row_ != nullptr) PQfreemem(row_);
+    row_ = nullptr;
+    row_size_ = 0;
+}
+
+JsonlCopy::Status JsonlCopy::next() {
+    free_row();
+    PGconn *pg = conn_.get();
+    auto fail = [&](const PGresult *result) {
+        phase_ = Phase::failed;
+        return conn_.failure(result);
+    };
+    if (phase_ == Phase::finished) return Status::finished;
+    if (phase_ == Phase::failed) throw Failure(ExitCode::internal, "JsonlCopy::next after a failure");
+    if (phase_ == Phase::starting) {
+        if (PQconsumeInput(pg) == 0) throw fail(nullptr);
+        if (PQisBusy(pg)) return Status::waiting;
+        Result started(PQgetResult(pg));
+        if (PQresultStatus(started.get()) != PGRES_COPY_OUT) throw fail(started.get());
+        phase_ = Phase::copying;
+    }
+    bool consumed = false;
+    for (;;) {
+        int n = PQgetCopyData(pg, &row_, 1);
+        if (n > 0) {
+            row_size_ = n;
+            return Status::row;
+        }
+        if (n == 0) {
+            // Nothing complete in libpq's buffer: read what the socket has.
+            if (consumed) return Status::waiting;
+            if (PQconsumeInput(pg) == 0) throw fail(nullptr);
+            consumed = true;
+            continue;
+        }
+        if (n == -2) throw fail(nullptr);
+        Result done(PQgetResult(pg));  // n == -1: the COPY ended, its result says how
+        if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) throw fail(done.get());
+        while (Result extra{PQgetResult(pg)}) {
+        }
+        phase_ = Phase::failed;  // until COMMIT succeeds
+        conn_.exec("COMMIT");
+        phase_ = Phase::finished;
+        return Status::finished;
+    }
+}
+
+bool JsonlCopy::abandon(std::chrono::steady_clock::time_point deadline) {
+    free_row();
+    PGconn *pg = conn_.get();
+    if (phase_ == Phase::finished) return true;
+    if (PQstatus(pg) == CONNECTION_BAD) return false;
+    // A COPY still running (or a ranking not yet started sending) stops at
+    // the server's next interrupt check; one that already failed needs none.
+    if (phase_ != Phase::failed && PQtransactionStatus(pg) == PQTRANS_ACTIVE) {
+        if (PGcancel *cancel = PQgetCancel(pg)) {
+            char error[256];
+            PQcancel(cancel, error, sizeof error);
+            PQfreeCancel(cancel);
+        }
+    }
+    phase_ = Phase::failed;
+    if (!drain(pg, deadline)) return false;
+    if (PQtransactionStatus(pg) == PQTRANS_IDLE) return true;
+    if (PQsendQuery(pg, "ROLLBACK") != 1 || !drain(pg, deadline)) return false;
+    return PQtransactionStatus(pg) == PQTRANS_IDLE;
+}
+
+}  // namespace clara::cli

@@ -1,0 +1,63 @@
+// The export statement, shared by the CLI export and `clara-stream serve`:
+// in one transaction, the arguments as bound parameters of set_config(),
+// then one COPY (SELECT clara_stream_jsonl(...)) TO STDOUT whose rows are
+// the training lines. Rows are read without blocking, so the caller decides
+// what happens while the server computes: watch for signals, flush its
+// output, notice an HTTP client that went away.
+#pragma once
+
+#include "connection.hpp"
+#include "search_arguments.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace clara::cli {
+
+class JsonlCopy {
+public:
+    enum class Status {
+        row,       // a training line with its '\n' is in data()/size()
+        waiting,   // nothing buffered: wait until socket() is readable, then call next() again
+        finished,  // the COPY completed and the transaction is committed
+    };
+
+    // Runs BEGIN and the set_config() (short statements, blocking) and sends
+    // the COPY. Throws Failure.
+    JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &search, int batch_size);
+    ~JsonlCopy();
+    JsonlCopy(const JsonlCopy &) = delete;
+    JsonlCopy &operator=(const JsonlCopy &) = delete;
+
+    // The next step, without blocking. Throws Failure for a server error
+    // (unknown filter key, cancel, ...) or a broken connection.
+    Status next();
+    // The row of the last Status::row, valid until the next call.
+    const char *data() const { return row_; }
+    size_t size() const { return static_cast<size_t>(row_size_); }
+
+    int socket() const { return PQsocket(conn_.get()); }
+    bool finished() const { return phase_ == Phase::finished; }
+
+    // Stops a COPY that has not finished: sends a cancel request, reads and
+    // drops what the server still sends until it confirms, and rolls back.
+    // False when that did not complete before the deadline (the connection
+    // is then in an unknown state: close it). Never throws.
+    bool abandon(std::chrono::steady_clock::time_point deadline);
+
+private:
+    enum class Phase { starting, copying, finished, failed };
+    void free_row();
+
+    Connection &conn_;
+    Phase phase_ = Phase::starting;
+    char *row_ = nullptr;
+    int row_size_ = 0;
+};
+
+// Waits until fd is readable, or timeout_ms pass, or a signal arrives.
+// Throws Failure(io) when poll fails for another reason.
+void wait_readable(int fd, int timeout_ms);
+
+}  // namespace clara::cli

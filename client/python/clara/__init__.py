@@ -1,0 +1,27 @@
+"""Clara: streaming LoRA training data (JSONL) from PostgreSQL.
+
+The seed's API over the clara extension's SQL functions:
+
+    from clara import DatasetSearchAPI, DatasetSearchQuery
+
+    api = DatasetSearchAPI(dsn="dbname=corpus")
+    query = DatasetSearchQuery(query_text="Verwaltungsrecht Photovoltaik", top_k=5000, min_quality_score=0.6)
+    count = await api.stream_to_jsonl(query=query, output_path="data/training.jsonl", batch_size=100)
+    async for doc in api.stream_datasets(query, batch_size=100):
+        ...
+
+See docs/python.md.
+"""
+
+from .api import ClaraError, DatasetSearchAPI
+from .models import DatasetDocument, DatasetSearchQuery, ExactNumber, training_line
+
+__all__ = [
+    "ClaraError",
+    "DatasetDocument",
+    "DatasetSearchAPI",
+    "DatasetSearchQuery",
+    "ExactNumber",
+    "training_line",
+]
+__version__ = "0.1.0"

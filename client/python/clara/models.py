@@ -1,0 +1,208 @@
+"""DatasetSearchQuery, DatasetDocument and the training-line format.
+
+The training line is built by the server (extension/core/jsonl.cpp) and
+shipped unchanged by the CLI, the HTTP API and stream_to_jsonl. This module
+writes the same bytes for a DatasetDocument, so documents filtered or edited
+in Python can be exported in the identical format: key order text, metadata,
+source, quality_score, document_id, relevance_score; no spaces; UTF-8 as is;
+the escapes of json.dumps(ensure_ascii=False); doubles as repr() writes them
+(always with a '.' or an exponent), non-finite doubles as null.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+_dumps_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class ExactNumber(float):
+    """A JSON number from the server's metadata that remembers how it was written.
+
+    jsonb keeps numbers as numeric, so "1.50" stays "1.50" on the server; a
+    float would write it back as 1.5. ExactNumber is a float for every
+    purpose (arithmetic gives plain floats) and carries the server's text, so
+    a document's training line is byte-identical to the server's.
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> "ExactNumber":
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __getnewargs__(self):
+        return (self.text,)
+
+
+def _double(value: Any) -> str:
+    """A score as the server writes a double: repr(), null when not finite."""
+    if value is None:
+        return "null"
+    number = float(value)
+    return repr(number) if math.isfinite(number) else "null"
+
+
+def _json_value(value: Any) -> str:
+    """Metadata values: compact JSON, numbers as the server wrote them."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _dumps_string(value)
+    if isinstance(value, ExactNumber):
+        return value.text
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"metadata number {value!r} has no JSON form")
+        return float.__repr__(value)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise ValueError(f"metadata number {value!r} has no JSON form")
+        return format(value, "f")  # positional, like PostgreSQL's numeric output
+    if isinstance(value, Mapping):
+        return "{" + ",".join(_json_key(k) + ":" + _json_value(v) for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json_value(v) for v in value) + "]"
+    raise TypeError(f"metadata value of type {type(value).__name__} is not JSON")
+
+
+def _json_key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"metadata keys must be strings, not {type(key).__name__}")
+    return _dumps_string(key)
+
+
+def training_line(
+    text: str,
+    metadata: Optional[Mapping[str, Any]],
+    source: Optional[str],
+    quality_score: Any,
+    document_id: str,
+    relevance_score: Any,
+) -> str:
+    """One training line, without the newline: the server's bytes for the same values."""
+    return (
+        '{"text":' + _dumps_string(text)
+        + ',"metadata":' + _json_value(metadata if metadata is not None else {})
+        + ',"source":' + ("null" if source is None else _dumps_string(source))
+        + ',"quality_score":' + _double(quality_score)
+        + ',"document_id":' + _dumps_string(document_id)
+        + ',"relevance_score":' + _double(relevance_score)
+        + "}"
+    )
+
+
+@dataclass
+class DatasetSearchQuery:
+    """What to retrieve (the seed's DatasetSearchQuery).
+
+    search_types and weights default to the server's (all available search
+    types; see the extension's README). filters: domain, document_type,
+    source (a string or a list), created_after, created_before, metadata (an
+    object the document's metadata must contain); the server rejects
+    unknown keys.
+    """
+
+    query_text: str
+    top_k: int = 100
+    filters: Optional[Dict[str, Any]] = None
+    min_quality_score: float = 0.5
+    search_types: Optional[Sequence[str]] = None
+    weights: Optional[Dict[str, float]] = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.query_text, str) or not self.query_text.strip():
+            raise ValueError("query_text must be a non-empty string")
+        if "\x00" in self.query_text:
+            raise ValueError("query_text must not contain NUL characters")
+        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or not 1 <= self.top_k <= 2**31 - 1:
+            raise ValueError(f"top_k must be an integer between 1 and 2147483647, not {self.top_k!r}")
+        if isinstance(self.min_quality_score, bool) or not isinstance(self.min_quality_score, (int, float)) \
+                or not 0.0 <= self.min_quality_score <= 1.0:
+            raise ValueError(f"min_quality_score must be a number between 0 and 1, not {self.min_quality_score!r}")
+        if self.filters is not None and not isinstance(self.filters, Mapping):
+            raise ValueError("filters must be a dict (or None)")
+        if self.search_types is not None:
+            if isinstance(self.search_types, str) or not all(isinstance(t, str) and t for t in self.search_types):
+                raise ValueError("search_types must be a list of names, e.g. ['keyword']")
+            self.search_types = list(self.search_types)
+        if self.weights is not None and not isinstance(self.weights, Mapping):
+            raise ValueError("weights must be a dict (or None)")
+
+
+@dataclass
+class DatasetDocument:
+    """One retrieved document (the seed's DatasetDocument).
+
+    score is the relevance score (0..1, the best document of the result is
+    1.0); rank its position in the result, from 1.
+    """
+
+    document_id: str
+    content: str
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    score: float = 0.0
+    quality_score: float = 0.0
+    source: Optional[str] = None
+    rank: Optional[int] = None
+
+    @property
+    def relevance_score(self) -> float:
+        return self.score
+
+    def to_training_format(self) -> str:
+        """The training line (without newline), byte-identical to clara_stream_jsonl's for this document."""
+        return training_line(self.content, self.metadata, self.source, self.quality_score, self.document_id,
+                             self.score)
+
+    def to_training_dict(self) -> Dict[str, Any]:
+        """The training line as a dict, keys in the line's order."""
+        return {
+            "text": self.content,
+            "metadata": self.metadata,
+            "source": self.source,
+            "quality_score": self.quality_score,
+            "document_id": self.document_id,
+            "relevance_score": self.score,
+        }
+
+
+def statistics(documents) -> Dict[str, Any]:
+    """The seed's get_statistics over documents, in one pass (any iterable)."""
+    total = 0
+    quality = relevance = 0.0
+    tokens = 0
+    domains: Dict[str, int] = {}
+    document_types: Dict[str, int] = {}
+    for doc in documents:
+        total += 1
+        quality += float(doc.quality_score)
+        relevance += float(doc.score)
+        tokens += len(doc.content.split())
+        meta = doc.metadata or {}
+        domain = meta.get("domain") or ""
+        doc_type = meta.get("document_type") or ""
+        domains[domain] = domains.get(domain, 0) + 1
+        document_types[doc_type] = document_types.get(doc_type, 0) + 1
+    return {
+        "total_documents": total,
+        "avg_quality_score": quality / total if total else 0.0,
+        "avg_relevance_score": relevance / total if total else 0.0,
+        "total_tokens": tokens,
+        "domains": domains,
+        "document_types": document_types,
+    }
+
+
+__all__: List[str] = ["DatasetDocument", "DatasetSearchQuery", "ExactNumber", "statistics", "training_line"]

@@ -1,0 +1,29 @@
+// `clara-stream serve`: the HTTP API over the same SQL functions as the CLI.
+//   POST /api/datasets/stream   the seed's body -> chunked application/x-ndjson
+//   POST /api/datasets/search   the same body -> the documents as one JSON object
+//   GET  /api/datasets/stats    ?query=... -> clara_stats()
+//   GET  /health                database reachable, extension version
+// See docs/http.md.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace clara::cli {
+
+struct ServeOptions {
+    std::string listen = "127.0.0.1:45681";  // the seed's port
+    std::string dsn;
+    int pool_size = 8;          // database connections: concurrent statements
+    int workers = 64;           // HTTP worker threads: concurrent connections
+    double pool_wait = 5.0;     // seconds a request waits for a connection before 503
+    std::string token_file;     // "" : no authentication
+    size_t max_body = 1 << 20;  // request body limit (413 beyond)
+    int stall_timeout = 60;     // seconds a client may read nothing before it counts as gone
+};
+
+// Serves until SIGINT or SIGTERM. Throws Failure: usage for bad options,
+// io when the address cannot be bound.
+void run_serve(const ServeOptions &options);
+
+}  // namespace clara::cli

@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# clara-stream serve over loopback, with curl: the stream is byte-identical
+# to the CLI export; every error before the first byte is its HTTP status
+# with a JSON body; an error after it aborts the chunked transfer; a client
+# that goes away cancels its query; a slow reader holds the database back
+# with flat server memory; 32 streams run at once.
+set -euo pipefail
+TEST=http
+source "$(dirname "$0")/lib/client.bash"
+command -v curl >/dev/null || fail "curl is not installed (tools/install-deps.sh)"
+
+# 20K documents: the large export (~40 MB) outlasts the kernel's socket
+# buffers (several MB each way on loopback), so "mid-stream" is mid-stream.
+new_database
+"$CLARA_STREAM" generate --docs 20000 --seed 11 --output "$WORK/corpus.jsonl" --quiet
+"$CLARA_STREAM" load "$WORK/corpus.jsonl" --quiet
+
+SERVERS=()
+stop_servers() {
+    local pid
+    for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'stop_servers; cleanup' EXIT
+
+# start_server NAME ARGS...: clara-stream serve on a free loopback port (the
+# server picks it: --listen 127.0.0.1:0); sets URL and SERVER_PID, its
+# stderr (startup line, access log) goes to $WORK/NAME.log.
+start_server() {
+    local name=$1 i
+    shift
+    "$CLARA_STREAM" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/$name.log" &
+    SERVER_PID=$!
+    SERVERS+=("$SERVER_PID")
+    for i in $(seq 1 200); do
+        grep -q "listening on" "$WORK/$name.log" && break
+        kill -0 "$SERVER_PID" 2>/dev/null || fail "$name: serve exited: $(cat "$WORK/$name.log")"
+        sleep 0.05
+    done
+    URL=$(sed -n 's|.*listening on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$WORK/$name.log")
+    [ -n "$URL" ] || fail "$name: no listening line in $(cat "$WORK/$name.log")"
+}
+
+start_server main --dsn "dbname=$DB" --pool-size 32
+MAIN_URL=$URL
+MAIN_PID=$SERVER_PID
+
+# body QUERY TOP_K MIN_QUALITY [EXTRA_JSON]: the seed's request body; the
+# query goes through json.dumps, whatever characters it has.
+body() {
+    "$PYTHON" - "$@" <<'PY'
+import json, sys
+q = {"query_text": sys.argv[1], "top_k": int(sys.argv[2]), "min_quality_score": float(sys.argv[3])}
+extra = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+q.update(extra.pop("search_query", {}))
+print(json.dumps({"name": "test", "description": "integration test", "search_query": q,
+                  "export_formats": ["jsonl"], **extra}))
+PY
+}
+
+# post PATH BODY OUT [CURL_ARGS...]: POST JSON to the main server; the status
+# in $WORK/status, the headers in $WORK/headers.
+post() {
+    local path=$1 data=$2 out=$3
+    shift 3
+    curl -sS -o "$out" -D "$WORK/headers" -w '%{http_code}' -X POST "$MAIN_URL$path" \
+        -H 'Content-Type: application/json' --data-binary "$data" "$@" >"$WORK/status"
+}
+status() { cat "$WORK/status"; }
+header() { tr -d '\r' <"$WORK/headers" | sed -n "s/^$1: //Ip"; }
+
+# expect_error STATUS FIELD FILE: FILE is {"error": "<text>", "field": FIELD}
+# (FIELD "null" for none).
+expect_error() {
+    local want=$1 field=$2 file=$3
+    [ "$(status)" = "$want" ] || fail "expected HTTP $want, got $(status): $(head -c 300 "$file")"
+    "$PYTHON" - "$field" "$file" <<'PY' || fail "HTTP $want: not the expected error body: $(head -c 300 "$file")"
+import json, sys
+want, body = sys.argv[1], json.load(open(sys.argv[2]))
+assert isinstance(body.get("error"), str) and body["error"], body
+assert body.get("field") == (None if want == "null" else want), body
+PY
+}
+
+# 1. The stream is byte-identical to the CLI export of the same query, for
+#    the defaults and for every argument (the last query has quotes,
+#    backslashes and a newline).
+nasty=$'Baurecht "Dachanlage" O\'Brien C:\\Verwaltung\\ \\n Photovoltaik\n\tGenehmigung'
+check_identical() {
+    local name=$1 query=$2 top_k=$3 min_quality=$4 extra=$5
+    shift 5
+    post /api/datasets/stream "$(body "$query" "$top_k" "$min_quality" "$extra")" "$WORK/$name.http"
+    [ "$(status)" = 200 ] || fail "$name: HTTP $(status): $(head -c 300 "$WORK/$name.http")"
+    "$CLARA_STREAM" --query "$query" --top-k "$top_k" --min-quality "$min_quality" --output "$WORK/$name.cli" \
+        --quiet "$@"
+    [ -s "$WORK/$name.cli" ] || fail "$name: the CLI export is empty (choose a query that matches)"
+    cmp -s "$WORK/$name.cli" "$WORK/$name.http" || fail "$name: HTTP body differs from the CLI export"
+    pass "$name: $(lines "$WORK/$name.http") lines, byte-identical to the CLI export"
+}
+check_identical defaults "Verwaltungsrecht Photovoltaik" 1000 0.5 '{}'
+check_identical seed_advanced "Baurecht Dachanlage" 5000 0.7 '{"search_query": {"filters": {"domain": "baurecht"}}}' \
+    --domain baurecht
+check_identical arguments "Genehmigung Bescheid" 50 0.3 \
+    '{"search_query": {"filters": {"document_type": ["bescheid", "urteil"], "created_after": "2010-01-01"},
+      "search_types": ["keyword"], "weights": {"keyword": 1}}, "batch_size": 7}' \
+    --filter 'document_type=["bescheid","urteil"]' --filter created_after=2010-01-01 --search-types keyword \
+    --weights keyword=1 --batch-size 7
+check_identical nasty_query "$nasty" 300 0 '{}'
+check_jsonl "$WORK/defaults.http"
+
+# The seed's response: ndjson, chunked, an attachment named after the dataset
+# (sanitised: no path, no quotes, no leading dot).
+post /api/datasets/stream "$(body Photovoltaik 3 0.5 '{"name": "../../etc/Förder \"daten\""}')" "$WORK/headers.http"
+[ "$(header Content-Type)" = "application/x-ndjson" ] || fail "Content-Type: $(header Content-Type)"
+[ "$(header Transfer-Encoding)" = "chunked" ] || fail "Transfer-Encoding: $(header Transfer-Encoding)"
+[ "$(header Content-Disposition)" = 'attachment; filename="_.._etc_F__rder__daten_.jsonl"' ] ||
+    fail "Content-Disposition: $(header Content-Disposition)"
+pass "ndjson, chunked, Content-Disposition with the sanitised name"
+
+# Nothing matches: 200 and an empty body (a complete, empty dataset).
+post /api/datasets/stream "$(body Photovoltaik 100 0.5 '{"search_query": {"filters": {"domain": "nirgendwo"}}}')" \
+    "$WORK/empty.http"
+[ "$(status)" = 200 ] && [ ! -s "$WORK/empty.http" ] || fail "empty result: HTTP $(status), $(wc -c <"$WORK/empty.http") bytes"
+pass "no match: 200 with an empty body"
+
+# 2. Errors before the first byte: status codes with {"error", "field"}.
+post /api/datasets/stream '{"search_query": {"query_text": "x"' "$WORK/e.json"
+expect_error 400 null "$WORK/e.json"
+post /api/datasets/stream "$(body x 10 0.5 '{"search_query": {"top_k": "many"}}')" "$WORK/e.json"
+expect_error 400 search_query.top_k "$WORK/e.json"
+post /api/datasets/stream "$(body x 10 0.5 '{"search_query": {"min_quality_score": 1.5}}')" "$WORK/e.json"
+expect_error 400 search_query.min_quality_score "$WORK/e.json"
+post /api/datasets/stream '{"search_query": {"query_text": "x", "min_quality": 0.9}}' "$WORK/e.json"
+expect_error 400 search_query.min_quality "$WORK/e.json"  # a misspelt key is an error, not the default
+post /api/datasets/stream '{"name": "x"}' "$WORK/e.json"
+expect_error 400 search_query "$WORK/e.json"
+post /api/datasets/stream "$(body x 10 0.5 '{"export_formats": ["parquet"]}')" "$WORK/e.json"
+expect_error 400 export_formats "$WORK/e.json"
+post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"filters": {"colour": "blue"}}}')" "$WORK/e.json"
+expect_error 400 search_query.filters "$WORK/e.json"
+grep -q '"sqlstate":"22023"' "$WORK/e.json" || fail "the server's SQLSTATE is missing: $(cat "$WORK/e.json")"
+post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"search_types": ["vector"]}}')" "$WORK/e.json"
+expect_error 400 search_query.search_types "$WORK/e.json"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -X POST "$MAIN_URL/api/datasets/stream" -H 'Content-Type: text/plain' \
+    --data-binary "$(body x 10 0.5)" >"$WORK/status"
+expect_error 415 Content-Type "$WORK/e.json"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -X POST "$MAIN_URL/api/datasets/stream" -H 'Content-Type:' \
+    --data-binary "$(body x 10 0.5)" >"$WORK/status"
+expect_error 415 Content-Type "$WORK/e.json"
+head -c 2000000 /dev/zero | tr '\0' ' ' >"$WORK/huge.json"  # 2 MB > the default --max-body of 1 MiB
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -X POST "$MAIN_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' --data-binary @"$WORK/huge.json" >"$WORK/status"
+expect_error 413 null "$WORK/e.json"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -X POST "$MAIN_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/huge.json" >"$WORK/status"
+expect_error 413 null "$WORK/e.json"  # no Content-Length: counted while reading
+curl -sS -o "$WORK/e.json" -w '%{http_code}' "$MAIN_URL/api/datasets/nothing" >"$WORK/status"
+expect_error 404 null "$WORK/e.json"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' "$MAIN_URL/api/datasets/stream" >"$WORK/status"
+expect_error 405 null "$WORK/e.json"
+pass "400 (malformed JSON, bad and unknown fields, server-rejected filter and search type), 415, 413, 404, 405"
+
+echo -n "s3cret-$$" >"$WORK/token"
+start_server token --dsn "dbname=$DB" --token-file "$WORK/token"
+for auth in "" "Authorization: Bearer wrong" "Authorization: Basic czNjcmV0"; do
+    curl -sS -o "$WORK/e.json" -w '%{http_code}' -X POST "$URL/api/datasets/stream" -H "$auth" \
+        -H 'Content-Type: application/json' --data-binary "$(body Photovoltaik 5 0.5)" >"$WORK/status"
+    expect_error 401 Authorization "$WORK/e.json"
+done
+curl -sS -o "$WORK/e.json" -w '%{http_code}' "$URL/api/datasets/stats?query=Photovoltaik" >"$WORK/status"
+expect_error 401 Authorization "$WORK/e.json"
+curl -sS -o "$WORK/token.http" -w '%{http_code}' -X POST "$URL/api/datasets/stream" -H "Authorization: Bearer s3cret-$$" \
+    -H 'Content-Type: application/json' --data-binary "$(body Photovoltaik 5 0.5)" >"$WORK/status"
+[ "$(status)" = 200 ] && [ "$(lines "$WORK/token.http")" = 5 ] || fail "with the token: HTTP $(status)"
+pass "--token-file: 401 without, with a wrong or a non-bearer token; 200 with it"
+
+# 503: the database cannot be reached; all connections of the pool busy.
+start_server down --dsn "host=127.0.0.1 port=1 dbname=$DB connect_timeout=2"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -X POST "$URL/api/datasets/stream" -H 'Content-Type: application/json' \
+    --data-binary "$(body Photovoltaik 5 0.5)" >"$WORK/status"
+expect_error 503 null "$WORK/e.json"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' "$URL/health" >"$WORK/status"
+[ "$(status)" = 503 ] || fail "health of an unreachable database: HTTP $(status)"
+start_server busy --dsn "dbname=$DB" --pool-size 1 --pool-wait 0.3
+BUSY_URL=$URL
+curl -sS -N --limit-rate 50k -o /dev/null -X POST "$BUSY_URL/api/datasets/stream" -H 'Content-Type: application/json' \
+    --data-binary "$(body "Verwaltungsrecht Baurecht Umweltrecht" 100000 0)" &
+holder=$!
+sleep 0.5
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -D "$WORK/headers" -X POST "$BUSY_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' --data-binary "$(body Photovoltaik 5 0.5)" >"$WORK/status"
+expect_error 503 null "$WORK/e.json"
+[ "$(header Retry-After)" = 1 ] || fail "503 without Retry-After"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+pass "503 when the database is unreachable and when the pool stays busy"
+
+# 3. The batch endpoints answer what the SQL functions answer.
+post /api/datasets/search "$(body "Verwaltungsrecht Photovoltaik" 20 0.6)" "$WORK/search.json"
+[ "$(status)" = 200 ] || fail "search: HTTP $(status)"
+sql -c "SELECT string_agg(rank || ' ' || document_id, ',' ORDER BY rank) FROM clara_search('Verwaltungsrecht Photovoltaik', 20, 0.6)" \
+    >"$WORK/search.sql"
+"$PYTHON" - "$WORK/search.json" >"$WORK/search.ids" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["total"] == len(d["documents"]), d["total"]
+print(",".join("%d %s" % (x["rank"], x["document_id"]) for x in d["documents"]))
+PY
+cmp -s "$WORK/search.sql" "$WORK/search.ids" || fail "search: $(cat "$WORK/search.ids") != $(cat "$WORK/search.sql")"
+curl -sS -o "$WORK/stats.json" -w '%{http_code}' -G "$MAIN_URL/api/datasets/stats" --data-urlencode "query=$nasty" \
+    --data-urlencode top_k=500 --data-urlencode min_quality_score=0.2 --data-urlencode domain=baurecht >"$WORK/status"
+[ "$(status)" = 200 ] || fail "stats: HTTP $(status): $(cat "$WORK/stats.json")"
+PGCLIENTENCODING=UTF8 psql -qXAt -v ON_ERROR_STOP=1 -d "$DB" -v q="$nasty" >"$WORK/stats.sql" <<'SQL'
+SELECT clara_stats(:'q', 500, 0.2, '{"domain": "baurecht"}')
+SQL
+[ "$(cat "$WORK/stats.json")" = "$(cat "$WORK/stats.sql")" ] || fail "stats: $(cat "$WORK/stats.json") != $(cat "$WORK/stats.sql")"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' "$MAIN_URL/api/datasets/stats?query=x&top_k=0" >"$WORK/status"
+expect_error 400 top_k "$WORK/e.json"
+curl -sS -o "$WORK/health.json" -w '%{http_code}' "$MAIN_URL/health" >"$WORK/status"
+version=$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'clara'")
+"$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] == "ok" and d["extension_version"] == sys.argv[2], d' \
+    "$WORK/health.json" "$version" || fail "health: $(cat "$WORK/health.json")"
+pass "search = clara_search, stats = clara_stats, health reports extension $version"
+
+# 4. A client that goes away cancels its query, mid-stream and before the
+#    first byte. "Running" = a serve backend that is not idle.
+BIG_QUERY="Verwaltungsrecht Baurecht Umweltrecht Energierecht Bescheid Urteil"
+running() {
+    sql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clara-stream serve' AND state <> 'idle'"
+}
+wait_not_running() {  # $1: what; fails unless nothing runs within 1.5 s
+    local i
+    for i in $(seq 1 30); do
+        [ "$(running)" -eq 0 ] && return 0
+        sleep 0.05
+    done
+    fail "$1: a serve backend is still running: $(sql -c "SELECT state, wait_event, query FROM pg_stat_activity WHERE application_name = 'clara-stream serve' AND state <> 'idle'")"
+}
+curl -sS -N --limit-rate 500k -o "$WORK/cut.http" -X POST "$MAIN_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0 '{"batch_size": 10}')" &
+client=$!
+for i in $(seq 1 100); do [ -s "$WORK/cut.http" ] && break; sleep 0.05; done
+sleep 0.5
+[ "$(running)" -eq 1 ] || fail "mid-stream: expected the export to be running"
+kill "$client"
+wait "$client" 2>/dev/null || true
+wait_not_running "client gone mid-stream"
+pass "client gone mid-stream: query cancelled within 1.5 s"
+
+# Before the first byte: the statement waits for a lock, the client leaves.
+sql -c "BEGIN; LOCK TABLE clara_documents IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 0.3
+curl -sS -o /dev/null -X POST "$MAIN_URL/api/datasets/stream" -H 'Content-Type: application/json' \
+    --data-binary "$(body Photovoltaik 5 0.5)" &
+client=$!
+sleep 0.7
+[ "$(running)" -eq 1 ] || fail "before the first byte: expected the export to be waiting"
+kill "$client"
+wait "$client" 2>/dev/null || true
+wait_not_running "client gone before the first byte"
+sql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(8)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$locker" 2>/dev/null || true
+grep -q ' 499 .*client closed the connection before the first document' "$WORK/main.log" ||
+    fail "no 499 access-log line for the client that left"
+pass "client gone before the first byte: query cancelled within 1.5 s"
+
+# 5. An error after the first byte aborts the transfer: curl sees it
+#    incomplete (exit 18), and what arrived is whole training lines.
+curl -sS -N --limit-rate 5m -o "$WORK/aborted.http" -X POST "$MAIN_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0)" 2>"$WORK/curl.err" &
+client=$!
+for i in $(seq 1 100); do [ -s "$WORK/aborted.http" ] && break; sleep 0.05; done
+[ "$(sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE application_name = 'clara-stream serve' AND state = 'active'")" -eq 1 ] ||
+    fail "mid-stream error: no running export to terminate"
+rc=0
+wait "$client" || rc=$?
+[ "$rc" -eq 18 ] || fail "mid-stream error: curl exit $rc, expected 18 (transfer closed early): $(cat "$WORK/curl.err")"
+check_jsonl "$WORK/aborted.http"
+full=$(sql -c "SELECT count(*) FROM clara_search('$BIG_QUERY', 100000, 0)")
+[ "$(lines "$WORK/aborted.http")" -lt "$full" ] || fail "mid-stream error: the whole result arrived"
+# The backend either dies silently or first sends its FATAL message (57P01).
+grep -Eq " 200 rows=$(lines "$WORK/aborted.http") .* aborted: (connection lost|terminating connection)" "$WORK/main.log" ||
+    fail "no access-log line for the aborted stream: $(grep aborted "$WORK/main.log")"
+pass "error mid-stream: transfer aborted after $(lines "$WORK/aborted.http") of $full lines, no error line in the data"
+
+# 6. Backpressure: a slow reader keeps the server's COPY waiting on a full
+#    socket (ClientWrite) instead of the server buffering the result.
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$MAIN_PID/status"; }
+rss_before=$(rss)
+curl -sS -N --limit-rate 100k -o /dev/null -X POST "$MAIN_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0)" &
+client=$!
+sleep 3
+state=$(sql -c "SELECT state || '/' || coalesce(wait_event, '') FROM pg_stat_activity
+                WHERE application_name = 'clara-stream serve' AND state <> 'idle'")
+rss_during=$(rss)
+kill "$client"
+wait "$client" 2>/dev/null || true
+[ "$state" = "active/ClientWrite" ] || fail "slow reader: the export is '$state', expected blocked in ClientWrite"
+[ $((rss_during - rss_before)) -lt 10240 ] || fail "slow reader: server RSS grew from $rss_before to $rss_during kB"
+wait_not_running "slow reader gone"
+pass "slow reader: export waits in ClientWrite, server RSS +$((rss_during - rss_before)) kB"
+
+# A client that reads nothing at all is dropped after --stall-timeout (a
+# slow one is not: above), its query cancelled.
+start_server stall --dsn "dbname=$DB" --stall-timeout 1
+"$PYTHON" - "${URL#http://}" "$(body "$BIG_QUERY" 100000 0)" <<'PY' &
+import socket, sys, time
+host, port = sys.argv[1].split(":")
+body = sys.argv[2].encode()
+s = socket.create_connection((host, int(port)))
+s.sendall(b"POST /api/datasets/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(body) + body)
+time.sleep(6)  # never reads
+PY
+silent=$!
+for i in $(seq 1 100); do
+    grep -q 'aborted: client gone (write failed or stalled)' "$WORK/stall.log" && break
+    sleep 0.1
+done
+grep -q 'aborted: client gone (write failed or stalled)' "$WORK/stall.log" || fail "a client that reads nothing was not dropped"
+wait_not_running "stalled client dropped"
+kill "$silent" 2>/dev/null || true
+wait "$silent" 2>/dev/null || true
+pass "a client that reads nothing is dropped after --stall-timeout, its query cancelled"
+
+# 7. 32 streams at once, each its own top_k: all complete, each equal to its
+#    CLI export. A lock on the corpus holds every statement before its first
+#    row, so all 32 must be running in the database at the same moment (the
+#    HTTP workers and the connection pool both allow it) before it is let go.
+sql -c "BEGIN; LOCK TABLE clara_documents IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 0.3
+mkdir -p "$WORK/many"
+: >"$WORK/many/pids"
+for i in $(seq 1 32); do
+    curl -sS -o "$WORK/many/$i.http" -w '%{http_code}' -X POST "$MAIN_URL/api/datasets/stream" \
+        -H 'Content-Type: application/json' \
+        --data-binary "$(body "Genehmigung Bescheid Verwaltungsrecht" $((200 + i)) 0.3)" >"$WORK/many/$i.status" &
+    echo $! >>"$WORK/many/pids"
+done
+waiting=0
+for i in $(seq 1 100); do
+    waiting=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clara-stream serve'
+                      AND state = 'active' AND wait_event_type = 'Lock'")
+    [ "$waiting" -eq 32 ] && break
+    sleep 0.05
+done
+sql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$locker" 2>/dev/null || true
+[ "$waiting" -eq 32 ] || fail "32 concurrent streams: only $waiting statements ran at once"
+for pid in $(cat "$WORK/many/pids"); do wait "$pid" || fail "a concurrent stream's curl failed"; done
+for i in $(seq 1 32); do
+    [ "$(cat "$WORK/many/$i.status")" = 200 ] || fail "stream $i: HTTP $(cat "$WORK/many/$i.status")"
+    "$CLARA_STREAM" --query "Genehmigung Bescheid Verwaltungsrecht" --top-k $((200 + i)) --min-quality 0.3 \
+        --output "$WORK/many/$i.cli" --quiet
+    cmp -s "$WORK/many/$i.cli" "$WORK/many/$i.http" || fail "stream $i differs from its CLI export"
+    [ "$(lines "$WORK/many/$i.http")" -eq $((200 + i)) ] || fail "stream $i: $(lines "$WORK/many/$i.http") lines"
+done
+[ "$(md5sum "$WORK"/many/*.http | cut -d' ' -f1 | sort -u | wc -l)" -eq 32 ] || fail "the 32 outputs are not distinct"
+pass "32 concurrent streams: all 32 in the database at once, all 200, each equal to its CLI export, all distinct"
+
+# 8. One access-log line per request: time, remote, method path, status,
+#    rows, bytes, ms.
+grep -Eq "^[0-9T:.-]+Z 127\.0\.0\.1:[0-9]+ POST /api/datasets/stream 200 rows=1000 bytes=$(wc -c <"$WORK/defaults.http") ms=[0-9.]+$" \
+    "$WORK/main.log" || fail "no access-log line for the defaults export"
+grep -Eq '^[0-9T:.-]+Z 127\.0\.0\.1:[0-9]+ POST /api/datasets/stream 415 rows=0 bytes=[0-9]+ ms=' "$WORK/main.log" ||
+    fail "no access-log line for the 415"
+pass "access log: one line per request"
+
+# 9. SIGTERM stops the server: running streams are aborted, their queries
+#    cancelled, and serve exits 0.
+curl -sS -N --limit-rate 500k -o "$WORK/stopped.http" -X POST "$MAIN_URL/api/datasets/stream" \
+    -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0)" 2>/dev/null &
+client=$!
+for i in $(seq 1 100); do [ -s "$WORK/stopped.http" ] && break; sleep 0.05; done
+kill -TERM "$MAIN_PID"
+rc=0
+wait "$MAIN_PID" || rc=$?
+[ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
+kill "$client" 2>/dev/null || true
+wait "$client" 2>/dev/null || true
+wait_not_running "after SIGTERM"
+grep -q 'aborted: server stopping' "$WORK/main.log" || fail "the running stream was not aborted on SIGTERM"
+pass "SIGTERM: stream aborted, query cancelled, exit 0"

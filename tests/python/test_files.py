@@ -1,0 +1,85 @@
+"""stream_to_jsonl and export_to_jsonl: the server's bytes, atomic files."""
+
+import asyncio
+import os
+import subprocess
+
+import psycopg
+import pytest
+
+from clara import DatasetSearchQuery
+from conftest import CLARA_STREAM
+
+
+def cli_export(dsn, path, *args):
+    subprocess.run([str(CLARA_STREAM), "--dsn", dsn, "--output", str(path), "--quiet", *args], check=True)
+    return path.read_bytes()
+
+
+def test_stream_to_jsonl_is_the_cli_export(api, dsn, tmp_path):
+    query = DatasetSearchQuery("Baurecht Dachanlage", top_k=5000, min_quality_score=0.7, filters={"domain": "baurecht"})
+    out = tmp_path / "sub" / "training.jsonl"
+    count = asyncio.run(api.stream_to_jsonl(query=query, output_path=str(out), batch_size=100))
+    expected = cli_export(dsn, tmp_path / "cli.jsonl", "--query", "Baurecht Dachanlage", "--top-k", "5000",
+                          "--min-quality", "0.7", "--domain", "baurecht")
+    assert out.read_bytes() == expected
+    assert count == expected.count(b"\n") > 0
+    assert not (tmp_path / "sub" / "training.jsonl.partial").exists()
+
+
+def test_arguments_reach_the_server_unchanged(api, dsn, tmp_path):
+    nasty = "Baurecht \"Dachanlage\" O'Brien C:\\Verwaltung\\ \\n Photovoltaik\n\tGenehmigung"
+    query = DatasetSearchQuery(nasty, top_k=300, min_quality_score=0.0, search_types=["keyword"],
+                               weights={"keyword": 1}, filters={"created_after": "2010-01-01"})
+    out = tmp_path / "nasty.jsonl"
+    count = api.stream_to_jsonl_sync(query, out, batch_size=7)
+    expected = cli_export(dsn, tmp_path / "cli.jsonl", "--query", nasty, "--top-k", "300", "--min-quality", "0",
+                          "--search-types", "keyword", "--weights", "keyword=1", "--filter",
+                          "created_after=2010-01-01", "--batch-size", "7")
+    assert out.read_bytes() == expected and count == 300
+
+
+def test_export_to_jsonl_of_searched_documents_is_the_same_file(api, tmp_path):
+    query = DatasetSearchQuery("Verwaltungsrecht Photovoltaik", top_k=2000, min_quality_score=0.5)
+    streamed = tmp_path / "streamed.jsonl"
+    exported = tmp_path / "exported.jsonl"
+    n = api.stream_to_jsonl_sync(query, streamed)
+    docs = asyncio.run(api.search_datasets(query))
+    assert api.export_to_jsonl(docs, exported) == n == len(docs) == 2000
+    assert exported.read_bytes() == streamed.read_bytes()
+    # and from a generator: constant memory on the Python side too
+    assert api.export_to_jsonl(api.stream_datasets_sync(query), tmp_path / "gen.jsonl") == n
+    assert (tmp_path / "gen.jsonl").read_bytes() == streamed.read_bytes()
+
+
+def test_a_failed_export_leaves_no_file(api, tmp_path):
+    out = tmp_path / "kept.jsonl"
+    out.write_text("keep\n")
+    bad = DatasetSearchQuery("Genehmigung", filters={"colour": "blue"})
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        asyncio.run(api.stream_to_jsonl(bad, out))
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        api.stream_to_jsonl_sync(bad, tmp_path / "new.jsonl")
+    assert out.read_text() == "keep\n"
+    assert sorted(os.listdir(tmp_path)) == ["kept.jsonl"]
+
+
+def test_export_failure_in_the_middle_leaves_no_file(api, tmp_path):
+    def documents():
+        yield from api.search_datasets_sync(DatasetSearchQuery("Photovoltaik", top_k=10))
+        raise RuntimeError("source failed")
+
+    with pytest.raises(RuntimeError):
+        api.export_to_jsonl(documents(), tmp_path / "x.jsonl")
+    assert os.listdir(tmp_path) == []
+
+
+def test_special_files_are_written_in_place(api):
+    assert api.stream_to_jsonl_sync(DatasetSearchQuery("Photovoltaik", top_k=5), os.devnull) == 5
+    assert os.path.exists(os.devnull) and not os.path.exists(os.devnull + ".partial")
+
+
+def test_empty_result_is_an_empty_file(api, tmp_path):
+    query = DatasetSearchQuery("Photovoltaik", filters={"domain": "nirgendwo"})
+    assert asyncio.run(api.stream_to_jsonl(query, tmp_path / "empty.jsonl")) == 0
+    assert (tmp_path / "empty.jsonl").read_bytes() == b""
