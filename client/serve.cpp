@@ -351,6 +351,11 @@ private:
             RequestRecord &rec = current_request();
             try {
                 for (;;) {
+                    // Stopping: abort between chunks, whether or not data is waiting.
+                    if (!server_.accepting()) {
+                        rec.outcome = "aborted: server stopping";
+                        return false;
+                    }
                     switch (fill(*job)) {
                         case Fill::data:
                             if (!sink.write(job->buffer.data(), job->buffer.size())) {
@@ -367,10 +372,6 @@ private:
                         case Fill::waiting:
                             if (HttpServer::wait_for(job->copy->socket(), kPollMs) == HttpServer::Wait::client_gone) {
                                 rec.outcome = "aborted: client closed the connection";
-                                return false;
-                            }
-                            if (!server_.accepting()) {
-                                rec.outcome = "aborted: server stopping";
                                 return false;
                             }
                     }

@@ -375,7 +375,10 @@ pass "access log: one line per request"
 curl -sS -N --limit-rate 500k -o "$WORK/stopped.http" -X POST "$MAIN_URL/api/datasets/stream" \
     -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0)" 2>/dev/null &
 client=$!
-for i in $(seq 1 100); do [ -s "$WORK/stopped.http" ] && break; sleep 0.05; done
+# Wait until the stream is under way (ranking 100K documents on a busy CI
+# machine can take a few seconds), else SIGTERM would find nothing to abort.
+for i in $(seq 1 600); do [ -s "$WORK/stopped.http" ] && break; sleep 0.05; done
+[ -s "$WORK/stopped.http" ] || fail "the stream to be stopped never started"
 kill -TERM "$MAIN_PID"
 rc=0
 wait "$MAIN_PID" || rc=$?
