@@ -332,14 +332,9 @@ void HashedNgramEmbedder::embed(std::string_view text, float *out) {
                 i = skip_tag(p, n, i);
             else if (c == '&')
                 i = skip_entity(p, n, i);
-        } else {
-            uint32_t cp;
-            i += decode_utf8(p + i, n - i, &cp);
-            if (cp != kInvalid && is_word_cp(cp)) {
-                w += encode_utf8(arena + w, lower_cp(cp));
-                flags |= kLetter;
-                continue;
-            }
+        } else if (take_word_cp(p, n, i, arena, w)) {
+            flags |= kLetter;
+            continue;
         }
         if (w != start) {
             spans_.push_back(Span{static_cast<uint32_t>(start), static_cast<uint32_t>(w - start), flags});

@@ -194,4 +194,14 @@ inline size_t skip_entity(const unsigned char *p, size_t n, size_t i) {
     return j < n && p[j] == ';' ? j + 1 : i;
 }
 
+// Decodes the code point at p[i] (advancing i past it); if it is a word
+// character, appends it lower-cased at arena[w] (advancing w) and returns true.
+inline bool take_word_cp(const unsigned char *p, size_t n, size_t &i, char *arena, size_t &w) {
+    uint32_t cp;
+    i += decode_utf8(p + i, n - i, &cp);
+    if (cp == kInvalid || !is_word_cp(cp)) return false;
+    w += encode_utf8(arena + w, lower_cp(cp));
+    return true;
+}
+
 }  // namespace clara::text

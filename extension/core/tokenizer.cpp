@@ -439,14 +439,9 @@ void Tokenizer::tokenize(std::string_view text, LexemeList &out) {
             } else if (c == '&') {
                 i = skip_entity(p, n, i);
             }
-        } else {
-            uint32_t cp;
-            i += decode_utf8(p + i, n - i, &cp);
-            if (cp != kInvalid && is_word_cp(cp)) {
-                w += encode_utf8(arena + w, lower_cp(cp));
-                flags |= kLetter;
-                continue;
-            }
+        } else if (take_word_cp(p, n, i, arena, w)) {
+            flags |= kLetter;
+            continue;
         }
         if (w != used) {
             used = w = finish_token(arena, used, w, flags, out);
