@@ -25,6 +25,8 @@ struct RequestRecord {
     uint64_t rows = 0;              // documents sent
     uint64_t bytes = 0;             // response body bytes sent
     std::string outcome;            // "" for a normal end, else why it ended early
+    bool streaming = false;         // a chunked body was started
+    bool finished = false;          // ...and its terminating chunk was sent
     bool close_connection = false;  // part of the request body was left unread
 };
 RequestRecord &current_request();

@@ -347,6 +347,7 @@ private:
         // full socket too. Returning false aborts the response: the
         // connection closes without the terminating chunk, and the client
         // sees an incomplete transfer, never an error line in the data.
+        record.streaming = true;
         res.set_chunked_content_provider("application/x-ndjson", [this, job](size_t, httplib::DataSink &sink) {
             RequestRecord &rec = current_request();
             try {
@@ -368,7 +369,10 @@ private:
                             job->buffer.clear();
                             job->buffered = 0;
                             return true;
-                        case Fill::finished: sink.done(); return true;
+                        case Fill::finished:
+                            sink.done();
+                            rec.finished = true;
+                            return true;
                         case Fill::waiting:
                             if (HttpServer::wait_for(job->copy->socket(), kPollMs) == HttpServer::Wait::client_gone) {
                                 rec.outcome = "aborted: client closed the connection";
@@ -478,6 +482,10 @@ private:
         char tail[32];
         std::snprintf(tail, sizeof tail, " ms=%.1f", ms);
         line += tail;
+        // cpp-httplib ends a chunked body quietly when the server stops
+        // between two chunks (it does not call the provider again): the
+        // client gets no terminating chunk, and the log says why.
+        if (rec.streaming && !rec.finished && rec.outcome.empty()) rec.outcome = "aborted: server stopping";
         if (!rec.outcome.empty()) line += " " + rec.outcome;
         line += "\n";
         std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line, whole under concurrency

@@ -386,5 +386,6 @@ wait "$MAIN_PID" || rc=$?
 kill "$client" 2>/dev/null || true
 wait "$client" 2>/dev/null || true
 wait_not_running "after SIGTERM"
-grep -q 'aborted: server stopping' "$WORK/main.log" || fail "the running stream was not aborted on SIGTERM"
+grep -q 'aborted: server stopping' "$WORK/main.log" ||
+    fail "the running stream was not aborted on SIGTERM: $(tail -n 3 "$WORK/main.log")"
 pass "SIGTERM: stream aborted, query cancelled, exit 0"
