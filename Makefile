@@ -18,7 +18,7 @@ GLUE_SRCS = $(wildcard extension/*.cpp)
 OBJS      = $(GLUE_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
 
 # schema loads the shared fixture corpus the later files read.
-REGRESS      = schema quality bm25 stream jsonl filters errors guc security
+REGRESS      = schema quality bm25 stream jsonl filters hybrid errors guc security
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress --load-extension=clara
 
 # Our code is held to -Wall -Wextra -Werror; PostgreSQL's headers are included

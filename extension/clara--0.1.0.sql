@@ -103,6 +103,16 @@ CREATE TABLE clara_corpus (
 );
 INSERT INTO clara_corpus DEFAULT VALUES;
 
+-- Vector search: each document's embedding (hashed character n-grams of
+-- title and content, 256 dimensions, int8 with a scale: 264 bytes; see
+-- docs/hybrid.md), kept by the same statement triggers as the postings and
+-- scanned exactly by the ranking. Stored PLAIN: never compressed or toasted.
+CREATE TABLE clara_embeddings (
+    doc_key   integer PRIMARY KEY,
+    embedding bytea NOT NULL
+);
+ALTER TABLE clara_embeddings ALTER COLUMN embedding SET STORAGE PLAIN;
+
 -- Citation graph: src cites dst. No foreign keys: a citation may name a
 -- document that is loaded later (or never). Filled by `clara-stream load`
 -- from each document's "citations".
@@ -143,7 +153,7 @@ CREATE TRIGGER clara_documents_index_delete
 CREATE FUNCTION clara_documents_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = @extschema@, pg_catalog AS $$
 BEGIN
-    TRUNCATE clara_postings, clara_terms;
+    TRUNCATE clara_postings, clara_terms, clara_embeddings;
     UPDATE clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0;
     RETURN NULL;
 END
@@ -152,8 +162,8 @@ CREATE TRIGGER clara_documents_truncate
     AFTER TRUNCATE ON clara_documents
     FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_truncate();
 
--- Rebuilds the postings from the live documents (drops dead postings and
--- merges small blocks). Returns the number of documents indexed.
+-- Rebuilds the postings and embeddings from the live documents (drops dead
+-- postings and merges small blocks). Returns the number of documents indexed.
 CREATE FUNCTION clara_compact() RETURNS bigint
     AS 'MODULE_PATHNAME', 'clara_compact' LANGUAGE C;
 
@@ -207,6 +217,12 @@ AS 'MODULE_PATHNAME', 'clara_search' LANGUAGE C VOLATILE ROWS 100;
 CREATE FUNCTION clara_bm25(query text)
 RETURNS TABLE (document_id text, score double precision)
 AS 'MODULE_PATHNAME', 'clara_bm25' LANGUAGE C VOLATILE;
+
+-- Cosine similarity of every document more similar than 0 to the query
+-- (the vector retriever without its depth limit, quality or filters).
+CREATE FUNCTION clara_vector(query text)
+RETURNS TABLE (document_id text, similarity double precision)
+AS 'MODULE_PATHNAME', 'clara_vector' LANGUAGE C VOLATILE;
 
 -- The query's distinct lexemes as the ranking looks them up.
 CREATE FUNCTION clara_query_terms(query text) RETURNS text[]

@@ -12,6 +12,16 @@ namespace {
 bool g_streaming_enabled = true;
 int g_streaming_batch_size = 100;
 int g_index_flush_postings = 4 << 20;
+int g_fusion_method = static_cast<int>(FusionMethodSetting::kWeighted);
+int g_vector_candidates = 1000;
+int g_graph_seeds = 10;
+char *g_graph_edges = nullptr;
+
+const struct config_enum_entry kFusionMethods[] = {
+    {"rrf", static_cast<int>(FusionMethodSetting::kRrf), false},
+    {"weighted", static_cast<int>(FusionMethodSetting::kWeighted), false},
+    {nullptr, 0, false},
+};
 }  // namespace
 
 void define_settings() {
@@ -30,11 +40,37 @@ void define_settings() {
         "Postings a loading statement buffers before writing them to clara_postings.",
         "Each posting takes 12 bytes plus its term's share; lower it to bound loader memory.",
         &g_index_flush_postings, 4 << 20, 1, INT_MAX / 2, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable(
+        "clara.fusion_method",
+        "How hybrid search combines the keyword, vector and graph lists: rrf or weighted.",
+        "rrf: sum of weight / (60 + rank); weighted: sum of weight * score / best score of the list. "
+        "The default is the one that ranked best on the evaluation set (docs/hybrid.md).",
+        &g_fusion_method, static_cast<int>(FusionMethodSetting::kWeighted), kFusionMethods, PGC_USERSET, 0, nullptr,
+        nullptr, nullptr);
+    DefineCustomIntVariable(
+        "clara.vector_candidates",
+        "Documents the vector retriever hands to fusion at first (at least 2 x top_k).",
+        "When filters leave fewer than top_k results, the vector list is deepened four-fold until they do.",
+        &g_vector_candidates, 1000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "clara.graph_seeds",
+        "Strongest keyword/vector hits the graph search expands from.",
+        "Documents citing or cited by these seeds get a graph score.",
+        &g_graph_seeds, 10, 1, 10000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "clara.graph_edges",
+        "Relation with the citation graph (src_id text, dst_id text): a table, view or foreign table.",
+        "Empty: the extension's clara_edges table.",
+        &g_graph_edges, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("clara");
 }
 
 bool streaming_enabled() { return g_streaming_enabled; }
 int streaming_batch_size() { return g_streaming_batch_size; }
 int index_flush_postings() { return g_index_flush_postings; }
+FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_fusion_method); }
+int vector_candidates() { return g_vector_candidates; }
+int graph_seeds() { return g_graph_seeds; }
+const char *graph_edges() { return g_graph_edges != nullptr ? g_graph_edges : ""; }
 
 }  // namespace clara::pg

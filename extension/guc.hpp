@@ -13,4 +13,11 @@ int streaming_batch_size();
 // Postings a loading statement buffers before writing them out.
 int index_flush_postings();
 
+// Hybrid retrieval (search_types other than keyword alone).
+enum class FusionMethodSetting { kRrf = 0, kWeighted = 1 };
+FusionMethodSetting fusion_method();
+int vector_candidates();     // first depth of the vector retriever
+int graph_seeds();           // strong hits the graph expands from
+const char *graph_edges();   // the edges relation, "" = the extension's clara_edges
+
 }  // namespace clara::pg

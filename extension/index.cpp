@@ -2,11 +2,13 @@
 // turn the statement's transition tables into postings blocks, document
 // frequency deltas and corpus statistics, once per statement (so concurrent
 // loaders do not serialise on a row per document). clara_compact() rebuilds
-// the postings from the live documents.
+// the postings from the live documents. The same statements keep each
+// document's embedding in clara_embeddings (vector.hpp).
 #include "bm25.hpp"
 #include "catalog.hpp"
 #include "guc.hpp"
 #include "pg.hpp"
+#include "vector.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
@@ -36,6 +38,9 @@ struct IndexDelta {
     std::vector<std::pair<const std::string *, TermDelta *>> sorted;
     std::unordered_set<uint32_t> old_keys;
     std::unordered_set<uint32_t> new_keys;
+    std::vector<uint32_t> embedded_keys;  // embeddings to insert, in embedded_bytes
+    std::string embedded_bytes;
+    std::vector<uint32_t> removed_keys;   // documents whose embedding goes
     size_t pending_postings = 0;
     int64_t n_docs = 0;
     int64_t total_length = 0;
@@ -44,12 +49,12 @@ struct IndexDelta {
 
 // Attribute numbers of the columns the index reads.
 struct IndexColumns {
-    int doc_key, tsv, term_tfs, doc_length;
+    int doc_key, tsv, term_tfs, doc_length, title, content;
 };
 
 IndexColumns index_columns(TupleDesc desc) {
     return IndexColumns{SPI_fnumber(desc, "doc_key"), SPI_fnumber(desc, "tsv"), SPI_fnumber(desc, "term_tfs"),
-                        SPI_fnumber(desc, "doc_length")};
+                        SPI_fnumber(desc, "doc_length"), SPI_fnumber(desc, "title"), SPI_fnumber(desc, "content")};
 }
 
 // One document as stored: its key, length, lexemes and their frequencies.
@@ -59,9 +64,18 @@ struct StoredDocument {
     TSVector tsv;
     int32 *tfs;
     int ntfs;
+    std::string_view title, content;  // read only for documents being added
 };
 
-bool read_document(TupleTableSlot *slot, const IndexColumns &col, StoredDocument *doc) {
+std::string_view text_view(TupleTableSlot *slot, int attnum) {
+    bool isnull;
+    Datum d = slot_getattr(slot, attnum, &isnull);
+    if (isnull) return {};
+    text *t = DatumGetTextPP(d);
+    return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+bool read_document(TupleTableSlot *slot, const IndexColumns &col, StoredDocument *doc, bool with_text) {
     bool null_key, null_len, null_tsv, null_tfs;
     Datum key = slot_getattr(slot, col.doc_key, &null_key);
     Datum len = slot_getattr(slot, col.doc_length, &null_len);
@@ -74,6 +88,10 @@ bool read_document(TupleTableSlot *slot, const IndexColumns &col, StoredDocument
     ArrayType *arr = DatumGetArrayTypeP(tfs);
     doc->tfs = reinterpret_cast<int32 *>(ARR_DATA_PTR(arr));
     doc->ntfs = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+    if (with_text) {
+        doc->title = text_view(slot, col.title);
+        doc->content = text_view(slot, col.content);
+    }
     if (doc->ntfs != doc->tsv->size || ARR_HASNULL(arr))
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("clara document %u has %d term frequencies for %d lexemes", doc->doc_key,
@@ -94,6 +112,12 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
                 clara::append_posting(t.block, clara::Posting{doc.doc_key, static_cast<uint32_t>(doc.tfs[i]),
                                                               static_cast<uint32_t>(doc.doc_length)});
         }
+        if (sign > 0) {
+            delta->embedded_keys.push_back(doc.doc_key);
+            clara::pg::embed_document(doc.title, doc.content, delta->embedded_bytes);
+        } else {
+            delta->removed_keys.push_back(doc.doc_key);
+        }
     });
     delta->n_docs += sign;
     delta->total_length += sign * static_cast<int64_t>(doc.doc_length);
@@ -101,6 +125,49 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
         delta->pending_postings += doc.tsv->size;
     else
         delta->dead_postings += doc.tsv->size;
+}
+
+// Deletes the embeddings of removed documents and inserts the new ones.
+void flush_embeddings(IndexDelta *delta, const char *schema) {
+    int nremoved = static_cast<int>(delta->removed_keys.size());
+    if (nremoved > 0) {
+        auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * nremoved));
+        for (int i = 0; i < nremoved; i++) keys[i] = Int32GetDatum(static_cast<int32>(delta->removed_keys[i]));
+        Oid type = INT4ARRAYOID;
+        Datum arg = clara::pg::int4_array(keys, nremoved);
+        char *sql = psprintf("DELETE FROM %s.clara_embeddings WHERE doc_key = ANY($1)", schema);
+        if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, false, 0) != SPI_OK_DELETE)
+            elog(ERROR, "clara: could not delete embeddings");
+        pfree(keys);
+    }
+    int nadded = static_cast<int>(delta->embedded_keys.size());
+    if (nadded > 0) {
+        size_t size = clara::encoded_embedding_size(clara::pg::kEmbeddingDim, clara::pg::kEmbeddingFormat);
+        auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * nadded));
+        auto *vectors = static_cast<Datum *>(palloc(sizeof(Datum) * nadded));
+        for (int i = 0; i < nadded; i++) {
+            keys[i] = Int32GetDatum(static_cast<int32>(delta->embedded_keys[i]));
+            auto *b = static_cast<bytea *>(palloc(VARHDRSZ + size));
+            SET_VARSIZE(b, VARHDRSZ + size);
+            memcpy(VARDATA(b), delta->embedded_bytes.data() + i * size, size);
+            vectors[i] = PointerGetDatum(b);
+        }
+        Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
+        Datum args[2] = {clara::pg::int4_array(keys, nadded),
+                         PointerGetDatum(construct_array(vectors, nadded, BYTEAOID, -1, false, TYPALIGN_INT))};
+        char *sql = psprintf("INSERT INTO %s.clara_embeddings (doc_key, embedding) SELECT * FROM unnest($1, $2)",
+                             schema);
+        if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "clara: could not write embeddings");
+        for (int i = 0; i < nadded; i++) pfree(DatumGetPointer(vectors[i]));
+        pfree(keys);
+        pfree(vectors);
+    }
+    clara::pg::run_cpp("flushing the index", [&] {
+        delta->removed_keys.clear();
+        delta->embedded_keys.clear();
+        delta->embedded_bytes.clear();
+    });
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -155,6 +222,7 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
         if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
             elog(ERROR, "clara: could not update document frequencies");
     }
+    flush_embeddings(delta, schema);
     if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->dead_postings != 0)) {
         Oid types[3] = {INT8OID, INT8OID, INT8OID};
         Datum args[3] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
@@ -180,7 +248,8 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
 // Reads every document of a transition table; keep(doc) decides whether it
 // counts. Rows are read in a memory context reset per row.
 template <typename Visit>
-void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext row_cxt, Visit &&visit) {
+void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext row_cxt, bool with_text,
+                           Visit &&visit) {
     TupleDesc desc = RelationGetDescr(rel);
     IndexColumns col = index_columns(desc);
     TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -191,7 +260,7 @@ void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext r
         CHECK_FOR_INTERRUPTS();
         MemoryContext old = MemoryContextSwitchTo(row_cxt);
         StoredDocument doc;
-        if (read_document(slot, col, &doc)) visit(doc);
+        if (read_document(slot, col, &doc, with_text)) visit(doc);
         MemoryContextSwitchTo(old);
         MemoryContextReset(row_cxt);
     }
@@ -199,6 +268,14 @@ void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext r
 }
 
 bool contains(const std::unordered_set<uint32_t> &set, uint32_t key) { return set.count(key) > 0; }
+
+// Embeddings are flushed at least every kFlushEmbeddings documents (2 MB).
+constexpr size_t kFlushEmbeddings = 8192;
+
+bool flush_due(const IndexDelta *delta) {
+    return delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings()) ||
+           delta->embedded_keys.size() >= kFlushEmbeddings;
+}
 
 }  // namespace
 
@@ -226,22 +303,22 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     // On UPDATE, a document whose text did not change keeps its doc_key and
     // appears in both tables with the same key: it changes nothing here.
     if (trig->tg_oldtable && trig->tg_newtable) {
-        scan_transition_table(trig->tg_oldtable, rel, row_cxt, [&](const StoredDocument &doc) {
+        scan_transition_table(trig->tg_oldtable, rel, row_cxt, false, [&](const StoredDocument &doc) {
             clara::pg::run_cpp("indexing", [&] { delta->old_keys.insert(doc.doc_key); });
         });
-        scan_transition_table(trig->tg_newtable, rel, row_cxt, [&](const StoredDocument &doc) {
+        scan_transition_table(trig->tg_newtable, rel, row_cxt, false, [&](const StoredDocument &doc) {
             clara::pg::run_cpp("indexing", [&] { delta->new_keys.insert(doc.doc_key); });
         });
     }
     if (trig->tg_oldtable)
-        scan_transition_table(trig->tg_oldtable, rel, row_cxt, [&](const StoredDocument &doc) {
+        scan_transition_table(trig->tg_oldtable, rel, row_cxt, false, [&](const StoredDocument &doc) {
             if (!contains(delta->new_keys, doc.doc_key)) account_document(delta, doc, -1);
         });
     if (trig->tg_newtable)
-        scan_transition_table(trig->tg_newtable, rel, row_cxt, [&](const StoredDocument &doc) {
+        scan_transition_table(trig->tg_newtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
             if (contains(delta->old_keys, doc.doc_key)) return;
             account_document(delta, doc, +1);
-            if (delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings())) flush(delta, schema, false);
+            if (flush_due(delta)) flush(delta, schema, false);
         });
     flush(delta, schema, true);
     SPI_finish();
@@ -249,7 +326,8 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     return PointerGetDatum(nullptr);
 }
 
-// Rebuilds clara_postings, clara_terms and clara_corpus from clara_documents.
+// Rebuilds clara_postings, clara_terms, clara_corpus and clara_embeddings
+// from clara_documents.
 extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara compact", ALLOCSET_DEFAULT_SIZES);
@@ -260,12 +338,13 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     char *reset = psprintf(
-        "LOCK TABLE %1$s.clara_documents IN SHARE MODE; TRUNCATE %1$s.clara_postings, %1$s.clara_terms; "
+        "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
+        "TRUNCATE %1$s.clara_postings, %1$s.clara_terms, %1$s.clara_embeddings; "
         "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0",
         schema);
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
     char *scan = psprintf(
-        "SELECT doc_key, doc_length, tsv, term_tfs FROM %s.clara_documents ORDER BY doc_key", schema);
+        "SELECT doc_key, doc_length, tsv, term_tfs, title, content FROM %s.clara_documents ORDER BY doc_key", schema);
     Portal portal = SPI_cursor_open_with_args(nullptr, scan, 0, nullptr, nullptr, nullptr, true, 0);
     for (;;) {
         SPI_cursor_fetch(portal, true, 1000);
@@ -273,20 +352,20 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
         SPITupleTable *batch = SPI_tuptable;
         uint64 nrows = SPI_processed;
         if (nrows == 0) break;
-        IndexColumns col{1, 3, 4, 2};
+        IndexColumns col{1, 3, 4, 2, 5, 6};
         TupleTableSlot *slot = MakeSingleTupleTableSlot(batch->tupdesc, &TTSOpsHeapTuple);
         for (uint64 i = 0; i < nrows; i++) {
             CHECK_FOR_INTERRUPTS();
             ExecStoreHeapTuple(batch->vals[i], slot, false);
             MemoryContext old = MemoryContextSwitchTo(row_cxt);
             StoredDocument doc;
-            if (read_document(slot, col, &doc)) {
+            if (read_document(slot, col, &doc, true)) {
                 account_document(delta, doc, +1);
                 documents++;
             }
             MemoryContextSwitchTo(old);
             MemoryContextReset(row_cxt);
-            if (delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings())) flush(delta, schema, false);
+            if (flush_due(delta)) flush(delta, schema, false);
         }
         ExecDropSingleTupleTableSlot(slot);
         SPI_freetuptable(batch);

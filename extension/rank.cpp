@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 
 namespace clara::pg {
 
@@ -100,10 +101,11 @@ void check_candidates(Ranking *r, SPIPlanPtr probe, const SearchRequest *req, do
     run_cpp("ranking", [&] { std::sort(r->valid.begin(), r->valid.end()); });
 }
 
+}  // namespace
+
 // Walks the candidates in rank order, checking them in growing chunks, until
 // top_k rows are found plus every row tied with the last one.
-void select_results(Ranking *r, const char *schema, const SearchRequest *req, bool raw) {
-    int64 top_k = raw ? INT64_MAX : req->top_k;
+void select_results(Ranking *r, const char *schema, const SearchRequest *req, bool raw, int64 top_k) {
     char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) AND d.quality_score >= $2%s",
                          schema, raw ? "" : req->filter_sql.data);
     Oid types[2 + kMaxFilterParams] = {INT4ARRAYOID, FLOAT8OID};
@@ -141,6 +143,8 @@ void select_results(Ranking *r, const char *schema, const SearchRequest *req, bo
         r->valid = std::vector<uint32_t>();
     });
 }
+
+namespace {
 
 // End of the run of equal scores that starts at i.
 size_t tie_group_end(const Ranking *r, size_t i) {
@@ -192,6 +196,8 @@ void order_tie_groups(Ranking *r, SPIPlanPtr plan, size_t from, size_t to) {
     });
 }
 
+}  // namespace
+
 // Within runs of equal scores, orders by document_id (bytewise), then cuts
 // the result to top_k: ties at the boundary go to the smaller document_ids.
 // Whole tie groups are ordered together, at most kMaxCheckChunk keys per
@@ -229,22 +235,37 @@ void break_ties(Ranking *r, const char *schema, int64 top_k) {
     });
 }
 
-}  // namespace
-
-Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, bool raw) {
-    Ranking *r = make_owned<Ranking>(owner);
+bool keyword_candidates(Ranking *r, const SearchRequest *req, const char *schema) {
     int nlexemes = 0;
     char **lexemes = query_lexemes(req->query, req->query_len, &nlexemes);
     if (nlexemes == 0) {
         ereport(NOTICE, (errmsg("query has no searchable terms"),
                          errhint("Every word of the query is a stop word or punctuation.")));
-        return r;
+        return false;
     }
-    const char *schema = extension_schema();
     CorpusStats stats = corpus_stats(schema);
     score_postings(r, schema, lexemes, nlexemes, stats);
-    select_results(r, schema, req, raw);
-    break_ties(r, schema, raw ? INT64_MAX : req->top_k);
+    return true;
+}
+
+Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, RawRanking kind) {
+    Ranking *r = make_owned<Ranking>(owner);
+    const char *schema = extension_schema();
+    const bool raw = kind != RawRanking::kNone;
+    if (kind == RawRanking::kVector) {
+        bool truncated;
+        vector_candidates(&r->scan, std::string_view(req->query, req->query_len), SIZE_MAX, schema, &r->vector,
+                          &truncated);
+        run_cpp("ranking", [&] { r->candidates.swap(r->vector); });
+    } else if (!raw && !req->keyword_only()) {
+        rank_hybrid(r, req, schema);
+        return r;
+    } else if (!keyword_candidates(r, req, schema)) {
+        return r;
+    }
+    int64 top_k = raw ? INT64_MAX : req->top_k;
+    select_results(r, schema, req, raw, top_k);
+    break_ties(r, schema, top_k);
     return r;
 }
 

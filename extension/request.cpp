@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 namespace clara::pg {
 
@@ -32,13 +33,16 @@ constexpr const char *kFilterKeysHint =
     "Valid filter keys are domain, document_type, source (a string or an array of strings), "
     "created_after, created_before (timestamps) and metadata (an object the document's metadata must contain).";
 
-// The search types; "keyword" is the only one this version ranks with.
+// The search types, in clara::SearchType order.
 constexpr const char *kSearchTypes[] = {"keyword", "vector", "graph"};
+static_assert(sizeof kSearchTypes / sizeof kSearchTypes[0] == clara::kSearchTypeCount);
 
-bool is_search_type(const char *name, int len) {
-    for (const char *t : kSearchTypes)
-        if (static_cast<int>(strlen(t)) == len && memcmp(t, name, len) == 0) return true;
-    return false;
+// The SearchType index of name, or -1.
+int search_type(const char *name, int len) {
+    for (size_t i = 0; i < clara::kSearchTypeCount; i++)
+        if (static_cast<int>(strlen(kSearchTypes[i])) == len && memcmp(kSearchTypes[i], name, len) == 0)
+            return static_cast<int>(i);
+    return -1;
 }
 
 const FilterKey *find_filter_key(const char *name, int len) {
@@ -132,52 +136,67 @@ void parse_filters(SearchRequest *req, Jsonb *filters) {
     }
 }
 
-void parse_search_types(ArrayType *types) {
+void parse_search_types(SearchRequest *req, ArrayType *types) {
     Datum *elems;
     bool *nulls;
     int n;
     deconstruct_array(types, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
     if (n == 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("search_types must not be empty"),
-                        errhint("Use '{keyword}', or NULL for every available search type.")));
+                        errhint("Use for example '{keyword,vector}', or NULL for keyword, vector and graph.")));
+    for (bool &s : req->search) s = false;
     for (int i = 0; i < n; i++) {
         if (nulls[i])
             ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("search_types must not contain NULL")));
         char *name = TextDatumGetCString(elems[i]);
-        if (!is_search_type(name, strlen(name)))
+        int type = search_type(name, strlen(name));
+        if (type < 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown search type \"%s\"", name),
                             errhint("Valid search types are keyword, vector and graph.")));
-        if (strcmp(name, "keyword") != 0)
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("search type \"%s\" is not available in this version of clara", name),
-                            errhint("Use search_types => '{keyword}'.")));
+        req->search[type] = true;
     }
 }
 
-void parse_weights(Jsonb *weights) {
+void parse_weights(SearchRequest *req, Jsonb *weights) {
     if (!JB_ROOT_IS_OBJECT(weights))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("weights must be a JSON object"),
-                        errhint("For example '{\"keyword\": 1.0}'.")));
+                        errhint("For example '{\"keyword\": 1.0, \"vector\": 0.5}'.")));
     JsonbIterator *it = JsonbIteratorInit(&weights->root);
     JsonbValue v;
     JsonbIteratorToken tok;
     char *key = nullptr;
+    int type = -1;
     while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
         if (tok == WJB_KEY) {
             key = pnstrdup(v.val.string.val, v.val.string.len);
-            if (!is_search_type(key, strlen(key)))
+            type = search_type(key, strlen(key));
+            if (type < 0)
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown weight key \"%s\"", key),
                                 errhint("Weights are given per search type: keyword, vector, graph.")));
         } else if (tok == WJB_VALUE) {
             double w = v.type == jbvNumeric
                            ? DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)))
                            : -1.0;
-            if (v.type != jbvNumeric || !std::isfinite(w) || w < 0.0)
+            if (v.type != jbvNumeric || !clara::valid_fusion_weight(w))
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                                 errmsg("weight \"%s\" must be a non-negative number", key),
                                 errhint("For example '{\"keyword\": 1.0}'.")));
+            switch (static_cast<clara::SearchType>(type)) {
+                case clara::SearchType::kKeyword: req->weights.keyword = w; break;
+                case clara::SearchType::kVector: req->weights.vector = w; break;
+                case clara::SearchType::kGraph: req->weights.graph = w; break;
+            }
         }
     }
+}
+
+// At least one searched type must count: all-zero weights would rank nothing.
+void check_weights(const SearchRequest *req) {
+    for (size_t t = 0; t < clara::kSearchTypeCount; t++)
+        if (req->search[t] && req->weights.of(static_cast<clara::SearchType>(t)) > 0.0) return;
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("the weights of all requested search types are 0"),
+                    errhint("Give at least one of the search types in search_types a positive weight.")));
 }
 
 // Functions with fewer arguments (clara_bm25) leave the rest at their defaults.
@@ -185,8 +204,10 @@ bool arg_is_null(FunctionCallInfo fcinfo, int n) { return n >= PG_NARGS() || PG_
 
 }  // namespace
 
+static_assert(std::is_trivially_destructible_v<SearchRequest>, "SearchRequest lives in palloc memory");
+
 SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size) {
-    auto *req = static_cast<SearchRequest *>(palloc0(sizeof(SearchRequest)));
+    auto *req = new (palloc0(sizeof(SearchRequest))) SearchRequest();  // trivially destructible
     initStringInfo(&req->filter_sql);
 
     if (arg_is_null(fcinfo, 0))
@@ -214,8 +235,10 @@ SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size
                         errhint("Quality scores lie in 0..1; 0 keeps every document.")));
 
     if (!arg_is_null(fcinfo, 3)) parse_filters(req, PG_GETARG_JSONB_P(3));
-    if (!arg_is_null(fcinfo, 4)) parse_search_types(PG_GETARG_ARRAYTYPE_P(4));
-    if (!arg_is_null(fcinfo, 5)) parse_weights(PG_GETARG_JSONB_P(5));
+    for (bool &s : req->search) s = true;
+    if (!arg_is_null(fcinfo, 4)) parse_search_types(req, PG_GETARG_ARRAYTYPE_P(4));
+    if (!arg_is_null(fcinfo, 5)) parse_weights(req, PG_GETARG_JSONB_P(5));
+    check_weights(req);
 
     req->batch_size = streaming_batch_size();
     if (has_batch_size && !arg_is_null(fcinfo, 6)) {

@@ -2,6 +2,7 @@
 // once: every bad value is an ereport with SQLSTATE, message and hint.
 #pragma once
 
+#include "fusion.hpp"
 #include "pg.hpp"
 
 extern "C" {
@@ -27,6 +28,16 @@ struct SearchRequest {
     int nfilter_params;
     Oid filter_types[kMaxFilterParams];
     Datum filter_values[kMaxFilterParams];
+    // search_types (default: all); weights per type (default 1.0).
+    bool search[clara::kSearchTypeCount];
+    clara::FusionWeights weights;
+
+    bool searches(clara::SearchType t) const { return search[static_cast<size_t>(t)]; }
+    // keyword alone: plain BM25, no fusion.
+    bool keyword_only() const {
+        return searches(clara::SearchType::kKeyword) && !searches(clara::SearchType::kVector) &&
+               !searches(clara::SearchType::kGraph);
+    }
 };
 
 // Reads the SQL arguments (query, top_k, min_quality, filters, search_types,

@@ -24,6 +24,7 @@ extern "C" {
 
 namespace {
 
+// Raw: (document_id, score) of clara_bm25 / clara_vector.
 enum class Form { Record, Jsonl, Raw };
 
 // Column numbers of a batch's rows for each form.
@@ -80,11 +81,12 @@ const char *batch_sql(Form form, const char *schema) {
 
 // Ranks; SPI must be connected. The ranking and the batch query text belong
 // to owner.
-void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner) {
+void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner,
+                  clara::pg::RawRanking raw) {
     clara::pg::SearchRequest *req = clara::pg::parse_search_request(fcinfo, has_batch_size);
     st->form = form;
     st->batch_size = req->batch_size;
-    st->ranking = clara::pg::rank_documents(req, owner, form == Form::Raw);
+    st->ranking = clara::pg::rank_documents(req, owner, raw);
     st->buffers = clara::pg::make_owned<LineBuffers>(owner);
     st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
     st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
@@ -309,7 +311,8 @@ constexpr int kMaxOutputColumns = 7;
 
 // Runs the whole stream into a tuplestore (clara_search, FROM-less callers
 // with streaming disabled).
-Datum materialize(FunctionCallInfo fcinfo, Form form, bool has_batch_size) {
+Datum materialize(FunctionCallInfo fcinfo, Form form, bool has_batch_size,
+                  clara::pg::RawRanking raw = clara::pg::RawRanking::kNone) {
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -334,7 +337,7 @@ Datum materialize(FunctionCallInfo fcinfo, Form form, bool has_batch_size) {
     MemoryContext row_cxt = AllocSetContextCreate(work, "clara search row", ALLOCSET_DEFAULT_SIZES);
     auto *st = static_cast<StreamState *>(MemoryContextAllocZero(work, sizeof(StreamState)));
     SPI_connect();
-    start_stream(st, fcinfo, form, has_batch_size, work);
+    start_stream(st, fcinfo, form, has_batch_size, work, raw);
     SPI_finish();
     Datum values[kMaxOutputColumns];
     bool nulls[kMaxOutputColumns];
@@ -368,7 +371,7 @@ Datum stream(FunctionCallInfo fcinfo, Form form) {
         MemoryContextSwitchTo(old);
 
         SPI_connect();
-        start_stream(st, fcinfo, form, true, owner);
+        start_stream(st, fcinfo, form, true, owner, clara::pg::RawRanking::kNone);
         SPI_finish();
     }
     funcctx = SRF_PERCALL_SETUP();
@@ -390,6 +393,7 @@ PG_FUNCTION_INFO_V1(clara_stream);
 PG_FUNCTION_INFO_V1(clara_stream_jsonl);
 PG_FUNCTION_INFO_V1(clara_search);
 PG_FUNCTION_INFO_V1(clara_bm25);
+PG_FUNCTION_INFO_V1(clara_vector);
 }
 
 extern "C" Datum clara_stream(PG_FUNCTION_ARGS) {
@@ -404,4 +408,10 @@ extern "C" Datum clara_stream_jsonl(PG_FUNCTION_ARGS) {
 
 extern "C" Datum clara_search(PG_FUNCTION_ARGS) { return materialize(fcinfo, Form::Record, false); }
 
-extern "C" Datum clara_bm25(PG_FUNCTION_ARGS) { return materialize(fcinfo, Form::Raw, false); }
+extern "C" Datum clara_bm25(PG_FUNCTION_ARGS) {
+    return materialize(fcinfo, Form::Raw, false, clara::pg::RawRanking::kBm25);
+}
+
+extern "C" Datum clara_vector(PG_FUNCTION_ARGS) {
+    return materialize(fcinfo, Form::Raw, false, clara::pg::RawRanking::kVector);
+}

@@ -31,7 +31,7 @@ SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, ''{"creat
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, ''{"metadata": "pages"}'')');
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, search_types => ''{}'')');
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, search_types => ''{semantic}'')');
-SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, search_types => ''{keyword,vector}'')');
+SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, search_types => ''{vector}'', weights => ''{"vector": 0, "keyword": 1}'')');
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, search_types => ARRAY[NULL]::text[])');
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, weights => ''[1]'')');
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, weights => ''{"bm25": 1}'')');

@@ -2,7 +2,7 @@
 
 CREATE FUNCTION filtered_rows(f jsonb) RETURNS TABLE (got bigint, expected bigint, ids text)
 LANGUAGE sql AS $$
-    SELECT (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0, f)),
+    SELECT (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0, f, search_types => '{keyword}')),
            (SELECT count(*) FROM clara_bm25('Photovoltaik Genehmigung Dachanlage') b
             JOIN clara_documents d USING (document_id)
             WHERE (f->>'domain' IS NULL OR jsonb_typeof(f->'domain') <> 'string' OR d.domain = f->>'domain')
@@ -13,7 +13,7 @@ LANGUAGE sql AS $$
               AND (f->>'created_before' IS NULL OR d.created_at < (f->>'created_before')::timestamptz)
               AND (f->'metadata' IS NULL OR d.metadata @> (f->'metadata'))),
            (SELECT string_agg(document_id, ',' ORDER BY rank)
-            FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0, f))
+            FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0, f, search_types => '{keyword}'))
 $$;
 
 SELECT f, r.* FROM (VALUES
@@ -31,7 +31,7 @@ SELECT f, r.* FROM (VALUES
 ) v(f), LATERAL filtered_rows(f) r;
 
 -- A filter value is data, never SQL.
-SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0, '{"domain": "baurecht'' OR true --"}');
+SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0, '{"domain": "baurecht'' OR true --"}', search_types => '{keyword}');
 
 -- top_k still counts after filtering: 2 of the matching baurecht documents.
-SELECT rank, document_id FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 2, 0.0, '{"domain": "baurecht"}');
+SELECT rank, document_id FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 2, 0.0, '{"domain": "baurecht"}', search_types => '{keyword}');

@@ -10,7 +10,7 @@ SET clara.index_flush_postings = 0;
 SET clara.streaming_batch_size = 0;
 SET clara.streaming_batch_size = 100001;
 SET clara.streaming_batch_size = 7;
-SELECT count(*) FROM clara_stream('Photovoltaik', 100, 0.0);
+SELECT count(*) FROM clara_stream('Photovoltaik', 100, 0.0, search_types => '{keyword}');
 RESET clara.streaming_batch_size;
 
 -- The prefix is reserved: a typo is an error, not a silent new setting.
@@ -19,15 +19,15 @@ SET clara.streaming_batchsize = 10;
 -- Off: clara_stream computes the whole result first, like clara_search; same rows.
 SET clara.streaming_enabled = off;
 SELECT count(*) AS differing_rows FROM (
-    (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0)
-     EXCEPT SELECT * FROM clara_search('Photovoltaik Genehmigung', 100, 0.0))
+    (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}')
+     EXCEPT SELECT * FROM clara_search('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}'))
     UNION ALL
-    (SELECT * FROM clara_search('Photovoltaik Genehmigung', 100, 0.0)
-     EXCEPT SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0))) d;
-SELECT count(*) FROM (SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0)) s;
+    (SELECT * FROM clara_search('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}')
+     EXCEPT SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}'))) d;
+SELECT count(*) FROM (SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, search_types => '{keyword}')) s;
 RESET clara.streaming_enabled;
 
 -- clara_stats: the seed's get_statistics over a query's result.
-SELECT jsonb_pretty(clara_stats('Photovoltaik Genehmigung', 100, 0.5));
-SELECT (clara_stats('Photovoltaik', 100, 0.0)->>'total_documents')::int
-     = (SELECT count(*) FROM clara_stream('Photovoltaik', 100, 0.0)) AS stats_count_ok;
+SELECT jsonb_pretty(clara_stats('Photovoltaik Genehmigung', 100, 0.5, search_types => '{keyword}'));
+SELECT (clara_stats('Photovoltaik', 100, 0.0, search_types => '{keyword}')->>'total_documents')::int
+     = (SELECT count(*) FROM clara_stream('Photovoltaik', 100, 0.0, search_types => '{keyword}')) AS stats_count_ok;

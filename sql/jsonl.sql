@@ -4,7 +4,7 @@
 SELECT line ~ '^\{"text":".*","metadata":\{.*\},"source":(".*"|null),"quality_score":[0-9.e-]+,"document_id":".*","relevance_score":[0-9.e-]+\}$' AS shape,
        position(E'\n' IN line) = 0 AS one_line,
        jsonb_typeof(line::jsonb) AS type
-FROM clara_stream_jsonl('Photovoltaik Dachanlage', 5, 0.5) AS line;
+FROM clara_stream_jsonl('Photovoltaik Dachanlage', 5, 0.5, search_types => '{keyword}') AS line;
 
 -- The line carries the same row as clara_stream: text round-trips to the
 -- stored content, metadata equals the merged metadata.
@@ -15,10 +15,10 @@ SELECT count(*) AS rows,
        bool_and((j->>'relevance_score')::float8 = s.relevance_score) AS relevance_same,
        bool_and(j->>'source' IS NOT DISTINCT FROM s.source) AS source_same
 FROM (SELECT row_number() OVER () AS n, line::jsonb AS j
-      FROM clara_stream_jsonl('Photovoltaik Genehmigung', 100, 0.0) AS line) l
-JOIN (SELECT rank AS n, * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0)) s USING (n);
+      FROM clara_stream_jsonl('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}') AS line) l
+JOIN (SELECT rank AS n, * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}')) s USING (n);
 
-SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0) AS line;
+SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0, search_types => '{keyword}') AS line;
 
 -- Hard characters: quotes, backslashes, tabs, newlines, other control
 -- characters, non-ASCII; numbers and nested values in metadata.
@@ -27,16 +27,16 @@ INSERT INTO clara_documents (document_id, title, content, source, metadata) VALU
  E'Zeile 1: "Anführung" und \\Backslash\\\n\tTab, Steuerzeichen \x01\x1f, Umlaute äöüß, Euro €, Emoji 🌞.\r\nPhotovoltaik.',
  NULL,
  '{"nested": {"b": [1, 2.50, -3e2, true, null], "a": "x\"y"}, "z": 1, "title": "stale"}');
-SELECT line FROM clara_stream_jsonl('Steuerzeichen', 1, 0.0) AS line;
+SELECT line FROM clara_stream_jsonl('Steuerzeichen', 1, 0.0, search_types => '{keyword}') AS line;
 SELECT (line::jsonb)->>'text' = (SELECT content FROM clara_documents WHERE document_id = 'esc-001') AS roundtrip
-FROM clara_stream_jsonl('Steuerzeichen', 1, 0.0) AS line;
+FROM clara_stream_jsonl('Steuerzeichen', 1, 0.0, search_types => '{keyword}') AS line;
 
 -- COPY in CSV mode with a quote and delimiter that never occur gives the raw
 -- lines (text-format COPY would double every backslash).
-COPY (SELECT clara_stream_jsonl('Steuerzeichen Photovoltaik', 100, 0.0))
+COPY (SELECT clara_stream_jsonl('Steuerzeichen Photovoltaik', 100, 0.0, search_types => '{keyword}'))
     TO '/tmp/clara_regress_export.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02');
 SELECT count(*) AS lines, bool_and(l::jsonb ? 'document_id') AS all_parse,
-       count(*) = (SELECT count(*) FROM clara_stream('Steuerzeichen Photovoltaik', 100, 0.0)) AS count_ok
+       count(*) = (SELECT count(*) FROM clara_stream('Steuerzeichen Photovoltaik', 100, 0.0, search_types => '{keyword}')) AS count_ok
 FROM regexp_split_to_table(rtrim(pg_read_file('/tmp/clara_regress_export.jsonl'), E'\n'), E'\n') AS l;
 SELECT (l::jsonb)->>'text' = (SELECT content FROM clara_documents WHERE document_id = 'esc-001') AS copy_roundtrip
 FROM regexp_split_to_table(rtrim(pg_read_file('/tmp/clara_regress_export.jsonl'), E'\n'), E'\n') AS l

@@ -471,4 +471,12 @@ bool decode_embedding(const unsigned char *bytes, size_t len, uint32_t dim, floa
     return true;
 }
 
+bool view_int8_embedding(const unsigned char *bytes, size_t len, uint32_t dim, float *scale, const int8_t **values) {
+    uint32_t d;
+    if (!embedding_dim(bytes, len, &d) || d != dim || EmbeddingFormat(bytes[1]) != EmbeddingFormat::kInt8) return false;
+    *scale = bits_float(get_u32(bytes + kEmbeddingHeaderBytes));
+    *values = reinterpret_cast<const int8_t *>(bytes + kEmbeddingHeaderBytes + 4);
+    return true;
+}
+
 }  // namespace clara

@@ -152,4 +152,9 @@ bool embedding_dim(const unsigned char *bytes, size_t len, uint32_t *dim);
 // not dim.
 bool decode_embedding(const unsigned char *bytes, size_t len, uint32_t dim, float *out);
 
+// For scanning kInt8 rows in place: the scale and the dim int8 values
+// (pointing into bytes). False if bytes are not a kInt8 encoding of
+// dimension dim.
+bool view_int8_embedding(const unsigned char *bytes, size_t len, uint32_t dim, float *scale, const int8_t **values);
+
 }  // namespace clara

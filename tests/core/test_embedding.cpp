@@ -324,6 +324,24 @@ TEST(EmbeddingEncoding, RejectsMalformed) {
     EXPECT_EQ(out[2], -0.5f);
 }
 
+// The in-place view the extension's scan uses agrees with decoding.
+TEST(EmbeddingEncoding, Int8ViewMatchesDecode) {
+    HashedNgramEmbedder e;
+    const std::vector<float> v = e.embed("Bebauungsplan und Abstandsflächen einer Grenzgarage");
+    std::string i8, f32;
+    clara::encode_embedding(v.data(), 256, clara::EmbeddingFormat::kInt8, i8);
+    clara::encode_embedding(v.data(), 256, clara::EmbeddingFormat::kFloat32, f32);
+    float scale = 0.0f;
+    const int8_t *q = nullptr;
+    ASSERT_TRUE(clara::view_int8_embedding(bytes_of(i8), i8.size(), 256, &scale, &q));
+    std::vector<float> decoded(256);
+    ASSERT_TRUE(clara::decode_embedding(bytes_of(i8), i8.size(), 256, decoded.data()));
+    for (int i = 0; i < 256; ++i) EXPECT_EQ(decoded[i], scale * static_cast<float>(q[i])) << i;
+    EXPECT_FALSE(clara::view_int8_embedding(bytes_of(i8), i8.size(), 128, &scale, &q));       // other dim
+    EXPECT_FALSE(clara::view_int8_embedding(bytes_of(f32), f32.size(), 256, &scale, &q));     // float32
+    EXPECT_FALSE(clara::view_int8_embedding(bytes_of(i8), i8.size() - 1, 256, &scale, &q));  // truncated
+}
+
 // int8 storage keeps the exact scan's top 10 (and top 100): queries are the
 // titles of generated documents, the corpus their contents. Scanned both as
 // decoded floats and directly as int8 rows (TopKScanner::scan_int8).
