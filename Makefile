@@ -18,7 +18,7 @@ GLUE_SRCS = $(wildcard extension/*.cpp)
 OBJS      = $(GLUE_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
 
 # schema loads the shared fixture corpus the later files read.
-REGRESS      = schema quality bm25 stream jsonl filters hybrid errors guc security
+REGRESS      = schema quality bm25 stream jsonl filters hybrid sources errors guc security
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress --load-extension=clara
 
 # Our code is held to -Wall -Wextra -Werror; PostgreSQL's headers are included
@@ -133,3 +133,10 @@ bench-smoke: all build/rss_exec
 
 bench-stop:
 	bash bench/cluster.sh stop
+
+# Ranking quality (bench/eval.py: nDCG@10, recall@100 per search configuration
+# on judged queries over a generated corpus) in a throwaway cluster; results in
+# bench/results/eval.{json,md}. More options: make eval EVAL_ARGS="--corpus-docs 20000".
+.PHONY: eval
+eval: all
+	bash bench/eval.sh $(EVAL_ARGS)

@@ -236,6 +236,7 @@ SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size
 
     if (!arg_is_null(fcinfo, 3)) parse_filters(req, PG_GETARG_JSONB_P(3));
     for (bool &s : req->search) s = true;
+    req->weights = kDefaultWeights;
     if (!arg_is_null(fcinfo, 4)) parse_search_types(req, PG_GETARG_ARRAYTYPE_P(4));
     if (!arg_is_null(fcinfo, 5)) parse_weights(req, PG_GETARG_JSONB_P(5));
     check_weights(req);

@@ -16,6 +16,12 @@ namespace clara::pg {
 constexpr int kFirstFilterParam = 3;
 constexpr int kMaxFilterParams = 8;
 
+// Fusion weights for types the request does not weight: chosen on the
+// evaluation set (docs/hybrid.md), where keyword and vector were about as
+// good and the citation graph, whose links mostly cross topics, helps only
+// as a small tie-breaker.
+constexpr clara::FusionWeights kDefaultWeights{1.0, 1.0, 0.1};
+
 struct SearchRequest {
     const char *query;
     int query_len;
@@ -28,7 +34,7 @@ struct SearchRequest {
     int nfilter_params;
     Oid filter_types[kMaxFilterParams];
     Datum filter_values[kMaxFilterParams];
-    // search_types (default: all); weights per type (default 1.0).
+    // search_types (default: all); weights per type (defaults: kDefaultWeights).
     bool search[clara::kSearchTypeCount];
     clara::FusionWeights weights;
 

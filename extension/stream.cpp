@@ -10,6 +10,7 @@
 // materialise them in a tuplestore). Called in FROM, PostgreSQL materialises
 // any set-returning function first; call these in the SELECT list to stream.
 #include "catalog.hpp"
+#include "enrich.hpp"
 #include "guc.hpp"
 #include "jsonl.hpp"
 #include "pg.hpp"
@@ -53,6 +54,8 @@ struct StreamState {
     uint64 next;
     int64 batch_start;      // rank of the batch's first row, minus one
     int64 expected_ord;
+    clara::pg::Enrichment *enrichment;  // registered sources, or nullptr
+    Jsonb **extra;          // per batch row: fields from the sources, or nullptr
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -91,6 +94,7 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
     st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
     st->expected_ord = 1;
+    if (form != Form::Raw) st->enrichment = clara::pg::load_sources(clara::pg::extension_schema(), owner);
 }
 
 // Reads the documents of the next batch of keys into batch_cxt.
@@ -119,6 +123,19 @@ void fetch_batch(StreamState *st) {
     st->nrows = SPI_processed;
     st->rows = static_cast<HeapTuple *>(palloc(sizeof(HeapTuple) * Max(st->nrows, (uint64)1)));
     for (uint64 i = 0; i < st->nrows; i++) st->rows[i] = heap_copytuple(SPI_tuptable->vals[i]);
+    if (st->enrichment != nullptr) {
+        // One lookup per source for the whole batch.
+        auto *ids = static_cast<Datum *>(palloc(sizeof(Datum) * Max(st->nrows, (uint64)1)));
+        int nids = 0;
+        for (uint64 i = 0; i < st->nrows; i++) {
+            bool isnull;
+            Datum id = heap_getattr(st->rows[i], kDocumentId, st->batch_desc, &isnull);
+            ids[i] = isnull ? CStringGetTextDatum("") : id;
+            nids++;
+        }
+        st->extra = static_cast<Jsonb **>(palloc(sizeof(Jsonb *) * Max(st->nrows, (uint64)1)));
+        clara::pg::enrich_batch(st->enrichment, ids, nids, st->extra);
+    }
     MemoryContextSwitchTo(old);
     SPI_finish();
     st->batch_start = static_cast<int64>(st->next_key);
@@ -261,6 +278,7 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
         ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                         errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
     st->expected_ord++;
+    Jsonb *extra = st->enrichment != nullptr ? st->extra[st->next - 1] : nullptr;
 
     switch (st->form) {
         case Form::Raw:
@@ -272,6 +290,8 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
             values[0] = Int64GetDatum(ord);
             nulls[0] = false;
             for (int c = kDocumentId; c <= kQuality; c++) values[c - 1] = heap_getattr(row, c, desc, &nulls[c - 1]);
+            if (extra != nullptr)
+                values[kMetadata - 1] = DirectFunctionCall2(jsonb_concat, values[kMetadata - 1], JsonbPGetDatum(extra));
             values[6] = Float8GetDatum(relevance(st, ord));
             nulls[6] = false;
             return true;
@@ -282,6 +302,8 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
     TextField content = text_field(row, desc, kContent);
     TextField source = text_field(row, desc, kSource);
     Jsonb *metadata = DatumGetJsonbP(heap_getattr(row, kMetadata, desc, &isnull));
+    if (extra != nullptr)
+        metadata = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(metadata), JsonbPGetDatum(extra)));
     double quality = DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
     // Sorted in jsonb key order: shorter keys first.
     const ColumnOverride overrides[3] = {{"title", text_field(row, desc, kTitle)},

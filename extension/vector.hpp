@@ -17,8 +17,9 @@ namespace clara::pg {
 constexpr uint32_t kEmbeddingDim = clara::kDefaultEmbeddingDim;
 constexpr clara::EmbeddingFormat kEmbeddingFormat = clara::EmbeddingFormat::kInt8;
 
-// Appends the stored form of a document's embedding (title, a newline, the
-// content) to out. C++ only: call inside run_cpp.
+// Appends the stored form of a document's embedding (title and content
+// embedded apart, then mixed half and half) to out. C++ only: call inside
+// run_cpp.
 void embed_document(std::string_view title, std::string_view content, std::string &out);
 
 // The state of one vector search; lives in a Ranking (owned by a memory
