@@ -4,7 +4,7 @@
 //   clara-stream --query Q --output FILE [...]     export (the seed's flags)
 //   clara-stream load FILE.jsonl [--on-error abort|skip]
 //   clara-stream stats --query Q [...] [--json]
-//   clara-stream generate --docs N [--seed S] [--output FILE|-]
+//   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
 //
 // Exit codes: exit_code.hpp (and docs/cli.md).
@@ -125,6 +125,9 @@ int run(int argc, char **argv) {
     generate->add_option("--docs", gen.docs, "Number of documents")->required();
     generate->add_option("--seed", gen.seed, "Seed; the same seed gives the same bytes")->capture_default_str();
     generate->add_option("-o,--output", gen.output, "Output file, - for stdout")->capture_default_str();
+    generate->add_option("--truth", gen.truth,
+                         "Also write the generator's ground truth as TSV (document_id, quality, domain, topic_id, "
+                         "topic_name, duplicate_of, topic_in_text)");
     generate->add_flag("--quiet", quiet, "No summary on stderr");
 
     // serve

@@ -1916,6 +1916,41 @@ void collect_refs(uint64_t seed, const std::vector<uint64_t> &cites, std::vector
   }
 }
 
+// Global topic numbers: German topics domain by domain, then the English acts.
+uint32_t german_topic_offset(uint8_t domain) {
+  uint32_t n = 0;
+  for (uint8_t d = 0; d < domain; ++d) n += kDomains[d].topics.n;
+  return n;
+}
+uint32_t german_topic_count() { return german_topic_offset(static_cast<uint8_t>(std::size(kDomains))); }
+uint32_t english_topic_offset(uint8_t domain) {
+  uint32_t n = german_topic_count();
+  for (uint8_t d = 0; d < domain; ++d) n += kDomains[d].en_acts.n;
+  return n;
+}
+uint32_t global_topic(const Header &h) {
+  return (h.en ? english_topic_offset(h.domain) : german_topic_offset(h.domain)) + h.topic;
+}
+// Domain and index within it of a global topic number; false when out of range.
+bool split_topic(uint32_t topic, uint8_t &domain, uint32_t &local, bool &en) {
+  const uint8_t nd = static_cast<uint8_t>(std::size(kDomains));
+  for (uint8_t d = 0; d < nd; ++d) {
+    uint32_t off = german_topic_offset(d);
+    if (topic >= off && topic < off + kDomains[d].topics.n) {
+      domain = d, local = topic - off, en = false;
+      return true;
+    }
+  }
+  for (uint8_t d = 0; d < nd; ++d) {
+    uint32_t off = english_topic_offset(d);
+    if (topic >= off && topic < off + kDomains[d].en_acts.n) {
+      domain = d, local = topic - off, en = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 // Text of a good document (also the base text of near-duplicates).
 void good_content(uint64_t seed, const Header &h, const std::vector<uint64_t> &cites, std::string &out) {
   std::vector<std::string> refs;
@@ -1940,6 +1975,36 @@ const char *to_string(DocQuality q) {
   return "unknown";
 }
 
+uint32_t corpus_topic_count() { return english_topic_offset(static_cast<uint8_t>(std::size(kDomains))); }
+
+const char *corpus_topic_name(uint32_t topic) {
+  uint8_t d;
+  uint32_t local;
+  bool en;
+  if (!split_topic(topic, d, local, en)) return "";
+  return en ? kDomains[d].en_acts[local].title : kDomains[d].topics[local].nom;
+}
+
+const char *corpus_topic_domain(uint32_t topic) {
+  uint8_t d;
+  uint32_t local;
+  bool en;
+  return split_topic(topic, d, local, en) ? kDomains[d].id : "";
+}
+
+bool corpus_mentions_topic(const CorpusDocument &doc) {
+  uint8_t d;
+  uint32_t local;
+  bool en;
+  if (!split_topic(doc.topic, d, local, en)) return false;
+  const char *forms[2] = {en ? kDomains[d].en_acts[local].title : kDomains[d].topics[local].nom,
+                          en ? nullptr : kDomains[d].topics[local].gen};
+  for (const char *f : forms) {
+    if (f && (doc.title.find(f) != std::string::npos || doc.content.find(f) != std::string::npos)) return true;
+  }
+  return false;
+}
+
 std::string corpus_document_id(uint64_t index) {
   std::string s = "doc-";
   put_uint_pad(s, index, 7);
@@ -1957,6 +2022,7 @@ void CorpusGenerator::generate(uint64_t index, CorpusDocument &doc) const {
   doc.index = index;
   doc.quality = h.q;
   doc.duplicate_of = h.base;
+  doc.topic = global_topic(h);
   doc.document_id.clear();
   doc.document_id.append("doc-");
   put_uint_pad(doc.document_id, index, 7);
@@ -2094,7 +2160,8 @@ void append_corpus_json_line(std::string &out, const CorpusDocument &doc) {
   out.append("]}\n");
 }
 
-void generate_corpus(const CorpusOptions &opt, const std::function<void(const char *, std::size_t)> &sink) {
+void generate_corpus(const CorpusOptions &opt, const std::function<void(const char *, std::size_t)> &sink,
+                     const std::function<void(const CorpusDocument &)> &each) {
   constexpr std::size_t kChunk = 4u << 20;
   CorpusGenerator gen(opt.seed);
   CorpusDocument doc;
@@ -2102,6 +2169,7 @@ void generate_corpus(const CorpusOptions &opt, const std::function<void(const ch
   buf.reserve(kChunk + (256u << 10));
   for (uint64_t i = 1; i <= opt.docs; ++i) {
     gen.generate(i, doc);
+    if (each) each(doc);
     append_corpus_json_line(buf, doc);
     if (buf.size() >= kChunk) {
       sink(buf.data(), buf.size());

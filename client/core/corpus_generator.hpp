@@ -33,12 +33,18 @@ const char *to_string(DocQuality q);
 
 // One generated document. Reuse one instance across calls: strings keep their
 // capacity. Only the fields from document_id to citations go into the JSON
-// line; `quality` and `duplicate_of` are the generator's ground truth (for
-// tests and quality-score evaluation) and are not written.
+// line; `quality`, `duplicate_of` and `topic` are the generator's ground truth
+// (for tests, quality-score and ranking evaluation) and are not written.
 struct CorpusDocument {
   uint64_t index = 0;
   DocQuality quality = DocQuality::good;
   uint64_t duplicate_of = 0;  // index of the base document of a near-duplicate, else 0
+  // The subject the document was generated about: a global topic number in
+  // [0, corpus_topic_count()), see corpus_topic_name(). A near-duplicate has
+  // its base's topic. Every class gets one, but only good, near-duplicate and
+  // boilerplate texts are written about it: a stub names it at most in its
+  // title, garbage never recognisably.
+  uint32_t topic = 0;
   std::string document_id, title, content, domain, document_type, source, created_at;
   // metadata: always the same keys with the same JSON types; "" when absent.
   std::string aktenzeichen, gericht, behoerde, language;
@@ -58,6 +64,23 @@ private:
   uint64_t seed_;
 };
 
+// The topics, numbered German ones first (domain by domain, in table order),
+// then the EU acts of the English summaries. Two German topics of different
+// domains may share a name ("Photovoltaikanlage auf einem Baudenkmal" is an
+// energy-law and a monument-law topic).
+uint32_t corpus_topic_count();
+// The topic's name as it appears in titles ("Photovoltaikanlage auf einem
+// Carport"; for English topics the act's title); "" when out of range.
+const char *corpus_topic_name(uint32_t topic);
+// The domain of a topic ("baurecht"); "" when out of range.
+const char *corpus_topic_domain(uint32_t topic);
+// Whether the document's title or content names its topic verbatim (in the
+// nominative or genitive form the texts use). True for every good,
+// near-duplicate and boilerplate document except some laws and ordinances
+// (their titles are the law's name; the topic comes up in some paragraphs
+// only); for stubs only through the title; never for garbage.
+bool corpus_mentions_topic(const CorpusDocument &doc);
+
 // "doc-0000042" (at least 7 digits).
 std::string corpus_document_id(uint64_t index);
 // Appends one JSON object and '\n'. Key order:
@@ -65,9 +88,11 @@ std::string corpus_document_id(uint64_t index);
 // metadata {aktenzeichen, gericht, behoerde, language, year, pages}, citations.
 void append_corpus_json_line(std::string &out, const CorpusDocument &doc);
 
-// Calls sink with chunks of about 4 MB (each a whole number of lines).
+// Calls sink with chunks of about 4 MB (each a whole number of lines); each,
+// if set, with every document in order, before its line reaches sink.
 void generate_corpus(const CorpusOptions &opt,
-                     const std::function<void(const char *, std::size_t)> &sink);
+                     const std::function<void(const char *, std::size_t)> &sink,
+                     const std::function<void(const CorpusDocument &)> &each = nullptr);
 // Writes the corpus to out; stops early if out goes bad (the caller checks).
 void generate_corpus(std::ostream &out, const CorpusOptions &opt);
 

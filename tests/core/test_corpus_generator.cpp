@@ -445,6 +445,117 @@ TEST(CorpusGenerator, TopicWordsCorrelateWithDomain) {
   }
 }
 
+TEST(CorpusGenerator, TopicIsDeterministicAndInRange) {
+  const uint32_t topics = clara::corpus_topic_count();
+  ASSERT_GT(topics, 20u);
+  for (uint32_t t = 0; t < topics; ++t) {
+    EXPECT_STRNE(clara::corpus_topic_name(t), "") << t;
+    EXPECT_STRNE(clara::corpus_topic_domain(t), "") << t;
+  }
+  EXPECT_STREQ(clara::corpus_topic_name(topics), "");
+  EXPECT_STREQ(clara::corpus_topic_domain(topics), "");
+
+  CorpusGenerator a(42), b(42);
+  CorpusDocument x, y, base;
+  std::set<uint32_t> seen;
+  for (uint64_t i = 1; i <= 5000; ++i) {
+    a.generate(i, x);
+    ASSERT_LT(x.topic, topics) << i;
+    seen.insert(x.topic);
+    EXPECT_EQ(x.domain, clara::corpus_topic_domain(x.topic)) << i;
+    // English summaries are about an EU act, German documents about a German topic.
+    const bool directive = std::strncmp(clara::corpus_topic_name(x.topic), "Directive", 9) == 0;
+    EXPECT_EQ(directive, x.document_type == "richtlinie") << i;
+    if (x.quality == DocQuality::near_duplicate) {
+      a.generate(x.duplicate_of, base);
+      EXPECT_EQ(x.topic, base.topic) << i;
+    }
+    if (i % 97 == 0) {  // the same (seed, index) gives the same topic, whatever came before
+      b.generate(i, y);
+      EXPECT_EQ(x.topic, y.topic) << i;
+    }
+  }
+  EXPECT_EQ(seen.size(), topics);  // 5000 documents cover every topic
+  // Another seed draws other topics.
+  CorpusGenerator c(7);
+  int differ = 0;
+  for (uint64_t i = 1; i <= 200; ++i) {
+    a.generate(i, x);
+    c.generate(i, y);
+    differ += x.topic != y.topic;
+  }
+  EXPECT_GT(differ, 150);
+}
+
+TEST(CorpusGenerator, DocumentsNameTheirTopicAccordingToTheirClass) {
+  // What the ground truth of the ranking evaluation (bench/eval.py) rests on:
+  // good, near-duplicate and boilerplate documents are written about their
+  // topic (title or text names it), laws mostly; stubs only name it in the
+  // title, garbage never.
+  CorpusGenerator gen(42);
+  CorpusDocument doc;
+  std::map<DocQuality, int> n, mentioned;
+  int laws = 0, laws_mentioned = 0;
+  for (uint64_t i = 1; i <= 5000; ++i) {
+    gen.generate(i, doc);
+    const std::string name = clara::corpus_topic_name(doc.topic);
+    const bool law = doc.document_type == "gesetz" || doc.document_type == "verordnung";
+    const bool m = clara::corpus_mentions_topic(doc);
+    ++n[doc.quality];
+    mentioned[doc.quality] += m;
+    switch (doc.quality) {
+    case DocQuality::good:
+    case DocQuality::near_duplicate:
+    case DocQuality::boilerplate:
+      if (law) {
+        ++laws;
+        laws_mentioned += m;
+      } else {
+        EXPECT_TRUE(m) << i;
+        EXPECT_NE(doc.title.find(name), std::string::npos) << i << ": " << doc.title;
+      }
+      break;
+    case DocQuality::stub:
+      EXPECT_EQ(doc.content.find(name), std::string::npos) << i;
+      EXPECT_EQ(m, doc.title.find(name) != std::string::npos) << i;
+      break;
+    case DocQuality::garbage: EXPECT_FALSE(m) << i; break;
+    }
+  }
+  EXPECT_GT(laws_mentioned, laws * 7 / 10);
+  EXPECT_LT(laws_mentioned, laws);
+  EXPECT_GT(mentioned[DocQuality::stub], n[DocQuality::stub] / 2);
+  EXPECT_EQ(mentioned[DocQuality::garbage], 0);
+}
+
+TEST(CorpusGenerator, DocumentsOfOneTopicShareItsWords) {
+  // Good documents on one topic name it; documents on other topics do less
+  // often: when they cite a document on it (a reference is the cited
+  // document's title) or, for some topics, in a stock sentence of the domain
+  // ("Die Einleitung von Niederschlagswasser in das Gewässer ...").
+  CorpusGenerator gen(42);
+  std::vector<CorpusDocument> docs(3000);
+  for (uint64_t i = 1; i <= docs.size(); ++i) gen.generate(i, docs[i - 1]);
+  for (uint32_t t : {0u, 16u, 25u, 49u}) {
+    const std::string name = clara::corpus_topic_name(t);
+    int on = 0, on_named = 0, off = 0, off_named = 0;
+    for (const CorpusDocument &d : docs) {
+      if (d.quality != DocQuality::good) continue;
+      bool named = d.title.find(name) != std::string::npos || d.content.find(name) != std::string::npos;
+      if (d.topic == t) {
+        ++on;
+        on_named += named;
+      } else if (std::strcmp(clara::corpus_topic_name(d.topic), name.c_str()) != 0) {
+        ++off;
+        off_named += named;
+      }
+    }
+    ASSERT_GT(on, 10) << name;
+    EXPECT_GT(on_named, on * 8 / 10) << name;
+    EXPECT_LT(off_named * 100 / off, 10) << name;
+  }
+}
+
 TEST(CorpusGenerator, DocumentDependsOnlyOnSeedAndIndex) {
   CorpusGenerator a(42), b(42);
   CorpusDocument x, y;
