@@ -208,8 +208,11 @@ void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema) {
                                  graph ? &r->graph : nullptr};
         run_cpp("fusion", [&] { r->candidates = clara::fuse(lists, fusion_options(req->weights)); });
         select_results(r, schema, req, false, req->top_k);
-        if (static_cast<int64>(r->keys.size()) >= req->top_k || !truncated) break;
-        // Too few results pass the checks, and the vector list was cut: deepen it.
+        // Too few results pass the checks, and the vector list taking part in
+        // the fusion was cut: deepen it. (Seeds come from the first hits, so
+        // a deeper list would not change the graph.)
+        const bool vector_counts = req->searches(clara::SearchType::kVector) && req->weights.vector > 0.0;
+        if (static_cast<int64>(r->keys.size()) >= req->top_k || !truncated || !vector_counts) break;
         depth = depth > SIZE_MAX / 4 ? SIZE_MAX : depth * 4;
         run_cpp("ranking", [&] {
             r->keys.clear();

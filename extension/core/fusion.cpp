@@ -53,12 +53,91 @@ std::vector<ScoredDoc> combine(std::vector<Contribution> &parts) {
     return out;
 }
 
+// The fast path of both fusions, when every enabled list is already ranked
+// (ranks_before) with finite scores, as the extension's retrievers give
+// them, and the keys are small enough for arrays indexed by key: no sort but
+// the final one. It gives the same bits as the general path: each key's
+// first (best) entry per list counts, values are summed per document in
+// retriever order starting from 0.0, then divided by the largest sum.
+// False (out untouched) when it does not apply.
+bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf, double k, ScoreNormalisation how,
+                std::vector<ScoredDoc> &out) {
+    size_t total = 0;
+    uint32_t max_key = 0;
+    for (size_t r = 0; r < kSearchTypeCount; ++r) {
+        if (lists[r] == nullptr || usable_weight(weights.of(SearchType(r))) == 0.0) continue;
+        const std::vector<ScoredDoc> &l = *lists[r];
+        if (!std::is_sorted(l.begin(), l.end(), ranks_before)) return false;
+        for (const ScoredDoc &d : l) {
+            if (!std::isfinite(d.score)) return false;
+            max_key = std::max(max_key, d.doc_key);
+        }
+        total += l.size();
+    }
+    if (total == 0) {
+        out.clear();
+        return true;
+    }
+    if (max_key > 4 * total + (1u << 20)) return false;
+    std::vector<double> sum(size_t(max_key) + 1, 0.0);
+    std::vector<uint8_t> seen(size_t(max_key) + 1, 0);  // bit r: counted in list r; bit 7: listed in keys
+    std::vector<uint32_t> keys;
+    for (size_t r = 0; r < kSearchTypeCount; ++r) {
+        const double w = usable_weight(weights.of(SearchType(r)));
+        if (lists[r] == nullptr || w == 0.0) continue;
+        const std::vector<ScoredDoc> &l = *lists[r];
+        const uint8_t bit = uint8_t(1u << r);
+        // The range of the list's counted (first) entries, for normalising.
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (const ScoredDoc &d : l) {
+            if (seen[d.doc_key] & bit) continue;
+            seen[d.doc_key] |= bit;
+            lo = std::min(lo, d.score);
+            hi = std::max(hi, d.score);
+        }
+        for (const ScoredDoc &d : l) seen[d.doc_key] &= uint8_t(~bit);
+        size_t rank = 0;
+        for (const ScoredDoc &d : l) {
+            uint8_t &m = seen[d.doc_key];
+            if (m & bit) continue;
+            m |= bit;
+            if (!(m & 0x80)) {
+                m |= 0x80;
+                keys.push_back(d.doc_key);
+            }
+            ++rank;
+            double v;
+            if (rrf) {
+                v = w / (k + double(rank));
+            } else if (how == ScoreNormalisation::kMinMax) {
+                v = w * (hi > lo ? (d.score - lo) / (hi - lo) : 1.0);
+            } else {
+                v = w * (hi > 0.0 ? std::max(d.score, 0.0) / hi : 0.0);
+            }
+            sum[d.doc_key] += v;
+        }
+    }
+    out.clear();
+    out.reserve(keys.size());
+    double best = 0.0;
+    for (uint32_t key : keys) {
+        out.push_back(ScoredDoc{key, sum[key]});
+        best = std::max(best, sum[key]);
+    }
+    if (best > 0.0)
+        for (ScoredDoc &d : out) d.score = d.score / best;
+    std::sort(out.begin(), out.end(), ranks_before);
+    return true;
+}
+
 }  // namespace
 
 bool valid_fusion_weight(double w) { return std::isfinite(w) && w >= 0.0; }
 
 std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k) {
     if (!(k >= 0.0) || !std::isfinite(k)) k = 60.0;
+    std::vector<ScoredDoc> fast;
+    if (fuse_dense(lists, weights, true, k, ScoreNormalisation::kDivideByMax, fast)) return fast;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));
@@ -88,6 +167,8 @@ std::vector<ScoredDoc> normalise_scores(const std::vector<ScoredDoc> &list, Scor
 }
 
 std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how) {
+    std::vector<ScoredDoc> fast;
+    if (fuse_dense(lists, weights, false, 0.0, how, fast)) return fast;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));

@@ -201,3 +201,42 @@ TEST(Graph, FusesAsThirdRetriever) {
     EXPECT_EQ(fused[0].score, 1.0);
     for (size_t i = 1; i < fused.size(); ++i) EXPECT_TRUE(clara::ranks_before(fused[i - 1], fused[i]));
 }
+
+// Ranked lists (what the extension's retrievers hand over) take a fast path
+// without the per-list sorts; shuffled copies of the same lists take the
+// general one. Both must give the same bits, duplicates and ties included.
+TEST(Fusion, FastPathMatchesGeneralPath) {
+    uint64_t state = 12345;
+    auto next = [&state]() {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<uint32_t>(state >> 33);
+    };
+    for (int round = 0; round < 20; ++round) {
+        std::vector<ScoredDoc> lists[3];
+        for (auto &l : lists) {
+            size_t n = next() % 400;
+            for (size_t i = 0; i < n; ++i)
+                l.push_back(ScoredDoc{next() % 500, static_cast<double>(next() % 50) / 7.0});  // ties, duplicates
+            std::sort(l.begin(), l.end(), clara::ranks_before);
+        }
+        std::vector<ScoredDoc> shuffled[3];
+        for (int r = 0; r < 3; ++r) {
+            shuffled[r] = lists[r];
+            std::reverse(shuffled[r].begin(), shuffled[r].end());
+        }
+        clara::FusionLists ranked{&lists[0], &lists[1], &lists[2]};
+        clara::FusionLists general{&shuffled[0], &shuffled[1], &shuffled[2]};
+        clara::FusionWeights w{1.0, 0.7, round % 2 ? 0.0 : 0.1};
+        auto same = [](const std::vector<ScoredDoc> &a, const std::vector<ScoredDoc> &b) {
+            if (a.size() != b.size()) return false;
+            for (size_t i = 0; i < a.size(); ++i)
+                if (a[i].doc_key != b[i].doc_key || a[i].score != b[i].score) return false;
+            return true;
+        };
+        EXPECT_TRUE(same(clara::fuse_rrf(ranked, w), clara::fuse_rrf(general, w))) << round;
+        EXPECT_TRUE(same(clara::fuse_weighted(ranked, w), clara::fuse_weighted(general, w))) << round;
+        EXPECT_TRUE(same(clara::fuse_weighted(ranked, w, clara::ScoreNormalisation::kMinMax),
+                         clara::fuse_weighted(general, w, clara::ScoreNormalisation::kMinMax)))
+            << round;
+    }
+}
