@@ -416,6 +416,14 @@ class Bench:
         for k in top_ks:
             expected = min(k, matches)
             naive_expected = min(k, naive_matches)
+            # Hybrid search also returns documents only the vector or graph
+            # retriever found: its exact count (sql/hybrid.sql checks the
+            # ranking's own exactness) comes from the server.
+            hybrid_expected = None
+            if "clara_hybrid" in variants:
+                with psycopg.connect(dbname=db, autocommit=True) as conn:
+                    hybrid_expected = conn.execute(
+                        "SELECT count(*) FROM clara_search(%s, %s, %s, '{}', '{keyword,vector,graph}')", (a.query, k, a.min_quality)).fetchone()[0]
             cmds = self.commands(db, k, expected, tsq)
             runs = {v: [] for v in variants}
             checks = {}
@@ -424,7 +432,8 @@ class Bench:
                 for v in variants:
                     out = self.work / f"{v}.out"
                     r = self.measure(cmds[v], db, out, via_serve=(v == "http"))
-                    want = naive_expected if v == "naive_sql" else expected
+                    want = (naive_expected if v == "naive_sql" else
+                            hybrid_expected if v == "clara_hybrid" else expected)
                     problems = []
                     if r["exit"] != 0:
                         problems.append(f"exit {r['exit']}: {r['stderr'].strip()[-500:]}")
@@ -597,12 +606,14 @@ def evaluate_targets(results):
         if c["documents"] != 100000:
             continue
         for k, e in entries(c):
-            s = e["variants"].get("clara_stream")
-            if k == 5000 and s and s["first_byte_seconds"] is not None:
-                targets.append({"target": "time to first document ≤ 100 ms",
-                                "where": "100,000 docs, top_k 5,000 (clara-stream, median)",
-                                "value": f"{1000 * s['first_byte_seconds']:.0f} ms",
-                                "met": s["first_byte_seconds"] <= 0.100})
+            # Keyword alone, and the default search (keyword + vector + graph).
+            for v, what in (("clara_stream", "clara-stream keyword"), ("clara_hybrid", "clara-stream hybrid")):
+                s = e["variants"].get(v)
+                if k == 5000 and s and s["first_byte_seconds"] is not None:
+                    targets.append({"target": "time to first document ≤ 100 ms",
+                                    "where": f"100,000 docs, top_k 5,000 ({what}, median)",
+                                    "value": f"{1000 * s['first_byte_seconds']:.0f} ms",
+                                    "met": s["first_byte_seconds"] <= 0.100})
     # 3. Memory flat: client + server < 10 MB more at top_k 100K than at 1K.
     for c in corpora:
         by_k = dict(entries(c))

@@ -41,6 +41,21 @@ TimeoutId lookup_timeout() {
     return g_timeout;
 }
 
+// text on one line: runs of newlines and tabs (libpq's connection errors
+// have them) become one space.
+char *one_line(const char *text) {
+    char *out = pstrdup(text);
+    char *w = out;
+    for (const char *r = text; *r != '\0'; r++) {
+        bool space = *r == '\n' || *r == '\t' || *r == '\r';
+        if (space && (w == out || w[-1] == ' ')) continue;
+        *w++ = space ? ' ' : *r;
+    }
+    while (w > out && w[-1] == ' ') w--;
+    *w = '\0';
+    return out;
+}
+
 // One source's answer for a batch: document ids and the objects to merge.
 struct SourceRows {
     int n;
@@ -64,10 +79,16 @@ bool run_lookup(EnrichSource *src, Datum ids, SourceRows *rows) {
     {
         g_timed_out = false;
         enable_timeout_after(lookup_timeout(), src->timeout_ms);
-        int rc = SPI_execute_with_args(src->sql, 3, types, args, nullptr, true, 0);
+        // A generic plan keeps $1 a parameter, so postgres_fdw sends the
+        // remote server one parameterised statement for every batch rather
+        // than a new literal each time.
+        SPIPlanPtr plan = SPI_prepare_cursor(src->sql, 3, types, CURSOR_OPT_GENERIC_PLAN);
+        if (plan == nullptr) elog(ERROR, "could not prepare the lookup: %s", SPI_result_code_string(SPI_result));
+        int rc = SPI_execute_plan(plan, args, nullptr, true, 0);
         disable_timeout(lookup_timeout(), false);
         CHECK_FOR_INTERRUPTS();  // a timer that fired just as the lookup ended
         if (rc != SPI_OK_SELECT) elog(ERROR, "lookup returned %s", SPI_result_code_string(rc));
+        SPI_freeplan(plan);
         MemoryContextSwitchTo(cxt);
         rows->n = static_cast<int>(SPI_processed);
         rows->ids = static_cast<text **>(palloc(sizeof(text *) * Max(rows->n, 1)));
@@ -100,7 +121,9 @@ bool run_lookup(EnrichSource *src, Datum ids, SourceRows *rows) {
         g_timed_out = false;
         // The user's cancel or statement_timeout is not the source's failure.
         if (!timed_out && edata->sqlerrcode == ERRCODE_QUERY_CANCELED) ReThrowError(edata);
-        char *reason = timed_out ? psprintf("no answer within %d ms", src->timeout_ms) : edata->message;
+        char *reason = timed_out          ? psprintf("no answer within %d ms", src->timeout_ms)
+                       : edata->detail    ? psprintf("%s (%s)", edata->message, one_line(edata->detail))
+                                          : edata->message;
         if (!src->skip)
             ereport(ERROR, (errcode(timed_out ? ERRCODE_QUERY_CANCELED : edata->sqlerrcode),
                             errmsg("enrichment source \"%s\" failed: %s", src->name, reason),
