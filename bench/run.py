@@ -218,7 +218,7 @@ class Bench:
         ).format(tsq=sql.Literal(naive_tsquery), m=sql.Literal(m), k=sql.Literal(top_k))
         naive_text = naive.as_string(self.monitor)
         psql_clara = sql.SQL(
-            "COPY (SELECT clara_stream_jsonl({q}, {k}, {m})) TO STDOUT " + RAW_LINES
+            "COPY (SELECT clara_stream_jsonl({q}, {k}, {m}, search_types => '{{keyword}}')) TO STDOUT " + RAW_LINES
         ).format(q=sql.Literal(q), k=sql.Literal(top_k), m=sql.Literal(m)).as_string(self.monitor)
         cmds = {
             "floor": ["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-c",

@@ -18,7 +18,7 @@ import sys
 import psycopg
 
 SEARCH = """SELECT document_id, content, metadata, source, quality_score, relevance_score
-            FROM clara_search(%s, %s, %s)"""
+            FROM clara_search(%s, %s, %s, '{}', '{keyword}')"""
 
 
 def search_datasets(conn, query, top_k, min_quality):

@@ -195,7 +195,7 @@ void check_weights(const SearchRequest *req) {
     for (size_t t = 0; t < clara::kSearchTypeCount; t++)
         if (req->search[t] && req->weights.of(static_cast<clara::SearchType>(t)) > 0.0) return;
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("the weights of all requested search types are 0"),
+                    errmsg("weights must not all be 0 for the requested search types"),
                     errhint("Give at least one of the search types in search_types a positive weight.")));
 }
 

@@ -67,9 +67,9 @@ def api(dsn):
     return DatasetSearchAPI(dsn=dsn)
 
 
-def server_lines(db, query, top_k, min_quality, filters=None, batch_size=100):
+def server_lines(db, query, top_k, min_quality, filters=None, batch_size=100, search_types=None):
     """clara_stream_jsonl's lines for a query, through psycopg (the reference)."""
     rows = db.execute(
-        "SELECT clara_stream_jsonl(%s, %s::integer, %s::float8, %s::jsonb, NULL, NULL, %s::integer)",
-        (query, top_k, min_quality, json.dumps(filters or {}), batch_size)).fetchall()
+        "SELECT clara_stream_jsonl(%s, %s::integer, %s::float8, %s::jsonb, %s::text[], NULL, %s::integer)",
+        (query, top_k, min_quality, json.dumps(filters or {}), search_types, batch_size)).fetchall()
     return [r[0] for r in rows]
