@@ -28,7 +28,7 @@ namespace {
 
 using namespace clara::cli;
 
-constexpr const char *kVersion = "clara-stream 0.1.0";
+constexpr const char *kVersion = "clara-stream 0.2.0";
 
 // The search flags export and stats share.
 struct SearchFlags {

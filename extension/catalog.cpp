@@ -8,7 +8,10 @@ extern "C" {
 #include "catalog/pg_extension.h"
 #include "utils/fmgroids.h"
 #include "commands/extension.h"
+#include "utils/rel.h"
 }
+
+#include <cstring>
 
 namespace clara::pg {
 
@@ -27,6 +30,16 @@ char *extension_namespace_name() {
     HeapTuple tuple = systable_getnext(scan);
     if (!HeapTupleIsValid(tuple)) elog(ERROR, "clara: extension %u vanished", ext);
     Oid nsp = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace;
+    // The SQL objects must be the ones this library was built for: an older
+    // version's tables lack what the code reads and writes.
+    bool isnull;
+    Datum version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+    char *installed = isnull ? pstrdup("?") : TextDatumGetCString(version);
+    if (strcmp(installed, kExtensionVersion) != 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the clara extension in this database is version %s, its library is %s", installed,
+                               kExtensionVersion),
+                        errhint("Run ALTER EXTENSION clara UPDATE.")));
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
     return get_namespace_name(nsp);

@@ -6,8 +6,13 @@
 
 namespace clara::pg {
 
+// The version of the SQL objects this library works with (clara.control's
+// default_version); extension_schema() refuses any other.
+constexpr const char *kExtensionVersion = "0.2.0";
+
 // The quoted schema of the clara extension, e.g. "public"; palloc'd in the
-// current memory context.
+// current memory context. An error if the installed version is not
+// kExtensionVersion.
 const char *extension_schema();
 
 }  // namespace clara::pg

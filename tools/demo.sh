@@ -64,7 +64,8 @@ if [ -n "${CLARA_DSN:-}" ] || [ -n "${PGHOST:-}${PGPORT:-}${PGDATABASE:-}" ]; th
     DSN=${CLARA_DSN:-}
     echo "using the server from ${CLARA_DSN:+CLARA_DSN}${CLARA_DSN:-PG* variables}"
     psql -X ${DSN:+"$DSN"} -qAt -c "SELECT 1" >/dev/null || die "cannot connect to the server given by CLARA_DSN / PG*"
-    PGOPTIONS="-c client_min_messages=warning" psql -X ${DSN:+"$DSN"} -q -c "CREATE EXTENSION IF NOT EXISTS clara" || die "cannot create the clara extension there"
+    PGOPTIONS="-c client_min_messages=warning" psql -X ${DSN:+"$DSN"} -q -c "CREATE EXTENSION IF NOT EXISTS clara" \
+        -c "ALTER EXTENSION clara UPDATE" || die "cannot create (or update) the clara extension there"
 else
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
         mkdir -p "$DEMO_DIR"
@@ -84,7 +85,9 @@ else
         psql -X "$admin" -q -c "CREATE DATABASE $DEMO_DB"
     fi
     DSN="host=$SOCKET_DIR port=$DEMO_PORT user=$DB_USER dbname=$DEMO_DB"
-    PGOPTIONS="-c client_min_messages=warning" psql -X "$DSN" -q -c "CREATE EXTENSION IF NOT EXISTS clara"
+    # An older installed version is updated in place (its documents stay).
+    PGOPTIONS="-c client_min_messages=warning" psql -X "$DSN" -q -v ON_ERROR_STOP=1 \
+        -c "CREATE EXTENSION IF NOT EXISTS clara" -c "ALTER EXTENSION clara UPDATE"
 fi
 
 mkdir -p data
