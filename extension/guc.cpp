@@ -14,6 +14,7 @@ int g_streaming_batch_size = 100;
 int g_index_flush_postings = 4 << 20;
 int g_fusion_method = static_cast<int>(FusionMethodSetting::kWeighted);
 int g_vector_candidates = 1000;
+double g_vector_min_similarity = 0.0;
 int g_graph_seeds = 10;
 char *g_graph_edges = nullptr;
 
@@ -52,6 +53,12 @@ void define_settings() {
         "Documents the vector retriever hands to fusion at first (at least 2 x top_k).",
         "When filters leave fewer than top_k results, the vector list is deepened four-fold until they do.",
         &g_vector_candidates, 1000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomRealVariable(
+        "clara.vector_min_similarity",
+        "Cosine similarity a document must exceed to be a vector match.",
+        "0 keeps every document more similar than orthogonal; unrelated texts score about 0.1 by hashing noise, "
+        "so a threshold such as 0.2 keeps nonsense queries from returning nearest neighbours.",
+        &g_vector_min_similarity, 0.0, 0.0, 0.99, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "clara.graph_seeds",
         "Strongest keyword/vector hits the graph search expands from.",
@@ -70,6 +77,7 @@ int streaming_batch_size() { return g_streaming_batch_size; }
 int index_flush_postings() { return g_index_flush_postings; }
 FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_fusion_method); }
 int vector_candidates() { return g_vector_candidates; }
+double vector_min_similarity() { return g_vector_min_similarity; }
 int graph_seeds() { return g_graph_seeds; }
 const char *graph_edges() { return g_graph_edges != nullptr ? g_graph_edges : ""; }
 

@@ -17,6 +17,7 @@ int index_flush_postings();
 enum class FusionMethodSetting { kRrf = 0, kWeighted = 1 };
 FusionMethodSetting fusion_method();
 int vector_candidates();     // first depth of the vector retriever
+double vector_min_similarity();  // a vector match has a cosine above this
 int graph_seeds();           // strong hits the graph expands from
 const char *graph_edges();   // the edges relation, "" = the extension's clara_edges
 

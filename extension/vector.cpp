@@ -1,5 +1,7 @@
 #include "vector.hpp"
 
+#include "guc.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -96,11 +98,12 @@ void vector_candidates(VectorScan *scan, std::string_view query, size_t depth, c
                 [&] { scan->scanner.scan_int8(scan->rows.data(), scan->scales.data(), scan->keys.data(), n); });
     }
     SPI_cursor_close(portal);
+    const double threshold = vector_min_similarity();
     run_cpp("vector search", [&] {
         size_t scanned = scan->scanner.rows_scanned();
         *hits = scan->scanner.take_ranked();
-        *truncated = hits->size() == depth && scanned > depth && !hits->empty() && hits->back().score > 0.0;
-        while (!hits->empty() && !(hits->back().score > 0.0)) hits->pop_back();
+        *truncated = hits->size() == depth && scanned > depth && !hits->empty() && hits->back().score > threshold;
+        while (!hits->empty() && !(hits->back().score > threshold)) hits->pop_back();
     });
 }
 

@@ -33,9 +33,10 @@ struct VectorScan {
     std::vector<uint32_t> keys;
 };
 
-// The depth documents most similar to the query (cosine > 0), best first,
-// into hits; truncated tells whether more documents have cosine > 0 than
-// depth. SPI must be connected.
+// The depth documents most similar to the query (cosine above
+// clara.vector_min_similarity, default 0), best first, into hits; truncated
+// tells whether more documents are that similar than depth. SPI must be
+// connected.
 void vector_candidates(VectorScan *scan, std::string_view query, size_t depth, const char *schema,
                        std::vector<clara::ScoredDoc> *hits, bool *truncated);
 

@@ -37,6 +37,20 @@ SELECT count(*) AS keyword_hits FROM clara_bm25('Denkmalschutzbehörden');
 SELECT string_agg(document_id, ',' ORDER BY document_id) AS vector_top3
 FROM (SELECT document_id FROM clara_vector('Denkmalschutzbehörden') LIMIT 3) v;
 
+-- clara.vector_min_similarity: a vector match must be more similar than it
+-- (default 0). Every text is a little similar by hashing noise, so a word
+-- no document has still finds nearest neighbours, unless a threshold is set.
+CREATE TEMP TABLE sims AS SELECT * FROM clara_vector('Quantenchromodynamik Teilchenbeschleuniger');
+SELECT count(*) > 0 AS noise_matches, max(similarity) < 0.3 AS all_weak FROM sims;
+SET clara.vector_min_similarity = 0.3;
+SELECT count(*) AS above_threshold FROM clara_vector('Quantenchromodynamik Teilchenbeschleuniger');
+SELECT count(*) AS rows FROM clara_stream('Quantenchromodynamik Teilchenbeschleuniger', 10, 0.0, '{}', '{vector}');
+SELECT (SELECT count(*) FROM clara_vector('Photovoltaik Dachanlage')) AS kept,
+       (SELECT count(*) FROM clara_stream('Photovoltaik Dachanlage', 100, 0.0, '{}', '{vector}')) AS streamed,
+       bool_and(similarity > 0.3) AS all_above FROM clara_vector('Photovoltaik Dachanlage');
+RESET clara.vector_min_similarity;
+DROP TABLE sims;
+
 -- Exactly min(top_k, matches) rows for keyword + vector, where a match is
 -- a document either retriever found that passes min_quality and filters.
 CREATE FUNCTION kv_matches(q text, m float8, dom text) RETURNS bigint LANGUAGE sql AS $$
