@@ -24,7 +24,10 @@ REGRESS_OPTS = --inputdir=. --outputdir=build/regress --load-extension=clara
 # Our code is held to -Wall -Wextra -Werror; PostgreSQL's headers are included
 # as system headers (-isystem wins over PGXS's -I) so the strictness stops there.
 PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
-PG_CPPFLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core
+# The library checks that the installed SQL objects are the version it was
+# built for: clara.control's default_version.
+CLARA_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" extension/clara.control)
+PG_CPPFLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSION_VERSION='"$(CLARA_VERSION)"'
 PG_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror
 # PGXS links with the C compiler: pull in the C++ runtime explicitly.
 SHLIB_LINK  = -lstdc++
@@ -36,6 +39,9 @@ EXTRA_CLEAN = build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The version check is compiled in from the control file.
+extension/catalog.o: extension/clara.control
 
 # Every object depends on the core headers (no generated dependency files).
 $(OBJS): $(wildcard extension/core/*.hpp) $(wildcard extension/*.hpp)

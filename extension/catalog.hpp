@@ -6,9 +6,13 @@
 
 namespace clara::pg {
 
-// The version of the SQL objects this library works with (clara.control's
-// default_version); extension_schema() refuses any other.
-constexpr const char *kExtensionVersion = "0.2.0";
+// The version of the SQL objects this library works with: clara.control's
+// default_version, passed in by the Makefile. extension_schema() refuses any
+// other.
+#ifndef CLARA_EXTENSION_VERSION
+#error "build with the Makefile: it defines CLARA_EXTENSION_VERSION from extension/clara.control"
+#endif
+constexpr const char *kExtensionVersion = CLARA_EXTENSION_VERSION;
 
 // The quoted schema of the clara extension, e.g. "public"; palloc'd in the
 // current memory context. An error if the installed version is not

@@ -1,6 +1,8 @@
 -- clara 0.1.0 -> 0.2.0: hybrid retrieval (embeddings, vector and graph
--- search, fusion) and enrichment sources. ALTER EXTENSION clara UPDATE runs
--- this; it ends by computing every stored document's embedding.
+-- search, fusion) and enrichment sources. CREATE EXTENSION clara runs
+-- clara--0.1.0.sql and then this; ALTER EXTENSION clara UPDATE runs this on
+-- a 0.1.0 database, where it ends by computing every stored document's
+-- embedding.
 \echo Use "ALTER EXTENSION clara UPDATE" to load this file. \quit
 
 -- Vector search: each document's embedding (hashed character n-grams of

@@ -91,14 +91,6 @@ void read_ids(IdMap *map, const char *sql, Oid type, Datum arg, bool seeds) {
     SPI_freetuptable(SPI_tuptable);
 }
 
-Datum text_array_of(const std::vector<std::string> &items) {
-    int n = static_cast<int>(items.size());
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    for (int i = 0; i < n; i++)
-        datums[i] = PointerGetDatum(cstring_to_text_with_len(items[i].data(), static_cast<int>(items[i].size())));
-    return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 // The graph list from r->seeds: their edges, in one query, and the graph
 // score of every document at the other end.
 void expand_graph(Ranking *r, const char *schema, MemoryContext scratch) {
@@ -123,7 +115,9 @@ void expand_graph(Ranking *r, const char *schema, MemoryContext scratch) {
     char *sql = psprintf("SELECT e.src_id, e.dst_id FROM %s e WHERE e.src_id = ANY($1) OR e.dst_id = ANY($1)",
                          edges_relation(schema));
     Oid type = TEXTARRAYOID;
-    Datum arg = text_array_of(map->ids);
+    auto **ids = static_cast<char **>(palloc(sizeof(char *) * Max(map->ids.size(), (size_t)1)));
+    for (size_t i = 0; i < map->ids.size(); i++) ids[i] = const_cast<char *>(map->ids[i].c_str());
+    Datum arg = text_array(ids, static_cast<int>(map->ids.size()));
     if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "clara: could not read the citation graph");
     SPITupleTable *edges = SPI_tuptable;

@@ -181,11 +181,7 @@ void parse_weights(SearchRequest *req, Jsonb *weights) {
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                                 errmsg("weight \"%s\" must be a non-negative number", key),
                                 errhint("For example '{\"keyword\": 1.0}'.")));
-            switch (static_cast<clara::SearchType>(type)) {
-                case clara::SearchType::kKeyword: req->weights.keyword = w; break;
-                case clara::SearchType::kVector: req->weights.vector = w; break;
-                case clara::SearchType::kGraph: req->weights.graph = w; break;
-            }
+            req->weights.of(static_cast<clara::SearchType>(type)) = w;
         }
     }
 }

@@ -9,6 +9,12 @@ namespace {
 
 inline double usable_weight(double w) { return valid_fusion_weight(w) ? w : 0.0; }
 
+// One score of a list mapped to 0..1, given the list's lowest and highest.
+inline double normalised(double s, double lo, double hi, ScoreNormalisation how) {
+    if (how == ScoreNormalisation::kMinMax) return hi > lo ? (s - lo) / (hi - lo) : 1.0;
+    return hi > 0.0 ? std::max(s, 0.0) / hi : 0.0;
+}
+
 // A list ranked by ranks_before, one entry per key (its best), non-finite
 // scores replaced by -infinity (they rank last).
 std::vector<ScoredDoc> ranked_unique(const std::vector<ScoredDoc> &list) {
@@ -106,15 +112,7 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
                 keys.push_back(d.doc_key);
             }
             ++rank;
-            double v;
-            if (rrf) {
-                v = w / (k + double(rank));
-            } else if (how == ScoreNormalisation::kMinMax) {
-                v = w * (hi > lo ? (d.score - lo) / (hi - lo) : 1.0);
-            } else {
-                v = w * (hi > 0.0 ? std::max(d.score, 0.0) / hi : 0.0);
-            }
-            sum[d.doc_key] += v;
+            sum[d.doc_key] += rrf ? w / (k + double(rank)) : w * normalised(d.score, lo, hi, how);
         }
     }
     out.clear();
@@ -157,12 +155,7 @@ std::vector<ScoredDoc> normalise_scores(const std::vector<ScoredDoc> &list, Scor
         lo = std::min(lo, d.score);
         hi = std::max(hi, d.score);
     }
-    for (ScoredDoc &d : out) {
-        if (how == ScoreNormalisation::kMinMax)
-            d.score = hi > lo ? (d.score - lo) / (hi - lo) : 1.0;
-        else
-            d.score = hi > 0.0 ? std::max(d.score, 0.0) / hi : 0.0;
-    }
+    for (ScoredDoc &d : out) d.score = normalised(d.score, lo, hi, how);
     return out;
 }
 

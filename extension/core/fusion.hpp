@@ -32,6 +32,7 @@ struct FusionWeights {
     double of(SearchType t) const {
         return t == SearchType::kKeyword ? keyword : t == SearchType::kVector ? vector : graph;
     }
+    double &of(SearchType t) { return t == SearchType::kKeyword ? keyword : t == SearchType::kVector ? vector : graph; }
 };
 
 bool valid_fusion_weight(double w);  // finite and >= 0
