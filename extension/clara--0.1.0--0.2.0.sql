@@ -1,8 +1,7 @@
 -- clara 0.1.0 -> 0.2.0: hybrid retrieval (embeddings, vector and graph
 -- search, fusion) and enrichment sources. CREATE EXTENSION clara runs
 -- clara--0.1.0.sql and then this; ALTER EXTENSION clara UPDATE runs this on
--- a 0.1.0 database, where it ends by computing every stored document's
--- embedding.
+-- a 0.1.0 database, followed by the later scripts.
 \echo Use "ALTER EXTENSION clara UPDATE" to load this file. \quit
 
 -- Vector search: each document's embedding (hashed character n-grams of
@@ -114,5 +113,5 @@ CREATE FUNCTION clara_vector(query text)
 RETURNS TABLE (document_id text, similarity double precision)
 AS 'MODULE_PATHNAME', 'clara_vector' LANGUAGE C VOLATILE;
 
--- Embeddings of the documents already stored (and a compacted BM25 index).
-SELECT clara_compact();
+-- The stored documents are indexed again by the last script of the update
+-- chain (clara--0.2.0--0.3.0.sql): the library only serves the newest version.

@@ -2,8 +2,9 @@
 // turn the statement's transition tables into postings blocks, document
 // frequency deltas and corpus statistics, once per statement (so concurrent
 // loaders do not serialise on a row per document). clara_compact() rebuilds
-// the postings from the live documents. The same statements keep each
-// document's embedding in clara_embeddings (vector.hpp).
+// the postings from the live documents. The same statements keep the
+// character 4-gram postings of each document's lead in clara_gram_postings
+// (vector.hpp).
 #include "bm25.hpp"
 #include "catalog.hpp"
 #include "guc.hpp"
@@ -31,19 +32,27 @@ struct TermDelta {
     int32_t df = 0;     // change in document frequency
 };
 
+// One gram's postings of this flush: the block being built, and blocks
+// finished early because a key did not ascend.
+struct GramDelta {
+    clara::GramBlockWriter writer;
+    std::vector<std::string> finished;
+};
+
 struct IndexDelta {
     std::unordered_map<std::string, TermDelta> terms;
+    std::unordered_map<uint32_t, GramDelta> grams;
     // The terms in byte order: concurrent loaders lock clara_terms rows in
     // the same order, so their upserts queue instead of deadlocking.
     std::vector<std::pair<const std::string *, TermDelta *>> sorted;
     std::unordered_set<uint32_t> old_keys;
     std::unordered_set<uint32_t> new_keys;
-    std::vector<uint32_t> embedded_keys;  // embeddings to insert, in embedded_bytes
-    std::string embedded_bytes;
-    std::vector<uint32_t> removed_keys;   // documents whose embedding goes
-    size_t pending_postings = 0;
+    std::vector<clara::GramCount> doc_grams;  // scratch: one document's grams
+    std::string block;                        // scratch: one encoded block
+    size_t pending_postings = 0;              // word and gram postings not yet written
     int64_t n_docs = 0;
     int64_t total_length = 0;
+    int64_t gram_length = 0;
     int64_t dead_postings = 0;
 };
 
@@ -112,62 +121,63 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
                 clara::append_posting(t.block, clara::Posting{doc.doc_key, static_cast<uint32_t>(doc.tfs[i]),
                                                               static_cast<uint32_t>(doc.doc_length)});
         }
+        // The lead's grams: postings for a new document; for a removed one
+        // only its length leaves the statistics (its postings stay until
+        // clara_compact(), like the word postings).
+        uint32_t length = clara::pg::gram_extractor().document(doc.title, doc.content, delta->doc_grams);
+        delta->gram_length += sign * static_cast<int64_t>(clara::gram_stored_length(length));
         if (sign > 0) {
-            delta->embedded_keys.push_back(doc.doc_key);
-            clara::pg::embed_document(doc.title, doc.content, delta->embedded_bytes);
+            for (const clara::GramCount &g : delta->doc_grams) {
+                GramDelta &gd = delta->grams[g.gram];
+                const clara::GramPosting p{doc.doc_key, g.tf, length};
+                if (!gd.writer.add(p)) {
+                    gd.finished.emplace_back();
+                    gd.writer.finish(gd.finished.back());
+                    gd.writer.add(p);
+                }
+            }
+            delta->pending_postings += doc.tsv->size + delta->doc_grams.size();
         } else {
-            delta->removed_keys.push_back(doc.doc_key);
+            delta->dead_postings += doc.tsv->size + delta->doc_grams.size();
         }
     });
     delta->n_docs += sign;
     delta->total_length += sign * static_cast<int64_t>(doc.doc_length);
-    if (sign > 0)
-        delta->pending_postings += doc.tsv->size;
-    else
-        delta->dead_postings += doc.tsv->size;
 }
 
-// Deletes the embeddings of removed documents and inserts the new ones.
-void flush_embeddings(IndexDelta *delta, const char *schema) {
-    int nremoved = static_cast<int>(delta->removed_keys.size());
-    if (nremoved > 0) {
-        auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * nremoved));
-        for (int i = 0; i < nremoved; i++) keys[i] = Int32GetDatum(static_cast<int32>(delta->removed_keys[i]));
-        Oid type = INT4ARRAYOID;
-        Datum arg = clara::pg::int4_array(keys, nremoved);
-        char *sql = psprintf("DELETE FROM %s.clara_embeddings WHERE doc_key = ANY($1)", schema);
-        if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, false, 0) != SPI_OK_DELETE)
-            elog(ERROR, "clara: could not delete embeddings");
-        pfree(keys);
+// Writes the pending gram postings: one block per gram (more where keys did
+// not ascend), appended; nothing is updated, so concurrent loaders never wait
+// for each other here.
+void flush_grams(IndexDelta *delta, const char *schema) {
+    size_t nblocks = 0;
+    for (const auto &kv : delta->grams) nblocks += kv.second.finished.size() + (kv.second.writer.empty() ? 0 : 1);
+    if (nblocks == 0) return;
+    auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * nblocks));
+    auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * nblocks));
+    size_t n = 0;
+    auto add_block = [&](uint32_t gram, const std::string &bytes) {
+        auto *b = static_cast<bytea *>(palloc(VARHDRSZ + bytes.size()));
+        SET_VARSIZE(b, VARHDRSZ + bytes.size());
+        memcpy(VARDATA(b), bytes.data(), bytes.size());
+        grams[n] = Int32GetDatum(static_cast<int32>(gram));
+        blocks[n++] = PointerGetDatum(b);
+    };
+    for (auto &kv : delta->grams) {
+        for (const std::string &done : kv.second.finished) add_block(kv.first, done);
+        if (kv.second.writer.empty()) continue;
+        clara::pg::run_cpp("flushing the index", [&] { kv.second.writer.finish(delta->block); });
+        add_block(kv.first, delta->block);
     }
-    int nadded = static_cast<int>(delta->embedded_keys.size());
-    if (nadded > 0) {
-        size_t size = clara::encoded_embedding_size(clara::pg::kEmbeddingDim, clara::pg::kEmbeddingFormat);
-        auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * nadded));
-        auto *vectors = static_cast<Datum *>(palloc(sizeof(Datum) * nadded));
-        for (int i = 0; i < nadded; i++) {
-            keys[i] = Int32GetDatum(static_cast<int32>(delta->embedded_keys[i]));
-            auto *b = static_cast<bytea *>(palloc(VARHDRSZ + size));
-            SET_VARSIZE(b, VARHDRSZ + size);
-            memcpy(VARDATA(b), delta->embedded_bytes.data() + i * size, size);
-            vectors[i] = PointerGetDatum(b);
-        }
-        Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
-        Datum args[2] = {clara::pg::int4_array(keys, nadded),
-                         PointerGetDatum(construct_array(vectors, nadded, BYTEAOID, -1, false, TYPALIGN_INT))};
-        char *sql = psprintf("INSERT INTO %s.clara_embeddings (doc_key, embedding) SELECT * FROM unnest($1, $2)",
-                             schema);
-        if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
-            elog(ERROR, "clara: could not write embeddings");
-        for (int i = 0; i < nadded; i++) pfree(DatumGetPointer(vectors[i]));
-        pfree(keys);
-        pfree(vectors);
-    }
-    clara::pg::run_cpp("flushing the index", [&] {
-        delta->removed_keys.clear();
-        delta->embedded_keys.clear();
-        delta->embedded_bytes.clear();
-    });
+    Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
+    Datum args[2] = {clara::pg::int4_array(grams, static_cast<int>(n)),
+                     PointerGetDatum(construct_array(blocks, static_cast<int>(n), BYTEAOID, -1, false, TYPALIGN_INT))};
+    char *sql = psprintf("INSERT INTO %s.clara_gram_postings (gram, postings) SELECT * FROM unnest($1, $2)", schema);
+    if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "clara: could not write gram postings");
+    for (size_t i = 0; i < n; i++) pfree(DatumGetPointer(blocks[i]));
+    pfree(grams);
+    pfree(blocks);
+    clara::pg::run_cpp("flushing the index", [&] { delta->grams.clear(); });
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -222,16 +232,17 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
         if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
             elog(ERROR, "clara: could not update document frequencies");
     }
-    flush_embeddings(delta, schema);
-    if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->dead_postings != 0)) {
-        Oid types[3] = {INT8OID, INT8OID, INT8OID};
-        Datum args[3] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
-                         Int64GetDatum(delta->dead_postings)};
+    flush_grams(delta, schema);
+    if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 ||
+                 delta->dead_postings != 0)) {
+        Oid types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
+        Datum args[4] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
+                         Int64GetDatum(delta->dead_postings), Int64GetDatum(delta->gram_length)};
         char *sql = psprintf(
             "UPDATE %s.clara_corpus SET n_docs = n_docs + $1, total_length = total_length + $2, "
-            "dead_postings = dead_postings + $3",
+            "dead_postings = dead_postings + $3, gram_length = gram_length + $4",
             schema);
-        if (SPI_execute_with_args(sql, 3, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+        if (SPI_execute_with_args(sql, 4, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
             elog(ERROR, "clara: could not update corpus statistics");
     }
     pfree(terms);
@@ -269,12 +280,8 @@ void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext r
 
 bool contains(const std::unordered_set<uint32_t> &set, uint32_t key) { return set.count(key) > 0; }
 
-// Embeddings are flushed at least every kFlushEmbeddings documents (2 MB).
-constexpr size_t kFlushEmbeddings = 8192;
-
 bool flush_due(const IndexDelta *delta) {
-    return delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings()) ||
-           delta->embedded_keys.size() >= kFlushEmbeddings;
+    return delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings());
 }
 
 }  // namespace
@@ -311,7 +318,7 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
         });
     }
     if (trig->tg_oldtable)
-        scan_transition_table(trig->tg_oldtable, rel, row_cxt, false, [&](const StoredDocument &doc) {
+        scan_transition_table(trig->tg_oldtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
             if (!contains(delta->new_keys, doc.doc_key)) account_document(delta, doc, -1);
         });
     if (trig->tg_newtable)
@@ -326,8 +333,8 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     return PointerGetDatum(nullptr);
 }
 
-// Rebuilds clara_postings, clara_terms, clara_corpus and clara_embeddings
-// from clara_documents.
+// Rebuilds clara_postings, clara_terms, clara_gram_postings and
+// clara_corpus from clara_documents.
 extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara compact", ALLOCSET_DEFAULT_SIZES);
@@ -339,8 +346,8 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     SPI_connect();
     char *reset = psprintf(
         "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
-        "TRUNCATE %1$s.clara_postings, %1$s.clara_terms, %1$s.clara_embeddings; "
-        "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0",
+        "TRUNCATE %1$s.clara_postings, %1$s.clara_terms, %1$s.clara_gram_postings; "
+        "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0",
         schema);
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
     char *scan = psprintf(

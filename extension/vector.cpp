@@ -2,109 +2,115 @@
 
 #include "guc.hpp"
 
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-
 namespace clara::pg {
 
 namespace {
 
-// A document's embedding is kTitleShare * embed(title) + (1 - kTitleShare) *
-// embed(content), normalised: the title names the subject, and in a 2 KB
-// text its words would be a small share of the features. Measured on the
-// evaluation set (docs/hybrid.md): vector nDCG@10 0.448 (content only),
-// 0.626 (0.3), 0.630 (0.5), 0.630 (0.7); title and content in one text
-// gave 0.331.
-constexpr float kTitleShare = 0.5f;
+struct GramCorpus {
+    double n_docs;
+    double avg_length;
+};
 
-// Rows read from clara_embeddings per fetch: 1 MB of int8 vectors.
-constexpr size_t kScanChunk = 4096;
-
-// One embedder per backend for stored documents (it keeps a word cache
-// across documents) and one for queries (short texts, no cache needed).
-clara::HashedNgramEmbedder &document_embedder() {
-    static clara::HashedNgramEmbedder embedder;
-    return embedder;
+GramCorpus gram_corpus(const char *schema) {
+    char *sql = psprintf("SELECT n_docs, gram_length FROM %s.clara_corpus", schema);
+    if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("clara_corpus must hold exactly one row"),
+                        errhint("Run SELECT clara_compact() to rebuild the index.")));
+    bool null_n, null_len;
+    double n = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_n)));
+    double total = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &null_len)));
+    SPI_freetuptable(SPI_tuptable);
+    return GramCorpus{n, n > 0 ? total / n : 0.0};
 }
 
-clara::HashedNgramEmbedder &query_embedder() {
-    static clara::HashedNgramEmbedder embedder(clara::EmbeddingParams{}, false);
-    return embedder;
+[[noreturn]] void malformed_block(uint32_t gram) {
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                    errmsg("clara_gram_postings holds a malformed block (gram %d)", static_cast<int32>(gram)),
+                    errhint("Run SELECT clara_compact() to rebuild the index.")));
+}
+
+// Scores every document sharing a gram with the query: one lookup per
+// distinct query gram, its blocks read in a context reset per gram.
+void score_grams(VectorScan *scan, const char *schema) {
+    GramCorpus corpus = gram_corpus(schema);
+    char *sql = psprintf("SELECT postings FROM %s.clara_gram_postings WHERE gram = $1", schema);
+    Oid type = INT4OID;
+    SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
+    if (plan == nullptr) elog(ERROR, "clara: could not prepare the gram postings scan: %s", SPI_result_code_string(SPI_result));
+    MemoryContext per_gram = AllocSetContextCreate(CurrentMemoryContext, "clara gram", ALLOCSET_DEFAULT_SIZES);
+    run_cpp("vector search", [&] { scan->scorer.reset(corpus.n_docs, corpus.avg_length); });
+    for (const clara::GramCount &g : scan->grams) {
+        CHECK_FOR_INTERRUPTS();
+        Datum arg = Int32GetDatum(static_cast<int32>(g.gram));
+        if (SPI_execute_plan(plan, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read gram postings");
+        uint64 nblocks = SPI_processed;
+        MemoryContext old = MemoryContextSwitchTo(per_gram);
+        auto **blocks = static_cast<bytea **>(palloc(sizeof(bytea *) * Max(nblocks, (uint64)1)));
+        double df = 0.0;
+        for (uint64 i = 0; i < nblocks; i++) {
+            bool isnull;
+            Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+            uint32_t count;
+            blocks[i] = isnull ? nullptr : DatumGetByteaPP(d);
+            if (isnull || !clara::gram_block_count(reinterpret_cast<const unsigned char *>(VARDATA_ANY(blocks[i])),
+                                                  VARSIZE_ANY_EXHDR(blocks[i]), &count))
+                malformed_block(g.gram);
+            df += count;
+        }
+        bool ok = true;
+        run_cpp("vector search", [&] {
+            scan->scorer.begin_gram(df, g.tf);
+            for (uint64 i = 0; i < nblocks && ok; i++)
+                ok = scan->scorer.add_block(reinterpret_cast<const unsigned char *>(VARDATA_ANY(blocks[i])),
+                                            VARSIZE_ANY_EXHDR(blocks[i]));
+        });
+        if (!ok) malformed_block(g.gram);
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(per_gram);
+        SPI_freetuptable(SPI_tuptable);
+    }
+    MemoryContextDelete(per_gram);
 }
 
 }  // namespace
 
-void embed_document(std::string_view title, std::string_view content, std::string &out) {
-    static std::vector<float> t(kEmbeddingDim), c(kEmbeddingDim);
-    clara::HashedNgramEmbedder &e = document_embedder();
-    e.embed(title, t.data());
-    e.embed(content, c.data());
-    double norm = 0.0;
-    for (uint32_t i = 0; i < kEmbeddingDim; i++) {
-        t[i] = kTitleShare * t[i] + (1.0f - kTitleShare) * c[i];
-        norm += static_cast<double>(t[i]) * t[i];
-    }
-    if (norm > 0.0) {
-        float inv = static_cast<float>(1.0 / std::sqrt(norm));
-        for (float &x : t) x *= inv;
-    }
-    clara::encode_embedding(t.data(), kEmbeddingDim, kEmbeddingFormat, out);
+clara::GramExtractor &gram_extractor() {
+    static clara::GramExtractor extractor;
+    return extractor;
 }
 
 void vector_candidates(VectorScan *scan, std::string_view query, size_t depth, const char *schema,
                        std::vector<clara::ScoredDoc> *hits, bool *truncated) {
-    run_cpp("vector search", [&] {
-        hits->clear();
-        if (scan->query.empty()) {
-            scan->query.resize(kEmbeddingDim);
-            query_embedder().embed(query, scan->query.data());
-            scan->query_is_zero = std::all_of(scan->query.begin(), scan->query.end(), [](float x) { return x == 0.0f; });
-        }
-        scan->scanner.reset(scan->query.data(), kEmbeddingDim, depth);
-        scan->rows.resize(kScanChunk * kEmbeddingDim);
-        scan->scales.resize(kScanChunk);
-        scan->keys.resize(kScanChunk);
-    });
-    *truncated = false;
-    if (scan->query_is_zero) return;  // no word of the query has features: nothing is similar
-
-    char *sql = psprintf("SELECT doc_key, embedding FROM %s.clara_embeddings", schema);
-    Portal portal = SPI_cursor_open_with_args(nullptr, sql, 0, nullptr, nullptr, nullptr, true, CURSOR_OPT_NO_SCROLL);
-    for (;;) {
-        CHECK_FOR_INTERRUPTS();
-        SPI_cursor_fetch(portal, true, kScanChunk);
-        uint64 n = SPI_processed;
-        if (n == 0) break;
-        for (uint64 i = 0; i < n; i++) {
-            bool null_key, null_vector;
-            HeapTuple row = SPI_tuptable->vals[i];
-            int32 key = DatumGetInt32(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &null_key));
-            bytea *bytes = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &null_vector));
-            float scale = 0.0f;
-            const int8_t *values = nullptr;
-            if (null_key || null_vector ||
-                !clara::view_int8_embedding(reinterpret_cast<const unsigned char *>(VARDATA_ANY(bytes)),
-                                            VARSIZE_ANY_EXHDR(bytes), kEmbeddingDim, &scale, &values))
-                ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-                                errmsg("clara_embeddings holds a malformed embedding (doc_key %d)", key),
-                                errhint("Run SELECT clara_compact() to recompute the embeddings.")));
-            memcpy(scan->rows.data() + i * kEmbeddingDim, values, kEmbeddingDim);
-            scan->scales[i] = scale;
-            scan->keys[i] = static_cast<uint32_t>(key);
-        }
-        SPI_freetuptable(SPI_tuptable);
-        run_cpp("vector search",
-                [&] { scan->scanner.scan_int8(scan->rows.data(), scan->scales.data(), scan->keys.data(), n); });
+    if (!scan->scored) {
+        run_cpp("vector search", [&] { gram_extractor().query(query, scan->grams); });
+        score_grams(scan, schema);
+        scan->scored = true;
     }
-    SPI_cursor_close(portal);
     const double threshold = vector_min_similarity();
-    run_cpp("vector search", [&] {
-        size_t scanned = scan->scanner.rows_scanned();
-        *hits = scan->scanner.take_ranked();
-        *truncated = hits->size() == depth && scanned > depth && !hits->empty() && hits->back().score > threshold;
-        while (!hits->empty() && !(hits->back().score > threshold)) hits->pop_back();
-    });
+    run_cpp("vector search", [&] { *hits = scan->scorer.ranked(depth, threshold, truncated); });
 }
 
 }  // namespace clara::pg
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clara_grams);
+}
+
+// The character 4-grams of a text as the vector retriever sees them, in
+// order, repeats included; with lead, only those of its first
+// kLeadCodePoints code points (how a document's content is indexed).
+extern "C" Datum clara_grams(PG_FUNCTION_ARGS) {
+    // Backend-lifetime: an error between the two steps leaks nothing.
+    static std::vector<std::string> grams;
+    text *body = PG_GETARG_TEXT_PP(0);
+    const bool lead = PG_GETARG_BOOL(1);
+    clara::pg::run_cpp("gram extraction", [&] {
+        grams = clara::GramExtractor::gram_strings(std::string_view(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body)),
+                                                   lead ? clara::kLeadCodePoints : SIZE_MAX);
+    });
+    int n = static_cast<int>(grams.size());
+    auto **items = static_cast<char **>(palloc(sizeof(char *) * Max(n, 1)));
+    for (int i = 0; i < n; i++) items[i] = pnstrdup(grams[i].data(), grams[i].size());
+    PG_RETURN_DATUM(clara::pg::text_array(items, n));
+}

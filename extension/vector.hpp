@@ -1,39 +1,31 @@
-// Vector retrieval: every document's hashed character n-gram embedding
-// (core/embedding.hpp) of its title and content, stored int8 in
-// clara_embeddings by the index trigger, and an exact scan of them.
+// Vector retrieval: every document's sparse vector of hashed character
+// 4-grams over its lead (title and start of content; core/ngram.hpp), kept
+// as postings in clara_gram_postings by the index trigger and scored exactly
+// (BM25 weights, similarity in 0..1).
 #pragma once
 
-#include "bm25.hpp"
-#include "embedding.hpp"
+#include "ngram.hpp"
 #include "pg.hpp"
-#include "vector_search.hpp"
 
-#include <string>
 #include <string_view>
 #include <vector>
 
 namespace clara::pg {
 
-constexpr uint32_t kEmbeddingDim = clara::kDefaultEmbeddingDim;
-constexpr clara::EmbeddingFormat kEmbeddingFormat = clara::EmbeddingFormat::kInt8;
-
-// Appends the stored form of a document's embedding (title and content
-// embedded apart, then mixed half and half) to out. C++ only: call inside
-// run_cpp.
-void embed_document(std::string_view title, std::string_view content, std::string &out);
+// The backend's gram extractor (it reuses its buffers across documents).
+// C++ only: call inside run_cpp.
+clara::GramExtractor &gram_extractor();
 
 // The state of one vector search; lives in a Ranking (owned by a memory
-// context), so it may be reused when the search is deepened.
+// context). The query is scored once; a deeper list is taken from the same
+// scores.
 struct VectorScan {
-    std::vector<float> query;  // the query's embedding; empty until first used
-    bool query_is_zero = false;
-    clara::TopKScanner scanner;
-    std::vector<int8_t> rows;  // one chunk of rows
-    std::vector<float> scales;
-    std::vector<uint32_t> keys;
+    bool scored = false;
+    std::vector<clara::GramCount> grams;
+    clara::GramScorer scorer;
 };
 
-// The depth documents most similar to the query (cosine above
+// The depth documents most similar to the query (similarity above
 // clara.vector_min_similarity, default 0), best first, into hits; truncated
 // tells whether more documents are that similar than depth. SPI must be
 // connected.

@@ -2,7 +2,7 @@
 -- every result, and filter values are parameters, never SQL.
 
 CREATE ROLE clara_reader_baurecht;
-GRANT SELECT ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_embeddings, clara_edges
+GRANT SELECT ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_edges
     TO clara_reader_baurecht;
 ALTER TABLE clara_documents ENABLE ROW LEVEL SECURITY;
 CREATE POLICY only_baurecht ON clara_documents FOR SELECT TO clara_reader_baurecht
@@ -35,7 +35,7 @@ SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.
 
 DROP POLICY only_baurecht ON clara_documents;
 ALTER TABLE clara_documents DISABLE ROW LEVEL SECURITY;
-REVOKE ALL ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_embeddings, clara_edges
+REVOKE ALL ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_edges
     FROM clara_reader_baurecht;
 DROP ROLE clara_reader_baurecht;
 DROP ROLE clara_nobody;

@@ -77,14 +77,14 @@ SELECT clara_unregister_source('gone');
 
 -- Lookups run with the caller's privileges.
 CREATE ROLE clara_enrich_reader;
-GRANT SELECT ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_embeddings, clara_edges
+GRANT SELECT ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_edges
     TO clara_enrich_reader;
 SET ROLE clara_enrich_reader;
 \set VERBOSITY terse
 SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0, search_types => '{keyword}');
 \set VERBOSITY default
 RESET ROLE;
-REVOKE ALL ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_embeddings, clara_edges
+REVOKE ALL ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_edges
     FROM clara_enrich_reader;
 DROP ROLE clara_enrich_reader;
 

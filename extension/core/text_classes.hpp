@@ -1,5 +1,5 @@
 // UTF-8 decoding, word characters, lower-casing and markup skipping shared by
-// the tokenizer (BM25 lexemes) and the embedder (n-gram vectors), so both see
+// the tokenizer (BM25 lexemes) and the gram extractor (ngram.hpp), so both see
 // the same words. Pure C++: no PostgreSQL headers.
 #pragma once
 

@@ -75,7 +75,7 @@ const StopSet &stop_set() {
     return set;
 }
 
-// UTF-8 and character classes: text_classes.hpp, shared with the embedder.
+// UTF-8 and character classes: text_classes.hpp, shared with the gram extractor.
 using namespace clara::text;
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,302 @@
+// Character 4-gram postings and their BM25 scoring. See ngram.hpp.
+#include "ngram.hpp"
+
+#include "text_classes.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace clara {
+namespace {
+
+using namespace clara::text;
+
+// Diacritic folding of the lower-case Latin-1 letters U+00DF..U+00FF: one or
+// two ASCII letters each ("" = keep the code point: ÷ is not a letter).
+constexpr const char *kFoldLatin1[0x21] = {
+    "ss",                                     // DF ß
+    "a",  "a", "a", "a", "a", "a", "ae",      // E0-E6 à á â ã ä å æ
+    "c",                                      // E7 ç
+    "e",  "e", "e", "e",                      // E8-EB
+    "i",  "i", "i", "i",                      // EC-EF
+    "d",  "n",                                // F0 ð, F1 ñ
+    "o",  "o", "o", "o", "o",                 // F2-F6
+    "",                                       // F7 ÷
+    "o",                                      // F8 ø
+    "u",  "u", "u", "u",                      // F9-FC
+    "y",  "th", "y",                          // FD ý, FE þ, FF ÿ
+};
+
+constexpr uint32_t kBow = '<';
+constexpr uint32_t kEow = '>';
+constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ull;
+constexpr uint64_t kFnvPrime = 0x100000001B3ull;
+
+inline uint64_t fmix64(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDull;
+    k ^= k >> 33;
+    k *= 0xC4CEB9FE1A85EC53ull;
+    k ^= k >> 33;
+    return k;
+}
+
+inline void push_folded(std::vector<uint32_t> &cps, uint32_t cp) {
+    if (cp >= 0xDF && cp <= 0xFF && kFoldLatin1[cp - 0xDF][0] != '\0') {
+        for (const char *f = kFoldLatin1[cp - 0xDF]; *f; ++f) cps.push_back(static_cast<unsigned char>(*f));
+    } else {
+        cps.push_back(cp);
+    }
+}
+
+// Calls on_word(cps) for each word of text (cps = "<" folded code points ">"),
+// stopping before the first word that starts at or after max_cps code points.
+template <class OnWord>
+void for_each_word(std::string_view text, size_t max_cps, std::vector<uint32_t> &cps, OnWord &&on_word) {
+    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+    const size_t n = text.size();
+    size_t i = 0, consumed = 0;
+    cps.clear();
+    while (i < n) {
+        const unsigned char c = p[i];
+        uint32_t cp;
+        size_t len;
+        if (c < 0x80) {
+            cp = c;
+            len = 1;
+        } else {
+            len = decode_utf8(p + i, n - i, &cp);
+        }
+        const bool word = c < 0x80 ? kAscii.cls[c] != 0 : (cp != kInvalid && is_word_cp(cp));
+        if (word) {
+            if (cps.empty()) {
+                if (consumed >= max_cps) return;
+                cps.push_back(kBow);
+            }
+            push_folded(cps, c < 0x80 ? static_cast<unsigned char>(kAscii.lower[c]) : lower_cp(cp));
+            i += len;
+            ++consumed;
+            continue;
+        }
+        if (!cps.empty()) {
+            cps.push_back(kEow);
+            on_word(cps);
+            cps.clear();
+        }
+        i += len;
+        ++consumed;
+        if (c == '<') {
+            const size_t j = skip_tag(p, n, i);
+            consumed += j - i;
+            i = j;
+        } else if (c == '&') {
+            const size_t j = skip_entity(p, n, i);
+            consumed += j - i;
+            i = j;
+        }
+    }
+    if (!cps.empty()) {
+        cps.push_back(kEow);
+        on_word(cps);
+        cps.clear();
+    }
+}
+
+constexpr size_t kInitialSlots = 2048;  // power of two
+
+}  // namespace
+
+uint32_t gram_id(const uint32_t *cps) {
+    uint64_t h = kFnvOffset;
+    for (uint32_t i = 0; i < kGramN; ++i) h = (h ^ cps[i]) * kFnvPrime;
+    return static_cast<uint32_t>(fmix64(h));
+}
+
+GramExtractor::GramExtractor() {
+    table_.assign(kInitialSlots, Slot{0, 0, 0});
+    cps_.reserve(64);
+}
+
+void GramExtractor::start(size_t capacity_hint) {
+    distinct_.clear();
+    if (++epoch_ == 0) {  // wrapped: forget every slot for real
+        for (Slot &s : table_) s.epoch = 0;
+        epoch_ = 1;
+    }
+    distinct_.reserve(capacity_hint);
+}
+
+void GramExtractor::add_gram(uint32_t gram) {
+    size_t mask = table_.size() - 1;
+    // The id is already a mixed hash: its bits index the table directly.
+    for (size_t i = gram & mask;; i = (i + 1) & mask) {
+        Slot &s = table_[i];
+        if (s.epoch != epoch_) {
+            s = Slot{gram, epoch_, static_cast<uint32_t>(distinct_.size())};
+            break;
+        }
+        if (s.gram == gram) {
+            ++distinct_[s.index].tf;
+            return;
+        }
+    }
+    distinct_.push_back(GramCount{gram, 1});
+    if (distinct_.size() * 2 > table_.size()) {  // keep the load under 1/2
+        std::vector<Slot> old;
+        old.swap(table_);
+        table_.assign(old.size() * 2, Slot{0, 0, 0});
+        mask = table_.size() - 1;
+        for (const Slot &s : old) {
+            if (s.epoch != epoch_) continue;
+            size_t i = s.gram & mask;
+            while (table_[i].epoch == epoch_) i = (i + 1) & mask;
+            table_[i] = s;
+        }
+    }
+}
+
+uint32_t GramExtractor::add_text(std::string_view text, size_t max_cps) {
+    uint32_t added = 0;
+    for_each_word(text, max_cps, cps_, [&](const std::vector<uint32_t> &w) {
+        for (size_t i = 0; i + kGramN <= w.size(); ++i) {
+            add_gram(gram_id(w.data() + i));
+            ++added;
+        }
+    });
+    return added;
+}
+
+uint32_t GramExtractor::document(std::string_view title, std::string_view content, std::vector<GramCount> &out) {
+    start(512);
+    uint32_t length = add_text(title, SIZE_MAX);
+    length += add_text(content, kLeadCodePoints);
+    out.assign(distinct_.begin(), distinct_.end());
+    return length;
+}
+
+void GramExtractor::query(std::string_view text, std::vector<GramCount> &out) {
+    start(64);
+    add_text(text, SIZE_MAX);
+    out.assign(distinct_.begin(), distinct_.begin() + std::min(distinct_.size(), kMaxQueryGrams));
+    std::sort(out.begin(), out.end(), [](const GramCount &a, const GramCount &b) { return a.gram < b.gram; });
+}
+
+std::vector<std::string> GramExtractor::gram_strings(std::string_view text, size_t max_cps) {
+    std::vector<std::string> out;
+    std::vector<uint32_t> cps;
+    for_each_word(text, max_cps, cps, [&](const std::vector<uint32_t> &w) {
+        for (size_t i = 0; i + kGramN <= w.size(); ++i) {
+            std::string s;
+            char buf[4];
+            for (size_t j = i; j < i + kGramN; ++j) s.append(buf, encode_utf8(buf, w[j]));
+            out.push_back(std::move(s));
+        }
+    });
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Postings.
+
+uint32_t gram_length_units(uint32_t length) {
+    if (length == 0) return 0;
+    const uint32_t units = (length + kGramLengthUnit / 2) / kGramLengthUnit;
+    return units < 1 ? 1 : units > 255 ? 255 : units;
+}
+
+bool GramBlockWriter::add(const GramPosting &p) {
+    if (count_ > 0 && p.doc_key <= last_key_) return false;
+    uint32_t delta = p.doc_key - (count_ > 0 ? last_key_ : 0);
+    while (delta >= 0x80) {
+        bytes_.push_back(static_cast<char>((delta & 0x7F) | 0x80));
+        delta >>= 7;
+    }
+    bytes_.push_back(static_cast<char>(delta));
+    bytes_.push_back(static_cast<char>(p.tf > 255 ? 255 : p.tf));
+    bytes_.push_back(static_cast<char>(gram_length_units(p.length)));
+    last_key_ = p.doc_key;
+    ++count_;
+    return true;
+}
+
+void GramBlockWriter::finish(std::string &out) {
+    out.clear();
+    out.reserve(kGramBlockHeader + bytes_.size());
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((count_ >> (8 * i)) & 0xFF));
+    out.append(bytes_);
+    bytes_.clear();
+    count_ = 0;
+    last_key_ = 0;
+}
+
+bool gram_block_count(const unsigned char *block, size_t len, uint32_t *count) {
+    if (len < kGramBlockHeader) return false;
+    const uint32_t c = uint32_t(block[0]) | (uint32_t(block[1]) << 8) | (uint32_t(block[2]) << 16) |
+                       (uint32_t(block[3]) << 24);
+    // Every posting takes at least 3 bytes.
+    if (c > (len - kGramBlockHeader) / 3) return false;
+    *count = c;
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+// Scoring.
+
+void GramScorer::reset(double n_docs, double avg_length, Bm25Params params) {
+    n_docs_ = n_docs;
+    avg_length_ = avg_length;
+    params_ = params;
+    weight_ = 0.0f;
+    max_score_ = 0.0;
+    for (uint32_t u = 0; u < 256; ++u) {
+        const double len = static_cast<double>(u) * kGramLengthUnit;
+        const double rel = avg_length_ > 0.0 ? len / avg_length_ : 1.0;
+        norm_[u] = static_cast<float>(params_.k1 * (1.0 - params_.b + params_.b * rel));
+    }
+    for (const uint32_t key : touched_) score_[key] = 0.0f;
+    touched_.clear();
+}
+
+void GramScorer::begin_gram(double doc_freq, uint32_t query_tf) {
+    const double df = std::min(std::max(doc_freq, 0.0), n_docs_);
+    const double wq = query_tf > 0 ? 1.0 + std::log(static_cast<double>(query_tf)) : 0.0;
+    const double w = wq * bm25_idf(n_docs_, df);
+    weight_ = static_cast<float>(w * (params_.k1 + 1.0));
+    max_score_ += w * (params_.k1 + 1.0);
+}
+
+bool GramScorer::add_block(const unsigned char *block, size_t len) {
+    const float weight = weight_;
+    return decode_gram_block(block, len, [&](uint32_t key, uint32_t tf, uint32_t units) {
+        // Only positive additions: every touched score is > 0, so touched_
+        // lists each key once.
+        if (!(weight > 0.0f) || tf == 0) return;
+        if (key >= score_.size()) score_.resize(std::max<size_t>(size_t(key) + 1, score_.size() * 2), 0.0f);
+        float &s = score_[key];
+        if (s == 0.0f) touched_.push_back(key);
+        const float t = static_cast<float>(tf);
+        s += weight * t / (t + norm_[units]);
+    });
+}
+
+std::vector<ScoredDoc> GramScorer::ranked(size_t depth, double min_similarity, bool *more) const {
+    std::vector<ScoredDoc> out;
+    *more = false;
+    if (max_score_ <= 0.0) return out;
+    const double inv = 1.0 / max_score_;
+    out.reserve(std::min(touched_.size(), depth == SIZE_MAX ? touched_.size() : depth + 1));
+    for (const uint32_t key : touched_) {
+        const double sim = static_cast<double>(score_[key]) * inv;
+        if (sim > min_similarity) out.push_back(ScoredDoc{key, sim});
+    }
+    if (out.size() > depth) {
+        std::nth_element(out.begin(), out.begin() + depth, out.end(), ranks_before);
+        out.resize(depth);
+        *more = true;
+    }
+    std::sort(out.begin(), out.end(), ranks_before);
+    return out;
+}
+
+}  // namespace clara
