@@ -12,6 +12,7 @@ namespace {
 bool g_streaming_enabled = true;
 int g_streaming_batch_size = 100;
 int g_index_flush_postings = 4 << 20;
+double g_title_weight = 1.0;
 int g_fusion_method = static_cast<int>(FusionMethodSetting::kWeighted);
 int g_vector_candidates = 1000;
 double g_vector_min_similarity = 0.0;
@@ -41,6 +42,12 @@ void define_settings() {
         "Postings a loading statement buffers before writing them to clara_postings.",
         "Each posting takes 12 bytes plus its term's share; lower it to bound loader memory.",
         &g_index_flush_postings, 4 << 20, 1, INT_MAX / 2, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomRealVariable(
+        "clara.title_weight",
+        "Keyword search: weight of a query term's score in the document's title, added to its BM25 score.",
+        "The title score is idf * tf (k1 + 1) / (tf + k1) over the title's occurrences; 0 gives textbook Okapi "
+        "BM25. The default ranked best on the real evaluation sets (docs/hybrid.md).",
+        &g_title_weight, 1.0, 0.0, 100.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomEnumVariable(
         "clara.fusion_method",
         "How hybrid search combines the keyword, vector and graph lists: rrf or weighted.",
@@ -75,6 +82,7 @@ void define_settings() {
 bool streaming_enabled() { return g_streaming_enabled; }
 int streaming_batch_size() { return g_streaming_batch_size; }
 int index_flush_postings() { return g_index_flush_postings; }
+double title_weight() { return g_title_weight; }
 FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_fusion_method); }
 int vector_candidates() { return g_vector_candidates; }
 double vector_min_similarity() { return g_vector_min_similarity; }

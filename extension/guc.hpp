@@ -12,6 +12,8 @@ bool streaming_enabled();
 int streaming_batch_size();
 // Postings a loading statement buffers before writing them out.
 int index_flush_postings();
+// Keyword search: weight of the title field's BM25 score (0 = textbook BM25).
+double title_weight();
 
 // Hybrid retrieval (search_types other than keyword alone).
 enum class FusionMethodSetting { kRrf = 0, kWeighted = 1 };

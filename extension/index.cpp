@@ -109,6 +109,17 @@ bool read_document(TupleTableSlot *slot, const IndexColumns &col, StoredDocument
     return true;
 }
 
+// How often a lexeme occurs in the title: its positions of weight A (the
+// title's come first, so tsvector's cap of 256 positions never drops them).
+uint32_t title_frequency(WordEntry *entry, TSVector tsv) {
+    if (!entry->haspos) return 0;
+    WordEntryPos *pos = POSDATAPTR(tsv, entry);
+    const int npos = POSDATALEN(tsv, entry);
+    uint32_t n = 0;
+    for (int i = 0; i < npos; i++) n += WEP_GETWEIGHT(pos[i]) == 3;
+    return n;
+}
+
 // Adds (sign +1) or removes (sign -1) a document's contribution.
 void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
     WordEntry *entries = ARRPTR(doc.tsv);
@@ -119,7 +130,8 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
             t.df += sign;
             if (sign > 0)
                 clara::append_posting(t.block, clara::Posting{doc.doc_key, static_cast<uint32_t>(doc.tfs[i]),
-                                                              static_cast<uint32_t>(doc.doc_length)});
+                                                              static_cast<uint32_t>(doc.doc_length),
+                                                              title_frequency(&entries[i], doc.tsv)});
         }
         // The lead's grams: postings for a new document; for a removed one
         // only its length leaves the statistics (its postings stay until

@@ -1,6 +1,7 @@
 #include "rank.hpp"
 
 #include "catalog.hpp"
+#include "guc.hpp"
 #include "terms.hpp"
 
 #include <algorithm>
@@ -55,7 +56,9 @@ void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const
     SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
     if (plan == nullptr) elog(ERROR, "clara: could not prepare the postings scan: %s", SPI_result_code_string(SPI_result));
 
-    run_cpp("ranking", [&] { r->scorer.reset(stats.n_docs, stats.avg_length); });
+    clara::Bm25Params params;
+    params.title_weight = title_weight();
+    run_cpp("ranking", [&] { r->scorer.reset(stats.n_docs, stats.avg_length, params); });
     for (int i = 0; i < n; i++) {
         if (dfs[i] <= 0) continue;
         // A df above N can only come from a damaged index; cap it so idf stays >= 0.

@@ -2,7 +2,10 @@
 -- checked against an independent computation in SQL over the same tokens:
 -- every token of title || content comes from clara_tokens() and is counted
 -- here, not read from the index, term_tfs or a tsvector (which keeps at most
--- 256 positions per lexeme: rep-001 has more).
+-- 256 positions per lexeme: rep-001 has more). With clara.title_weight = w
+-- each query term adds w * idf * ttf (k1 + 1) / (ttf + k1), ttf = its count in
+-- the title; the textbook form first (w = 0), the title boost at the end.
+SET clara.title_weight = 0;
 
 -- The tokenizer gives PostgreSQL's own clara_de_en lexemes for ordinary text.
 SELECT clara_tokens(t) = ARRAY(SELECT unnest(d.lexemes) FROM ts_debug('clara_de_en', t) d) AS same_as_postgres
@@ -11,11 +14,14 @@ FROM (VALUES ('Die Bauaufsichtsbehörde prüft, ob Vorschriften des Denkmalschut
              ('Größere Anlagen über 30 Kilowatt benötigen eine Genehmigung nach § 35 BauGB.')) v(t);
 SELECT clara_tokens('Photovoltaik-Freiflächenanlagen auf 3.000 m² Dächern');
 
-CREATE FUNCTION bm25_reference(q text) RETURNS TABLE (document_id text, score float8)
+CREATE FUNCTION bm25_reference(q text, title_weight float8 DEFAULT 0) RETURNS TABLE (document_id text, score float8)
 LANGUAGE sql AS $$
-    WITH docs AS (SELECT d.document_id, coalesce(d.title, '') || ' ' || d.content AS body FROM clara_documents d),
+    WITH docs AS (SELECT d.document_id, coalesce(d.title, '') || ' ' || d.content AS body, d.title
+                  FROM clara_documents d),
     tokens AS (SELECT docs.document_id, unnest(clara_tokens(docs.body)) AS lexeme FROM docs),
     tf AS (SELECT tokens.document_id, tokens.lexeme, count(*)::float8 AS tf FROM tokens GROUP BY 1, 2),
+    ttf AS (SELECT docs.document_id, t.lexeme, count(*)::float8 AS ttf
+            FROM docs, unnest(clara_tokens(coalesce(docs.title, ''))) t(lexeme) GROUP BY 1, 2),
     len AS (SELECT tf.document_id, sum(tf.tf) AS dl FROM tf GROUP BY 1),
     stats AS (
         SELECT count(*)::float8 AS n, coalesce((SELECT sum(dl) FROM len), 0) / count(*) AS avgdl FROM docs),
@@ -23,8 +29,9 @@ LANGUAGE sql AS $$
     df AS (SELECT tf.lexeme, count(*)::float8 AS df FROM tf WHERE tf.lexeme IN (SELECT lexeme FROM q) GROUP BY 1)
     SELECT tf.document_id,
            sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-               * tf.tf * (1.2 + 1) / (tf.tf + 1.2 * (1 - 0.75 + 0.75 * len.dl / stats.avgdl)))
-    FROM tf JOIN df USING (lexeme) JOIN len USING (document_id), stats
+               * (tf.tf * (1.2 + 1) / (tf.tf + 1.2 * (1 - 0.75 + 0.75 * len.dl / stats.avgdl))
+                  + title_weight * coalesce(ttf.ttf * (1.2 + 1) / (ttf.ttf + 1.2), 0)))
+    FROM tf JOIN df USING (lexeme) JOIN len USING (document_id) LEFT JOIN ttf USING (document_id, lexeme), stats
     GROUP BY 1
 $$;
 
@@ -34,7 +41,7 @@ LANGUAGE sql AS $$
     SELECT count(*),
            count(*) FILTER (WHERE r.score IS NULL OR c.score IS NULL),
            coalesce(bool_and(abs(r.score - c.score) <= 1e-9 * abs(r.score)), true)
-    FROM bm25_reference(q) r FULL JOIN clara_bm25(q) c USING (document_id)
+    FROM bm25_reference(q, current_setting('clara.title_weight')::float8) r FULL JOIN clara_bm25(q) c USING (document_id)
 $$;
 
 SELECT q, a.* FROM (VALUES
@@ -85,6 +92,27 @@ SELECT clara_compact();
 SELECT n_docs, dead_postings FROM clara_corpus;
 SELECT count(*) AS rows, bool_and(b.score = a.score) AS unchanged
 FROM scores_before b FULL JOIN clara_bm25('Photovoltaik Genehmigung') a USING (document_id);
+
+-- The title boost (the default, clara.title_weight = 1): the same documents,
+-- scores as the reference computes them with the title term, and a title
+-- match now outranks the same words in the text.
+RESET clara.title_weight;
+SELECT current_setting('clara.title_weight') AS title_weight;
+SELECT q, a.* FROM (VALUES
+    ('Photovoltaik'),
+    ('Dachanlage Denkmalbereich'),
+    ('Anhörung vor Erlass eines Verwaltungsakts'),
+    ('solar rooftop permit residential roofs')
+) v(q), LATERAL bm25_agreement(q) a;
+-- Exactly the documents with the word in their title gain.
+SET clara.title_weight = 0;
+CREATE TEMP TABLE textbook AS SELECT * FROM clara_bm25('Photovoltaik');
+RESET clara.title_weight;
+SELECT count(*) AS matches, count(*) FILTER (WHERE b.score > t.score) AS boosted,
+       bool_and((b.score > t.score) = (clara_tokens(coalesce(d.title, '')) @> clara_query_terms('Photovoltaik')))
+           AS boosted_iff_in_title
+FROM textbook t JOIN clara_bm25('Photovoltaik') b USING (document_id) JOIN clara_documents d USING (document_id);
+DROP TABLE textbook;
 
 -- Restore the fixture for the files that follow.
 DELETE FROM clara_documents WHERE document_id = 'new-001';

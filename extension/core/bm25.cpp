@@ -21,13 +21,16 @@ inline uint32_t get_u32(const unsigned char *p) {
 }  // namespace
 
 void append_posting(std::string &block, const Posting &p) {
+    const uint32_t tf = p.tf < kMaxPostingTf ? p.tf : kMaxPostingTf;
+    const uint32_t title_tf = p.title_tf < 255 ? p.title_tf : 255;
     put_u32(block, p.doc_key);
-    put_u32(block, p.tf);
+    put_u32(block, tf | title_tf << 24);
     put_u32(block, p.doc_length);
 }
 
 Posting read_posting(const unsigned char *bytes) {
-    return Posting{get_u32(bytes), get_u32(bytes + 4), get_u32(bytes + 8)};
+    const uint32_t tf = get_u32(bytes + 4);
+    return Posting{get_u32(bytes), tf & kMaxPostingTf, get_u32(bytes + 8), tf >> 24};
 }
 
 double bm25_idf(double n_docs, double doc_freq) {
@@ -43,6 +46,11 @@ double bm25_term_score(double tf, double doc_length, double avg_doc_length, doub
     return idf * tf * (params.k1 + 1.0) / denom;
 }
 
+double bm25_title_score(double title_tf, double idf, const Bm25Params &params) {
+    if (title_tf <= 0.0) return 0.0;
+    return idf * title_tf * (params.k1 + 1.0) / (title_tf + params.k1);
+}
+
 Bm25Scorer::Bm25Scorer(double n_docs, double avg_doc_length, Bm25Params params)
     : n_docs_(n_docs), avg_doc_length_(avg_doc_length), params_(params) {}
 
@@ -53,12 +61,19 @@ void Bm25Scorer::reset(double n_docs, double avg_doc_length) {
     scores_.clear();
 }
 
+void Bm25Scorer::reset(double n_docs, double avg_doc_length, const Bm25Params &params) {
+    params_ = params;
+    reset(n_docs, avg_doc_length);
+}
+
 void Bm25Scorer::begin_term(double doc_freq) { idf_ = bm25_idf(n_docs_, doc_freq); }
 
 void Bm25Scorer::add_postings(const unsigned char *block, size_t count) {
     for (size_t i = 0; i < count; ++i) {
         Posting p = read_posting(block + i * kPostingBytes);
-        scores_[p.doc_key] += bm25_term_score(p.tf, p.doc_length, avg_doc_length_, idf_, params_);
+        double s = bm25_term_score(p.tf, p.doc_length, avg_doc_length_, idf_, params_);
+        if (params_.title_weight > 0.0) s += params_.title_weight * bm25_title_score(p.title_tf, idf_, params_);
+        scores_[p.doc_key] += s;
     }
 }
 

@@ -12,17 +12,23 @@ namespace clara {
 struct Bm25Params {
     double k1 = 1.2;
     double b = 0.75;
+    // Title boost: each query term adds title_weight * bm25_title_score() of
+    // its occurrences in the title. 0 = textbook Okapi BM25.
+    double title_weight = 0.0;
 };
 
 // One document in a term's postings list. Postings are stored in bytea blocks
-// of kPostingBytes little-endian bytes each: doc_key, term frequency, and the
-// document's length, so a query is scored from postings alone.
+// of kPostingBytes little-endian bytes each: doc_key, term frequency (low 24
+// bits) with its frequency in the title (high 8 bits), and the document's
+// length, so a query is scored from postings alone.
 struct Posting {
     uint32_t doc_key;
-    uint32_t tf;
+    uint32_t tf;          // stored capped at kMaxPostingTf
     uint32_t doc_length;
+    uint32_t title_tf = 0;  // stored capped at 255
 };
 constexpr size_t kPostingBytes = 12;
+constexpr uint32_t kMaxPostingTf = 0xFFFFFF;
 
 void append_posting(std::string &block, const Posting &p);
 Posting read_posting(const unsigned char *bytes);
@@ -34,6 +40,11 @@ double bm25_idf(double n_docs, double doc_freq);
 // The contribution of one term to one document's score.
 double bm25_term_score(double tf, double doc_length, double avg_doc_length, double idf,
                        const Bm25Params &params = Bm25Params{});
+
+// The title field's score of a term: idf * tf (k1 + 1) / (tf + k1), BM25
+// without length normalisation (a title is short: a match in it is what
+// counts). Added to the document's score times params.title_weight.
+double bm25_title_score(double title_tf, double idf, const Bm25Params &params = Bm25Params{});
 
 struct ScoredDoc {
     uint32_t doc_key;
@@ -53,8 +64,10 @@ public:
     Bm25Scorer() = default;
     Bm25Scorer(double n_docs, double avg_doc_length, Bm25Params params = Bm25Params{});
 
-    // Starts a new query over a corpus of n_docs documents.
+    // Starts a new query over a corpus of n_docs documents (params unchanged,
+    // or the given ones).
     void reset(double n_docs, double avg_doc_length);
+    void reset(double n_docs, double avg_doc_length, const Bm25Params &params);
 
     // Starts a query term with document frequency df.
     void begin_term(double doc_freq);

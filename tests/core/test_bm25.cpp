@@ -66,6 +66,51 @@ TEST(Postings, RoundTripLittleEndian) {
     EXPECT_EQ(q.doc_length, p.doc_length);
 }
 
+TEST(Postings, TitleFrequencySharesTheTfWord) {
+    clara::Posting p{7, 300000, 40, 3};
+    std::string block = block_of({p});
+    ASSERT_EQ(block.size(), clara::kPostingBytes);
+    clara::Posting q = clara::read_posting(bytes(block));
+    EXPECT_EQ(q.tf, 300000u);
+    EXPECT_EQ(q.title_tf, 3u);
+    // Both are capped, never wrapped into each other.
+    q = clara::read_posting(bytes(block_of({{7, 0x7FFFFFFF, 40, 1000}})));
+    EXPECT_EQ(q.tf, clara::kMaxPostingTf);
+    EXPECT_EQ(q.title_tf, 255u);
+}
+
+TEST(Bm25, TitleScoreMatchesFormula) {
+    const double idf = clara::bm25_idf(100, 7);
+    for (double tf : {1.0, 2.0, 5.0})
+        EXPECT_NEAR(clara::bm25_title_score(tf, idf), idf * tf * 2.2 / (tf + 1.2), 1e-12);
+    EXPECT_EQ(clara::bm25_title_score(0, idf), 0.0);
+}
+
+TEST(Scorer, TitleWeightAddsTheTitleScore) {
+    // Two documents with the same tf and length; one has the term in its title.
+    std::string block = block_of({{1, 2, 10, 0}, {2, 2, 10, 1}});
+    const double idf = clara::bm25_idf(4, 2);
+    const double body = clara::bm25_term_score(2, 10, 10, idf);
+    clara::Bm25Params textbook;
+    clara::Bm25Scorer plain(4, 10, textbook);
+    plain.begin_term(2);
+    plain.add_postings(bytes(block), 2);
+    auto ranked = plain.take_ranked();
+    ASSERT_EQ(ranked.size(), 2u);
+    EXPECT_EQ(ranked[0].doc_key, 1u);  // a tie without the boost: smaller key first
+    EXPECT_DOUBLE_EQ(ranked[0].score, ranked[1].score);
+    clara::Bm25Params boosted;
+    boosted.title_weight = 0.5;
+    clara::Bm25Scorer scorer(4, 10, boosted);
+    scorer.begin_term(2);
+    scorer.add_postings(bytes(block), 2);
+    ranked = scorer.take_ranked();
+    ASSERT_EQ(ranked.size(), 2u);
+    EXPECT_EQ(ranked[0].doc_key, 2u);
+    EXPECT_DOUBLE_EQ(ranked[0].score, body + 0.5 * clara::bm25_title_score(1, idf));
+    EXPECT_DOUBLE_EQ(ranked[1].score, body);
+}
+
 TEST(Scorer, SumsTermsAndRanks) {
     // Corpus of 4 documents, average length 10.
     clara::Bm25Scorer scorer(4, 10);
