@@ -3,13 +3,16 @@
 # cluster, created with bench/cluster.sh in a fresh temporary directory (as root
 # it belongs to postgres), removed afterwards. Local socket only, so the port
 # (CLARA_EVAL_PORT, default 54398) cannot collide with another server's TCP
-# port. Arguments go to bench/eval.py (--corpus-docs N, --queries FILE,
-# --out-dir DIR, ...); results in bench/results/eval.{json,md} by default.
+# port. Arguments go to bench/eval.py (--sets, --sweep, --max-queries N,
+# --corpus-docs N, --out-dir DIR, ...); results in bench/results/eval.{json,md}
+# by default. The real sets are built from Debian packages fetched with
+# apt-get download into ~/.cache/clara/realsets (CLARA_REALSETS_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "eval: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
+bash tools/install-deps.sh eval >/dev/null
 make -s all
 # Evaluate the extension as built here: install it when the server's copy differs.
 if ! cmp -s clara.so "$(pg_config --pkglibdir)/clara.so"; then
@@ -30,6 +33,4 @@ cleanup() {
 trap cleanup EXIT
 eval "$(bash bench/cluster.sh start 2>/dev/null)"
 
-createdb -E UTF8 -T template0 clara_eval
-PGOPTIONS="-c client_min_messages=warning" psql -qXAt -v ON_ERROR_STOP=1 -d clara_eval -c "CREATE EXTENSION clara"
-/usr/bin/python3 bench/eval.py --dsn "host=$PGHOST port=$PGPORT user=$PGUSER dbname=clara_eval" "$@"
+/usr/bin/python3 bench/eval.py --dsn "host=$PGHOST port=$PGPORT user=$PGUSER dbname=postgres" "$@"

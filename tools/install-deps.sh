@@ -11,6 +11,12 @@ PACKAGES=(
     curl procps
 )
 
+# `install-deps.sh eval`: also what make eval needs (the reference retriever
+# is scikit-learn's; manual pages are rendered with groff).
+if [ "${1:-}" = eval ]; then
+    PACKAGES+=(python3-sklearn groff-base)
+fi
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
