@@ -32,24 +32,18 @@ struct TermDelta {
     int32_t df = 0;     // change in document frequency
 };
 
-// One gram's postings of this flush: the block being built, and blocks
-// finished early because a key did not ascend.
-struct GramDelta {
-    clara::GramBlockWriter writer;
-    std::vector<std::string> finished;
-};
-
 struct IndexDelta {
     std::unordered_map<std::string, TermDelta> terms;
-    std::unordered_map<uint32_t, GramDelta> grams;
+    clara::GramPostingsBuilder grams;
+    std::vector<clara::GramBlock> gram_blocks;  // scratch: one flush's blocks
     // The terms in byte order: concurrent loaders lock clara_terms rows in
     // the same order, so their upserts queue instead of deadlocking.
     std::vector<std::pair<const std::string *, TermDelta *>> sorted;
     std::unordered_set<uint32_t> old_keys;
     std::unordered_set<uint32_t> new_keys;
     std::vector<clara::GramCount> doc_grams;  // scratch: one document's grams
-    std::string block;                        // scratch: one encoded block
-    size_t pending_postings = 0;              // word and gram postings not yet written
+    size_t pending_postings = 0;              // word postings not yet written
+
     int64_t n_docs = 0;
     int64_t total_length = 0;
     int64_t gram_length = 0;
@@ -139,16 +133,8 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
         uint32_t length = clara::pg::gram_extractor().document(doc.title, doc.content, delta->doc_grams);
         delta->gram_length += sign * static_cast<int64_t>(clara::gram_stored_length(length));
         if (sign > 0) {
-            for (const clara::GramCount &g : delta->doc_grams) {
-                GramDelta &gd = delta->grams[g.gram];
-                const clara::GramPosting p{doc.doc_key, g.tf, length};
-                if (!gd.writer.add(p)) {
-                    gd.finished.emplace_back();
-                    gd.writer.finish(gd.finished.back());
-                    gd.writer.add(p);
-                }
-            }
-            delta->pending_postings += doc.tsv->size + delta->doc_grams.size();
+            delta->grams.add_document(doc.doc_key, length, delta->doc_grams);
+            delta->pending_postings += doc.tsv->size;
         } else {
             delta->dead_postings += doc.tsv->size + delta->doc_grams.size();
         }
@@ -161,35 +147,31 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
 // not ascend), appended; nothing is updated, so concurrent loaders never wait
 // for each other here.
 void flush_grams(IndexDelta *delta, const char *schema) {
-    size_t nblocks = 0;
-    for (const auto &kv : delta->grams) nblocks += kv.second.finished.size() + (kv.second.writer.empty() ? 0 : 1);
-    if (nblocks == 0) return;
-    auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * nblocks));
-    auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * nblocks));
-    size_t n = 0;
-    auto add_block = [&](uint32_t gram, const std::string &bytes) {
-        auto *b = static_cast<bytea *>(palloc(VARHDRSZ + bytes.size()));
-        SET_VARSIZE(b, VARHDRSZ + bytes.size());
-        memcpy(VARDATA(b), bytes.data(), bytes.size());
-        grams[n] = Int32GetDatum(static_cast<int32>(gram));
-        blocks[n++] = PointerGetDatum(b);
-    };
-    for (auto &kv : delta->grams) {
-        for (const std::string &done : kv.second.finished) add_block(kv.first, done);
-        if (kv.second.writer.empty()) continue;
-        clara::pg::run_cpp("flushing the index", [&] { kv.second.writer.finish(delta->block); });
-        add_block(kv.first, delta->block);
+    // In gram order: the index on gram is then filled left to right, not at
+    // random pages.
+    clara::pg::run_cpp("flushing the index", [&] { delta->grams.take_blocks(delta->gram_blocks); });
+    int n = static_cast<int>(delta->gram_blocks.size());
+    if (n == 0) return;
+    auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (int i = 0; i < n; i++) {
+        const clara::GramBlock &g = delta->gram_blocks[i];
+        auto *b = static_cast<bytea *>(palloc(VARHDRSZ + g.bytes.size()));
+        SET_VARSIZE(b, VARHDRSZ + g.bytes.size());
+        memcpy(VARDATA(b), g.bytes.data(), g.bytes.size());
+        grams[i] = Int32GetDatum(static_cast<int32>(g.gram));
+        blocks[i] = PointerGetDatum(b);
     }
+    clara::pg::run_cpp("flushing the index", [&] { delta->gram_blocks.clear(); });
     Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
-    Datum args[2] = {clara::pg::int4_array(grams, static_cast<int>(n)),
-                     PointerGetDatum(construct_array(blocks, static_cast<int>(n), BYTEAOID, -1, false, TYPALIGN_INT))};
+    Datum args[2] = {clara::pg::int4_array(grams, n),
+                     PointerGetDatum(construct_array(blocks, n, BYTEAOID, -1, false, TYPALIGN_INT))};
     char *sql = psprintf("INSERT INTO %s.clara_gram_postings (gram, postings) SELECT * FROM unnest($1, $2)", schema);
     if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "clara: could not write gram postings");
-    for (size_t i = 0; i < n; i++) pfree(DatumGetPointer(blocks[i]));
+    for (int i = 0; i < n; i++) pfree(DatumGetPointer(blocks[i]));
     pfree(grams);
     pfree(blocks);
-    clara::pg::run_cpp("flushing the index", [&] { delta->grams.clear(); });
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -293,7 +275,10 @@ void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext r
 bool contains(const std::unordered_set<uint32_t> &set, uint32_t key) { return set.count(key) > 0; }
 
 bool flush_due(const IndexDelta *delta) {
-    return delta->pending_postings >= static_cast<size_t>(clara::pg::index_flush_postings());
+    // A gram posting takes about 4 bytes here, a word posting 12 and its term:
+    // the grams get twice the budget, so both flush about as often.
+    const size_t budget = static_cast<size_t>(clara::pg::index_flush_postings());
+    return delta->pending_postings >= budget || delta->grams.postings() >= 2 * budget;
 }
 
 }  // namespace

