@@ -8,7 +8,7 @@
 DROP TABLE clara_embeddings;
 
 -- Vector search: per-gram postings blocks (doc_key, tf, lead length; about
--- 3-4 bytes a posting, see core/ngram.hpp), one block per gram per flush of
+-- 2-3 bytes a posting, see core/ngram.hpp), one block per gram per flush of
 -- a loading statement, appended. Postings of deleted or re-keyed documents
 -- stay until clara_compact(), as in clara_postings.
 CREATE TABLE clara_gram_postings (
@@ -36,7 +36,7 @@ $$;
 
 -- The character 4-grams of a text as the vector retriever sees them, in
 -- order, repeats included. A document is indexed by the grams of its title
--- and those of its content with lead => true (its first 1000 code points).
+-- and those of its content with lead => true (its first 700 code points).
 CREATE FUNCTION clara_grams(body text, lead boolean DEFAULT false) RETURNS text[]
     AS 'MODULE_PATHNAME', 'clara_grams' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 

@@ -39,7 +39,7 @@ void define_settings() {
         &g_streaming_batch_size, 100, kMinBatchSize, kMaxBatchSize, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "clara.index_flush_postings",
-        "Word postings a loading statement buffers before writing them out (gram postings: twice as many).",
+        "Postings (word and gram postings each) a loading statement buffers before writing them out.",
         "Each posting takes 12 bytes plus its term's share; lower it to bound loader memory.",
         &g_index_flush_postings, 4 << 20, 1, INT_MAX / 2, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(

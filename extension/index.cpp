@@ -42,6 +42,7 @@ struct IndexDelta {
     std::unordered_set<uint32_t> old_keys;
     std::unordered_set<uint32_t> new_keys;
     std::vector<clara::GramCount> doc_grams;  // scratch: one document's grams
+    std::string key;                          // scratch: one term
     size_t pending_postings = 0;              // word postings not yet written
 
     int64_t n_docs = 0;
@@ -120,7 +121,11 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
     char *strings = STRPTR(doc.tsv);
     clara::pg::run_cpp("indexing a document", [&] {
         for (int i = 0; i < doc.tsv->size; i++) {
-            TermDelta &t = delta->terms[std::string(strings + entries[i].pos, entries[i].len)];
+            // One reused key buffer: a term already in the map costs no allocation.
+            delta->key.assign(strings + entries[i].pos, entries[i].len);
+            auto it = delta->terms.find(delta->key);
+            if (it == delta->terms.end()) it = delta->terms.emplace(delta->key, TermDelta{}).first;
+            TermDelta &t = it->second;
             t.df += sign;
             if (sign > 0)
                 clara::append_posting(t.block, clara::Posting{doc.doc_key, static_cast<uint32_t>(doc.tfs[i]),
@@ -143,6 +148,16 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
     delta->total_length += sign * static_cast<int64_t>(doc.doc_length);
 }
 
+// Runs an INSERT/UPDATE whose arguments are whole arrays as a generic plan:
+// the arrays stay parameters read at execution, instead of being copied into
+// the plan as constants (SPI_execute_with_args plans with their values).
+void execute_generic(const char *sql, int nargs, Oid *types, Datum *args, int expected, const char *what) {
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+    if (plan == nullptr) elog(ERROR, "clara: could not prepare to %s: %s", what, SPI_result_code_string(SPI_result));
+    if (SPI_execute_plan(plan, args, nullptr, false, 0) != expected) elog(ERROR, "clara: could not %s", what);
+    SPI_freeplan(plan);
+}
+
 // Writes the pending gram postings: one block per gram (more where keys did
 // not ascend), appended; nothing is updated, so concurrent loaders never wait
 // for each other here.
@@ -152,26 +167,18 @@ void flush_grams(IndexDelta *delta, const char *schema) {
     clara::pg::run_cpp("flushing the index", [&] { delta->grams.take_blocks(delta->gram_blocks); });
     int n = static_cast<int>(delta->gram_blocks.size());
     if (n == 0) return;
+    const std::vector<clara::GramBlock> &blocks = delta->gram_blocks;
     auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    for (int i = 0; i < n; i++) {
-        const clara::GramBlock &g = delta->gram_blocks[i];
-        auto *b = static_cast<bytea *>(palloc(VARHDRSZ + g.bytes.size()));
-        SET_VARSIZE(b, VARHDRSZ + g.bytes.size());
-        memcpy(VARDATA(b), g.bytes.data(), g.bytes.size());
-        grams[i] = Int32GetDatum(static_cast<int32>(g.gram));
-        blocks[i] = PointerGetDatum(b);
-    }
-    clara::pg::run_cpp("flushing the index", [&] { delta->gram_blocks.clear(); });
+    for (int i = 0; i < n; i++) grams[i] = Int32GetDatum(static_cast<int32>(blocks[i].gram));
     Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
     Datum args[2] = {clara::pg::int4_array(grams, n),
-                     PointerGetDatum(construct_array(blocks, n, BYTEAOID, -1, false, TYPALIGN_INT))};
+                     clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(blocks[i].bytes); })};
+    clara::pg::run_cpp("flushing the index", [&] { delta->gram_blocks.clear(); });
     char *sql = psprintf("INSERT INTO %s.clara_gram_postings (gram, postings) SELECT * FROM unnest($1, $2)", schema);
-    if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
-        elog(ERROR, "clara: could not write gram postings");
-    for (int i = 0; i < n; i++) pfree(DatumGetPointer(blocks[i]));
+    execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write gram postings");
     pfree(grams);
-    pfree(blocks);
+    pfree(DatumGetPointer(args[0]));
+    pfree(DatumGetPointer(args[1]));
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -179,9 +186,9 @@ void flush_grams(IndexDelta *delta, const char *schema) {
 // lock a loading statement takes). SPI must be connected.
 void flush(IndexDelta *delta, const char *schema, bool last) {
     int nterms = static_cast<int>(delta->terms.size());
-    auto *terms = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
-    auto *blocks = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
-    auto *df_terms = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
+    // Indexes into delta->sorted: the terms with postings, those whose df changes.
+    auto *with_block = static_cast<int *>(palloc(sizeof(int) * Max(nterms, 1)));
+    auto *with_df = static_cast<int *>(palloc(sizeof(int) * Max(nterms, 1)));
     auto *dfs = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
     int nblocks = 0, ndfs = 0;
     clara::pg::run_cpp("flushing the index", [&] {
@@ -190,41 +197,40 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
         std::sort(delta->sorted.begin(), delta->sorted.end(),
                   [](const auto &a, const auto &b) { return *a.first < *b.first; });
     });
-    for (const auto &entry : delta->sorted) {
-        const std::string &key = *entry.first;
-        const TermDelta &t = *entry.second;
-        Datum term = PointerGetDatum(cstring_to_text_with_len(key.data(), key.size()));
-        if (!t.block.empty()) {
-            auto *b = static_cast<bytea *>(palloc(VARHDRSZ + t.block.size()));
-            SET_VARSIZE(b, VARHDRSZ + t.block.size());
-            memcpy(VARDATA(b), t.block.data(), t.block.size());
-            terms[nblocks] = term;
-            blocks[nblocks++] = PointerGetDatum(b);
-        }
+    for (int i = 0; i < nterms; i++) {
+        const TermDelta &t = *delta->sorted[i].second;
+        if (!t.block.empty()) with_block[nblocks++] = i;
         if (t.df != 0) {
-            df_terms[ndfs] = term;
-            dfs[ndfs++] = Int32GetDatum(t.df);
+            dfs[ndfs] = Int32GetDatum(t.df);
+            with_df[ndfs++] = i;
         }
     }
+    auto term = [&](const int *which) {
+        return [delta, which](int i) { return std::string_view(*delta->sorted[which[i]].first); };
+    };
 
     if (nblocks > 0) {
         Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
-        Datum args[2] = {PointerGetDatum(construct_array(terms, nblocks, TEXTOID, -1, false, TYPALIGN_INT)),
-                         PointerGetDatum(construct_array(blocks, nblocks, BYTEAOID, -1, false, TYPALIGN_INT))};
+        Datum args[2] = {
+            clara::pg::varlena_array(TEXTOID, nblocks, term(with_block)),
+            clara::pg::varlena_array(BYTEAOID, nblocks, [&](int i) {
+                return std::string_view(delta->sorted[with_block[i]].second->block);
+            })};
         char *sql = psprintf("INSERT INTO %s.clara_postings (term, postings) SELECT * FROM unnest($1, $2)", schema);
-        if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
-            elog(ERROR, "clara: could not write postings");
+        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write postings");
+        pfree(DatumGetPointer(args[0]));
+        pfree(DatumGetPointer(args[1]));
     }
     if (ndfs > 0) {
         Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
-        Datum args[2] = {PointerGetDatum(construct_array(df_terms, ndfs, TEXTOID, -1, false, TYPALIGN_INT)),
-                         PointerGetDatum(construct_array(dfs, ndfs, INT4OID, sizeof(int32), true, TYPALIGN_INT))};
+        Datum args[2] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs)};
         char *sql = psprintf(
             "INSERT INTO %s.clara_terms AS t (term, df) SELECT * FROM unnest($1, $2) "
             "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
             schema);
-        if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
-            elog(ERROR, "clara: could not update document frequencies");
+        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "update document frequencies");
+        pfree(DatumGetPointer(args[0]));
+        pfree(DatumGetPointer(args[1]));
     }
     flush_grams(delta, schema);
     if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 ||
@@ -239,9 +245,8 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
         if (SPI_execute_with_args(sql, 4, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
             elog(ERROR, "clara: could not update corpus statistics");
     }
-    pfree(terms);
-    pfree(blocks);
-    pfree(df_terms);
+    pfree(with_block);
+    pfree(with_df);
     pfree(dfs);
     clara::pg::run_cpp("flushing the index", [&] {
         delta->sorted.clear();
@@ -275,10 +280,10 @@ void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext r
 bool contains(const std::unordered_set<uint32_t> &set, uint32_t key) { return set.count(key) > 0; }
 
 bool flush_due(const IndexDelta *delta) {
-    // A gram posting takes about 4 bytes here, a word posting 12 and its term:
-    // the grams get twice the budget, so both flush about as often.
+    // A gram posting takes 8 bytes here (16 while sorted), a word posting 12
+    // and its term's share: the same budget for both.
     const size_t budget = static_cast<size_t>(clara::pg::index_flush_postings());
-    return delta->pending_postings >= budget || delta->grams.postings() >= 2 * budget;
+    return delta->pending_postings >= budget || delta->grams.postings() >= budget;
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 //     make_owned), which PostgreSQL frees on error as well as on success.
 #pragma once
 
+#include <string_view>
+
 extern "C" {
 #include "postgres.h"
 
@@ -80,6 +82,38 @@ inline Datum text_array(char **items, int n) {
     auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(items[i]);
     return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// A one-dimensional array of a varlena type with int alignment (bytea,
+// text) built in place from n byte strings (view(i) is a std::string_view):
+// one allocation and one copy of each string, where construct_array() would
+// take a palloc per element and copy each once more.
+template <typename View>
+Datum varlena_array(Oid elemtype, int n, View view) {
+    size_t data = 0;
+    for (int i = 0; i < n; i++) data += INTALIGN(VARHDRSZ + view(i).size());
+    const size_t header = ARR_OVERHEAD_NONULLS(1);
+    if (!AllocSizeIsValid(header + data))
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("clara: %zu bytes of postings in one array", data),
+                        errhint("Lower clara.index_flush_postings.")));
+    auto *a = static_cast<ArrayType *>(palloc(header + data));
+    memset(a, 0, header);
+    SET_VARSIZE(a, header + data);
+    a->ndim = 1;
+    a->dataoffset = 0;
+    a->elemtype = elemtype;
+    ARR_DIMS(a)[0] = n;
+    ARR_LBOUND(a)[0] = 1;
+    char *p = ARR_DATA_PTR(a);
+    for (int i = 0; i < n; i++) {
+        const std::string_view v = view(i);
+        const size_t len = VARHDRSZ + v.size();
+        SET_VARSIZE(p, len);
+        memcpy(VARDATA(p), v.data(), v.size());
+        memset(p + len, 0, INTALIGN(len) - len);
+        p += INTALIGN(len);
+    }
+    return PointerGetDatum(a);
 }
 
 }  // namespace clara::pg

@@ -4,15 +4,16 @@
 
 -- What a text is indexed by: the 4-grams of its words between '<' and '>',
 -- lower-cased, diacritics folded, stop words dropped; a document's content
--- only up to its first 1000 code points (lead => true).
+-- only up to its first 700 code points (lead => true).
 SELECT clara_grams('Größe der Häuser') AS grams;
 SELECT cardinality(clara_grams(repeat('wort ', 400))) AS whole,
        cardinality(clara_grams(repeat('wort ', 400), true)) AS lead;
 
 -- The gram postings hold, for every document, one posting per distinct gram
 -- of its lead (after a compaction: earlier files changed documents, whose
--- old postings stay until then): the block headers' counts add up to that, and clara_corpus
--- holds the sum of the stored lead lengths (units of 4 grams).
+-- old postings stay until then): the block headers' counts add up to that,
+-- and clara_corpus holds the sum of the lead lengths as stored (the nearest
+-- of 32 lengths 19 % apart).
 CREATE FUNCTION lead_grams(t text, c text) RETURNS text[] LANGUAGE sql AS $$
     SELECT clara_grams(coalesce(t, '')) || clara_grams(c, true)
 $$;
@@ -20,7 +21,9 @@ CREATE FUNCTION block_count(b bytea) RETURNS bigint LANGUAGE sql AS $$
     SELECT get_byte(b, 0) + 256 * get_byte(b, 1) + 65536 * get_byte(b, 2) + 16777216::bigint * get_byte(b, 3)
 $$;
 CREATE FUNCTION stored_length(n bigint) RETURNS bigint LANGUAGE sql AS $$
-    SELECT CASE WHEN n = 0 THEN 0 ELSE greatest(1, least(255, (n + 2) / 4)) * 4 END
+    SELECT CASE WHEN n = 0 THEN 0 ELSE
+        (SELECT r FROM unnest('{4,5,6,7,8,10,11,14,16,19,23,27,32,38,46,54,65,77,92,109,130,154,184,219,260,
+                                310,368,438,522,621,739,879}'::int[]) r ORDER BY abs(r - n), r LIMIT 1) END
 $$;
 CREATE VIEW gram_check AS
 SELECT (SELECT sum(block_count(postings)) FROM clara_gram_postings) AS postings,
@@ -54,9 +57,9 @@ SELECT clara_compact() = (SELECT count(*) FROM clara_documents) AS compacted;
 SELECT postings = distinct_lead_grams AS postings_ok, gram_length = lead_lengths AS lengths_ok FROM gram_check;
 
 -- Vector similarity against an independent computation in SQL of the
--- formula in core/ngram.hpp: BM25 (k1 1.2, b 0.75) over the lead's grams,
--- query grams weighted 1 + ln(tf), divided by the query's largest possible
--- score.
+-- formula in core/ngram.hpp: BM25 (k1 1.2, b 0.75) over the lead's grams
+-- (tf capped at 8, lengths as stored), query grams weighted 1 + ln(tf),
+-- divided by the query's largest possible score.
 CREATE FUNCTION vector_reference(q text) RETURNS TABLE (document_id text, similarity float8) LANGUAGE sql AS $$
     WITH d AS (SELECT d.document_id, g, count(*) AS tf
                FROM clara_documents d, unnest(lead_grams(d.title, d.content)) g GROUP BY 1, 2),
@@ -68,7 +71,7 @@ CREATE FUNCTION vector_reference(q text) RETURNS TABLE (document_id text, simila
          w AS (SELECT g, wq * ln(1 + (n - df + 0.5) / (df + 0.5)) AS w FROM df, stats),
          mx AS (SELECT sum(w * 2.2) AS m FROM w)
     SELECT d.document_id,
-           sum(w.w * least(d.tf, 255) * 2.2 / (least(d.tf, 255) + 1.2 * (0.25 + 0.75 * len.l / stats.avg_l))) / mx.m
+           sum(w.w * least(d.tf, 8) * 2.2 / (least(d.tf, 8) + 1.2 * (0.25 + 0.75 * len.l / stats.avg_l))) / mx.m
     FROM d JOIN w USING (g) JOIN len USING (document_id), stats, mx
     GROUP BY d.document_id, mx.m
 $$;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 namespace clara {
 namespace {
@@ -210,22 +211,45 @@ std::vector<std::string> GramExtractor::gram_strings(std::string_view text, size
 // ---------------------------------------------------------------------------
 // Postings.
 
-uint32_t gram_length_units(uint32_t length) {
-    if (length == 0) return 0;
-    const uint32_t units = (length + kGramLengthUnit / 2) / kGramLengthUnit;
-    return units < 1 ? 1 : units > 255 ? 255 : units;
+uint32_t gram_length_bucket(uint32_t length) {
+    uint32_t b = 0;
+    while (b + 1 < kGramLengthBuckets && kGramLengths[b + 1] <= length) ++b;
+    // length lies in [kGramLengths[b], kGramLengths[b + 1]): the nearer one.
+    if (b + 1 < kGramLengthBuckets && length > kGramLengths[b] &&
+        length - kGramLengths[b] > kGramLengths[b + 1] - length)
+        ++b;
+    return b;
 }
+
+namespace {
+
+inline uint8_t posting_byte(uint32_t tf, uint32_t length) {
+    const uint32_t t = tf < 1 ? 1 : tf > kMaxGramTf ? kMaxGramTf : tf;
+    return static_cast<uint8_t>((t - 1) << 5 | gram_length_bucket(length));
+}
+
+// Varint of a key delta, then the posting byte.
+inline void put_posting(std::string &out, uint32_t delta, uint8_t byte) {
+    while (delta >= 0x80) {
+        out.push_back(static_cast<char>((delta & 0x7F) | 0x80));
+        delta >>= 7;
+    }
+    out.push_back(static_cast<char>(delta));
+    out.push_back(static_cast<char>(byte));
+}
+
+inline void put_count(std::string &out, size_t at, uint32_t count) {
+    for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>((count >> (8 * i)) & 0xFF);
+}
+
+// Documents per flush are numbered in 24 bits.
+constexpr uint32_t kMaxBuilderDocuments = 1u << 24;
+
+}  // namespace
 
 bool GramBlockWriter::add(const GramPosting &p) {
     if (count_ > 0 && p.doc_key <= last_key_) return false;
-    uint32_t delta = p.doc_key - (count_ > 0 ? last_key_ : 0);
-    while (delta >= 0x80) {
-        bytes_.push_back(static_cast<char>((delta & 0x7F) | 0x80));
-        delta >>= 7;
-    }
-    bytes_.push_back(static_cast<char>(delta));
-    bytes_.push_back(static_cast<char>(p.tf > 255 ? 255 : p.tf));
-    bytes_.push_back(static_cast<char>(gram_length_units(p.length)));
+    put_posting(bytes_, p.doc_key - (count_ > 0 ? last_key_ : 0), posting_byte(p.tf, p.length));
     last_key_ = p.doc_key;
     ++count_;
     return true;
@@ -241,66 +265,59 @@ void GramBlockWriter::finish(std::string &out) {
     last_key_ = 0;
 }
 
-GramPostingsBuilder::Entry &GramPostingsBuilder::entry(uint32_t gram) {
-    if (entries_.size() * 2 >= slots_.size()) {  // keep the load under 1/2
-        std::vector<uint64_t> old;
-        old.swap(slots_);
-        slots_.assign(old.empty() ? 4096 : old.size() * 2, 0);
-        const size_t mask = slots_.size() - 1;
-        for (const uint64_t s : old) {
-            if (s == 0) continue;
-            size_t i = static_cast<size_t>(s >> 32) & mask;
-            while (slots_[i] != 0) i = (i + 1) & mask;
-            slots_[i] = s;
-        }
-    }
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = gram & mask;; i = (i + 1) & mask) {
-        const uint64_t s = slots_[i];
-        if (s == 0) {
-            entries_.push_back(Entry{gram, GramBlockWriter{}, {}});
-            slots_[i] = uint64_t(gram) << 32 | entries_.size();
-            return entries_.back();
-        }
-        if (static_cast<uint32_t>(s >> 32) == gram) return entries_[static_cast<uint32_t>(s) - 1];
-    }
-}
-
 void GramPostingsBuilder::add_document(uint32_t doc_key, uint32_t length, const std::vector<GramCount> &grams) {
+    if (keys_.size() >= kMaxBuilderDocuments) throw std::length_error("too many documents in one gram flush");
+    const uint64_t doc = static_cast<uint64_t>(keys_.size()) << 8;
+    keys_.push_back(doc_key);
+    const uint32_t bucket = gram_length_bucket(length);
     for (const GramCount &g : grams) {
-        Entry &e = entry(g.gram);
-        const GramPosting p{doc_key, g.tf, length};
-        if (!e.writer.add(p)) {
-            e.finished.emplace_back();
-            e.writer.finish(e.finished.back());
-            e.writer.add(p);
-        }
+        const uint32_t t = g.tf < 1 ? 1 : g.tf > kMaxGramTf ? kMaxGramTf : g.tf;
+        entries_.push_back(uint64_t(g.gram ^ 0x80000000u) << 32 | doc | ((t - 1) << 5 | bucket));
     }
-    postings_ += grams.size();
 }
 
 void GramPostingsBuilder::take_blocks(std::vector<GramBlock> &out) {
     out.clear();
-    std::sort(entries_.begin(), entries_.end(), [](const Entry &a, const Entry &b) {
-        return static_cast<int32_t>(a.gram) < static_cast<int32_t>(b.gram);
-    });
-    for (Entry &e : entries_) {
-        for (std::string &done : e.finished) out.push_back(GramBlock{e.gram, std::move(done)});
-        if (e.writer.empty()) continue;
-        out.push_back(GramBlock{e.gram, std::string()});
-        e.writer.finish(out.back().bytes);
+    // By gram (sign-flipped, so unsigned order is the int4 order); within a
+    // gram in the order added. LSD radix sort on the gram's 32 bits in three
+    // stable passes of 11 bits: several times faster than a comparison sort.
+    sorted_.resize(entries_.size());
+    for (unsigned shift = 32; shift < 64; shift += 11) {
+        size_t count[2049] = {};
+        for (const uint64_t e : entries_) ++count[((e >> shift) & 2047) + 1];
+        for (size_t b = 1; b <= 2048; ++b) count[b] += count[b - 1];
+        for (const uint64_t e : entries_) sorted_[count[(e >> shift) & 2047]++] = e;
+        entries_.swap(sorted_);
+    }
+    for (size_t i = 0; i < entries_.size();) {
+        const uint32_t flipped = static_cast<uint32_t>(entries_[i] >> 32);
+        out.push_back(GramBlock{flipped ^ 0x80000000u, std::string(kGramBlockHeader, '\0')});
+        std::string *block = &out.back().bytes;
+        uint32_t count = 0, last = 0;
+        for (; i < entries_.size() && static_cast<uint32_t>(entries_[i] >> 32) == flipped; ++i) {
+            const uint32_t key = keys_[static_cast<uint32_t>(entries_[i]) >> 8];
+            if (count > 0 && key <= last) {  // keys did not ascend: another block
+                put_count(*block, 0, count);
+                out.push_back(GramBlock{flipped ^ 0x80000000u, std::string(kGramBlockHeader, '\0')});
+                block = &out.back().bytes;
+                count = 0;
+            }
+            put_posting(*block, key - (count > 0 ? last : 0), static_cast<uint8_t>(entries_[i] & 0xFF));
+            last = key;
+            ++count;
+        }
+        put_count(*block, 0, count);
     }
     entries_.clear();
-    std::fill(slots_.begin(), slots_.end(), 0);
-    postings_ = 0;
+    keys_.clear();
 }
 
 bool gram_block_count(const unsigned char *block, size_t len, uint32_t *count) {
     if (len < kGramBlockHeader) return false;
     const uint32_t c = uint32_t(block[0]) | (uint32_t(block[1]) << 8) | (uint32_t(block[2]) << 16) |
                        (uint32_t(block[3]) << 24);
-    // Every posting takes at least 3 bytes.
-    if (c > (len - kGramBlockHeader) / 3) return false;
+    // Every posting takes at least 2 bytes.
+    if (c > (len - kGramBlockHeader) / 2) return false;
     *count = c;
     return true;
 }
@@ -314,9 +331,8 @@ void GramScorer::reset(double n_docs, double avg_length, Bm25Params params) {
     params_ = params;
     weight_ = 0.0f;
     max_score_ = 0.0;
-    for (uint32_t u = 0; u < 256; ++u) {
-        const double len = static_cast<double>(u) * kGramLengthUnit;
-        const double rel = avg_length_ > 0.0 ? len / avg_length_ : 1.0;
+    for (uint32_t u = 0; u < kGramLengthBuckets; ++u) {
+        const double rel = avg_length_ > 0.0 ? kGramLengths[u] / avg_length_ : 1.0;
         norm_[u] = static_cast<float>(params_.k1 * (1.0 - params_.b + params_.b * rel));
     }
     for (const uint32_t key : touched_) score_[key] = 0.0f;
@@ -333,15 +349,15 @@ void GramScorer::begin_gram(double doc_freq, uint32_t query_tf) {
 
 bool GramScorer::add_block(const unsigned char *block, size_t len) {
     const float weight = weight_;
-    return decode_gram_block(block, len, [&](uint32_t key, uint32_t tf, uint32_t units) {
+    return decode_gram_block(block, len, [&](uint32_t key, uint32_t tf, uint32_t bucket) {
         // Only positive additions: every touched score is > 0, so touched_
         // lists each key once.
-        if (!(weight > 0.0f) || tf == 0) return;
+        if (!(weight > 0.0f)) return;
         if (key >= score_.size()) score_.resize(std::max<size_t>(size_t(key) + 1, score_.size() * 2), 0.0f);
         float &s = score_[key];
         if (s == 0.0f) touched_.push_back(key);
         const float t = static_cast<float>(tf);
-        s += weight * t / (t + norm_[units]);
+        s += weight * t / (t + norm_[bucket]);
     });
 }
 

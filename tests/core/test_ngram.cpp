@@ -31,8 +31,8 @@ std::string block_of(const std::vector<clara::GramPosting> &postings) {
 
 std::vector<clara::GramPosting> decoded(const std::string &block, bool *ok) {
     std::vector<clara::GramPosting> out;
-    *ok = clara::decode_gram_block(bytes(block), block.size(), [&](uint32_t key, uint32_t tf, uint32_t units) {
-        out.push_back(clara::GramPosting{key, tf, units});
+    *ok = clara::decode_gram_block(bytes(block), block.size(), [&](uint32_t key, uint32_t tf, uint32_t bucket) {
+        out.push_back(clara::GramPosting{key, tf, bucket});
     });
     return out;
 }
@@ -90,11 +90,12 @@ TEST(Grams, DocumentCountsDistinctGramsOfTheLead) {
 }
 
 TEST(Grams, LeadStopsAfterItsCodePoints) {
-    // 200 words of 5 code points ("wort ") fill the first 1000; a word that
+    // 140 words of 5 code points ("wort ") fill the first 700; a word that
     // starts before the limit is taken whole, the next one is not.
+    static_assert(clara::kLeadCodePoints == 700, "the test counts 140 words of 5");
     std::string content;
-    for (int i = 0; i < 199; ++i) content += "wort ";
-    content += "wortx zebra";  // "wortx" starts at 995, "zebra" at 1001
+    for (int i = 0; i < 139; ++i) content += "wort ";
+    content += "wortx zebra";  // "wortx" starts at 695, "zebra" at 701
     clara::GramExtractor e;
     std::vector<clara::GramCount> grams;
     e.document("", content, grams);
@@ -110,9 +111,9 @@ TEST(Grams, LeadStopsAfterItsCodePoints) {
     e.document(title, content, grams);
     EXPECT_TRUE(has("rtx>"));
     EXPECT_TRUE(has("xxxx"));
-    // Code points, not bytes: 1000 two-byte letters still fit.
+    // Code points, not bytes: 700 two-byte letters still fit.
     std::string umlauts;
-    for (int i = 0; i < 199; ++i) umlauts += "ääää ";
+    for (int i = 0; i < 139; ++i) umlauts += "ääää ";
     umlauts += "wortx zebra";
     e.document("", umlauts, grams);
     EXPECT_TRUE(has("rtx>"));
@@ -173,19 +174,31 @@ TEST(GramPostings, RoundTrip) {
     ASSERT_EQ(out.size(), in.size());
     for (size_t i = 0; i < in.size(); ++i) {
         EXPECT_EQ(out[i].doc_key, in[i].doc_key);
-        EXPECT_EQ(out[i].tf, std::min<uint32_t>(in[i].tf, 255));
-        EXPECT_EQ(out[i].length, clara::gram_length_units(in[i].length));
+        EXPECT_EQ(out[i].tf, std::min<uint32_t>(in[i].tf, clara::kMaxGramTf));
+        EXPECT_EQ(out[i].length, clara::gram_length_bucket(in[i].length));
     }
-    // Compact: the dense part of the keys takes 3 bytes a posting.
-    EXPECT_LT(block.size(), in.size() * 4);
+    // Compact: the dense part of the keys takes 2 bytes a posting.
+    EXPECT_LT(block.size(), in.size() * 3);
 }
 
-TEST(GramPostings, LengthUnits) {
-    EXPECT_EQ(clara::gram_length_units(0), 0u);
-    EXPECT_EQ(clara::gram_length_units(1), 1u);
-    EXPECT_EQ(clara::gram_length_units(400), 100u);
-    EXPECT_EQ(clara::gram_length_units(100000), 255u);
-    EXPECT_EQ(clara::gram_stored_length(400), 400u);
+TEST(GramPostings, LengthBuckets) {
+    // The nearest representative length, ties to the shorter one.
+    EXPECT_EQ(clara::gram_length_bucket(1), 0u);
+    EXPECT_EQ(clara::gram_length_bucket(4), 0u);
+    EXPECT_EQ(clara::gram_length_bucket(10), 5u);
+    EXPECT_EQ(clara::gram_length_bucket(12), 6u);   // 11 and 14: nearer 11
+    EXPECT_EQ(clara::gram_length_bucket(13), 7u);   // nearer 14
+    EXPECT_EQ(clara::gram_length_bucket(15), 7u);   // 14 and 16 tie: the shorter
+    EXPECT_EQ(clara::gram_length_bucket(100000), 31u);
+    for (uint32_t b = 0; b < clara::kGramLengthBuckets; ++b)
+        EXPECT_EQ(clara::gram_length_bucket(clara::kGramLengths[b]), b);
+    // Every length is within about 10 % of the one BM25 sees (12 % where
+    // small lengths are rounded), up to the largest.
+    for (uint32_t len = 4; len <= 879; ++len) {
+        const double seen = clara::gram_stored_length(len);
+        EXPECT_LE(std::abs(seen - len), 0.12 * len) << len;
+    }
+    EXPECT_EQ(clara::gram_stored_length(0), 0u);
 }
 
 TEST(GramPostings, KeysMustAscend) {
@@ -199,7 +212,8 @@ TEST(GramPostings, KeysMustAscend) {
 }
 
 TEST(GramPostings, MalformedBlocksAreRejected) {
-    std::string good = block_of({{5, 1, 8}, {9, 2, 8}, {300, 3, 8}});
+    std::string good = block_of({{5, 1, 8}, {9, 2, 8}, {300, 3, 8}});  // 4 + 1+1 + 1+1 + 2+1 bytes
+    ASSERT_EQ(good.size(), 11u);
     bool ok = false;
     decoded(good, &ok);
     ASSERT_TRUE(ok);
@@ -215,7 +229,7 @@ TEST(GramPostings, MalformedBlocksAreRejected) {
     EXPECT_FALSE(ok);
     std::string zero_delta = block_of({{5, 1, 8}});
     zero_delta[0] = 2;
-    zero_delta += std::string("\x00\x01\x02", 3);  // a second posting with key delta 0
+    zero_delta += std::string("\x00\x01", 2);  // a second posting with key delta 0
     decoded(zero_delta, &ok);
     EXPECT_FALSE(ok);
     std::string endless_varint = std::string("\x01\x00\x00\x00", 4) + std::string(8, '\xFF');
@@ -248,7 +262,7 @@ TEST(GramPostings, BuilderGivesOneBlockPerGramInColumnOrder) {
     EXPECT_EQ(first[0].doc_key, 1u);
     EXPECT_EQ(first[2].doc_key, 4u);
     EXPECT_EQ(first[1].tf, 3u);
-    EXPECT_EQ(first[1].length, clara::gram_length_units(20));
+    EXPECT_EQ(first[1].length, clara::gram_length_bucket(20));
     std::vector<clara::GramPosting> second = decoded(blocks[2].bytes, &ok);
     ASSERT_TRUE(ok);
     ASSERT_EQ(second.size(), 1u);
@@ -319,7 +333,7 @@ std::vector<double> direct_similarities(const Corpus &c, const std::map<uint32_t
         for (size_t k = 0; k < c.docs.size(); ++k) {
             auto it = c.docs[k].find(gram);
             if (it == c.docs[k].end()) continue;
-            const double tf = std::min<uint32_t>(it->second, 255);
+            const double tf = std::min<uint32_t>(it->second, clara::kMaxGramTf);
             const double len = clara::gram_stored_length(c.lengths[k]);
             score[k] += wq * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg));
         }
