@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 log() { echo "eval: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-bash tools/install-deps.sh eval >/dev/null
+bash tools/install-deps.sh >/dev/null
 make -s all
 # Evaluate the extension as built here: install it when the server's copy differs.
 if ! cmp -s clara.so "$(pg_config --pkglibdir)/clara.so"; then

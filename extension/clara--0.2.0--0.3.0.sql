@@ -12,8 +12,9 @@ DROP TABLE clara_embeddings;
 -- a loading statement, appended. Postings of deleted or re-keyed documents
 -- stay until clara_compact(), as in clara_postings.
 CREATE TABLE clara_gram_postings (
-    gram     integer NOT NULL,
-    postings bytea NOT NULL
+    gram      integer NOT NULL,
+    documents integer NOT NULL,  -- postings in the block (its df share), read without the block
+    postings  bytea NOT NULL
 );
 ALTER TABLE clara_gram_postings ALTER COLUMN postings SET STORAGE EXTERNAL;
 CREATE INDEX clara_gram_postings_gram_idx ON clara_gram_postings (gram);

@@ -62,9 +62,10 @@ void define_settings() {
         &g_vector_candidates, 1000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(
         "clara.vector_min_similarity",
-        "Cosine similarity a document must exceed to be a vector match.",
-        "0 keeps every document more similar than orthogonal; unrelated texts score about 0.1 by hashing noise, "
-        "so a threshold such as 0.2 keeps nonsense queries from returning nearest neighbours.",
+        "Similarity (0..1) a document must exceed to be a vector match.",
+        "The similarity is the share of the query's 4-gram weight a document matches; 0 keeps every document "
+        "sharing a 4-gram with the query; a threshold such as 0.3 keeps words no document is about from "
+        "returning documents that share only common grams with them.",
         &g_vector_min_similarity, 0.0, 0.0, 0.99, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "clara.graph_seeds",

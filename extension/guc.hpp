@@ -19,7 +19,7 @@ double title_weight();
 enum class FusionMethodSetting { kRrf = 0, kWeighted = 1 };
 FusionMethodSetting fusion_method();
 int vector_candidates();     // first depth of the vector retriever
-double vector_min_similarity();  // a vector match has a cosine above this
+double vector_min_similarity();  // a vector match has a similarity above this
 int graph_seeds();           // strong hits the graph expands from
 const char *graph_edges();   // the edges relation, "" = the extension's clara_edges
 

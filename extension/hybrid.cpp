@@ -1,14 +1,16 @@
-// Hybrid ranking: keyword (BM25), vector (embeddings) and graph (citations)
+// Hybrid ranking: keyword (BM25), vector (character 4-grams) and graph (citations)
 // lists fused by RRF or weighted scores (core/fusion.hpp), then the same
 // checks as keyword search: filters, min_quality and visibility inside the
 // ranking, ties by document_id.
 //
-//  * keyword: every document containing a query term, BM25.
+//  * keyword: every document containing a query term, BM25 with the title
+//    boost.
 //  * vector: the clara.vector_candidates (at least 2 x top_k) documents of
-//    highest cosine similarity > 0. If the checks leave fewer than top_k
-//    results and more documents were similar, the list is deepened
-//    four-fold and the fusion redone, so the result is exactly
-//    min(top_k, documents some retriever matched that pass the checks).
+//    highest similarity above clara.vector_min_similarity. If the checks
+//    leave fewer than top_k results and more documents were similar, the
+//    list is deepened four-fold (from the same scores) and the fusion
+//    redone, so the result is exactly min(top_k, documents some retriever
+//    matched that pass the checks).
 //  * graph: documents citing or cited by the clara.graph_seeds best
 //    documents of keyword + vector fused (seeds pass the same checks), scored
 //    by core/fusion.hpp's graph_scores (noisy-or of 0.5 x seed score).
@@ -42,6 +44,7 @@ clara::FusionOptions fusion_options(const clara::FusionWeights &weights) {
     o.weights = weights;
     o.rrf_k = 60.0;
     o.normalisation = clara::ScoreNormalisation::kDivideByMax;
+    o.ordered = 0;  // select_results orders as far as it reads
     return o;
 }
 
@@ -111,8 +114,11 @@ void expand_graph(Ranking *r, const char *schema, MemoryContext scratch) {
              INT4ARRAYOID, int4_array(keys, nseeds), true);
 
     // One query for all edges touching a seed (postgres_fdw ships the
-    // whole condition to a foreign edges table).
-    char *sql = psprintf("SELECT e.src_id, e.dst_id FROM %s e WHERE e.src_id = ANY($1) OR e.dst_id = ANY($1)",
+    // whole condition to a foreign edges table). The ends are cast to text:
+    // a relation whose columns are of another type (name, varchar, a
+    // foreign table's) is read as text, never reinterpreted.
+    char *sql = psprintf("SELECT e.src_id::text, e.dst_id::text FROM %s e "
+                         "WHERE e.src_id::text = ANY($1) OR e.dst_id::text = ANY($1)",
                          edges_relation(schema));
     Oid type = TEXTARRAYOID;
     auto **ids = static_cast<char **>(palloc(sizeof(char *) * Max(map->ids.size(), (size_t)1)));
@@ -139,9 +145,11 @@ void expand_graph(Ranking *r, const char *schema, MemoryContext scratch) {
     for (uint64 i = 0; i < nedges; i++) {
         CHECK_FOR_INTERRUPTS();
         bool null_src, null_dst;
-        text *src = DatumGetTextPP(SPI_getbinval(edges->vals[i], edges->tupdesc, 1, &null_src));
-        text *dst = DatumGetTextPP(SPI_getbinval(edges->vals[i], edges->tupdesc, 2, &null_dst));
-        if (null_src || null_dst) continue;
+        Datum src_datum = SPI_getbinval(edges->vals[i], edges->tupdesc, 1, &null_src);
+        Datum dst_datum = SPI_getbinval(edges->vals[i], edges->tupdesc, 2, &null_dst);
+        if (null_src || null_dst) continue;  // an edge with a missing end links nothing
+        text *src = DatumGetTextPP(src_datum);
+        text *dst = DatumGetTextPP(dst_datum);
         std::string_view s(VARDATA_ANY(src), VARSIZE_ANY_EXHDR(src));
         std::string_view d(VARDATA_ANY(dst), VARSIZE_ANY_EXHDR(dst));
         run_cpp("graph search", [&] {
@@ -185,7 +193,13 @@ void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema) {
     const bool graph = req->searches(clara::SearchType::kGraph);
     const bool need_keyword = req->searches(clara::SearchType::kKeyword) || graph;
     const bool need_vector = req->searches(clara::SearchType::kVector) || graph;
-    if (need_keyword && keyword_candidates(r, req, schema)) run_cpp("ranking", [&] { r->keyword.swap(r->candidates); });
+    if (need_keyword && keyword_candidates(r, req, schema))
+        run_cpp("ranking", [&] {
+            r->keyword.swap(r->candidates);
+            // RRF fuses ranks: the keyword list in order (weighted fusion needs none).
+            if (fusion_method() == FusionMethodSetting::kRrf)
+                std::sort(r->keyword.begin(), r->keyword.end(), clara::ranks_before);
+        });
 
     MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "clara graph", ALLOCSET_DEFAULT_SIZES);
     const std::string_view query(req->query, req->query_len);

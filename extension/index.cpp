@@ -169,16 +169,24 @@ void flush_grams(IndexDelta *delta, const char *schema) {
     if (n == 0) return;
     const std::vector<clara::GramBlock> &blocks = delta->gram_blocks;
     auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    for (int i = 0; i < n; i++) grams[i] = Int32GetDatum(static_cast<int32>(blocks[i].gram));
-    Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
-    Datum args[2] = {clara::pg::int4_array(grams, n),
+    auto *counts = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (int i = 0; i < n; i++) {
+        uint32_t count = 0;
+        const auto *bytes = reinterpret_cast<const unsigned char *>(blocks[i].bytes.data());
+        if (!clara::gram_block_count(bytes, blocks[i].bytes.size(), &count)) elog(ERROR, "clara: malformed gram block");
+        grams[i] = Int32GetDatum(static_cast<int32>(blocks[i].gram));
+        counts[i] = Int32GetDatum(static_cast<int32>(count));
+    }
+    Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
+    Datum args[3] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n),
                      clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(blocks[i].bytes); })};
     clara::pg::run_cpp("flushing the index", [&] { delta->gram_blocks.clear(); });
-    char *sql = psprintf("INSERT INTO %s.clara_gram_postings (gram, postings) SELECT * FROM unnest($1, $2)", schema);
-    execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write gram postings");
+    char *sql = psprintf(
+        "INSERT INTO %s.clara_gram_postings (gram, documents, postings) SELECT * FROM unnest($1, $2, $3)", schema);
+    execute_generic(sql, 3, types, args, SPI_OK_INSERT, "write gram postings");
     pfree(grams);
-    pfree(DatumGetPointer(args[0]));
-    pfree(DatumGetPointer(args[1]));
+    pfree(counts);
+    for (Datum a : args) pfree(DatumGetPointer(a));
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -283,7 +291,8 @@ bool flush_due(const IndexDelta *delta) {
     // A gram posting takes 8 bytes here (16 while sorted), a word posting 12
     // and its term's share: the same budget for both.
     const size_t budget = static_cast<size_t>(clara::pg::index_flush_postings());
-    return delta->pending_postings >= budget || delta->grams.postings() >= budget;
+    return delta->pending_postings >= budget || delta->grams.postings() >= budget ||
+           delta->grams.documents() >= clara::GramPostingsBuilder::kMaxDocuments - 1;
 }
 
 }  // namespace

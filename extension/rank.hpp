@@ -27,6 +27,14 @@ struct Ranking {
     VectorScan scan;
 };
 
+// N and the average document length from clara_corpus: length_column is
+// total_length (words) or gram_length (grams of the leads).
+struct CorpusStats {
+    double n_docs;
+    double avg_length;
+};
+CorpusStats corpus_stats(const char *schema, const char *length_column);
+
 // Raw rankings ignore search_types, filters and min_quality and keep every
 // matching (visible) document: clara_bm25 and clara_vector.
 enum class RawRanking { kNone, kBm25, kVector };
@@ -36,11 +44,12 @@ enum class RawRanking { kNone, kBm25, kVector };
 Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, RawRanking raw);
 
 // Building blocks shared with hybrid.cpp (SPI connected):
-// BM25 scores of every document matching a query term into r->candidates;
-// false (and a NOTICE) when the query has no searchable terms.
+// BM25 scores of every document matching a query term into r->candidates,
+// unordered; false (and a NOTICE) when the query has no searchable terms.
 bool keyword_candidates(Ranking *r, const SearchRequest *req, const char *schema);
-// The first top_k of r->candidates that pass the checks (plus the ties of
-// the last) into r->keys / r->scores; r->candidates is used up.
+// The first top_k of r->candidates (in rank order, which it establishes as
+// far as it reads) that pass the checks (plus the ties of the last) into
+// r->keys / r->scores; r->candidates is used up.
 void select_results(Ranking *r, const char *schema, const SearchRequest *req, bool raw, int64 top_k);
 // Orders ties by document_id, cuts r->keys / r->scores to top_k.
 void break_ties(Ranking *r, const char *schema, int64 top_k);

@@ -1,27 +1,11 @@
 #include "vector.hpp"
 
 #include "guc.hpp"
+#include "rank.hpp"
 
 namespace clara::pg {
 
 namespace {
-
-struct GramCorpus {
-    double n_docs;
-    double avg_length;
-};
-
-GramCorpus gram_corpus(const char *schema) {
-    char *sql = psprintf("SELECT n_docs, gram_length FROM %s.clara_corpus", schema);
-    if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("clara_corpus must hold exactly one row"),
-                        errhint("Run SELECT clara_compact() to rebuild the index.")));
-    bool null_n, null_len;
-    double n = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_n)));
-    double total = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &null_len)));
-    SPI_freetuptable(SPI_tuptable);
-    return GramCorpus{n, n > 0 ? total / n : 0.0};
-}
 
 [[noreturn]] void malformed_block(uint32_t gram) {
     ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
@@ -32,8 +16,10 @@ GramCorpus gram_corpus(const char *schema) {
 // Scores every document sharing a gram with the query: one lookup per
 // distinct query gram, its blocks read in a context reset per gram.
 void score_grams(VectorScan *scan, const char *schema) {
-    GramCorpus corpus = gram_corpus(schema);
-    char *sql = psprintf("SELECT postings FROM %s.clara_gram_postings WHERE gram = $1", schema);
+    CorpusStats corpus = corpus_stats(schema, "gram_length");
+    // The count column tells df without reading the postings themselves
+    // (out of line, in TOAST), which a gram in most documents never needs.
+    char *sql = psprintf("SELECT documents, postings FROM %s.clara_gram_postings WHERE gram = $1", schema);
     Oid type = INT4OID;
     SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
     if (plan == nullptr) elog(ERROR, "clara: could not prepare the gram postings scan: %s", SPI_result_code_string(SPI_result));
@@ -46,26 +32,29 @@ void score_grams(VectorScan *scan, const char *schema) {
             elog(ERROR, "clara: could not read gram postings");
         uint64 nblocks = SPI_processed;
         MemoryContext old = MemoryContextSwitchTo(per_gram);
-        auto **blocks = static_cast<bytea **>(palloc(sizeof(bytea *) * Max(nblocks, (uint64)1)));
         double df = 0.0;
         for (uint64 i = 0; i < nblocks; i++) {
             bool isnull;
-            Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-            uint32_t count;
-            blocks[i] = isnull ? nullptr : DatumGetByteaPP(d);
-            if (isnull || !clara::gram_block_count(reinterpret_cast<const unsigned char *>(VARDATA_ANY(blocks[i])),
-                                                  VARSIZE_ANY_EXHDR(blocks[i]), &count))
-                malformed_block(g.gram);
+            int32 count = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+            if (isnull || count < 0) malformed_block(g.gram);
             df += count;
         }
-        bool ok = true;
-        run_cpp("vector search", [&] {
-            scan->scorer.begin_gram(df, g.tf);
-            for (uint64 i = 0; i < nblocks && ok; i++)
-                ok = scan->scorer.add_block(reinterpret_cast<const unsigned char *>(VARDATA_ANY(blocks[i])),
-                                            VARSIZE_ANY_EXHDR(blocks[i]));
-        });
-        if (!ok) malformed_block(g.gram);
+        const bool scored = scan->scorer.worth_scoring(df);
+        run_cpp("vector search", [&] { scan->scorer.begin_gram(df, g.tf); });
+        for (uint64 i = 0; scored && i < nblocks; i++) {
+            bool isnull;
+            Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+            if (isnull) malformed_block(g.gram);
+            bytea *block = DatumGetByteaPP(d);
+            const auto *bytes = reinterpret_cast<const unsigned char *>(VARDATA_ANY(block));
+            const size_t len = VARSIZE_ANY_EXHDR(block);
+            uint32_t count = 0;
+            bool ok = clara::gram_block_count(bytes, len, &count) &&
+                      count == static_cast<uint32_t>(DatumGetInt32(
+                                   SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+            if (ok) run_cpp("vector search", [&] { ok = scan->scorer.add_block(bytes, len); });
+            if (!ok) malformed_block(g.gram);
+        }
         MemoryContextSwitchTo(old);
         MemoryContextReset(per_gram);
         SPI_freetuptable(SPI_tuptable);

@@ -19,7 +19,7 @@ SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 2, 0.0,
 SELECT count(*) AS rows, bool_and(metadata->>'domain' = 'baurecht') AS only_baurecht
 FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 100, 0.0);
 SELECT count(*) AS rows, bool_and(d.domain = 'baurecht') AS only_baurecht
-FROM clara_vector('Photovoltaik') v JOIN clara_documents d USING (document_id);
+FROM clara_vector('Dachanlagen') v JOIN clara_documents d USING (document_id);
 RESET ROLE;
 
 -- Without SELECT on the corpus there is nothing to read.

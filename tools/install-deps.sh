@@ -9,13 +9,10 @@ PACKAGES=(
     nlohmann-json3-dev libcli11-dev libgtest-dev libcpp-httplib-dev
     python3 python3-psycopg python3-pytest
     curl procps
+    # The ranking evaluation on real text (make eval, tests/integration/eval_real.sh):
+    # the reference retriever is scikit-learn's; manual pages are rendered with groff.
+    python3-sklearn groff-base
 )
-
-# `install-deps.sh eval`: also what make eval needs (the reference retriever
-# is scikit-learn's; manual pages are rendered with groff).
-if [ "${1:-}" = eval ]; then
-    PACKAGES+=(python3-sklearn groff-base)
-fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

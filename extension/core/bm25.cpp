@@ -58,7 +58,8 @@ void Bm25Scorer::reset(double n_docs, double avg_doc_length) {
     n_docs_ = n_docs;
     avg_doc_length_ = avg_doc_length;
     idf_ = 0.0;
-    scores_.clear();
+    for (const uint32_t key : touched_) score_[key] = 0.0;
+    touched_.clear();
 }
 
 void Bm25Scorer::reset(double n_docs, double avg_doc_length, const Bm25Params &params) {
@@ -73,15 +74,42 @@ void Bm25Scorer::add_postings(const unsigned char *block, size_t count) {
         Posting p = read_posting(block + i * kPostingBytes);
         double s = bm25_term_score(p.tf, p.doc_length, avg_doc_length_, idf_, params_);
         if (params_.title_weight > 0.0) s += params_.title_weight * bm25_title_score(p.title_tf, idf_, params_);
-        scores_[p.doc_key] += s;
+        // Every real posting scores > 0 (idf > 0, tf > 0), so a score of 0
+        // means the key was not touched yet.
+        if (!(s > 0.0)) continue;
+        if (p.doc_key >= score_.size()) score_.resize(std::max<size_t>(size_t(p.doc_key) + 1, score_.size() * 2), 0.0);
+        double &d = score_[p.doc_key];
+        if (d == 0.0) touched_.push_back(p.doc_key);
+        d += s;
     }
 }
 
+void rank_prefix(std::vector<ScoredDoc> &v, size_t from, size_t n) {
+    if (from >= v.size() || n == 0) return;
+    const auto first = v.begin() + static_cast<std::ptrdiff_t>(from);
+    // Selecting first pays only while the prefix is a small part of the rest.
+    if (n >= (v.size() - from) / 4) {
+        std::sort(first, v.end(), ranks_before);
+        return;
+    }
+    const auto mid = first + static_cast<std::ptrdiff_t>(n);
+    std::nth_element(first, mid, v.end(), ranks_before);
+    std::sort(first, mid, ranks_before);
+}
+
+std::vector<ScoredDoc> Bm25Scorer::take_candidates() {
+    std::vector<ScoredDoc> out;
+    out.reserve(touched_.size());
+    for (const uint32_t key : touched_) {
+        out.push_back(ScoredDoc{key, score_[key]});
+        score_[key] = 0.0;
+    }
+    touched_.clear();
+    return out;
+}
+
 std::vector<ScoredDoc> Bm25Scorer::take_ranked() {
-    std::vector<ScoredDoc> ranked;
-    ranked.reserve(scores_.size());
-    for (const auto &kv : scores_) ranked.push_back(ScoredDoc{kv.first, kv.second});
-    scores_.clear();
+    std::vector<ScoredDoc> ranked = take_candidates();
     std::sort(ranked.begin(), ranked.end(), ranks_before);
     return ranked;
 }

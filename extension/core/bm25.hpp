@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace clara {
@@ -52,10 +51,18 @@ struct ScoredDoc {
 };
 
 // Ranking order: score descending, then doc_key ascending for a stable order.
-inline bool ranks_before(const ScoredDoc &a, const ScoredDoc &b) {
+// A function object, so that std::sort inlines it (through a function
+// pointer, sorting 775K candidates took three times as long).
+inline constexpr auto ranks_before = [](const ScoredDoc &a, const ScoredDoc &b) {
     if (a.score != b.score) return a.score > b.score;
     return a.doc_key < b.doc_key;
-}
+};
+
+// Orders v[from, end) far enough that v[from, from + n) holds its n best
+// entries by ranks_before, in that order (the rest follows, unordered): the
+// ranking reads candidates until top_k pass its checks, which is rarely more
+// than a small part of 775K matches, so a full sort is mostly wasted.
+void rank_prefix(std::vector<ScoredDoc> &v, size_t from, size_t n);
 
 // Sums BM25 term scores per document, one query term at a time. Terms must be
 // added in the same order for every query so equal documents get equal sums.
@@ -75,15 +82,21 @@ public:
     void add_postings(const unsigned char *block, size_t count);
     // Every matching document, sorted by ranks_before. Leaves the scorer empty.
     std::vector<ScoredDoc> take_ranked();
+    // Every matching document in no particular order (rank_prefix orders as
+    // much of it as a caller reads). Leaves the scorer empty.
+    std::vector<ScoredDoc> take_candidates();
 
-    size_t candidate_count() const { return scores_.size(); }
+    size_t candidate_count() const { return touched_.size(); }
 
 private:
     double n_docs_ = 0.0;
     double avg_doc_length_ = 0.0;
     Bm25Params params_;
     double idf_ = 0.0;
-    std::unordered_map<uint32_t, double> scores_;
+    // Scores by doc_key, and the keys with a score: at 1M documents a dense
+    // array is both smaller and several times faster than a hash map.
+    std::vector<double> score_;
+    std::vector<uint32_t> touched_;
 };
 
 }  // namespace clara

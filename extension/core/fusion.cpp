@@ -59,21 +59,25 @@ std::vector<ScoredDoc> combine(std::vector<Contribution> &parts) {
     return out;
 }
 
-// The fast path of both fusions, when every enabled list is already ranked
-// (ranks_before) with finite scores, as the extension's retrievers give
-// them, and the keys are small enough for arrays indexed by key: no sort but
-// the final one. It gives the same bits as the general path: each key's
-// first (best) entry per list counts, values are summed per document in
-// retriever order starting from 0.0, then divided by the largest sum.
-// False (out untouched) when it does not apply.
+// The fast path of both fusions, when every enabled list has finite scores
+// and is already ranked (ranks_before), or, for weighted fusion, holds each
+// key once in any order (as the extension's retrievers give them), and the
+// keys are small enough for arrays indexed by key: no sort but the final
+// one, of the first `ordered` entries. It gives the same bits as the general
+// path: each key's first (best) entry per list counts, values are summed per
+// document in retriever order starting from 0.0, then divided by the
+// largest sum. False (out untouched) when it does not apply.
 bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf, double k, ScoreNormalisation how,
-                std::vector<ScoredDoc> &out) {
+                size_t ordered, std::vector<ScoredDoc> &out) {
     size_t total = 0;
     uint32_t max_key = 0;
+    bool sorted[kSearchTypeCount] = {};
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         if (lists[r] == nullptr || usable_weight(weights.of(SearchType(r))) == 0.0) continue;
         const std::vector<ScoredDoc> &l = *lists[r];
-        if (!std::is_sorted(l.begin(), l.end(), ranks_before)) return false;
+        // RRF needs the ranks, so the order.
+        sorted[r] = std::is_sorted(l.begin(), l.end(), ranks_before);
+        if (rrf && !sorted[r]) return false;
         for (const ScoredDoc &d : l) {
             if (!std::isfinite(d.score)) return false;
             max_key = std::max(max_key, d.doc_key);
@@ -96,7 +100,10 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
         // The range of the list's counted (first) entries, for normalising.
         double lo = HUGE_VAL, hi = -HUGE_VAL;
         for (const ScoredDoc &d : l) {
-            if (seen[d.doc_key] & bit) continue;
+            if (seen[d.doc_key] & bit) {
+                if (!sorted[r]) return false;  // which entry is the best would need a sort
+                continue;
+            }
             seen[d.doc_key] |= bit;
             lo = std::min(lo, d.score);
             hi = std::max(hi, d.score);
@@ -124,7 +131,7 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
     }
     if (best > 0.0)
         for (ScoredDoc &d : out) d.score = d.score / best;
-    std::sort(out.begin(), out.end(), ranks_before);
+    rank_prefix(out, 0, ordered);
     return true;
 }
 
@@ -132,10 +139,10 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
 
 bool valid_fusion_weight(double w) { return std::isfinite(w) && w >= 0.0; }
 
-std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k) {
+std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k, size_t ordered) {
     if (!(k >= 0.0) || !std::isfinite(k)) k = 60.0;
     std::vector<ScoredDoc> fast;
-    if (fuse_dense(lists, weights, true, k, ScoreNormalisation::kDivideByMax, fast)) return fast;
+    if (fuse_dense(lists, weights, true, k, ScoreNormalisation::kDivideByMax, ordered, fast)) return fast;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));
@@ -159,9 +166,10 @@ std::vector<ScoredDoc> normalise_scores(const std::vector<ScoredDoc> &list, Scor
     return out;
 }
 
-std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how) {
+std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how,
+                                     size_t ordered) {
     std::vector<ScoredDoc> fast;
-    if (fuse_dense(lists, weights, false, 0.0, how, fast)) return fast;
+    if (fuse_dense(lists, weights, false, 0.0, how, ordered, fast)) return fast;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));
@@ -173,8 +181,8 @@ std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeigh
 }
 
 std::vector<ScoredDoc> fuse(const FusionLists &lists, const FusionOptions &options) {
-    if (options.method == FusionMethod::kRrf) return fuse_rrf(lists, options.weights, options.rrf_k);
-    return fuse_weighted(lists, options.weights, options.normalisation);
+    if (options.method == FusionMethod::kRrf) return fuse_rrf(lists, options.weights, options.rrf_k, options.ordered);
+    return fuse_weighted(lists, options.weights, options.normalisation, options.ordered);
 }
 
 std::vector<ScoredDoc> graph_scores(const std::vector<ScoredDoc> &seeds, const std::vector<Edge> &edges,

@@ -42,8 +42,10 @@ using FusionLists = std::array<const std::vector<ScoredDoc> *, kSearchTypeCount>
 
 // Reciprocal rank fusion: fused(d) = sum over retrievers r with d in list r
 // of weight_r / (k + rank_r(d)), rank 1-based. Then divided by the largest
-// fused value, so the best document has 1.0.
-std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k = 60.0);
+// fused value, so the best document has 1.0. The first `ordered` entries
+// come out ranked (ranks_before), the rest after them unordered.
+std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k = 60.0,
+                                size_t ordered = SIZE_MAX);
 
 // How weighted fusion maps each list's scores to 0..1 before weighting.
 enum class ScoreNormalisation {
@@ -63,9 +65,11 @@ std::vector<ScoredDoc> normalise_scores(const std::vector<ScoredDoc> &list, Scor
 // Weighted fusion: fused(d) = sum_r weight_r * norm_r(d) (0 where d is not
 // in list r), then divided by the largest fused value (best = 1.0; if every
 // fused value is 0, all stay 0). Documents of an enabled list are kept even
-// at 0.
+// at 0. Lists may come in any order when each key is in them once. The
+// first `ordered` entries come out ranked, the rest after them unordered.
 std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeights &weights,
-                                     ScoreNormalisation how = ScoreNormalisation::kDivideByMax);
+                                     ScoreNormalisation how = ScoreNormalisation::kDivideByMax,
+                                     size_t ordered = SIZE_MAX);
 
 enum class FusionMethod { kRrf, kWeighted };
 
@@ -76,6 +80,9 @@ struct FusionOptions {
     FusionWeights weights;
     double rrf_k = 60.0;
     ScoreNormalisation normalisation = ScoreNormalisation::kDivideByMax;
+    // How many of the fused entries come out in ranking order (rank_prefix);
+    // the rest follow unordered. SIZE_MAX: all of them.
+    size_t ordered = SIZE_MAX;
 };
 
 std::vector<ScoredDoc> fuse(const FusionLists &lists, const FusionOptions &options);

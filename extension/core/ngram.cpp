@@ -242,9 +242,6 @@ inline void put_count(std::string &out, size_t at, uint32_t count) {
     for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>((count >> (8 * i)) & 0xFF);
 }
 
-// Documents per flush are numbered in 24 bits.
-constexpr uint32_t kMaxBuilderDocuments = 1u << 24;
-
 }  // namespace
 
 bool GramBlockWriter::add(const GramPosting &p) {
@@ -266,7 +263,7 @@ void GramBlockWriter::finish(std::string &out) {
 }
 
 void GramPostingsBuilder::add_document(uint32_t doc_key, uint32_t length, const std::vector<GramCount> &grams) {
-    if (keys_.size() >= kMaxBuilderDocuments) throw std::length_error("too many documents in one gram flush");
+    if (keys_.size() >= kMaxDocuments) throw std::length_error("too many documents in one gram flush");
     const uint64_t doc = static_cast<uint64_t>(keys_.size()) << 8;
     keys_.push_back(doc_key);
     const uint32_t bucket = gram_length_bucket(length);

@@ -23,7 +23,8 @@
 //    bits (two different grams collide with probability 2^-32 per pair).
 //  * Score of a document d for a query q (Okapi BM25 over grams, k1 1.2,
 //    b 0.75, length = number of grams in the lead):
-//      sum over distinct grams g of q: w_q(g) * idf(g) * tf(k1+1) / (tf + k1 (1 - b + b len/avglen))
+//      sum over distinct grams g of q in at most half of the documents:
+//      w_q(g) * idf(g) * tf(k1+1) / (tf + k1 (1 - b + b len/avglen))
 //    with w_q(g) = 1 + ln(tf of g in q) and idf = ln(1 + (N - df + 0.5) / (df + 0.5)).
 //    similarity = score / (sum_g w_q(g) idf(g) (k1+1)): the share of the
 //    query's gram weight that d matches, in [0, 1) (1 only in the limit of
@@ -169,6 +170,9 @@ public:
     // with its lead length. Keys should ascend across calls.
     void add_document(uint32_t doc_key, uint32_t length, const std::vector<GramCount> &grams);
     size_t postings() const { return entries_.size(); }
+    size_t documents() const { return keys_.size(); }
+    // Documents one builder numbers (24 bits); flush before reaching it.
+    static constexpr size_t kMaxDocuments = size_t(1) << 24;
     // Moves every block into out, ordered by gram as a signed 32-bit integer
     // (the order of the int4 column's index), postings in the order their
     // documents were added; the builder is empty afterwards.
@@ -195,6 +199,13 @@ bool decode_gram_block(const unsigned char *block, size_t len, Visit &&visit);
 class GramScorer {
 public:
     void reset(double n_docs, double avg_length, Bm25Params params = Bm25Params{});
+    // Whether a query gram in doc_freq documents is scored at all: one in
+    // more than half of them (idf below ln 2) only counts towards the
+    // maximum score (begin_gram, then no blocks). Such grams hold most of the
+    // postings a query would read (at 1M generated documents, most of a
+    // second) and change the ranking little: MRR@10 within 0.003 on the real
+    // sets.
+    bool worth_scoring(double doc_freq) const { return doc_freq * 2.0 <= n_docs_; }
     // df: documents with the gram (the sum of its blocks' counts), capped at N.
     void begin_gram(double doc_freq, uint32_t query_tf);
     // false if the block is malformed.

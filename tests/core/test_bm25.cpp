@@ -160,3 +160,37 @@ TEST(Scorer, ResetStartsAfresh) {
     scorer.reset(2, 5);
     EXPECT_TRUE(scorer.take_ranked().empty());
 }
+
+TEST(Scorer, RankPrefixOrdersWhatIsRead) {
+    std::vector<clara::ScoredDoc> all;
+    uint32_t x = 1;
+    for (uint32_t k = 0; k < 5000; ++k) {
+        x = x * 1103515245u + 12345u;
+        all.push_back(clara::ScoredDoc{k, double((x >> 16) % 300)});  // many ties
+    }
+    std::vector<clara::ScoredDoc> sorted = all;
+    std::sort(sorted.begin(), sorted.end(), clara::ranks_before);
+    std::vector<clara::ScoredDoc> v = all;
+    size_t ordered = 0;
+    for (size_t n : {10, 30, 200, 1000, 100000}) {  // grow as select_results does
+        clara::rank_prefix(v, ordered, n);
+        ordered = std::min(v.size(), ordered + n);
+        for (size_t i = 0; i < ordered; ++i) ASSERT_EQ(v[i].doc_key, sorted[i].doc_key) << i;
+    }
+    EXPECT_EQ(ordered, v.size());
+    clara::rank_prefix(v, v.size(), 10);  // nothing left: no-op
+    // take_candidates hands over every match once, in any order.
+    clara::Bm25Scorer scorer(10, 10);
+    scorer.begin_term(3);
+    std::string a = block_of({{9, 1, 10}, {4, 2, 10}, {7, 1, 10}});
+    scorer.add_postings(bytes(a), 3);
+    scorer.begin_term(2);
+    std::string b = block_of({{4, 1, 10}, {5, 1, 10}});
+    scorer.add_postings(bytes(b), 2);
+    auto c = scorer.take_candidates();
+    std::sort(c.begin(), c.end(), [](auto &p, auto &q) { return p.doc_key < q.doc_key; });
+    ASSERT_EQ(c.size(), 4u);
+    EXPECT_EQ(c[0].doc_key, 4u);
+    EXPECT_EQ(c[3].doc_key, 9u);
+    EXPECT_EQ(scorer.candidate_count(), 0u);
+}

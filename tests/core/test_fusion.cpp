@@ -240,3 +240,49 @@ TEST(Fusion, FastPathMatchesGeneralPath) {
             << round;
     }
 }
+
+// The retrievers hand over lists with each key once, the keyword list in no
+// order at all: weighted fusion gives the same bits as from ranked lists, and
+// with `ordered` only a prefix comes out ranked.
+TEST(Fusion, UnorderedUniqueListsAndOrderedPrefix) {
+    uint64_t state = 777;
+    auto next = [&state]() {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<uint32_t>(state >> 33);
+    };
+    for (int round = 0; round < 20; ++round) {
+        std::vector<ScoredDoc> ranked[3], shuffled[3];
+        for (int r = 0; r < 3; ++r) {
+            std::vector<uint32_t> keys(3000);
+            for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
+            for (size_t i = keys.size() - 1; i > 0; --i) std::swap(keys[i], keys[next() % (i + 1)]);
+            const size_t n = 200 + next() % 1500;
+            for (size_t i = 0; i < n; ++i) ranked[r].push_back(ScoredDoc{keys[i], double(next() % 60) / 7.0});
+            shuffled[r] = ranked[r];  // unique keys, random order
+            std::sort(ranked[r].begin(), ranked[r].end(), clara::ranks_before);
+        }
+        const clara::FusionWeights w{1.0, 1.5, round % 2 ? 0.0 : 0.3};
+        const auto full = clara::fuse_weighted({&ranked[0], &ranked[1], &ranked[2]}, w);
+        const auto from_shuffled = clara::fuse_weighted({&shuffled[0], &shuffled[1], &shuffled[2]}, w);
+        ASSERT_EQ(full.size(), from_shuffled.size());
+        for (size_t i = 0; i < full.size(); ++i) {
+            EXPECT_EQ(full[i].doc_key, from_shuffled[i].doc_key);
+            EXPECT_EQ(full[i].score, from_shuffled[i].score);
+        }
+        const size_t prefix = 1 + next() % 100;
+        auto part = clara::fuse_weighted({&shuffled[0], &shuffled[1], &shuffled[2]}, w,
+                                         clara::ScoreNormalisation::kDivideByMax, prefix);
+        ASSERT_EQ(part.size(), full.size());
+        for (size_t i = 0; i < prefix; ++i) EXPECT_EQ(part[i].doc_key, full[i].doc_key) << i;
+        std::sort(part.begin(), part.end(), clara::ranks_before);  // the rest: the same entries
+        for (size_t i = 0; i < full.size(); ++i) EXPECT_EQ(part[i].doc_key, full[i].doc_key);
+    }
+    // RRF needs ranks: an unordered list is ranked first (the general path).
+    std::vector<ScoredDoc> a = {{3, 1.0}, {1, 5.0}, {2, 3.0}};
+    std::vector<ScoredDoc> b = {{1, 5.0}, {2, 3.0}, {3, 1.0}};
+    const auto ra = clara::fuse_rrf({&a, nullptr, nullptr}, clara::FusionWeights{1, 1, 1});
+    const auto rb = clara::fuse_rrf({&b, nullptr, nullptr}, clara::FusionWeights{1, 1, 1});
+    ASSERT_EQ(ra.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(ra[i].doc_key, rb[i].doc_key);
+    EXPECT_EQ(ra[0].doc_key, 1u);
+}
