@@ -174,7 +174,7 @@ void choose_seeds(Ranking *r, const SearchRequest *req, const char *schema) {
     w.graph = 0.0;
     if (w.keyword == 0.0 && w.vector == 0.0) w.keyword = w.vector = 1.0;
     clara::FusionLists lists{&r->keyword, &r->vector, nullptr};
-    run_cpp("fusion", [&] { r->candidates = clara::fuse(lists, fusion_options(w)); });
+    run_cpp("fusion", [&] { clara::fuse(lists, fusion_options(w), r->fusion, r->candidates); });
     int64 n = graph_seeds();
     select_results(r, schema, req, false, n);
     break_ties(r, schema, n);
@@ -214,7 +214,7 @@ void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema) {
         clara::FusionLists lists{req->searches(clara::SearchType::kKeyword) ? &r->keyword : nullptr,
                                  req->searches(clara::SearchType::kVector) ? &r->vector : nullptr,
                                  graph ? &r->graph : nullptr};
-        run_cpp("fusion", [&] { r->candidates = clara::fuse(lists, fusion_options(req->weights)); });
+        run_cpp("fusion", [&] { clara::fuse(lists, fusion_options(req->weights), r->fusion, r->candidates); });
         select_results(r, schema, req, false, req->top_k);
         // Too few results pass the checks, and the vector list taking part in
         // the fusion was cut: deepen it. (Seeds come from the first hits, so

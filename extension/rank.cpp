@@ -158,10 +158,8 @@ void select_results(Ranking *r, const char *schema, const SearchRequest *req, bo
             }
         });
     }
-    run_cpp("ranking", [&] {
-        r->candidates = std::vector<clara::ScoredDoc>();
-        r->valid = std::vector<uint32_t>();
-    });
+    // Emptied, its capacity kept for the next fusion of the same ranking.
+    run_cpp("ranking", [&] { r->candidates.clear(); });
 }
 
 namespace {
@@ -247,7 +245,7 @@ void break_ties(Ranking *r, const char *schema, int64 top_k) {
         from = to;
     }
     run_cpp("ranking", [&] {
-        r->candidates = std::vector<clara::ScoredDoc>();
+        r->candidates.clear();  // capacity kept: release_scratch() frees it
         if (static_cast<int64>(n) > top_k) {
             r->keys.resize(top_k);
             r->scores.resize(top_k);
@@ -268,6 +266,19 @@ bool keyword_candidates(Ranking *r, const SearchRequest *req, const char *schema
     return true;
 }
 
+void Ranking::release_scratch() {
+    scorer = clara::Bm25Scorer();
+    candidates = std::vector<clara::ScoredDoc>();
+    valid = std::vector<uint32_t>();
+    keyword = std::vector<clara::ScoredDoc>();
+    vector = std::vector<clara::ScoredDoc>();
+    graph = std::vector<clara::ScoredDoc>();
+    seeds = std::vector<clara::ScoredDoc>();
+    edges = std::vector<clara::Edge>();
+    scan = VectorScan();
+    fusion = clara::FusionScratch();
+}
+
 Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, RawRanking kind) {
     Ranking *r = make_owned<Ranking>(owner);
     const char *schema = extension_schema();
@@ -279,6 +290,7 @@ Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, RawRankin
         run_cpp("ranking", [&] { r->candidates.swap(r->vector); });
     } else if (!raw && !req->keyword_only()) {
         rank_hybrid(r, req, schema);
+        run_cpp("ranking", [&] { r->release_scratch(); });
         return r;
     } else if (!keyword_candidates(r, req, schema)) {
         return r;
@@ -286,6 +298,7 @@ Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, RawRankin
     int64 top_k = raw ? INT64_MAX : req->top_k;
     select_results(r, schema, req, raw, top_k);
     break_ties(r, schema, top_k);
+    run_cpp("ranking", [&] { r->release_scratch(); });
     return r;
 }
 

@@ -25,6 +25,12 @@ struct Ranking {
     std::vector<clara::ScoredDoc> keyword, vector, graph, seeds;
     std::vector<clara::Edge> edges;
     VectorScan scan;
+    clara::FusionScratch fusion;
+
+    // Frees what only the ranking needed (scores by doc_key, candidate
+    // lists: tens of MB at 1M documents), keeping keys and scores for the
+    // stream that follows. C++ only: call inside run_cpp.
+    void release_scratch();
 };
 
 // N and the average document length from clara_corpus: length_column is

@@ -68,7 +68,7 @@ std::vector<ScoredDoc> combine(std::vector<Contribution> &parts) {
 // document in retriever order starting from 0.0, then divided by the
 // largest sum. False (out untouched) when it does not apply.
 bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf, double k, ScoreNormalisation how,
-                size_t ordered, std::vector<ScoredDoc> &out) {
+                size_t ordered, FusionScratch &scratch, std::vector<ScoredDoc> &out) {
     size_t total = 0;
     uint32_t max_key = 0;
     bool sorted[kSearchTypeCount] = {};
@@ -89,9 +89,15 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
         return true;
     }
     if (max_key > 4 * total + (1u << 20)) return false;
-    std::vector<double> sum(size_t(max_key) + 1, 0.0);
-    std::vector<uint8_t> seen(size_t(max_key) + 1, 0);  // bit r: counted in list r; bit 7: listed in keys
-    std::vector<uint32_t> keys;
+    // All zero between calls: only the entries of the keys used are reset.
+    std::vector<double> &sum = scratch.sum;
+    std::vector<uint8_t> &seen = scratch.seen;  // bit r: counted in list r; bit 7: listed in keys
+    std::vector<uint32_t> &keys = scratch.keys;
+    if (sum.size() <= max_key) {
+        sum.resize(size_t(max_key) + 1, 0.0);
+        seen.resize(size_t(max_key) + 1, 0);
+    }
+    keys.clear();
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));
         if (lists[r] == nullptr || w == 0.0) continue;
@@ -101,7 +107,14 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
         double lo = HUGE_VAL, hi = -HUGE_VAL;
         for (const ScoredDoc &d : l) {
             if (seen[d.doc_key] & bit) {
-                if (!sorted[r]) return false;  // which entry is the best would need a sort
+                if (!sorted[r]) {  // which entry is the best would need a sort
+                    for (const ScoredDoc &e : l) seen[e.doc_key] = 0;
+                    for (const uint32_t key : keys) {
+                        sum[key] = 0.0;
+                        seen[key] = 0;
+                    }
+                    return false;
+                }
                 continue;
             }
             seen[d.doc_key] |= bit;
@@ -128,6 +141,8 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
     for (uint32_t key : keys) {
         out.push_back(ScoredDoc{key, sum[key]});
         best = std::max(best, sum[key]);
+        sum[key] = 0.0;
+        seen[key] = 0;
     }
     if (best > 0.0)
         for (ScoredDoc &d : out) d.score = d.score / best;
@@ -140,9 +155,16 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
 bool valid_fusion_weight(double w) { return std::isfinite(w) && w >= 0.0; }
 
 std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k, size_t ordered) {
+    FusionScratch scratch;
+    std::vector<ScoredDoc> out;
+    fuse_rrf_into(lists, weights, k, ordered, scratch, out);
+    return out;
+}
+
+void fuse_rrf_into(const FusionLists &lists, const FusionWeights &weights, double k, size_t ordered,
+                   FusionScratch &scratch, std::vector<ScoredDoc> &out) {
     if (!(k >= 0.0) || !std::isfinite(k)) k = 60.0;
-    std::vector<ScoredDoc> fast;
-    if (fuse_dense(lists, weights, true, k, ScoreNormalisation::kDivideByMax, ordered, fast)) return fast;
+    if (fuse_dense(lists, weights, true, k, ScoreNormalisation::kDivideByMax, ordered, scratch, out)) return;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));
@@ -151,7 +173,7 @@ std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &w
         for (size_t i = 0; i < ranked.size(); ++i)
             parts.push_back(Contribution{ranked[i].doc_key, uint32_t(r), w / (k + double(i + 1))});
     }
-    return combine(parts);
+    out = combine(parts);
 }
 
 std::vector<ScoredDoc> normalise_scores(const std::vector<ScoredDoc> &list, ScoreNormalisation how) {
@@ -168,8 +190,15 @@ std::vector<ScoredDoc> normalise_scores(const std::vector<ScoredDoc> &list, Scor
 
 std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how,
                                      size_t ordered) {
-    std::vector<ScoredDoc> fast;
-    if (fuse_dense(lists, weights, false, 0.0, how, ordered, fast)) return fast;
+    FusionScratch scratch;
+    std::vector<ScoredDoc> out;
+    fuse_weighted_into(lists, weights, how, ordered, scratch, out);
+    return out;
+}
+
+void fuse_weighted_into(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how,
+                        size_t ordered, FusionScratch &scratch, std::vector<ScoredDoc> &out) {
+    if (fuse_dense(lists, weights, false, 0.0, how, ordered, scratch, out)) return;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
         const double w = usable_weight(weights.of(SearchType(r)));
@@ -177,12 +206,21 @@ std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeigh
         for (const ScoredDoc &d : normalise_scores(ranked_unique(*lists[r]), how))
             parts.push_back(Contribution{d.doc_key, uint32_t(r), w * d.score});
     }
-    return combine(parts);
+    out = combine(parts);
 }
 
 std::vector<ScoredDoc> fuse(const FusionLists &lists, const FusionOptions &options) {
-    if (options.method == FusionMethod::kRrf) return fuse_rrf(lists, options.weights, options.rrf_k, options.ordered);
-    return fuse_weighted(lists, options.weights, options.normalisation, options.ordered);
+    FusionScratch scratch;
+    std::vector<ScoredDoc> out;
+    fuse(lists, options, scratch, out);
+    return out;
+}
+
+void fuse(const FusionLists &lists, const FusionOptions &options, FusionScratch &scratch, std::vector<ScoredDoc> &out) {
+    if (options.method == FusionMethod::kRrf)
+        fuse_rrf_into(lists, options.weights, options.rrf_k, options.ordered, scratch, out);
+    else
+        fuse_weighted_into(lists, options.weights, options.normalisation, options.ordered, scratch, out);
 }
 
 std::vector<ScoredDoc> graph_scores(const std::vector<ScoredDoc> &seeds, const std::vector<Edge> &edges,

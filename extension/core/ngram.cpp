@@ -363,17 +363,35 @@ std::vector<ScoredDoc> GramScorer::ranked(size_t depth, double min_similarity, b
     *more = false;
     if (max_score_ <= 0.0) return out;
     const double inv = 1.0 / max_score_;
-    out.reserve(std::min(touched_.size(), depth == SIZE_MAX ? touched_.size() : depth + 1));
+    if (depth >= touched_.size()) {
+        out.reserve(touched_.size());
+        for (const uint32_t key : touched_) {
+            const double sim = static_cast<double>(score_[key]) * inv;
+            if (sim > min_similarity) out.push_back(ScoredDoc{key, sim});
+        }
+        std::sort(out.begin(), out.end(), ranks_before);
+        return out;
+    }
+    // The best `depth` in a heap whose top is the worst of them: memory in
+    // depth, not in the documents matched (a query shares a gram with most
+    // of a large corpus).
+    out.reserve(depth);
     for (const uint32_t key : touched_) {
-        const double sim = static_cast<double>(score_[key]) * inv;
-        if (sim > min_similarity) out.push_back(ScoredDoc{key, sim});
+        const ScoredDoc d{key, static_cast<double>(score_[key]) * inv};
+        if (!(d.score > min_similarity)) continue;
+        if (out.size() < depth) {
+            out.push_back(d);
+            std::push_heap(out.begin(), out.end(), ranks_before);
+        } else {
+            *more = true;
+            if (depth > 0 && ranks_before(d, out.front())) {
+                std::pop_heap(out.begin(), out.end(), ranks_before);
+                out.back() = d;
+                std::push_heap(out.begin(), out.end(), ranks_before);
+            }
+        }
     }
-    if (out.size() > depth) {
-        std::nth_element(out.begin(), out.begin() + depth, out.end(), ranks_before);
-        out.resize(depth);
-        *more = true;
-    }
-    std::sort(out.begin(), out.end(), ranks_before);
+    std::sort_heap(out.begin(), out.end(), ranks_before);
     return out;
 }
 
