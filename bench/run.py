@@ -271,7 +271,7 @@ class Bench:
             if v == "python":
                 pkg = REPO / "client" / "python"
                 if not pkg.is_dir() or not (REPO / "bench" / "python_stream.py").exists():
-                    self.note("python skipped: client/python does not exist yet")
+                    self.note("python skipped: no bench/python_stream.py to time the package with")
                     continue
                 probe = subprocess.run([PYTHON, str(REPO / "bench" / "python_stream.py"), "--probe"],
                                        capture_output=True, text=True)
