@@ -157,3 +157,14 @@ bench-stop:
 .PHONY: eval
 eval: all
 	bash bench/eval.sh $(EVAL_ARGS)
+
+# The SQL-surface fuzzer (tests/fuzz/sql_fuzz.py) for FUZZ_SECONDS (default
+# 600) in a throwaway cluster, after installing the current build; make test
+# runs it for 40 s. A seed reproduces a run: make fuzz FUZZ_SEED=123.
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz
+fuzz: all
+	$(MAKE) -s install
+	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
+	    CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) CLARA_FUZZ_SEED=$(FUZZ_SEED) \
+	    pg_virtualenv -v 15 -- bash tests/integration/fuzz_sql.sh

@@ -8,6 +8,8 @@ extern "C" {
 #include "catalog/pg_extension.h"
 #include "utils/fmgroids.h"
 #include "commands/extension.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 }
 
@@ -17,8 +19,13 @@ namespace clara::pg {
 
 namespace {
 
-// The namespace clara was created in (PostgreSQL 15 exports no helper).
-char *extension_namespace_name() {
+struct ExtensionRow {
+    Oid nsp;    // the namespace clara was created in
+    Oid owner;  // the role that created it, owner of its tables
+};
+
+// clara's row of pg_extension (PostgreSQL 15 exports no helper).
+ExtensionRow extension_row() {
     Oid ext = get_extension_oid("clara", true);
     if (!OidIsValid(ext))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension \"clara\" is not installed"),
@@ -29,25 +36,64 @@ char *extension_namespace_name() {
     SysScanDesc scan = systable_beginscan(rel, ExtensionOidIndexId, true, nullptr, 1, &key);
     HeapTuple tuple = systable_getnext(scan);
     if (!HeapTupleIsValid(tuple)) elog(ERROR, "clara: extension %u vanished", ext);
-    Oid nsp = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace;
+    auto *form = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple));
+    ExtensionRow row{form->extnamespace, form->extowner};
     // The SQL objects must be the ones this library was built for: an older
-    // version's tables lack what the code reads and writes.
+    // version's tables lack what the code reads and writes. clara's own
+    // update scripts are the exception: a step may index the stored
+    // documents (clara_compact()) once its tables have their current shape,
+    // while pg_extension still names that step's version.
     bool isnull;
     Datum version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
     char *installed = isnull ? pstrdup("?") : TextDatumGetCString(version);
-    if (strcmp(installed, kExtensionVersion) != 0)
+    const bool own_script = creating_extension && CurrentExtensionObject == ext;
+    if (!own_script && strcmp(installed, kExtensionVersion) != 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("the clara extension in this database is version %s, its library is %s", installed,
                                kExtensionVersion),
                         errhint("Run ALTER EXTENSION clara UPDATE.")));
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
-    return get_namespace_name(nsp);
+    return row;
 }
 
 }  // namespace
 
-const char *extension_schema() { return quote_identifier(extension_namespace_name()); }
+const char *extension_schema() { return quote_identifier(get_namespace_name(extension_row().nsp)); }
 
+SavedUser as_index_owner() {
+    SavedUser saved;
+    GetUserIdAndSecContext(&saved.user, &saved.sec_context);
+    SetUserIdAndSecContext(extension_row().owner,
+                           saved.sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    return saved;
+}
+
+void restore_user(SavedUser saved) { SetUserIdAndSecContext(saved.user, saved.sec_context); }
+
+void check_corpus_owner(const char *what) {
+    Oid relid = get_relname_relid("clara_documents", extension_row().nsp);
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("table clara_documents does not exist"),
+                        errhint("Run CREATE EXTENSION clara.")));
+    if (!pg_class_ownercheck(relid, GetUserId()))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("must be owner of table clara_documents to run %s", what),
+                        errhint("It rewrites the index of every document, including those other roles cannot see.")));
+}
+
+
+int spi_connect() {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clara: SPI_connect failed");
+    int level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                            0, false);
+    return level;
+}
+
+void spi_finish(int guc_nest_level) {
+    AtEOXact_GUC(true, guc_nest_level);
+    SPI_finish();
+}
 
 }  // namespace clara::pg

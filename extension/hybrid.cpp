@@ -49,11 +49,14 @@ clara::FusionOptions fusion_options(const clara::FusionWeights &weights) {
 }
 
 // The edges relation, schema-qualified and quoted: clara.graph_edges or the
-// extension's clara_edges. The name is resolved to an existing relation
-// before it is used in a query, and checked for its two columns.
-const char *edges_relation(const char *schema) {
+// extension's clara_edges (*own set: read as the index owner, so searchers
+// need no privilege on it). The name is resolved to an existing relation
+// before it is used in a query, and checked for its two columns; a relation
+// of the caller's choice is read with the caller's privileges.
+const char *edges_relation(const char *schema, bool *own) {
     const char *setting = graph_edges();
-    if (setting[0] == '\0') return psprintf("%s.clara_edges", schema);
+    *own = setting[0] == '\0';
+    if (*own) return psprintf("%s.clara_edges", schema);
     List *names = stringToQualifiedNameList(setting);
     Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
     if (!OidIsValid(relid))
@@ -96,7 +99,7 @@ void read_ids(IdMap *map, const char *sql, Oid type, Datum arg, bool seeds) {
 
 // The graph list from r->seeds: their edges, in one query, and the graph
 // score of every document at the other end.
-void expand_graph(Ranking *r, const char *schema, MemoryContext scratch) {
+void expand_graph(Ranking *r, const SearchRequest *req, const char *schema, MemoryContext scratch) {
     MemoryContext old = MemoryContextSwitchTo(scratch);
     IdMap *map = make_owned<IdMap>(scratch);
     run_cpp("graph search", [&] {
@@ -117,15 +120,19 @@ void expand_graph(Ranking *r, const char *schema, MemoryContext scratch) {
     // whole condition to a foreign edges table). The ends are cast to text:
     // a relation whose columns are of another type (name, varchar, a
     // foreign table's) is read as text, never reinterpreted.
+    const bool own_edges = req->own_edges;
     char *sql = psprintf("SELECT e.src_id::text, e.dst_id::text FROM %s e "
                          "WHERE e.src_id::text = ANY($1) OR e.dst_id::text = ANY($1)",
-                         edges_relation(schema));
+                         req->edges);
     Oid type = TEXTARRAYOID;
     auto **ids = static_cast<char **>(palloc(sizeof(char *) * Max(map->ids.size(), (size_t)1)));
     for (size_t i = 0; i < map->ids.size(); i++) ids[i] = const_cast<char *>(map->ids[i].c_str());
     Datum arg = text_array(ids, static_cast<int>(map->ids.size()));
+    SavedUser caller{};
+    if (own_edges) caller = as_index_owner();
     if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "clara: could not read the citation graph");
+    if (own_edges) restore_user(caller);
     SPITupleTable *edges = SPI_tuptable;
     uint64 nedges = SPI_processed;
     // The other ends' keys (visible documents only).
@@ -189,6 +196,12 @@ void choose_seeds(Ranking *r, const SearchRequest *req, const char *schema) {
 
 }  // namespace
 
+void resolve_edges(SearchRequest *req) {
+    req->edges = nullptr;
+    req->own_edges = false;
+    if (req->searches(clara::SearchType::kGraph)) req->edges = edges_relation(extension_schema(), &req->own_edges);
+}
+
 void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema) {
     const bool graph = req->searches(clara::SearchType::kGraph);
     const bool need_keyword = req->searches(clara::SearchType::kKeyword) || graph;
@@ -209,7 +222,7 @@ void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema) {
         if (need_vector) vector_candidates(&r->scan, query, depth, schema, &r->vector, &truncated);
         if (graph) {
             choose_seeds(r, req, schema);
-            expand_graph(r, schema, scratch);
+            expand_graph(r, req, schema, scratch);
         }
         clara::FusionLists lists{req->searches(clara::SearchType::kKeyword) ? &r->keyword : nullptr,
                                  req->searches(clara::SearchType::kVector) ? &r->vector : nullptr,

@@ -182,7 +182,9 @@ void flush_grams(IndexDelta *delta, const char *schema) {
                      clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(blocks[i].bytes); })};
     clara::pg::run_cpp("flushing the index", [&] { delta->gram_blocks.clear(); });
     char *sql = psprintf(
-        "INSERT INTO %s.clara_gram_postings (gram, documents, postings) SELECT * FROM unnest($1, $2, $3)", schema);
+        "INSERT INTO %s.clara_gram_postings (gram, documents, postings) "
+        "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))",
+        schema);
     execute_generic(sql, 3, types, args, SPI_OK_INSERT, "write gram postings");
     pfree(grams);
     pfree(counts);
@@ -224,7 +226,9 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
             clara::pg::varlena_array(BYTEAOID, nblocks, [&](int i) {
                 return std::string_view(delta->sorted[with_block[i]].second->block);
             })};
-        char *sql = psprintf("INSERT INTO %s.clara_postings (term, postings) SELECT * FROM unnest($1, $2)", schema);
+        char *sql = psprintf("INSERT INTO %s.clara_postings (term, postings) "
+                             "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
+                             schema);
         execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write postings");
         pfree(DatumGetPointer(args[0]));
         pfree(DatumGetPointer(args[1]));
@@ -233,7 +237,8 @@ void flush(IndexDelta *delta, const char *schema, bool last) {
         Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
         Datum args[2] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs)};
         char *sql = psprintf(
-            "INSERT INTO %s.clara_terms AS t (term, df) SELECT * FROM unnest($1, $2) "
+            "INSERT INTO %s.clara_terms AS t (term, df) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
             "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
             schema);
         execute_generic(sql, 2, types, args, SPI_OK_INSERT, "update document frequencies");
@@ -317,7 +322,11 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     Relation rel = trig->tg_relation;
     const char *schema = clara::pg::extension_schema();
 
-    SPI_connect();
+    // The caller changed clara_documents (its privileges were checked for
+    // that); the index follows as the extension's owner. The transition
+    // tables hold only the statement's own rows.
+    clara::pg::SavedUser caller = clara::pg::as_index_owner();
+    int guc_level = clara::pg::spi_connect();
     // On UPDATE, a document whose text did not change keeps its doc_key and
     // appears in both tables with the same key: it changes nothing here.
     if (trig->tg_oldtable && trig->tg_newtable) {
@@ -339,22 +348,26 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
             if (flush_due(delta)) flush(delta, schema, false);
         });
     flush(delta, schema, true);
-    SPI_finish();
+    clara::pg::spi_finish(guc_level);
+    clara::pg::restore_user(caller);
     MemoryContextDelete(work);
     return PointerGetDatum(nullptr);
 }
 
 // Rebuilds clara_postings, clara_terms, clara_gram_postings and
-// clara_corpus from clara_documents.
+// clara_corpus from clara_documents: every document, as the index owner, so
+// only the owner of clara_documents may run it.
 extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     (void)fcinfo;
+    clara::pg::check_corpus_owner("clara_compact()");
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara compact", ALLOCSET_DEFAULT_SIZES);
     MemoryContext row_cxt = AllocSetContextCreate(work, "clara compact row", ALLOCSET_DEFAULT_SIZES);
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
     const char *schema = clara::pg::extension_schema();
     int64 documents = 0;
 
-    SPI_connect();
+    clara::pg::SavedUser caller = clara::pg::as_index_owner();
+    int guc_level = clara::pg::spi_connect();
     char *reset = psprintf(
         "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
         "TRUNCATE %1$s.clara_postings, %1$s.clara_terms, %1$s.clara_gram_postings; "
@@ -390,7 +403,8 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     }
     SPI_cursor_close(portal);
     flush(delta, schema, true);
-    SPI_finish();
+    clara::pg::spi_finish(guc_level);
+    clara::pg::restore_user(caller);
     MemoryContextDelete(work);
     PG_RETURN_INT64(documents);
 }

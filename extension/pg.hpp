@@ -28,6 +28,8 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
+#include <cfloat>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -72,6 +74,17 @@ T *make_owned(MemoryContext cxt) {
     cb->arg = obj;
     MemoryContextRegisterResetCallback(cxt, cb);
     return obj;
+}
+
+// The shortest text that reads back as v (1.0000001, not %g's "1"), for
+// error messages; palloc'd.
+inline char *shortest_double(double v) {
+    if (v != v) return pstrdup("NaN");
+    if (v > DBL_MAX || v < -DBL_MAX) return pstrdup(v > 0 ? "Infinity" : "-Infinity");
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf - 1, v);
+    *res.ptr = '\0';
+    return pstrdup(buf);
 }
 
 // SQL arrays from C values, for query parameters and results.

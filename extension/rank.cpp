@@ -18,6 +18,7 @@ constexpr size_t kMaxCheckChunk = 8192;
 
 CorpusStats corpus_stats(const char *schema, const char *length_column) {
     char *sql = psprintf("SELECT n_docs, %s FROM %s.clara_corpus", length_column, schema);
+    SavedUser caller = as_index_owner();
     if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("clara_corpus must hold exactly one row"),
                         errhint("Run SELECT clara_compact() to rebuild the index.")));
@@ -25,6 +26,7 @@ CorpusStats corpus_stats(const char *schema, const char *length_column) {
     double n = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
     double total = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
     SPI_freetuptable(SPI_tuptable);
+    restore_user(caller);
     return CorpusStats{n, n > 0 ? total / n : 0.0};
 }
 
@@ -58,6 +60,7 @@ int32 *document_frequencies(const char *schema, char **lexemes, int n) {
 }
 
 void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const CorpusStats &stats) {
+    SavedUser caller = as_index_owner();
     int32 *dfs = document_frequencies(schema, lexemes, n);
     char *sql = psprintf("SELECT postings FROM %s.clara_postings WHERE term = $1", schema);
     Oid type = TEXTOID;
@@ -85,6 +88,7 @@ void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const
         }
         SPI_freetuptable(SPI_tuptable);
     }
+    restore_user(caller);
     run_cpp("ranking", [&] { r->candidates = r->scorer.take_candidates(); });
 }
 
@@ -256,6 +260,10 @@ void break_ties(Ranking *r, const char *schema, int64 top_k) {
 bool keyword_candidates(Ranking *r, const SearchRequest *req, const char *schema) {
     int nlexemes = 0;
     char **lexemes = query_lexemes(req->query, req->query_len, &nlexemes);
+    if (nlexemes > kMaxQueryTerms)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("query has %d distinct terms, more than the limit of %d", nlexemes, kMaxQueryTerms),
+                        errhint("A query is a few words or a passage: search with its most telling part.")));
     if (nlexemes == 0) {
         ereport(NOTICE, (errmsg("query has no searchable terms"),
                          errhint("Every word of the query is a stop word or punctuation.")));

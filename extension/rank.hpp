@@ -59,6 +59,10 @@ bool keyword_candidates(Ranking *r, const SearchRequest *req, const char *schema
 void select_results(Ranking *r, const char *schema, const SearchRequest *req, bool raw, int64 top_k);
 // Orders ties by document_id, cuts r->keys / r->scores to top_k.
 void break_ties(Ranking *r, const char *schema, int64 top_k);
+// Fills req->edges / req->own_edges from clara.graph_edges when the graph
+// is searched: the name is resolved with the caller's search_path, so call
+// it before spi_connect().
+void resolve_edges(SearchRequest *req);
 // Hybrid ranking (search_types other than keyword alone).
 void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema);
 

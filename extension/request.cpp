@@ -140,6 +140,10 @@ void parse_search_types(SearchRequest *req, ArrayType *types) {
     Datum *elems;
     bool *nulls;
     int n;
+    if (ARR_NDIM(types) > 1)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("search_types must be a one-dimensional array, not %d-dimensional", ARR_NDIM(types)),
+                        errhint("Use for example '{keyword,vector}'.")));
     deconstruct_array(types, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
     if (n == 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("search_types must not be empty"),
@@ -174,13 +178,16 @@ void parse_weights(SearchRequest *req, Jsonb *weights) {
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown weight key \"%s\"", key),
                                 errhint("Weights are given per search type: keyword, vector, graph.")));
         } else if (tok == WJB_VALUE) {
-            double w = v.type == jbvNumeric
-                           ? DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)))
-                           : -1.0;
+            // A number beyond double's range becomes infinity (rejected
+            // below), not an error quoting all its digits.
+            double w = v.type == jbvNumeric ? DatumGetFloat8(DirectFunctionCall1(
+                                                  numeric_float8_no_overflow, NumericGetDatum(v.val.numeric)))
+                                            : -1.0;
             if (v.type != jbvNumeric || !clara::valid_fusion_weight(w))
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                                errmsg("weight \"%s\" must be a non-negative number", key),
-                                errhint("For example '{\"keyword\": 1.0}'.")));
+                                errmsg("weight \"%s\" must be a number from 0 to %.0f", key, clara::kMaxFusionWeight),
+                                errhint("Only the ratios between weights matter, for example '{\"keyword\": 1.0, "
+                                        "\"vector\": 1.5}'.")));
             req->weights.of(static_cast<clara::SearchType>(type)) = w;
         }
     }
@@ -212,6 +219,10 @@ SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size
     text *query = PG_GETARG_TEXT_PP(0);
     req->query = VARDATA_ANY(query);
     req->query_len = VARSIZE_ANY_EXHDR(query);
+    if (req->query_len > kMaxQueryBytes)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("query is %d bytes long, more than the limit of %d", req->query_len, kMaxQueryBytes),
+                        errhint("A query is a few words or a passage: search with its most telling part.")));
     bool blank = true;
     for (int i = 0; i < req->query_len && blank; i++)
         blank = isspace(static_cast<unsigned char>(req->query[i]));
@@ -227,7 +238,7 @@ SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size
     req->min_quality = arg_is_null(fcinfo, 2) ? kDefaultMinQuality : PG_GETARG_FLOAT8(2);
     if (!(req->min_quality >= 0.0 && req->min_quality <= 1.0))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("min_quality must be between 0 and 1, not %g", req->min_quality),
+                        errmsg("min_quality must be between 0 and 1, not %s", shortest_double(req->min_quality)),
                         errhint("Quality scores lie in 0..1; 0 keeps every document.")));
 
     if (!arg_is_null(fcinfo, 3)) parse_filters(req, PG_GETARG_JSONB_P(3));

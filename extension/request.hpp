@@ -15,6 +15,11 @@ namespace clara::pg {
 // filters add theirs from $3 on.
 constexpr int kFirstFilterParam = 3;
 constexpr int kMaxFilterParams = 8;
+// Limits on a query: its text (bytes) and its distinct lexemes. Each lexeme
+// costs an index lookup; a query of a whole corpus's vocabulary would run
+// for minutes.
+constexpr int kMaxQueryBytes = 65536;
+constexpr int kMaxQueryTerms = 1024;
 
 // Fusion weights for types the request does not weight: the best mean
 // MRR@10 over the real evaluation sets (docs/hybrid.md, make eval --sweep),
@@ -37,6 +42,12 @@ struct SearchRequest {
     // search_types (default: all); weights per type (defaults: kDefaultWeights).
     bool search[clara::kSearchTypeCount];
     clara::FusionWeights weights;
+    // The citation graph's relation, quoted and schema-qualified, resolved
+    // under the caller's search_path (resolve_edges, before the ranking's
+    // SPI statements run under their own); own_edges: the extension's
+    // clara_edges, read as the index owner.
+    const char *edges;
+    bool own_edges;
 
     bool searches(clara::SearchType t) const { return search[static_cast<size_t>(t)]; }
     // keyword alone: plain BM25, no fusion.

@@ -63,7 +63,7 @@ const char *batch_sql(Form form, const char *schema) {
     switch (form) {
         case Form::Record:
             columns =
-                "d.document_id, d.content, d.metadata || jsonb_build_object('domain', d.domain, "
+                "d.document_id, d.content, d.metadata || pg_catalog.jsonb_build_object('domain', d.domain, "
                 "'document_type', d.document_type, 'title', d.title), d.source, d.quality_score";
             break;
         case Form::Jsonl:
@@ -77,24 +77,27 @@ const char *batch_sql(Form form, const char *schema) {
     // without a sort (each row's ordinality is checked on the way out).
     // A key whose document vanished would leave a gap, caught the same way.
     return psprintf(
-        "SELECT u.ord, %s FROM unnest($1::integer[]) WITH ORDINALITY AS u(doc_key, ord) "
+        "SELECT u.ord, %s FROM pg_catalog.unnest($1::integer[]) WITH ORDINALITY AS u(doc_key, ord) "
         "CROSS JOIN LATERAL (SELECT x.* FROM %s.clara_documents x WHERE x.doc_key = u.doc_key OFFSET 0) d",
         columns, schema);
 }
 
-// Ranks; SPI must be connected. The ranking and the batch query text belong
-// to owner.
+// Ranks (connecting to SPI itself). The ranking and the batch query text
+// belong to owner.
 void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner,
                   clara::pg::RawRanking raw) {
     clara::pg::SearchRequest *req = clara::pg::parse_search_request(fcinfo, has_batch_size);
+    if (raw == clara::pg::RawRanking::kNone) clara::pg::resolve_edges(req);
     st->form = form;
     st->batch_size = req->batch_size;
+    int guc_level = clara::pg::spi_connect();
     st->ranking = clara::pg::rank_documents(req, owner, raw);
     st->buffers = clara::pg::make_owned<LineBuffers>(owner);
     st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
     st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
     st->expected_ord = 1;
     if (form != Form::Raw) st->enrichment = clara::pg::load_sources(clara::pg::extension_schema(), owner);
+    clara::pg::spi_finish(guc_level);
 }
 
 // Reads the documents of the next batch of keys into batch_cxt.
@@ -106,7 +109,7 @@ void fetch_batch(StreamState *st) {
     size_t n = Min(total - st->next_key, static_cast<size_t>(st->batch_size));
     if (n == 0) return;
 
-    SPI_connect();
+    int guc_level = clara::pg::spi_connect();
     auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
     for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[st->next_key + i]);
     Oid type = INT4ARRAYOID;
@@ -137,7 +140,7 @@ void fetch_batch(StreamState *st) {
         clara::pg::enrich_batch(st->enrichment, ids, nids, st->extra);
     }
     MemoryContextSwitchTo(old);
-    SPI_finish();
+    clara::pg::spi_finish(guc_level);
     st->batch_start = static_cast<int64>(st->next_key);
     st->next_key += n;
 }
@@ -358,9 +361,7 @@ Datum materialize(FunctionCallInfo fcinfo, Form form, bool has_batch_size,
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara search", ALLOCSET_DEFAULT_SIZES);
     MemoryContext row_cxt = AllocSetContextCreate(work, "clara search row", ALLOCSET_DEFAULT_SIZES);
     auto *st = static_cast<StreamState *>(MemoryContextAllocZero(work, sizeof(StreamState)));
-    SPI_connect();
     start_stream(st, fcinfo, form, has_batch_size, work, raw);
-    SPI_finish();
     Datum values[kMaxOutputColumns];
     bool nulls[kMaxOutputColumns];
     for (;;) {
@@ -392,9 +393,7 @@ Datum stream(FunctionCallInfo fcinfo, Form form) {
         funcctx->user_fctx = st;
         MemoryContextSwitchTo(old);
 
-        SPI_connect();
         start_stream(st, fcinfo, form, true, owner, clara::pg::RawRanking::kNone);
-        SPI_finish();
     }
     funcctx = SRF_PERCALL_SETUP();
     auto *st = static_cast<StreamState *>(funcctx->user_fctx);

@@ -1,5 +1,6 @@
 #include "vector.hpp"
 
+#include "catalog.hpp"
 #include "guc.hpp"
 #include "rank.hpp"
 
@@ -24,6 +25,7 @@ void score_grams(VectorScan *scan, const char *schema) {
     SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
     if (plan == nullptr) elog(ERROR, "clara: could not prepare the gram postings scan: %s", SPI_result_code_string(SPI_result));
     MemoryContext per_gram = AllocSetContextCreate(CurrentMemoryContext, "clara gram", ALLOCSET_DEFAULT_SIZES);
+    SavedUser caller = as_index_owner();
     run_cpp("vector search", [&] { scan->scorer.reset(corpus.n_docs, corpus.avg_length); });
     for (const clara::GramCount &g : scan->grams) {
         CHECK_FOR_INTERRUPTS();
@@ -59,6 +61,7 @@ void score_grams(VectorScan *scan, const char *schema) {
         MemoryContextReset(per_gram);
         SPI_freetuptable(SPI_tuptable);
     }
+    restore_user(caller);
     MemoryContextDelete(per_gram);
 }
 

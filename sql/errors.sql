@@ -40,6 +40,19 @@ SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, weights =
 SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, batch_size => 0)');
 SELECT error_of('SELECT * FROM clara_stream_jsonl(''Photovoltaik'', 10, 0.5, batch_size => 1000000)');
 SELECT error_of('SELECT * FROM clara_search(''Photovoltaik'', 0)');
+-- Limits: numbers beyond any sensible weight (and beyond double's range)
+-- are refused without quoting their 400 digits; a min_quality just above 1
+-- is named as given; arrays of arrays are not a list of search types.
+SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, weights => ''{"keyword": 1e308}'')');
+SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, weights => ''{"vector": 1e400}'')');
+SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 1.0000001)');
+SELECT error_of('SELECT * FROM clara_stream(''Photovoltaik'', 10, 0.5, search_types => ''{{keyword},{vector}}'')');
+-- A query is a few words, not a corpus: its size and its distinct terms are
+-- capped before any index lookup (a query of every indexed term ran for
+-- minutes and ignored cancel).
+SELECT error_of('SELECT * FROM clara_stream(repeat(''Photovoltaik '', 6000))');
+SELECT error_of('SELECT * FROM clara_bm25((SELECT string_agg(''x'' || translate(i::text, ''0123456789'', ''bcdfghklmn''), '' '') FROM generate_series(1, 2000) i))');
+SELECT error_of('SELECT * FROM clara_bm25((SELECT string_agg(''x'' || translate(i::text, ''0123456789'', ''bcdfghklmn''), '' '') FROM generate_series(1, 500) i))');
 
 \pset format aligned
 \pset tuples_only off

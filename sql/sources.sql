@@ -77,15 +77,13 @@ SELECT clara_unregister_source('gone');
 
 -- Lookups run with the caller's privileges.
 CREATE ROLE clara_enrich_reader;
-GRANT SELECT ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_edges
-    TO clara_enrich_reader;
+GRANT SELECT ON clara_documents TO clara_enrich_reader;
 SET ROLE clara_enrich_reader;
 \set VERBOSITY terse
 SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0, search_types => '{keyword}');
 \set VERBOSITY default
 RESET ROLE;
-REVOKE ALL ON clara_documents, clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_edges
-    FROM clara_enrich_reader;
+REVOKE ALL ON clara_documents FROM clara_enrich_reader;
 DROP ROLE clara_enrich_reader;
 
 SELECT clara_unregister_source('court');

@@ -152,7 +152,7 @@ bool fuse_dense(const FusionLists &lists, const FusionWeights &weights, bool rrf
 
 }  // namespace
 
-bool valid_fusion_weight(double w) { return std::isfinite(w) && w >= 0.0; }
+bool valid_fusion_weight(double w) { return std::isfinite(w) && w >= 0.0 && w <= kMaxFusionWeight; }
 
 std::vector<ScoredDoc> fuse_rrf(const FusionLists &lists, const FusionWeights &weights, double k, size_t ordered) {
     FusionScratch scratch;

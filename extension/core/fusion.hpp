@@ -8,7 +8,7 @@
 //
 // Weights: a retriever whose weight is 0 (or whose list pointer is null)
 // takes no part at all: documents only it found do not appear. Weights must
-// be finite and >= 0 (valid_fusion_weight); the SQL layer rejects others
+// be finite, >= 0 and at most kMaxFusionWeight (valid_fusion_weight); the SQL layer rejects others
 // with a clear error, and these functions treat them as 0. Non-finite scores
 // in a list count as 0 (weighted fusion) or rank last (RRF).
 #pragma once
@@ -35,7 +35,10 @@ struct FusionWeights {
     double &of(SearchType t) { return t == SearchType::kKeyword ? keyword : t == SearchType::kVector ? vector : graph; }
 };
 
-bool valid_fusion_weight(double w);  // finite and >= 0
+// Only the ratios between weights matter; the cap keeps every weighted sum
+// far from overflow (three lists, scores normalised to 0..1).
+constexpr double kMaxFusionWeight = 1e6;
+bool valid_fusion_weight(double w);  // finite, 0 <= w <= kMaxFusionWeight
 
 // One list per search type, indexed by SearchType; nullptr = not searched.
 using FusionLists = std::array<const std::vector<ScoredDoc> *, kSearchTypeCount>;

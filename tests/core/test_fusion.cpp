@@ -61,6 +61,8 @@ TEST(Rrf, ZeroWeightDisablesRetriever) {
     EXPECT_FALSE(clara::valid_fusion_weight(-0.1));
     EXPECT_FALSE(clara::valid_fusion_weight(NAN));
     EXPECT_FALSE(clara::valid_fusion_weight(INFINITY));
+    EXPECT_TRUE(clara::valid_fusion_weight(clara::kMaxFusionWeight));
+    EXPECT_FALSE(clara::valid_fusion_weight(1e308));  // would overflow a weighted sum
 }
 
 TEST(Rrf, TiesByKeyAndDuplicates) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION clara UPDATE from every earlier version (0.1.0, 0.2.0): the
+# ALTER EXTENSION clara UPDATE from every earlier version (0.1.0 to 0.3.0): the
 # documents stay, the new objects appear, every stored document is indexed
 # again (word and gram postings), and the result is the same extension as a
 # fresh CREATE EXTENSION (same objects, same definitions, same columns, the
@@ -14,6 +14,7 @@ cleanup() {
     rm -rf "$work"
     dropdb --if-exists "$new"
     for db in "${olds[@]}"; do dropdb --if-exists "$db"; done
+    psql -qX -d postgres -c "DROP ROLE IF EXISTS clara_upgrade_reader" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 fail() { echo "upgrade: FAIL: $*" >&2; exit 1; }
@@ -57,7 +58,9 @@ index_rows="SELECT (SELECT count(*) FROM clara_postings) || ' ' || (SELECT count
             || (SELECT sum(get_byte(postings, 0) + 256 * get_byte(postings, 1)) FROM clara_gram_postings) || ' '
             || (SELECT n_docs || ' ' || total_length || ' ' || gram_length FROM clara_corpus)"
 
-for from in 0.1.0 0.2.0; do
+psql -qX -v ON_ERROR_STOP=1 -d postgres -c "DROP ROLE IF EXISTS clara_upgrade_reader" -c "CREATE ROLE clara_upgrade_reader"
+
+for from in 0.1.0 0.2.0 0.3.0; do
     old=clara_upgrade_${from//./_}
     olds+=("$old")
     dropdb --if-exists "$old"
@@ -87,9 +90,22 @@ for from in 0.1.0 0.2.0; do
     docs=$(q "$old" "SELECT count(*) FROM clara_documents")
     [ "$docs" -eq 1500 ] || fail "the $from database holds $docs documents, not 1500"
 
+    # Earlier READMEs asked for grants on the index tables: the update
+    # takes them back (clara_gram_postings exists from 0.3.0 on).
+    q "$old" "GRANT SELECT, INSERT ON clara_postings, clara_terms, clara_corpus TO clara_upgrade_reader, PUBLIC"
     PGOPTIONS="-c client_min_messages=warning" q "$old" "ALTER EXTENSION clara UPDATE"
     v=$(q "$old" "SELECT extversion FROM pg_extension WHERE extname = 'clara'")
     [ "$v" = "$current" ] || fail "$from: not at $current after the update (got '$v')"
+    granted=$(q "$old" "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
+                        WHERE c.relname IN ('clara_postings', 'clara_terms', 'clara_corpus', 'clara_gram_postings')
+                          AND a.grantee <> c.relowner")
+    [ "$granted" = 0 ] || fail "$from: $granted privileges on the index tables survived the update"
+    if [ "$from" = 0.3.0 ]; then
+        # 0.3.0 indexed as it loaded, in 0.4.0's format; its library is not
+        # here, so the load above ran without the index triggers and the
+        # index is built now, as 0.3.0's triggers would have built it.
+        q "$old" "SELECT clara_compact()" >/dev/null
+    fi
     same "the index (postings, terms, gram postings, corpus statistics)" "$old" "$new" "$index_rows"
     pass "update $from -> $current: 1500 documents kept and indexed as by a fresh load"
 
