@@ -30,7 +30,7 @@ CLARA_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" extension
 PG_CPPFLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSION_VERSION='"$(CLARA_VERSION)"'
 PG_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror
 # PGXS links with the C compiler: pull in the C++ runtime explicitly.
-SHLIB_LINK  = -lstdc++
+SHLIB_LINK  = -lstdc++ -licuuc
 # Debian's PGXS would also compile every file to LLVM bitcode with clang-14,
 # without our flags; JIT inlining of this module buys nothing, so skip it.
 override with_llvm = no
@@ -67,7 +67,7 @@ $(CORE_TEST_DIR)/%.o: %.cpp
 -include $(CORE_TEST_OBJS:.o=.d)
 
 build/core_tests: $(CORE_TEST_OBJS)
-	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -pthread
+	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -licuuc -pthread
 
 .PHONY: core-tests core-tests-asan test
 core-tests: build/core_tests

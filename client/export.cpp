@@ -6,7 +6,13 @@
 #include "output_file.hpp"
 #include "progress.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <optional>
 
 namespace clara::cli {
@@ -18,12 +24,38 @@ constexpr size_t kWriteChunk = 1 << 20;
 // closing the connection anyway.
 constexpr auto kCancelGrace = std::chrono::seconds(5);
 
+// --tokenizer PATH: the file's bytes are registered on the server under
+// their own hash (nothing is parsed again when they are there already);
+// anything that is not a readable file is a registered tokenizer's name.
+std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string &schema,
+                                             const std::optional<std::string> &given) {
+    if (!given) return given;
+    struct stat st {};
+    if (stat(given->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return given;
+    std::ifstream in(*given, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+        throw Failure(ExitCode::io, "cannot read tokenizer file " + *given + ": " + std::strerror(errno));
+    static const char *hex = "0123456789abcdef";
+    std::string param = "\\x";
+    param.reserve(2 + bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        param.push_back(hex[c >> 4]);
+        param.push_back(hex[c & 15]);
+    }
+    Result r = conn.exec_params("SELECT (" + schema + ".clara_register_tokenizer(NULL::text, $1::bytea))->>'name'",
+                                {param});
+    return std::string(PQgetvalue(r.get(), 0, 0));
+}
+
 }  // namespace
 
-void run_export(const ExportOptions &opt) {
+void run_export(const ExportOptions &opt_in) {
     using Clock = std::chrono::steady_clock;
-    Connection conn(opt.dsn);
+    Connection conn(opt_in.dsn);
     std::string schema = conn.clara_schema();
+    ExportOptions opt = opt_in;
+    opt.search.tokenizer = resolve_tokenizer(conn, schema, opt_in.search.tokenizer);
     OutputFile out(opt.output);
     CancelOnSignal cancel(conn.get());
     const char *cancelled = out.name() == "stdout" ? "export cancelled" : "export cancelled, no file written";

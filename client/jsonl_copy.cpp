@@ -24,7 +24,10 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.filters', $4, true),"
     " pg_catalog.set_config('clara_stream.search_types', $5, true),"
     " pg_catalog.set_config('clara_stream.weights', $6, true),"
-    " pg_catalog.set_config('clara_stream.batch_size', $7, true)";
+    " pg_catalog.set_config('clara_stream.batch_size', $7, true),"
+    " pg_catalog.set_config('clara_stream.tokenizer', $8, true),"
+    " pg_catalog.set_config('clara_stream.chunk_tokens', $9, true),"
+    " pg_catalog.set_config('clara_stream.chunk_overlap', $10, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -38,7 +41,10 @@ std::string copy_statement(const std::string &schema) {
            " pg_catalog.current_setting('clara_stream.filters')::jsonb,"
            " pg_catalog.string_to_array(NULLIF(pg_catalog.current_setting('clara_stream.search_types'), ''), ','),"
            " NULLIF(pg_catalog.current_setting('clara_stream.weights'), '')::jsonb,"
-           " pg_catalog.current_setting('clara_stream.batch_size')::integer))"
+           " pg_catalog.current_setting('clara_stream.batch_size')::integer,"
+           " NULLIF(pg_catalog.current_setting('clara_stream.tokenizer'), ''),"
+           " NULLIF(pg_catalog.current_setting('clara_stream.chunk_tokens'), '')::integer,"
+           " pg_catalog.current_setting('clara_stream.chunk_overlap')::integer))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -93,7 +99,9 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
     conn_.exec("BEGIN");
     conn_.exec_params(kSetArguments, {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json,
                                       s.search_types.value_or(""), s.weights_json.value_or(""),
-                                      std::to_string(batch_size)});
+                                      std::to_string(batch_size), s.tokenizer.value_or(""),
+                                      s.chunk_tokens ? std::to_string(*s.chunk_tokens) : std::string(),
+                                      std::to_string(s.chunk_overlap)});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 

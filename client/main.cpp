@@ -99,6 +99,18 @@ int run(int argc, char **argv) {
     app.add_option("--batch-size", batch_size, "Rows the server fetches from its cursor per batch")
         ->capture_default_str()
         ->check(CLI::Range(1, INT_MAX));
+    std::optional<std::string> tokenizer;
+    std::optional<int> chunk_tokens;
+    int chunk_overlap = 0;
+    app.add_option("--tokenizer", tokenizer,
+                   "Your model's tokenizer: a local tokenizer.json or tiktoken file (sent to the server and "
+                   "registered under its sha256), or the name of one registered with clara_register_tokenizer");
+    app.add_option("--chunk-tokens", chunk_tokens,
+                   "Cut documents into chunks of at most N tokens of --tokenizer, one line each")
+        ->check(CLI::Range(16, 1000000));
+    app.add_option("--chunk-overlap", chunk_overlap, "Tokens consecutive chunks share (less than half of N)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 500000));
     add_common(app);
 
     // load
@@ -193,6 +205,9 @@ int run(int argc, char **argv) {
                 return fail(ExitCode::usage, "--query and --output are required (see clara-stream --help)");
             ExportOptions opt;
             opt.search = export_search.resolve();
+            opt.search.tokenizer = tokenizer;
+            opt.search.chunk_tokens = chunk_tokens;
+            opt.search.chunk_overlap = chunk_overlap;
             opt.batch_size = batch_size;
             opt.output = output;
             opt.dsn = dsn;

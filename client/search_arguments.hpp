@@ -14,6 +14,10 @@ struct SearchArguments {
     std::string filters_json = "{}";
     std::optional<std::string> search_types;  // "keyword,vector"; nullopt: the server's default
     std::optional<std::string> weights_json;  // nullopt: the server's default
+    // Token-budget chunks (export only): a registered tokenizer's name.
+    std::optional<std::string> tokenizer;
+    std::optional<int> chunk_tokens;
+    int chunk_overlap = 0;
 };
 
 // A double as text that reads back to the same value.

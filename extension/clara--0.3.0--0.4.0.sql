@@ -55,3 +55,64 @@ ALTER FUNCTION clara_unregister_source(text)
 -- second, unused key per row, as the caller, who needed USAGE on the
 -- sequence for it.
 ALTER TABLE clara_documents ALTER COLUMN doc_key DROP DEFAULT;
+
+-- ---------------------------------------------------------------------------
+-- Tokenizers of users' models, for token counts and token-budget chunks
+-- (docs/training.md). The file's bytes are kept here, so every backend (and
+-- pg_dump) has them; each backend parses a tokenizer once. Everyone may list
+-- them; the library reads and writes the table as the extension's owner.
+CREATE TABLE clara_tokenizers (
+    name          text PRIMARY KEY,
+    kind          text NOT NULL,     -- tokenizer.json | tiktoken
+    pattern       text NOT NULL,     -- the pre-tokenizer: cl100k, o200k, qwen2, gpt2
+    vocabulary    integer NOT NULL,
+    sha256        text NOT NULL,
+    data          bytea NOT NULL,
+    registered_by name NOT NULL,
+    registered_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON clara_tokenizers FROM PUBLIC;
+GRANT SELECT (name, kind, pattern, vocabulary, sha256, registered_by, registered_at) ON clara_tokenizers TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('clara_tokenizers', '');
+
+-- Registers the tokenizer file at path on the database server (superuser or
+-- pg_read_server_files), or given as bytes (any role; clara-stream
+-- --tokenizer PATH sends the file). Refuses files it cannot use; a name
+-- registered by another role with other content is not replaced.
+CREATE FUNCTION clara_register_tokenizer(name text, path text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'clara_register_tokenizer_path' LANGUAGE C VOLATILE;
+CREATE FUNCTION clara_register_tokenizer(name text, data bytea) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'clara_register_tokenizer_data' LANGUAGE C VOLATILE;
+CREATE FUNCTION clara_unregister_tokenizer(name text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'clara_unregister_tokenizer' LANGUAGE C VOLATILE;
+
+-- Tokens of a text by a registered tokenizer (no BOS/EOS: trainers add them).
+CREATE FUNCTION clara_token_count(body text, tokenizer text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'clara_token_count' LANGUAGE C STABLE STRICT;
+CREATE FUNCTION clara_tokenize(body text, tokenizer text) RETURNS integer[]
+    AS 'MODULE_PATHNAME', 'clara_tokenize' LANGUAGE C STABLE STRICT;
+
+-- A text cut into chunks of at most chunk_tokens tokens (paragraphs, legal
+-- headings, sentences, white space preferred), consecutive chunks sharing
+-- about chunk_overlap tokens; char_start / char_end in code points.
+CREATE FUNCTION clara_chunks(body text, tokenizer text, chunk_tokens integer, chunk_overlap integer DEFAULT 0)
+RETURNS TABLE (chunk_index integer, chunk_count integer, token_count integer, char_start integer,
+               char_end integer, chunk text)
+    AS 'MODULE_PATHNAME', 'clara_chunks' LANGUAGE C STABLE;
+
+-- Training lines cut to a token budget: one line per chunk, its metadata
+-- carrying chunk_index, chunk_count, token_count, char_start and char_end.
+DROP FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer);
+CREATE FUNCTION clara_stream_jsonl(
+    query         text,
+    top_k         integer          DEFAULT 100,
+    min_quality   double precision DEFAULT 0.5,
+    filters       jsonb            DEFAULT '{}',
+    search_types  text[]           DEFAULT NULL,
+    weights       jsonb            DEFAULT NULL,
+    batch_size    integer          DEFAULT NULL,
+    tokenizer     text             DEFAULT NULL,
+    chunk_tokens  integer          DEFAULT NULL,
+    chunk_overlap integer          DEFAULT 0)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;

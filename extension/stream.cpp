@@ -10,6 +10,8 @@
 // materialise them in a tuplestore). Called in FROM, PostgreSQL materialises
 // any set-returning function first; call these in the SELECT list to stream.
 #include "catalog.hpp"
+#include "chunk.hpp"
+#include "tokenizers.hpp"
 #include "enrich.hpp"
 #include "guc.hpp"
 #include "jsonl.hpp"
@@ -38,6 +40,8 @@ enum CursorColumn {
 struct LineBuffers {
     std::string line;
     std::string metadata;
+    std::vector<clara::TextChunk> chunks;  // of the current document, when chunking
+    size_t next_chunk = 0;
 };
 
 struct StreamState {
@@ -56,6 +60,15 @@ struct StreamState {
     int64 expected_ord;
     clara::pg::Enrichment *enrichment;  // registered sources, or nullptr
     Jsonb **extra;          // per batch row: fields from the sources, or nullptr
+    // Chunking (clara_stream_jsonl's tokenizer / chunk_tokens): the document
+    // whose chunks are being emitted (its row lives in batch_cxt until the
+    // next batch, which is read only after its last chunk).
+    const clara::BpeTokenizer *tokenizer;
+    uint32_t chunk_tokens;  // 0: no chunking
+    uint32_t chunk_overlap;
+    HeapTuple chunk_row;
+    int64 chunk_ord;
+    Jsonb *chunk_extra;
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -97,6 +110,21 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
     st->expected_ord = 1;
     if (form != Form::Raw) st->enrichment = clara::pg::load_sources(clara::pg::extension_schema(), owner);
+    if (form == Form::Jsonl && PG_NARGS() > 8) {
+        const bool has_tokenizer = !PG_ARGISNULL(7), has_chunks = !PG_ARGISNULL(8);
+        if (has_tokenizer && !has_chunks)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("tokenizer needs chunk_tokens"),
+                            errhint("Pass chunk_tokens (the trainer's sequence length, for example 2048) to cut "
+                                    "documents into chunks counted by that tokenizer.")));
+        if (has_chunks) {
+            const char *name = has_tokenizer ? text_to_cstring(PG_GETARG_TEXT_PP(7)) : nullptr;
+            int32 overlap = PG_NARGS() > 9 && !PG_ARGISNULL(9) ? PG_GETARG_INT32(9) : 0;
+            clara::pg::check_chunking(name, PG_GETARG_INT32(8), overlap);
+            st->tokenizer = clara::pg::tokenizer_by_name(name);
+            st->chunk_tokens = static_cast<uint32_t>(PG_GETARG_INT32(8));
+            st->chunk_overlap = static_cast<uint32_t>(overlap);
+        }
+    }
     clara::pg::spi_finish(guc_level);
 }
 
@@ -214,6 +242,7 @@ void append_container(std::string &out, JsonbContainer *container) {
 struct ColumnOverride {
     std::string_view key;
     TextField value;
+    bool number = false;  // value is a JSON number, written as it is
 };
 
 void append_override(std::string &out, const ColumnOverride &o) {
@@ -222,6 +251,8 @@ void append_override(std::string &out, const ColumnOverride &o) {
     out.push_back(':');
     if (o.value.isnull)
         out.append("null");
+    else if (o.number)
+        out.append(o.value.data, o.value.len);
     else
         clara::append_json_string(out, std::string_view(o.value.data, o.value.len));
 }
@@ -265,8 +296,12 @@ double relevance(const StreamState *st, int64 ord) {
     return best > 0.0 ? score / best : 0.0;
 }
 
+bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra, Datum *values, bool *nulls);
+
 // Fills values/nulls for the next output row; false at the end.
 bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
+    if (st->chunk_tokens > 0 && st->buffers->next_chunk < st->buffers->chunks.size())
+        return emit_training_line(st, st->chunk_row, st->chunk_ord, st->chunk_extra, values, nulls);
     HeapTuple row = next_ranked_row(st);
     if (row == nullptr) {
         if (st->expected_ord != static_cast<int64>(st->ranking->keys.size()) + 1)
@@ -300,7 +335,29 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
             return true;
         case Form::Jsonl: break;
     }
+    if (st->chunk_tokens > 0) {
+        TextField content = text_field(row, desc, kContent);
+        const clara::BpeTokenizer *t = st->tokenizer;
+        LineBuffers *buf = st->buffers;
+        clara::pg::run_cpp("chunking", [&] {
+            buf->chunks = clara::chunk_text(
+                std::string_view(content.data, content.len), st->chunk_tokens, st->chunk_overlap,
+                [t](std::string_view s) { return t->count(s); },
+                [t](std::string_view s, std::vector<uint32_t> &e) { t->token_ends(s, e); });
+            if (buf->chunks.empty()) buf->chunks.push_back(clara::TextChunk{0, 0, 0, 0, 0});
+            buf->next_chunk = 0;
+        });
+        st->chunk_row = row;
+        st->chunk_ord = ord;
+        st->chunk_extra = extra;
+    }
+    return emit_training_line(st, row, ord, extra, values, nulls);
+}
 
+// The training line of row (or of its next chunk, when chunking).
+bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra, Datum *values, bool *nulls) {
+    TupleDesc desc = st->batch_desc;
+    bool isnull;
     TextField document_id = text_field(row, desc, kDocumentId);
     TextField content = text_field(row, desc, kContent);
     TextField source = text_field(row, desc, kSource);
@@ -308,16 +365,32 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
     if (extra != nullptr)
         metadata = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(metadata), JsonbPGetDatum(extra)));
     double quality = DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
-    // Sorted in jsonb key order: shorter keys first.
-    const ColumnOverride overrides[3] = {{"title", text_field(row, desc, kTitle)},
-                                         {"domain", text_field(row, desc, kDomain)},
-                                         {"document_type", text_field(row, desc, kDocumentType)}};
     LineBuffers *buf = st->buffers;
+    // Sorted in jsonb key order: shorter keys first, then bytewise.
+    ColumnOverride overrides[8];
+    int noverrides = 0;
+    overrides[noverrides++] = {"title", text_field(row, desc, kTitle)};
+    overrides[noverrides++] = {"domain", text_field(row, desc, kDomain)};
+    std::string_view body(content.data, content.len);
+    char numbers[5][16];
+    if (st->chunk_tokens > 0) {
+        const clara::TextChunk &c = buf->chunks[buf->next_chunk];
+        const uint32_t fields[5] = {c.char_end, c.char_start, static_cast<uint32_t>(buf->chunks.size()),
+                                    static_cast<uint32_t>(buf->next_chunk), c.token_count};
+        const char *keys[5] = {"char_end", "char_start", "chunk_count", "chunk_index", "token_count"};
+        for (int i = 0; i < 5; i++) {
+            int len = snprintf(numbers[i], sizeof numbers[i], "%u", fields[i]);
+            overrides[noverrides++] = {keys[i], TextField{numbers[i], len, false}, true};
+        }
+        body = body.substr(c.start, c.end - c.start);
+        buf->next_chunk++;
+    }
+    overrides[noverrides++] = {"document_type", text_field(row, desc, kDocumentType)};
     clara::pg::run_cpp("building a training line", [&] {
         buf->metadata.clear();
-        append_metadata(buf->metadata, metadata, overrides, 3);
+        append_metadata(buf->metadata, metadata, overrides, noverrides);
         clara::TrainingLine line;
-        line.text = std::string_view(content.data, content.len);
+        line.text = body;
         line.metadata_json = buf->metadata;
         line.source = std::string_view(source.data, source.len);
         line.source_is_null = source.isnull;

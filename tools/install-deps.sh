@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential g++ make pkg-config
     postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-common libpq-dev
-    nlohmann-json3-dev libcli11-dev libgtest-dev libcpp-httplib-dev
+    nlohmann-json3-dev libicu-dev libcli11-dev libgtest-dev libcpp-httplib-dev
     python3 python3-psycopg python3-pytest
     curl procps
     # The ranking evaluation on real text (make eval, tests/integration/eval_real.sh):
@@ -23,6 +23,11 @@ missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The reference tokenizers of tests/integration/tokenizers.sh run on node
+# (npm packages, test-only): Debian's node unless one is installed already.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps: all ${#PACKAGES[@]} packages present"
     exit 0

@@ -1,0 +1,88 @@
+// Byte-level BPE tokenizers of the user's model, for token counts and
+// token-budget chunks: tiktoken rank files (cl100k_base, o200k_base, Llama 3's
+// tokenizer.model) and Hugging Face tokenizer.json files with a byte-level BPE
+// model (Llama 3, Qwen 2, GPT-2 style). Pure C++17 plus ICU's character
+// properties; no PostgreSQL headers.
+//
+// Encoding a text: the pre-tokenizer splits it into pieces with the model's
+// regular expression (one of the known patterns below, implemented by hand
+// with the regex's exact leftmost-first, greedy-with-backtracking
+// semantics), then each piece's UTF-8 bytes are merged pairwise, lowest rank
+// first, leftmost on ties:
+//  - tiktoken: the rank of a pair is the rank of its concatenated bytes;
+//  - tokenizer.json: the rank of a pair is its line in "merges"; with
+//    "ignore_merges" a piece that is itself in the vocabulary is one token.
+// Special tokens (<|endoftext|>, <|begin_of_text|>) in a document are plain
+// text here, as in a tokenizer called without allowed special tokens.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace clara {
+
+// The pre-tokenizer patterns Clara implements.
+enum class BpePattern {
+    kCl100k,  // cl100k_base, Llama 3: contractions, letters, numbers of 1-3 digits, ...
+    kQwen2,   // the same with single digits
+    kO200k,   // o200k_base: case-aware words with contractions
+    kGpt2,    // GPT-2: 's|'t|..| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+};
+
+const char *bpe_pattern_name(BpePattern p);
+
+// A tokenizer file Clara cannot use, with the reason (one line).
+struct TokenizerError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Splits UTF-8 text into pre-tokenizer pieces: [start, end) byte ranges
+// covering the text in order (appended to out).
+void bpe_pre_tokenize(BpePattern pattern, std::string_view text, std::vector<std::pair<uint32_t, uint32_t>> &out);
+
+class BpeTokenizer {
+public:
+    // A tiktoken rank file: lines "<base64 token> <rank>". The pattern is
+    // the encoding's, told by the number of ranks (100,256 cl100k_base,
+    // 199,998 o200k_base, 128,000 Llama 3) unless given.
+    static std::unique_ptr<BpeTokenizer> from_tiktoken(std::string_view file, const BpePattern *pattern = nullptr);
+    // A Hugging Face tokenizer.json with model.type "BPE" over bytes
+    // (a ByteLevel pre-tokenizer or decoder) and a known Split pattern.
+    static std::unique_ptr<BpeTokenizer> from_hf_json(std::string_view file);
+    // Either, told apart by the first non-blank byte ('{' = tokenizer.json).
+    static std::unique_ptr<BpeTokenizer> from_file(std::string_view file);
+
+    // Number of tokens of text (no BOS/EOS).
+    size_t count(std::string_view text) const;
+    // Byte offset in text where each token ends, in order (appended).
+    void token_ends(std::string_view text, std::vector<uint32_t> &ends) const;
+    // Token ids (appended).
+    void encode(std::string_view text, std::vector<uint32_t> &ids) const;
+
+    BpePattern pattern() const { return pattern_; }
+    const char *kind() const { return hf_ ? "tokenizer.json" : "tiktoken"; }
+    size_t vocabulary_size() const { return vocab_.size(); }
+
+private:
+    BpeTokenizer() = default;
+    // Merges one piece; calls emit(end_offset_in_piece, id) per token.
+    template <typename Emit>
+    void merge_piece(std::string_view piece, Emit &&emit) const;
+    int64_t pair_rank(std::string_view left, uint32_t left_id, std::string_view right, uint32_t right_id,
+                      uint32_t *merged_id) const;
+
+    BpePattern pattern_ = BpePattern::kCl100k;
+    bool hf_ = false;
+    bool ignore_merges_ = false;
+    std::unordered_map<std::string, uint32_t> vocab_;  // token bytes -> id (= rank for tiktoken)
+    std::unordered_map<uint64_t, uint32_t> merges_;    // (left id << 32 | right id) -> merge rank (HF)
+    uint32_t byte_ids_[256] = {};                       // id of each single byte
+};
+
+}  // namespace clara

