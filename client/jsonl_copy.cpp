@@ -27,7 +27,10 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.batch_size', $7, true),"
     " pg_catalog.set_config('clara_stream.tokenizer', $8, true),"
     " pg_catalog.set_config('clara_stream.chunk_tokens', $9, true),"
-    " pg_catalog.set_config('clara_stream.chunk_overlap', $10, true)";
+    " pg_catalog.set_config('clara_stream.chunk_overlap', $10, true),"
+    " pg_catalog.set_config('clara_stream.format', $11, true),"
+    " pg_catalog.set_config('clara_stream.prompt_template', $12, true),"
+    " pg_catalog.set_config('clara_stream.text_template', $13, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -44,7 +47,10 @@ std::string copy_statement(const std::string &schema) {
            " pg_catalog.current_setting('clara_stream.batch_size')::integer,"
            " NULLIF(pg_catalog.current_setting('clara_stream.tokenizer'), ''),"
            " NULLIF(pg_catalog.current_setting('clara_stream.chunk_tokens'), '')::integer,"
-           " pg_catalog.current_setting('clara_stream.chunk_overlap')::integer))"
+           " pg_catalog.current_setting('clara_stream.chunk_overlap')::integer,"
+           " pg_catalog.current_setting('clara_stream.format'),"
+           " NULLIF(pg_catalog.current_setting('clara_stream.prompt_template'), ''),"
+           " NULLIF(pg_catalog.current_setting('clara_stream.text_template'), '')))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -101,7 +107,8 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
                                       s.search_types.value_or(""), s.weights_json.value_or(""),
                                       std::to_string(batch_size), s.tokenizer.value_or(""),
                                       s.chunk_tokens ? std::to_string(*s.chunk_tokens) : std::string(),
-                                      std::to_string(s.chunk_overlap)});
+                                      std::to_string(s.chunk_overlap), s.format, s.prompt_template.value_or(""),
+                                      s.text_template.value_or("")});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 

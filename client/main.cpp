@@ -111,6 +111,16 @@ int run(int argc, char **argv) {
     app.add_option("--chunk-overlap", chunk_overlap, "Tokens consecutive chunks share (less than half of N)")
         ->capture_default_str()
         ->check(CLI::Range(0, 500000));
+    std::string format = "raw";
+    std::optional<std::string> prompt_template, text_template;
+    app.add_option("--format", format, "Line shape: raw, text, messages, prompt-completion, alpaca")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"raw", "text", "messages", "prompt-completion", "alpaca"}));
+    app.add_option("--prompt-template", prompt_template,
+                   "The prompt of messages / prompt-completion / alpaca lines (default \"{title}\"); "
+                   "placeholders {title} {text} {query} {document_id} {source} {domain} {document_type}");
+    app.add_option("--text-template", text_template,
+                   "The text of --format text lines (default \"{title}\\n\\n{text}\")");
     add_common(app);
 
     // load
@@ -208,6 +218,27 @@ int run(int argc, char **argv) {
             opt.search.tokenizer = tokenizer;
             opt.search.chunk_tokens = chunk_tokens;
             opt.search.chunk_overlap = chunk_overlap;
+            opt.search.format = format;
+            // A shell cannot easily pass a newline: \n, \t and \\ in a template are read as escapes.
+            auto unescape = [](const std::optional<std::string> &t) -> std::optional<std::string> {
+                if (!t) return t;
+                std::string out;
+                for (size_t i = 0; i < t->size(); i++) {
+                    char c = (*t)[i];
+                    if (c == '\\' && i + 1 < t->size()) {
+                        char n = (*t)[i + 1];
+                        if (n == 'n' || n == 't' || n == '\\') {
+                            out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : '\\');
+                            i++;
+                            continue;
+                        }
+                    }
+                    out.push_back(c);
+                }
+                return out;
+            };
+            opt.search.prompt_template = unescape(prompt_template);
+            opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;
             opt.output = output;
             opt.dsn = dsn;

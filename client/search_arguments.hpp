@@ -18,6 +18,10 @@ struct SearchArguments {
     std::optional<std::string> tokenizer;
     std::optional<int> chunk_tokens;
     int chunk_overlap = 0;
+    // The line's shape (export only): raw, text, messages, prompt-completion, alpaca.
+    std::string format = "raw";
+    std::optional<std::string> prompt_template;
+    std::optional<std::string> text_template;
 };
 
 // A double as text that reads back to the same value.

@@ -101,7 +101,9 @@ RETURNS TABLE (chunk_index integer, chunk_count integer, token_count integer, ch
     AS 'MODULE_PATHNAME', 'clara_chunks' LANGUAGE C STABLE;
 
 -- Training lines cut to a token budget: one line per chunk, its metadata
--- carrying chunk_index, chunk_count, token_count, char_start and char_end.
+-- carrying chunk_index, chunk_count, token_count, char_start and char_end;
+-- and in the shape the trainer reads (format: raw, text, messages,
+-- prompt-completion, alpaca; templates with {title} {text} {query} ...).
 DROP FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer);
 CREATE FUNCTION clara_stream_jsonl(
     query         text,
@@ -113,6 +115,9 @@ CREATE FUNCTION clara_stream_jsonl(
     batch_size    integer          DEFAULT NULL,
     tokenizer     text             DEFAULT NULL,
     chunk_tokens  integer          DEFAULT NULL,
-    chunk_overlap integer          DEFAULT 0)
+    chunk_overlap integer          DEFAULT 0,
+    format          text           DEFAULT 'raw',
+    prompt_template text           DEFAULT NULL,
+    text_template   text           DEFAULT NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;

@@ -42,6 +42,8 @@ struct LineBuffers {
     std::string metadata;
     std::vector<clara::TextChunk> chunks;  // of the current document, when chunking
     size_t next_chunk = 0;
+    std::string prompt;    // rendered prompt_template
+    std::string rendered;  // rendered text_template
 };
 
 struct StreamState {
@@ -69,6 +71,12 @@ struct StreamState {
     HeapTuple chunk_row;
     int64 chunk_ord;
     Jsonb *chunk_extra;
+    // The line's shape (format, templates) and the query for {query}.
+    clara::LineFormat format;
+    const char *prompt_template;
+    const char *text_template;
+    const char *query;
+    int query_len;
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -93,6 +101,42 @@ const char *batch_sql(Form form, const char *schema) {
         "SELECT u.ord, %s FROM pg_catalog.unnest($1::integer[]) WITH ORDINALITY AS u(doc_key, ord) "
         "CROSS JOIN LATERAL (SELECT x.* FROM %s.clara_documents x WHERE x.doc_key = u.doc_key OFFSET 0) d",
         columns, schema);
+}
+
+// format, prompt_template, text_template (clara_stream_jsonl's arguments
+// 11-13): checked, copied into owner.
+void parse_line_shape(StreamState *st, FunctionCallInfo fcinfo, const clara::pg::SearchRequest *req,
+                      MemoryContext owner) {
+    st->format = clara::LineFormat::kRaw;
+    st->prompt_template = MemoryContextStrdup(owner, clara::kDefaultPromptTemplate);
+    st->text_template = MemoryContextStrdup(owner, clara::kDefaultTextTemplate);
+    char *query = static_cast<char *>(MemoryContextAlloc(owner, req->query_len + 1));
+    memcpy(query, req->query, req->query_len);
+    query[req->query_len] = '\0';
+    st->query = query;
+    st->query_len = req->query_len;
+    if (PG_NARGS() > 10 && !PG_ARGISNULL(10)) {
+        char *name = text_to_cstring(PG_GETARG_TEXT_PP(10));
+        if (!clara::parse_line_format(name, &st->format))
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown format \"%s\"", name),
+                            errhint("Formats are %s.", clara::kLineFormats)));
+    }
+    const char *names[2] = {"prompt_template", "text_template"};
+    const char **targets[2] = {&st->prompt_template, &st->text_template};
+    for (int i = 0; i < 2; i++) {
+        if (PG_NARGS() <= 11 + i || PG_ARGISNULL(11 + i)) continue;
+        char *tmpl = text_to_cstring(PG_GETARG_TEXT_PP(11 + i));
+        char problem[300] = "";
+        clara::pg::run_cpp("checking a template", [&] {
+            std::string why = clara::check_template(tmpl);
+            snprintf(problem, sizeof problem, "%s", why.c_str());
+        });
+        if (problem[0] != '\0')
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s: %s", names[i], problem),
+                            errhint("Placeholders are {title} {text} {query} {document_id} {source} {domain} "
+                                    "{document_type}, for example '{title}\\n\\n{text}'.")));
+        *targets[i] = MemoryContextStrdup(owner, tmpl);
+    }
 }
 
 // Ranks (connecting to SPI itself). The ranking and the batch query text
@@ -125,6 +169,7 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
             st->chunk_overlap = static_cast<uint32_t>(overlap);
         }
     }
+    if (form == Form::Jsonl) parse_line_shape(st, fcinfo, req, owner);
     clara::pg::spi_finish(guc_level);
 }
 
@@ -386,11 +431,26 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
         buf->next_chunk++;
     }
     overrides[noverrides++] = {"document_type", text_field(row, desc, kDocumentType)};
+    auto view = [](const TextField &f) { return f.isnull ? std::string_view() : std::string_view(f.data, f.len); };
+    clara::TemplateValues values_for_templates{view(overrides[0].value), body,
+                                               std::string_view(st->query, st->query_len),
+                                               view(document_id), view(source), view(overrides[1].value),
+                                               view(overrides[noverrides - 1].value)};
     clara::pg::run_cpp("building a training line", [&] {
         buf->metadata.clear();
         append_metadata(buf->metadata, metadata, overrides, noverrides);
         clara::TrainingLine line;
+        line.format = st->format;
         line.text = body;
+        if (st->format == clara::LineFormat::kText) {
+            buf->rendered.clear();
+            clara::render_template(buf->rendered, st->text_template, values_for_templates);
+            line.text = buf->rendered;
+        } else if (st->format != clara::LineFormat::kRaw) {
+            buf->prompt.clear();
+            clara::render_template(buf->prompt, st->prompt_template, values_for_templates);
+            line.prompt = buf->prompt;
+        }
         line.metadata_json = buf->metadata;
         line.source = std::string_view(source.data, source.len);
         line.source_is_null = source.isnull;

@@ -43,3 +43,23 @@ FROM regexp_split_to_table(rtrim(pg_read_file('/tmp/clara_regress_export.jsonl')
 WHERE (l::jsonb)->>'document_id' = 'esc-001';
 
 DELETE FROM clara_documents WHERE document_id = 'esc-001';
+
+-- Trainer formats: the same provenance keys, the text in the format's
+-- fields; templates with placeholders, '{{' for a brace.
+SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0, search_types => '{keyword}',
+                                    format => 'text') AS line;
+SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0, search_types => '{keyword}',
+                                    format => 'messages') AS line;
+SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0, search_types => '{keyword}',
+                                    format => 'prompt-completion',
+                                    prompt_template => 'Frage ({query}): {{{title}}} aus {domain}') AS line;
+SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0, search_types => '{keyword}',
+                                    format => 'alpaca', prompt_template => 'Fasse {document_id} zusammen.') AS line;
+SELECT line FROM clara_stream_jsonl('Einspeisevergütung Netzbetreiber', 1, 0.0, search_types => '{keyword}',
+                                    format => 'text', text_template => E'# {title}\n{text}\n-- {source}') AS line;
+\set VERBOSITY terse
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'sharegpt');
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'text', text_template => '{titel}');
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'text', text_template => '{title');
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'alpaca', prompt_template => 'a } b');
+\set VERBOSITY default

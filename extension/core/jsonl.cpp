@@ -1,6 +1,7 @@
 #include "jsonl.hpp"
 
 #include <charconv>
+#include <utility>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -100,9 +101,114 @@ bool jsonb_key_less(std::string_view a, std::string_view b) {
     return std::memcmp(a.data(), b.data(), a.size()) < 0;
 }
 
+bool parse_line_format(std::string_view name, LineFormat *out) {
+    static const std::pair<const char *, LineFormat> kNames[] = {
+        {"raw", LineFormat::kRaw},
+        {"text", LineFormat::kText},
+        {"messages", LineFormat::kMessages},
+        {"prompt-completion", LineFormat::kPromptCompletion},
+        {"alpaca", LineFormat::kAlpaca}};
+    for (const auto &n : kNames)
+        if (name == n.first) {
+            *out = n.second;
+            return true;
+        }
+    return false;
+}
+
+namespace {
+
+// The value of placeholder name, or false if there is no such placeholder.
+bool placeholder(std::string_view name, const TemplateValues &v, std::string_view *value) {
+    const std::pair<const char *, std::string_view> fields[] = {
+        {"title", v.title},   {"text", v.text},     {"query", v.query},
+        {"document_id", v.document_id}, {"source", v.source}, {"domain", v.domain},
+        {"document_type", v.document_type}};
+    for (const auto &f : fields)
+        if (name == f.first) {
+            *value = f.second;
+            return true;
+        }
+    return false;
+}
+
+}  // namespace
+
+std::string check_template(std::string_view tmpl) {
+    TemplateValues none;
+    for (size_t i = 0; i < tmpl.size(); i++) {
+        if (tmpl[i] == '}') {
+            if (i + 1 < tmpl.size() && tmpl[i + 1] == '}') {
+                i++;
+                continue;
+            }
+            return "a single '}' at position " + std::to_string(i) + " (write '}}' for a brace)";
+        }
+        if (tmpl[i] != '{') continue;
+        if (i + 1 < tmpl.size() && tmpl[i + 1] == '{') {
+            i++;
+            continue;
+        }
+        size_t close = tmpl.find('}', i);
+        if (close == std::string_view::npos) return "an unclosed '{' at position " + std::to_string(i);
+        std::string_view name = tmpl.substr(i + 1, close - i - 1);
+        std::string_view value;
+        if (!placeholder(name, none, &value))
+            return "unknown placeholder {" + std::string(name) +
+                   "} (known: {title} {text} {query} {document_id} {source} {domain} {document_type})";
+        i = close;
+    }
+    return std::string();
+}
+
+void render_template(std::string &out, std::string_view tmpl, const TemplateValues &v) {
+    for (size_t i = 0; i < tmpl.size(); i++) {
+        char c = tmpl[i];
+        if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+            out.push_back(c);
+            i++;
+            continue;
+        }
+        if (c == '{') {
+            size_t close = tmpl.find('}', i);
+            std::string_view value;
+            if (close != std::string_view::npos && placeholder(tmpl.substr(i + 1, close - i - 1), v, &value)) {
+                out.append(value);
+                i = close;
+                continue;
+            }
+        }
+        out.push_back(c);
+    }
+}
+
 void append_training_line(std::string &out, const TrainingLine &line) {
-    out.append("{\"text\":");
-    append_json_string(out, line.text);
+    switch (line.format) {
+        case LineFormat::kRaw:
+        case LineFormat::kText:
+            out.append("{\"text\":");
+            append_json_string(out, line.text);
+            break;
+        case LineFormat::kMessages:
+            out.append("{\"messages\":[{\"role\":\"user\",\"content\":");
+            append_json_string(out, line.prompt);
+            out.append("},{\"role\":\"assistant\",\"content\":");
+            append_json_string(out, line.text);
+            out.append("}]");
+            break;
+        case LineFormat::kPromptCompletion:
+            out.append("{\"prompt\":");
+            append_json_string(out, line.prompt);
+            out.append(",\"completion\":");
+            append_json_string(out, line.text);
+            break;
+        case LineFormat::kAlpaca:
+            out.append("{\"instruction\":");
+            append_json_string(out, line.prompt);
+            out.append(",\"input\":\"\",\"output\":");
+            append_json_string(out, line.text);
+            break;
+    }
     out.append(",\"metadata\":");
     out.append(line.metadata_json);
     out.append(",\"source\":");

@@ -112,3 +112,36 @@ TEST(TrainingLine, NullSource) {
     clara::append_training_line(out, line);
     EXPECT_NE(out.find(R"("source":null)"), std::string::npos);
 }
+
+TEST(LineFormat, TemplatesAndShapes) {
+    clara::LineFormat f;
+    EXPECT_TRUE(clara::parse_line_format("prompt-completion", &f));
+    EXPECT_EQ(f, clara::LineFormat::kPromptCompletion);
+    EXPECT_FALSE(clara::parse_line_format("sharegpt", &f));
+    EXPECT_EQ(clara::check_template("{title}\n\n{text} {{x}} {query}"), "");
+    EXPECT_NE(clara::check_template("{titel}"), "");
+    EXPECT_NE(clara::check_template("{title"), "");
+    EXPECT_NE(clara::check_template("a } b"), "");
+    clara::TemplateValues v;
+    v.title = "T";
+    v.text = "body \"q\"";
+    std::string out;
+    clara::render_template(out, "{{{title}}}: {text}{source}", v);
+    EXPECT_EQ(out, "{T}: body \"q\"");  // a NULL source renders as ""
+
+    clara::TrainingLine line;
+    line.format = clara::LineFormat::kMessages;
+    line.prompt = "P";
+    line.text = "A\n";
+    line.metadata_json = "{}";
+    line.document_id = "d";
+    std::string json;
+    clara::append_training_line(json, line);
+    EXPECT_EQ(json,
+              "{\"messages\":[{\"role\":\"user\",\"content\":\"P\"},{\"role\":\"assistant\",\"content\":\"A\\n\"}],"
+              "\"metadata\":{},\"source\":\"\",\"quality_score\":0.0,\"document_id\":\"d\",\"relevance_score\":0.0}");
+    json.clear();
+    line.format = clara::LineFormat::kAlpaca;
+    clara::append_training_line(json, line);
+    EXPECT_EQ(json.substr(0, 44), "{\"instruction\":\"P\",\"input\":\"\",\"output\":\"A\\n\"");
+}

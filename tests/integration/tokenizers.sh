@@ -127,6 +127,32 @@ for l, ids in zip(lines, ref):
 print(f"tokenizers: ok: every chunk's token_count is the reference's count of its text, all <= 64")
 PY
 
+# Trainer formats from the CLI: the same bytes as psql's COPY of the same
+# call; a template's \n is a newline; chunks and formats together.
+"$CLARA_STREAM" --query "$query" --top-k 20 --min-quality 0 --search-types keyword --format messages \
+    --prompt-template 'Worum geht es in "{title}"?\n' --output "$WORK/messages.jsonl" --quiet
+reference_copy "$query" "20, 0, '{}', '{keyword}', NULL, 100, NULL, NULL, 0, 'messages', E'Worum geht es in \"{title}\"?\\n', NULL" \
+    >"$WORK/messages_psql.jsonl"
+cmp -s "$WORK/messages.jsonl" "$WORK/messages_psql.jsonl" || fail "--format messages differs from psql's COPY"
+"$CLARA_STREAM" --query "$query" --top-k 10 --min-quality 0 --search-types keyword --format alpaca \
+    --tokenizer llama3 --chunk-tokens 100 --output "$WORK/alpaca.jsonl" --quiet
+"$PYTHON" - "$WORK/messages.jsonl" "$WORK/alpaca.jsonl" <<'PY' || fail "formats are wrong"
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(msgs) == 20, len(msgs)
+for m in msgs:
+    assert list(m) == ["messages", "metadata", "source", "quality_score", "document_id", "relevance_score"], list(m)
+    user, assistant = m["messages"]
+    assert user == {"role": "user", "content": 'Worum geht es in "%s"?\n' % m["metadata"]["title"]}, user
+    assert assistant["role"] == "assistant" and assistant["content"], assistant
+alp = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert len(alp) > 10, len(alp)  # chunked: more lines than documents
+for a in alp:
+    assert list(a)[:3] == ["instruction", "input", "output"], list(a)
+    assert a["instruction"] == a["metadata"]["title"] and a["input"] == "" and a["metadata"]["token_count"] <= 100
+print(f"tokenizers: ok: formats: {len(msgs)} messages lines as psql's COPY, {len(alp)} chunked alpaca lines")
+PY
+
 # Bad input: SQLSTATE, message, hint.
 expect_sql_error() {
     local state=$1 sqltext=$2 out
