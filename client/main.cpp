@@ -121,6 +121,13 @@ int run(int argc, char **argv) {
                    "placeholders {title} {text} {query} {document_id} {source} {domain} {document_type}");
     app.add_option("--text-template", text_template,
                    "The text of --format text lines (default \"{title}\\n\\n{text}\")");
+    std::optional<std::string> split;
+    long long split_seed = 0;
+    app.add_option("--split", split,
+                   "Named splits and their fractions, e.g. validation=0.02,test=0.01 (train takes the rest); "
+                   "each line's metadata.split names its document's split");
+    app.add_option("--split-seed", split_seed, "Seed of the split hash: the same seed, the same splits")
+        ->capture_default_str();
     add_common(app);
 
     // load
@@ -237,6 +244,8 @@ int run(int argc, char **argv) {
                 }
                 return out;
             };
+            opt.search.split = split;
+            opt.search.split_seed = split_seed;
             opt.search.prompt_template = unescape(prompt_template);
             opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;

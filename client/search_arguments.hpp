@@ -22,6 +22,9 @@ struct SearchArguments {
     std::string format = "raw";
     std::optional<std::string> prompt_template;
     std::optional<std::string> text_template;
+    // Splits (export only): "validation=0.02,test=0.01", their seed.
+    std::optional<std::string> split;
+    long long split_seed = 0;
 };
 
 // A double as text that reads back to the same value.

@@ -103,7 +103,10 @@ RETURNS TABLE (chunk_index integer, chunk_count integer, token_count integer, ch
 -- Training lines cut to a token budget: one line per chunk, its metadata
 -- carrying chunk_index, chunk_count, token_count, char_start and char_end;
 -- and in the shape the trainer reads (format: raw, text, messages,
--- prompt-completion, alpaca; templates with {title} {text} {query} ...).
+-- prompt-completion, alpaca; templates with {title} {text} {query} ...);
+-- with split ('validation=0.02,test=0.01') each line's metadata names its
+-- document's split, fixed by a hash of split_seed and document_id (only_split
+-- keeps one).
 DROP FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer);
 CREATE FUNCTION clara_stream_jsonl(
     query         text,
@@ -118,6 +121,9 @@ CREATE FUNCTION clara_stream_jsonl(
     chunk_overlap integer          DEFAULT 0,
     format          text           DEFAULT 'raw',
     prompt_template text           DEFAULT NULL,
-    text_template   text           DEFAULT NULL)
+    text_template   text           DEFAULT NULL,
+    split           text           DEFAULT NULL,
+    split_seed      bigint         DEFAULT 0,
+    only_split      text           DEFAULT NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;

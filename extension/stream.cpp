@@ -11,6 +11,7 @@
 // any set-returning function first; call these in the SELECT list to stream.
 #include "catalog.hpp"
 #include "chunk.hpp"
+#include "split.hpp"
 #include "tokenizers.hpp"
 #include "enrich.hpp"
 #include "guc.hpp"
@@ -44,6 +45,7 @@ struct LineBuffers {
     size_t next_chunk = 0;
     std::string prompt;    // rendered prompt_template
     std::string rendered;  // rendered text_template
+    std::string_view split;  // of the current document (a name in the SplitSpec, or "train")
 };
 
 struct StreamState {
@@ -77,6 +79,10 @@ struct StreamState {
     const char *text_template;
     const char *query;
     int query_len;
+    // Splits (split, split_seed, only_split): nullptr without.
+    clara::SplitSpec *split;
+    int64 split_seed;
+    const char *only_split;
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -136,6 +142,35 @@ void parse_line_shape(StreamState *st, FunctionCallInfo fcinfo, const clara::pg:
                             errhint("Placeholders are {title} {text} {query} {document_id} {source} {domain} "
                                     "{document_type}, for example '{title}\\n\\n{text}'.")));
         *targets[i] = MemoryContextStrdup(owner, tmpl);
+    }
+    // split, split_seed, only_split (arguments 14-16).
+    st->split = nullptr;
+    st->only_split = nullptr;
+    st->split_seed = PG_NARGS() > 14 && !PG_ARGISNULL(14) ? PG_GETARG_INT64(14) : 0;
+    if (PG_NARGS() > 13 && !PG_ARGISNULL(13)) {
+        char *spec_text = text_to_cstring(PG_GETARG_TEXT_PP(13));
+        clara::SplitSpec *spec = clara::pg::make_owned<clara::SplitSpec>(owner);
+        char problem[300] = "";
+        clara::pg::run_cpp("reading the splits", [&] {
+            std::string why = clara::parse_split_spec(spec_text, spec);
+            snprintf(problem, sizeof problem, "%s", why.c_str());
+        });
+        if (problem[0] != '\0')
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("split: %s", problem),
+                            errhint("For example 'validation=0.02,test=0.01': train takes the rest.")));
+        st->split = spec;
+    }
+    if (PG_NARGS() > 15 && !PG_ARGISNULL(15)) {
+        char *only = text_to_cstring(PG_GETARG_TEXT_PP(15));
+        bool known = st->split != nullptr && strcmp(only, "train") == 0;
+        for (size_t i = 0; st->split != nullptr && i < st->split->parts.size(); i++)
+            known = known || st->split->parts[i].first == only;
+        if (!known)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("only_split \"%s\" is not one of the splits", only),
+                            errhint("Name train or a split given in split, for example split => "
+                                    "'validation=0.02', only_split => 'validation'.")));
+        st->only_split = MemoryContextStrdup(owner, only);
     }
 }
 
@@ -342,17 +377,27 @@ double relevance(const StreamState *st, int64 ord) {
 }
 
 bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra, Datum *values, bool *nulls);
+int next_document_row(StreamState *st, Datum *values, bool *nulls);
 
 // Fills values/nulls for the next output row; false at the end.
 bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
     if (st->chunk_tokens > 0 && st->buffers->next_chunk < st->buffers->chunks.size())
         return emit_training_line(st, st->chunk_row, st->chunk_ord, st->chunk_extra, values, nulls);
+    for (;;) {
+        int r = next_document_row(st, values, nulls);
+        if (r >= 0) return r == 1;
+    }
+}
+
+// One ranked document: 1 a row was filled, 0 the end, -1 skipped (not in
+// only_split).
+int next_document_row(StreamState *st, Datum *values, bool *nulls) {
     HeapTuple row = next_ranked_row(st);
     if (row == nullptr) {
         if (st->expected_ord != static_cast<int64>(st->ranking->keys.size()) + 1)
             ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                             errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
-        return false;
+        return 0;
     }
     TupleDesc desc = st->batch_desc;
     bool isnull;
@@ -368,7 +413,7 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
             values[0] = heap_getattr(row, kDocumentId, desc, &nulls[0]);
             values[1] = Float8GetDatum(st->ranking->scores[ord - 1]);
             nulls[1] = false;
-            return true;
+            return 1;
         case Form::Record:
             values[0] = Int64GetDatum(ord);
             nulls[0] = false;
@@ -377,8 +422,17 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
                 values[kMetadata - 1] = DirectFunctionCall2(jsonb_concat, values[kMetadata - 1], JsonbPGetDatum(extra));
             values[6] = Float8GetDatum(relevance(st, ord));
             nulls[6] = false;
-            return true;
+            return 1;
         case Form::Jsonl: break;
+    }
+    if (st->split != nullptr) {
+        TextField id = text_field(row, desc, kDocumentId);
+        const clara::SplitSpec *spec = st->split;
+        LineBuffers *buf = st->buffers;
+        clara::pg::run_cpp("assigning a split", [&] {
+            buf->split = clara::assign_split(*spec, clara::split_point(st->split_seed, std::string_view(id.data, id.len)));
+        });
+        if (st->only_split != nullptr && buf->split != st->only_split) return -1;
     }
     if (st->chunk_tokens > 0) {
         TextField content = text_field(row, desc, kContent);
@@ -396,7 +450,7 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
         st->chunk_ord = ord;
         st->chunk_extra = extra;
     }
-    return emit_training_line(st, row, ord, extra, values, nulls);
+    return emit_training_line(st, row, ord, extra, values, nulls) ? 1 : 0;
 }
 
 // The training line of row (or of its next chunk, when chunking).
@@ -412,8 +466,11 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
     double quality = DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
     LineBuffers *buf = st->buffers;
     // Sorted in jsonb key order: shorter keys first, then bytewise.
-    ColumnOverride overrides[8];
+    ColumnOverride overrides[9];
     int noverrides = 0;
+    if (st->split != nullptr)
+        overrides[noverrides++] = {"split", TextField{buf->split.data(), static_cast<int>(buf->split.size()), false}};
+    const int title_at = noverrides;
     overrides[noverrides++] = {"title", text_field(row, desc, kTitle)};
     overrides[noverrides++] = {"domain", text_field(row, desc, kDomain)};
     std::string_view body(content.data, content.len);
@@ -432,9 +489,9 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
     }
     overrides[noverrides++] = {"document_type", text_field(row, desc, kDocumentType)};
     auto view = [](const TextField &f) { return f.isnull ? std::string_view() : std::string_view(f.data, f.len); };
-    clara::TemplateValues values_for_templates{view(overrides[0].value), body,
+    clara::TemplateValues values_for_templates{view(overrides[title_at].value), body,
                                                std::string_view(st->query, st->query_len),
-                                               view(document_id), view(source), view(overrides[1].value),
+                                               view(document_id), view(source), view(overrides[title_at + 1].value),
                                                view(overrides[noverrides - 1].value)};
     clara::pg::run_cpp("building a training line", [&] {
         buf->metadata.clear();

@@ -63,3 +63,29 @@ SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'text'
 SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'text', text_template => '{title');
 SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, format => 'alpaca', prompt_template => 'a } b');
 \set VERBOSITY default
+
+-- Splits: a document's split is fixed by a hash of the seed and its
+-- document_id, whatever the query; only_split keeps one.
+CREATE TEMP TABLE split_a AS
+SELECT (l::jsonb)->>'document_id' AS id, (l::jsonb)->'metadata'->>'split' AS split
+FROM clara_stream_jsonl('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}',
+                        split => 'validation=0.3,test=0.2', split_seed => 7) AS l;
+CREATE TEMP TABLE split_b AS
+SELECT (l::jsonb)->>'document_id' AS id, (l::jsonb)->'metadata'->>'split' AS split
+FROM clara_stream_jsonl('Dachanlage Baurecht Energierecht', 100, 0.0, search_types => '{keyword}',
+                        split => 'validation=0.3,test=0.2', split_seed => 7) AS l;
+SELECT count(*) AS shared, bool_and(a.split = b.split) AS same_split FROM split_a a JOIN split_b b USING (id);
+SELECT split, count(*) FROM split_a GROUP BY split ORDER BY split;
+SELECT count(*) AS only_test, bool_and((l::jsonb)->'metadata'->>'split' = 'test') AS all_test
+FROM clara_stream_jsonl('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}',
+                        split => 'validation=0.3,test=0.2', split_seed => 7, only_split => 'test') AS l;
+SELECT count(*) FILTER (WHERE a.split <> c.split) > 0 AS another_seed_moves_some
+FROM split_a a JOIN (SELECT (l::jsonb)->>'document_id' AS id, (l::jsonb)->'metadata'->>'split' AS split
+      FROM clara_stream_jsonl('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}',
+                              split => 'validation=0.3,test=0.2', split_seed => 8) AS l) c USING (id);
+DROP TABLE split_a, split_b;
+\set VERBOSITY terse
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, split => 'validation=0.6,test=0.5');
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, split => 'train=0.1');
+SELECT count(*) FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, split => 'validation=0.1', only_split => 'test');
+\set VERBOSITY default

@@ -153,6 +153,31 @@ for a in alp:
 print(f"tokenizers: ok: formats: {len(msgs)} messages lines as psql's COPY, {len(alp)} chunked alpaca lines")
 PY
 
+# Splits: chunks of a document stay together; another query, the same
+# document, the same split.
+"$CLARA_STREAM" --query "$query" --top-k 40 --min-quality 0 --search-types keyword --tokenizer llama3 \
+    --chunk-tokens 100 --split validation=0.2,test=0.1 --split-seed 3 --output "$WORK/split_a.jsonl" --quiet
+"$CLARA_STREAM" --query "Genehmigung" --top-k 300 --min-quality 0 --search-types keyword \
+    --split validation=0.2,test=0.1 --split-seed 3 --output "$WORK/split_b.jsonl" --quiet
+"$PYTHON" - "$WORK/split_a.jsonl" "$WORK/split_b.jsonl" <<'PY' || fail "splits are wrong"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+b = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+split_a = {}
+for l in a:
+    s = l["metadata"]["split"]
+    assert s in ("train", "validation", "test"), s
+    assert split_a.setdefault(l["document_id"], s) == s, "chunks of one document in two splits"
+shared = [l["document_id"] for l in b if l["document_id"] in split_a]
+assert len(shared) >= 10, f"only {len(shared)} documents shared: the check would prove little"
+assert all(split_a[l["document_id"]] == l["metadata"]["split"] for l in b if l["document_id"] in split_a)
+print(f"tokenizers: ok: splits: {len(split_a)} documents "
+      f"({sum(1 for s in split_a.values() if s != 'train')} outside train), chunks together, "
+      f"{len(shared)} documents of another query in the same split")
+PY
+expect_exit 5 "$CLARA_STREAM" --query "$query" --split validation=2 --output "$WORK/bad.jsonl"
+stderr_has "split: fraction of \"validation\" must be a number between 0 and 1"
+
 # Bad input: SQLSTATE, message, hint.
 expect_sql_error() {
     local state=$1 sqltext=$2 out
