@@ -105,6 +105,22 @@ struct Scanner {
         if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return i + 3;
         return 0;
     }
+    // \p{N}{1,max} at i: its end, or 0.
+    size_t digits(size_t i, int max) const {
+        if (!is(i, kNumber)) return 0;
+        size_t e = i;
+        for (int k = 0; k < max && is(e, kNumber); k++) e = next(e);
+        return e;
+    }
+    // ` ?[^\s\p{L}\p{N}]+` and then [\r\n]* ([\r\n/]* with slash): its end, or 0.
+    size_t punctuation(size_t i, bool slash) const {
+        size_t o = i;
+        if (s[i] == ' ' && is_other(i + 1)) o = i + 1;
+        if (!is_other(o)) return 0;
+        while (is_other(o)) o = next(o);
+        while (o < s.size() && (s[o] == '\r' || s[o] == '\n' || (slash && s[o] == '/'))) o++;
+        return o;
+    }
     // Whitespace alternatives shared by every pattern, at i (a space char):
     // \s*[\r\n]+ (where allowed), \s+(?!\S), \s+.
     size_t whitespace(size_t i, bool crlf_rule) const {
@@ -132,20 +148,8 @@ size_t match_cl100k(const Scanner &t, size_t i, int max_digits) {
     // [^\r\n\p{L}\p{N}]?\p{L}+
     if (t.prefix_char(i) && t.is(t.next(i), kLetter)) return t.run(t.next(i), kLetter);
     if (t.is(i, kLetter)) return t.run(i, kLetter);
-    // \p{N}{1,max}
-    if (t.is(i, kNumber)) {
-        size_t e = i;
-        for (int k = 0; k < max_digits && t.is(e, kNumber); k++) e = t.next(e);
-        return e;
-    }
-    // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
-    size_t o = i;
-    if (t.s[i] == ' ' && t.is_other(i + 1)) o = i + 1;
-    if (t.is_other(o)) {
-        size_t e = o;
-        while (t.is_other(e)) e = t.next(e);
-        return t.run(e, kCrLf);
-    }
+    if (size_t e = t.digits(i, max_digits)) return e;
+    if (size_t e = t.punctuation(i, false)) return e;
     if (t.is(i, kSpace)) return t.whitespace(i, true);
     return t.next(i);
 }
@@ -177,20 +181,8 @@ size_t match_o200k(const Scanner &t, size_t i) {
         if (size_t c = t.contraction(e, true)) e = c;
         return e;
     }
-    if (t.is(i, kNumber)) {
-        size_t e = i;
-        for (int k = 0; k < 3 && t.is(e, kNumber); k++) e = t.next(e);
-        return e;
-    }
-    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-    size_t o = i;
-    if (t.s[i] == ' ' && t.is_other(i + 1)) o = i + 1;
-    if (t.is_other(o)) {
-        size_t e = o;
-        while (t.is_other(e)) e = t.next(e);
-        while (e < t.s.size() && (t.s[e] == '\r' || t.s[e] == '\n' || t.s[e] == '/')) e++;
-        return e;
-    }
+    if (size_t e = t.digits(i, 3)) return e;
+    if (size_t e = t.punctuation(i, true)) return e;
     if (t.is(i, kSpace)) return t.whitespace(i, true);
     return t.next(i);
 }
