@@ -122,9 +122,13 @@ void run_export(const ExportOptions &opt_in) {
 
     if (opt.quiet) return;
     double seconds = std::chrono::duration<double>(done - opt.started).count();
-    std::fprintf(stderr, "clara-stream: %llu documents, %.1f MB to %s in %.2f s (%.0f docs/s, %.1f MB/s)",
-                 static_cast<unsigned long long>(documents), static_cast<double>(bytes) / 1e6, out.name().c_str(),
-                 seconds, static_cast<double>(documents) / seconds, static_cast<double>(bytes) / 1e6 / seconds);
+    // With chunks, a line is a chunk, not a document.
+    const bool chunks = opt.search.chunk_tokens.has_value();
+    std::fprintf(stderr, "clara-stream: %llu %s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
+                 static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents",
+                 static_cast<double>(bytes) / 1e6, out.name().c_str(), seconds,
+                 static_cast<double>(documents) / seconds, chunks ? "chunks" : "docs",
+                 static_cast<double>(bytes) / 1e6 / seconds);
     if (first_document)
         std::fprintf(stderr, "; first document after %.0f ms\n",
                      std::chrono::duration<double, std::milli>(*first_document).count());

@@ -32,7 +32,8 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.prompt_template', $12, true),"
     " pg_catalog.set_config('clara_stream.text_template', $13, true),"
     " pg_catalog.set_config('clara_stream.split', $14, true),"
-    " pg_catalog.set_config('clara_stream.split_seed', $15, true)";
+    " pg_catalog.set_config('clara_stream.split_seed', $15, true),"
+    " pg_catalog.set_config('clara_stream.token_budget', $16, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -54,7 +55,8 @@ std::string copy_statement(const std::string &schema) {
            " NULLIF(pg_catalog.current_setting('clara_stream.prompt_template'), ''),"
            " NULLIF(pg_catalog.current_setting('clara_stream.text_template'), ''),"
            " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
-           " pg_catalog.current_setting('clara_stream.split_seed')::bigint))"
+           " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
+           " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -113,7 +115,8 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
                                       s.chunk_tokens ? std::to_string(*s.chunk_tokens) : std::string(),
                                       std::to_string(s.chunk_overlap), s.format, s.prompt_template.value_or(""),
                                       s.text_template.value_or(""), s.split.value_or(""),
-                                      std::to_string(s.split_seed)});
+                                      std::to_string(s.split_seed),
+                                      s.token_budget ? std::to_string(*s.token_budget) : std::string()});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 

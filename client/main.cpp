@@ -128,6 +128,11 @@ int run(int argc, char **argv) {
                    "each line's metadata.split names its document's split");
     app.add_option("--split-seed", split_seed, "Seed of the split hash: the same seed, the same splits")
         ->capture_default_str();
+    std::optional<long long> token_budget;
+    app.add_option("--token-budget", token_budget,
+                   "Stop before the line that would take the export past N tokens of --tokenizer "
+                   "(best-ranked first)")
+        ->check(CLI::Range(1LL, LLONG_MAX));
     add_common(app);
 
     // load
@@ -246,6 +251,7 @@ int run(int argc, char **argv) {
             };
             opt.search.split = split;
             opt.search.split_seed = split_seed;
+            opt.search.token_budget = token_budget;
             opt.search.prompt_template = unescape(prompt_template);
             opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;

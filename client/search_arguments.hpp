@@ -25,6 +25,7 @@ struct SearchArguments {
     // Splits (export only): "validation=0.02,test=0.01", their seed.
     std::optional<std::string> split;
     long long split_seed = 0;
+    std::optional<long long> token_budget;  // tokens of --tokenizer for the whole export
 };
 
 // A double as text that reads back to the same value.

@@ -106,7 +106,8 @@ RETURNS TABLE (chunk_index integer, chunk_count integer, token_count integer, ch
 -- prompt-completion, alpaca; templates with {title} {text} {query} ...);
 -- with split ('validation=0.02,test=0.01') each line's metadata names its
 -- document's split, fixed by a hash of split_seed and document_id (only_split
--- keeps one).
+-- keeps one); token_budget ends the export before the line that would take
+-- the tokens out past it.
 DROP FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer);
 CREATE FUNCTION clara_stream_jsonl(
     query         text,
@@ -124,6 +125,7 @@ CREATE FUNCTION clara_stream_jsonl(
     text_template   text           DEFAULT NULL,
     split           text           DEFAULT NULL,
     split_seed      bigint         DEFAULT 0,
-    only_split      text           DEFAULT NULL)
+    only_split      text           DEFAULT NULL,
+    token_budget    bigint         DEFAULT NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;

@@ -83,6 +83,10 @@ struct StreamState {
     clara::SplitSpec *split;
     int64 split_seed;
     const char *only_split;
+    // token_budget: 0 without; the tokens of the lines so far.
+    int64 token_budget;
+    int64 tokens_out;
+    bool budget_spent;
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -191,10 +195,23 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     if (form != Form::Raw) st->enrichment = clara::pg::load_sources(clara::pg::extension_schema(), owner);
     if (form == Form::Jsonl && PG_NARGS() > 8) {
         const bool has_tokenizer = !PG_ARGISNULL(7), has_chunks = !PG_ARGISNULL(8);
-        if (has_tokenizer && !has_chunks)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("tokenizer needs chunk_tokens"),
+        const bool has_budget = PG_NARGS() > 16 && !PG_ARGISNULL(16);
+        if (has_tokenizer && !has_chunks && !has_budget)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("tokenizer needs chunk_tokens or token_budget"),
                             errhint("Pass chunk_tokens (the trainer's sequence length, for example 2048) to cut "
                                     "documents into chunks counted by that tokenizer.")));
+        if (has_budget) {
+            int64 budget = PG_GETARG_INT64(16);
+            if (budget <= 0)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                errmsg("token_budget must be positive, not %lld", static_cast<long long>(budget))));
+            if (!has_tokenizer)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("token_budget needs a tokenizer"),
+                                errhint("The budget is counted in your model's tokens: pass tokenizer => name.")));
+            st->token_budget = budget;
+            st->tokenizer = clara::pg::tokenizer_by_name(text_to_cstring(PG_GETARG_TEXT_PP(7)));
+        }
         if (has_chunks) {
             const char *name = has_tokenizer ? text_to_cstring(PG_GETARG_TEXT_PP(7)) : nullptr;
             int32 overlap = PG_NARGS() > 9 && !PG_ARGISNULL(9) ? PG_GETARG_INT32(9) : 0;
@@ -379,10 +396,25 @@ double relevance(const StreamState *st, int64 ord) {
 bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra, Datum *values, bool *nulls);
 int next_document_row(StreamState *st, Datum *values, bool *nulls);
 
+// With token_budget: counts a line of n tokens, or false when it would take
+// the export past the budget (the export ends there).
+bool within_budget(StreamState *st, size_t n) {
+    if (st->token_budget <= 0) return true;
+    if (st->tokens_out + static_cast<int64>(n) > st->token_budget) {
+        st->budget_spent = true;  // nothing more comes out
+        return false;
+    }
+    st->tokens_out += static_cast<int64>(n);
+    return true;
+}
+
 // Fills values/nulls for the next output row; false at the end.
 bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
-    if (st->chunk_tokens > 0 && st->buffers->next_chunk < st->buffers->chunks.size())
+    if (st->budget_spent) return false;
+    if (st->chunk_tokens > 0 && st->buffers->next_chunk < st->buffers->chunks.size()) {
+        if (!within_budget(st, st->buffers->chunks[st->buffers->next_chunk].token_count)) return false;
         return emit_training_line(st, st->chunk_row, st->chunk_ord, st->chunk_extra, values, nulls);
+    }
     for (;;) {
         int r = next_document_row(st, values, nulls);
         if (r >= 0) return r == 1;
@@ -449,6 +481,12 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         st->chunk_row = row;
         st->chunk_ord = ord;
         st->chunk_extra = extra;
+        if (!within_budget(st, st->buffers->chunks[0].token_count)) return 0;
+    } else if (st->token_budget > 0) {
+        TextField content = text_field(row, desc, kContent);
+        size_t n = 0;
+        clara::pg::run_cpp("counting tokens", [&] { n = st->tokenizer->count(std::string_view(content.data, content.len)); });
+        if (!within_budget(st, n)) return 0;
     }
     return emit_training_line(st, row, ord, extra, values, nulls) ? 1 : 0;
 }

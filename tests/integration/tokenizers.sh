@@ -178,6 +178,34 @@ PY
 expect_exit 5 "$CLARA_STREAM" --query "$query" --split validation=2 --output "$WORK/bad.jsonl"
 stderr_has "split: fraction of \"validation\" must be a number between 0 and 1"
 
+# A token budget for the whole set: the longest prefix of the unlimited
+# export within the budget.
+"$CLARA_STREAM" --query "$query" --top-k 60 --min-quality 0 --search-types keyword --tokenizer llama3 \
+    --chunk-tokens 64 --token-budget 1000 --output "$WORK/budget.jsonl" --quiet
+"$CLARA_STREAM" --query "$query" --top-k 60 --min-quality 0 --search-types keyword --tokenizer llama3 \
+    --token-budget 3000 --output "$WORK/budget_docs.jsonl" --quiet
+"$PYTHON" - "$WORK/budget.jsonl" "$WORK/budget_docs.jsonl" "dbname=$DB" <<'PY' || fail "token budget is wrong"
+import json, sys
+import psycopg
+budget = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+total = sum(l["metadata"]["token_count"] for l in budget)
+assert 0 < total <= 1000, total
+assert 1000 - total < 64, f"stopped early: {total} of 1000 with chunks of at most 64"
+docs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+with psycopg.connect(sys.argv[3]) as conn:
+    ranked = [r[0] for r in conn.execute(
+        "SELECT document_id FROM clara_stream('Genehmigung Bescheid Verwaltungsrecht', 60, 0,"
+        " search_types => '{keyword}')")]
+    count = lambda i: conn.execute("SELECT clara_token_count(content, 'llama3') FROM clara_documents"
+                                   " WHERE document_id = %s", (i,)).fetchone()[0]
+    used = sum(count(d["document_id"]) for d in docs)
+    assert [d["document_id"] for d in docs] == ranked[:len(docs)], "not the best-ranked prefix"
+    assert 0 < used <= 3000, used
+    assert len(docs) < len(ranked) and used + count(ranked[len(docs)]) > 3000, "stopped before the budget was spent"
+print(f"tokenizers: ok: token budget: {len(budget)} chunks with {total} of 1000 tokens; "
+      f"{len(docs)} whole documents with {used} of 3000")
+PY
+
 # Bad input: SQLSTATE, message, hint.
 expect_sql_error() {
     local state=$1 sqltext=$2 out
