@@ -390,6 +390,11 @@ private:
     void search(const Request &req, Response &res, const httplib::ContentReader &reader) {
         DatasetRequest r;
         if (!read_request(req, res, reader, r)) return;
+        if (r.training) {
+            send_error(res, 400, "training applies to POST /api/datasets/stream (the lines it writes), not to /search",
+                       "training");
+            return;
+        }
         if (r.search.top_k > kMaxSearchTopK) {
             send_error(res, 400,
                        "search_query.top_k must be at most " + std::to_string(kMaxSearchTopK) +

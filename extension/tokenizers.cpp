@@ -126,6 +126,7 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
     const bool is_superuser = superuser();
 
     const char *schema = extension_schema();
+    MemoryContext outer = CurrentMemoryContext;  // SPI_finish frees what SPI_getvalue allocates
     SavedUser saved = as_index_owner();
     int level = spi_connect();
     Oid types[1] = {TEXTOID};
@@ -150,8 +151,8 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
         char *info = psprintf("SELECT kind, pattern, vocabulary FROM %s.clara_tokenizers WHERE name = $1", schema);
         if (SPI_execute_with_args(info, 1, types, args, nullptr, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
             elog(ERROR, "clara: could not read clara_tokenizers");
-        kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-        pattern = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+        kind = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+        pattern = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
         vocabulary = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
     } else {
         clara::BpeTokenizer *parsed = parse_or_error(psprintf("tokenizer file %s", origin), VARDATA_ANY(data), len);

@@ -115,6 +115,42 @@ SearchArguments parse_search_query(const json &q, const std::string &prefix, con
     return s;
 }
 
+// The "training" object: the same names as clara_stream_jsonl's arguments
+// and the Python package's TrainingOptions; values are checked by the server.
+void parse_training(const json &t, SearchArguments &s) {
+    if (!t.is_object()) wrong_type("training", "an object", t);
+    reject_unknown_keys(t, "training.",
+                        {"tokenizer", "chunk_tokens", "chunk_overlap", "format", "prompt_template", "text_template",
+                         "split", "split_seed", "token_budget"});
+    auto text = [&](const char *key) -> std::optional<std::string> {
+        auto it = t.find(key);
+        if (it == t.end() || it->is_null()) return std::nullopt;
+        return text_field(*it, std::string("training.") + key);
+    };
+    auto number = [&](const char *key, long long low, long long high) -> std::optional<long long> {
+        auto it = t.find(key);
+        if (it == t.end() || it->is_null()) return std::nullopt;
+        std::string field = std::string("training.") + key;
+        if (!it->is_number_integer()) wrong_type(field, "an integer", *it);
+        long long n = it->is_number_unsigned() ? static_cast<long long>(std::min<unsigned long long>(
+                                                     it->get<unsigned long long>(), LLONG_MAX))
+                                               : it->get<long long>();
+        if (n < low || n > high)
+            throw RequestError(field, field + " must be between " + std::to_string(low) + " and " +
+                                          std::to_string(high) + ", not " + it->dump());
+        return n;
+    };
+    s.tokenizer = text("tokenizer");
+    if (auto n = number("chunk_tokens", 1, INT_MAX)) s.chunk_tokens = static_cast<int>(*n);
+    if (auto n = number("chunk_overlap", 0, INT_MAX)) s.chunk_overlap = static_cast<int>(*n);
+    if (auto f = text("format")) s.format = *f;
+    s.prompt_template = text("prompt_template");
+    s.text_template = text("text_template");
+    s.split = text("split");
+    if (auto n = number("split_seed", LLONG_MIN, LLONG_MAX)) s.split_seed = *n;
+    if (auto n = number("token_budget", 1, LLONG_MAX)) s.token_budget = *n;
+}
+
 }  // namespace
 
 DatasetRequest parse_dataset_request(std::string_view body) {
@@ -128,7 +164,7 @@ DatasetRequest parse_dataset_request(std::string_view body) {
         throw RequestError("", "malformed JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
     }
     if (!doc.is_object()) wrong_type("body", "a JSON object", doc);
-    reject_unknown_keys(doc, "", {"name", "description", "search_query", "export_formats", "batch_size"});
+    reject_unknown_keys(doc, "", {"name", "description", "search_query", "export_formats", "batch_size", "training"});
 
     DatasetRequest r;
     if (auto it = doc.find("name"); it != doc.end() && !it->is_null()) r.name = text_field(*it, "name");
@@ -148,6 +184,10 @@ DatasetRequest parse_dataset_request(std::string_view body) {
     reject_unknown_keys(*q, "search_query.",
                         {"query_text", "top_k", "min_quality_score", "filters", "search_types", "weights"});
     r.search = parse_search_query(*q, "search_query.", "query_text");
+    if (auto it = doc.find("training"); it != doc.end() && !it->is_null()) {
+        parse_training(*it, r.search);
+        r.training = true;
+    }
     return r;
 }
 

@@ -41,13 +41,17 @@ struct DatasetRequest {
     std::string name = "dataset";
     SearchArguments search;
     int batch_size = kDefaultBatchSize;
+    bool training = false;  // a "training" object was given (stream only)
 };
 
 // The seed's body for POST /api/datasets/stream and /search:
 //   {"name": "...", "description": "...",
 //    "search_query": {"query_text": "...", "top_k": 5000, "min_quality_score": 0.6,
 //                     "filters": {...}, "search_types": [...], "weights": {...}},
-//    "export_formats": ["jsonl"], "batch_size": 100}
+//    "export_formats": ["jsonl"], "batch_size": 100,
+//    "training": {"tokenizer": "llama3", "chunk_tokens": 2048, "chunk_overlap": 128, "format": "messages",
+//                 "prompt_template": "...", "text_template": "...", "split": "validation=0.02",
+//                 "split_seed": 7, "token_budget": 1000000}}   (the stream endpoint only)
 // Only search_query.query_text is required. Unknown keys are errors (a
 // misspelt "min_quality" must not silently become the default 0.5).
 // Throws RequestError.

@@ -106,6 +106,10 @@ check_identical arguments "Genehmigung Bescheid" 50 0.3 \
     --filter 'document_type=["bescheid","urteil"]' --filter created_after=2010-01-01 --search-types keyword \
     --weights keyword=1 --batch-size 7
 check_identical nasty_query "$nasty" 300 0 '{}'
+check_identical training "Genehmigung Bescheid" 40 0.3 \
+    '{"training": {"format": "prompt-completion", "prompt_template": "Titel: {title}", "split": "validation=0.3",
+                   "split_seed": 4}}' \
+    --format prompt-completion --prompt-template 'Titel: {title}' --split validation=0.3 --split-seed 4
 check_jsonl "$WORK/defaults.http"
 
 # The seed's response: ndjson, chunked, an attachment named after the dataset
@@ -139,6 +143,16 @@ expect_error 400 export_formats "$WORK/e.json"
 post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"filters": {"colour": "blue"}}}')" "$WORK/e.json"
 expect_error 400 search_query.filters "$WORK/e.json"
 grep -q '"sqlstate":"22023"' "$WORK/e.json" || fail "the server's SQLSTATE is missing: $(cat "$WORK/e.json")"
+# The training object: its keys and types checked here, its values by the server.
+post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"training": {"chunk_size": 64}}')" "$WORK/e.json"
+expect_error 400 training.chunk_size "$WORK/e.json"
+post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"training": {"chunk_tokens": "64"}}')" "$WORK/e.json"
+expect_error 400 training.chunk_tokens "$WORK/e.json"
+post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"training": {"chunk_tokens": 64}}')" "$WORK/e.json"
+[ "$(status)" = 400 ] && grep -q 'chunk_tokens needs a tokenizer' "$WORK/e.json" ||
+    fail "chunk_tokens without a tokenizer: HTTP $(status): $(head -c 300 "$WORK/e.json")"
+post /api/datasets/search "$(body Genehmigung 10 0.5 '{"training": {"format": "text"}}')" "$WORK/e.json"
+expect_error 400 training "$WORK/e.json"
 post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"search_types": ["semantic"]}}')" "$WORK/e.json"
 expect_error 400 search_query.search_types "$WORK/e.json"
 post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"search_types": ["vector"], "weights": {"vector": 0}}}')" "$WORK/e.json"

@@ -57,6 +57,11 @@ for spec in llama3:llama3.json cl100k:cl100k_base.tiktoken o200k:o200k_base.tikt
     [ -n "$info" ] || fail "registering $name printed nothing"
 done
 
+# The same file again: nothing changes, nothing is parsed again.
+again=$(sql -c "SELECT r->>'kind' || ' ' || (r->>'changed') || ' ' || (r->>'vocabulary')
+                FROM clara_register_tokenizer('llama3', '$FILES/llama3.json') r")
+[ "$again" = "tokenizer.json false 128000" ] || fail "registering the same file again: $again"
+
 # Token ids equal, text by text.
 "$PYTHON" - "$WORK/texts.json" "$WORK/reference.json" "dbname=$DB" <<'PY' || fail "token ids differ from the reference"
 import json, sys

@@ -14,7 +14,7 @@ See docs/python.md.
 """
 
 from .api import ClaraError, DatasetSearchAPI
-from .models import DatasetDocument, DatasetSearchQuery, ExactNumber, training_line
+from .models import DatasetDocument, DatasetSearchQuery, ExactNumber, TrainingOptions, training_line
 
 __all__ = [
     "ClaraError",
@@ -22,6 +22,7 @@ __all__ = [
     "DatasetSearchAPI",
     "DatasetSearchQuery",
     "ExactNumber",
+    "TrainingOptions",
     "training_line",
 ]
 __version__ = "0.2.0"

@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import Jsonb, set_json_loads
 
 from ._files import AtomicOutput
-from .models import DatasetDocument, DatasetSearchQuery, ExactNumber, statistics
+from .models import DatasetDocument, DatasetSearchQuery, ExactNumber, TrainingOptions, statistics
 
 
 class ClaraError(Exception):
@@ -73,7 +73,16 @@ _SET_ARGUMENTS = sql.SQL(
     " pg_catalog.set_config('clara_stream.filters', %s, true),"
     " pg_catalog.set_config('clara_stream.search_types', %s, true),"
     " pg_catalog.set_config('clara_stream.weights', %s, true),"
-    " pg_catalog.set_config('clara_stream.batch_size', %s, true)"
+    " pg_catalog.set_config('clara_stream.batch_size', %s, true),"
+    " pg_catalog.set_config('clara_stream.tokenizer', %s, true),"
+    " pg_catalog.set_config('clara_stream.chunk_tokens', %s, true),"
+    " pg_catalog.set_config('clara_stream.chunk_overlap', %s, true),"
+    " pg_catalog.set_config('clara_stream.format', %s, true),"
+    " pg_catalog.set_config('clara_stream.prompt_template', %s, true),"
+    " pg_catalog.set_config('clara_stream.text_template', %s, true),"
+    " pg_catalog.set_config('clara_stream.split', %s, true),"
+    " pg_catalog.set_config('clara_stream.split_seed', %s, true),"
+    " pg_catalog.set_config('clara_stream.token_budget', %s, true)"
 )
 _COPY = sql.SQL(
     "COPY (SELECT {schema}.clara_stream_jsonl("
@@ -83,7 +92,16 @@ _COPY = sql.SQL(
     " pg_catalog.current_setting('clara_stream.filters')::jsonb,"
     " pg_catalog.string_to_array(NULLIF(pg_catalog.current_setting('clara_stream.search_types'), ''), ','),"
     " NULLIF(pg_catalog.current_setting('clara_stream.weights'), '')::jsonb,"
-    " pg_catalog.current_setting('clara_stream.batch_size')::integer))"
+    " pg_catalog.current_setting('clara_stream.batch_size')::integer,"
+    " NULLIF(pg_catalog.current_setting('clara_stream.tokenizer'), ''),"
+    " NULLIF(pg_catalog.current_setting('clara_stream.chunk_tokens'), '')::integer,"
+    " pg_catalog.current_setting('clara_stream.chunk_overlap')::integer,"
+    " pg_catalog.current_setting('clara_stream.format'),"
+    " NULLIF(pg_catalog.current_setting('clara_stream.prompt_template'), ''),"
+    " NULLIF(pg_catalog.current_setting('clara_stream.text_template'), ''),"
+    " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
+    " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
+    " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint))"
     " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 )
 
@@ -114,7 +132,10 @@ def _parameters(query: DatasetSearchQuery, batch_size: Optional[int] = None) -> 
     }
 
 
-def _set_arguments(query: DatasetSearchQuery, batch_size: int) -> Tuple[str, ...]:
+def _set_arguments(query: DatasetSearchQuery, batch_size: int,
+                   training: Optional[TrainingOptions] = None) -> Tuple[str, ...]:
+    t = training or TrainingOptions()
+    optional = lambda v: "" if v is None else str(v)  # noqa: E731 -- "" is NULL on the server
     return (
         query.query_text,
         str(query.top_k),
@@ -123,6 +144,15 @@ def _set_arguments(query: DatasetSearchQuery, batch_size: int) -> Tuple[str, ...
         ",".join(query.search_types) if query.search_types is not None else "",
         _json_dumps(dict(query.weights)) if query.weights is not None else "",
         str(batch_size),
+        optional(t.tokenizer),
+        optional(t.chunk_tokens),
+        str(t.chunk_overlap),
+        t.format,
+        optional(t.prompt_template),
+        optional(t.text_template),
+        optional(t.split),
+        str(t.split_seed),
+        optional(t.token_budget),
     )
 
 
@@ -245,7 +275,7 @@ class DatasetSearchAPI:
             self._close(conn)
 
     async def stream_to_jsonl(self, query: DatasetSearchQuery, output_path: "os.PathLike[str] | str",
-                              batch_size: int = 100) -> int:
+                              batch_size: int = 100, training: Optional[TrainingOptions] = None) -> int:
         """Writes the query's training lines to output_path; returns how many.
 
         The lines are the server's (clara_stream_jsonl through COPY), the
@@ -261,7 +291,7 @@ class DatasetSearchAPI:
             with AtomicOutput(output_path) as out:
                 rows = 0
                 async with conn.cursor() as cur:
-                    await cur.execute(_SET_ARGUMENTS, _set_arguments(query, batch_size))
+                    await cur.execute(_SET_ARGUMENTS, _set_arguments(query, batch_size, training))
                     async with cur.copy(_COPY.format(schema=schema)) as copy:
                         async for block in copy:
                             data = bytes(block)
@@ -274,7 +304,7 @@ class DatasetSearchAPI:
             await self._aclose(conn)
 
     def stream_to_jsonl_sync(self, query: DatasetSearchQuery, output_path: "os.PathLike[str] | str",
-                             batch_size: int = 100) -> int:
+                             batch_size: int = 100, training: Optional[TrainingOptions] = None) -> int:
         """stream_to_jsonl for synchronous code."""
         _check_query(query)
         _check_batch_size(batch_size)
@@ -284,7 +314,7 @@ class DatasetSearchAPI:
             with AtomicOutput(output_path) as out:
                 rows = 0
                 with conn.cursor() as cur:
-                    cur.execute(_SET_ARGUMENTS, _set_arguments(query, batch_size))
+                    cur.execute(_SET_ARGUMENTS, _set_arguments(query, batch_size, training))
                     with cur.copy(_COPY.format(schema=schema)) as copy:
                         for block in copy:
                             data = bytes(block)

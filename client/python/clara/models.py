@@ -206,3 +206,44 @@ def statistics(documents) -> Dict[str, Any]:
 
 
 __all__: List[str] = ["DatasetDocument", "DatasetSearchQuery", "ExactNumber", "statistics", "training_line"]
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """How stream_to_jsonl shapes the training file (docs/training.md); the
+    same arguments as clara_stream_jsonl's and clara-stream's flags.
+
+    tokenizer: a name registered with clara_register_tokenizer; chunk_tokens /
+    chunk_overlap: cut documents into chunks of that many of its tokens;
+    format: raw, text, messages, prompt-completion or alpaca, with
+    prompt_template / text_template; split: "validation=0.02,test=0.01"
+    with split_seed; token_budget: stop before the line that would exceed it.
+    The server checks the values (SQLSTATE 22023 with a hint).
+    """
+
+    tokenizer: Optional[str] = None
+    chunk_tokens: Optional[int] = None
+    chunk_overlap: int = 0
+    format: str = "raw"
+    prompt_template: Optional[str] = None
+    text_template: Optional[str] = None
+    split: Optional[str] = None
+    split_seed: int = 0
+    token_budget: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        for name in ("tokenizer", "prompt_template", "text_template", "split"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or "\x00" in value):
+                raise ValueError(f"{name} must be a string without NUL characters (or None)")
+        if not isinstance(self.format, str):
+            raise ValueError("format must be a string")
+        for name in ("chunk_tokens", "token_budget"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{name} must be an integer (or None)")
+        for name in ("chunk_overlap", "split_seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer")
+
