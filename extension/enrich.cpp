@@ -128,11 +128,11 @@ bool run_lookup(EnrichSource *src, Datum ids, SourceRows *rows) {
             ereport(ERROR, (errcode(timed_out ? ERRCODE_QUERY_CANCELED : edata->sqlerrcode),
                             errmsg("enrichment source \"%s\" failed: %s", src->name, reason),
                             errhint("Fix or unregister the source, or register it with on_error => 'skip' "
-                                    "to export without its fields.")));
+                                    "to export with its field null.")));
         ereport(WARNING, (errcode(timed_out ? ERRCODE_QUERY_CANCELED : edata->sqlerrcode),
                           errmsg("enrichment source \"%s\" skipped for the rest of this stream: %s", src->name,
                                  reason),
-                          errdetail("Its on_error policy is 'skip': documents are exported without its fields.")));
+                          errdetail("Its on_error policy is 'skip': documents are exported with its field null.")));
         ok = false;
     }
     PG_END_TRY();
@@ -172,12 +172,12 @@ Enrichment *load_sources(const char *schema, MemoryContext cxt) {
                             errhint("Run SELECT clara_unregister_source('%s').", s.name)));
         const char *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
         const char *key = quote_identifier(s.key_column);
-        // Several rows for one document become an array (in a stable order).
+        // A document's rows are always an array (in a stable order): one
+        // JSON type per field in every line, which Arrow-based loaders need.
         s.sql = MemoryContextStrdup(
             cxt, psprintf("SELECT s.%2$s::text, pg_catalog.jsonb_build_object($2::text, "
-                          "CASE WHEN pg_catalog.count(*) = 1 THEN (pg_catalog.array_agg(pg_catalog.to_jsonb(s) - $3::text))[1] "
-                          "ELSE pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) - $3::text "
-                          "ORDER BY (pg_catalog.to_jsonb(s) - $3::text)::text) END) "
+                          "pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) - $3::text "
+                          "ORDER BY (pg_catalog.to_jsonb(s) - $3::text)::text)) "
                           "FROM %1$s s WHERE s.%2$s = ANY($1::text[]) GROUP BY s.%2$s",
                           rel, key));
     }
@@ -195,14 +195,24 @@ void enrich_batch(Enrichment *e, const Datum *ids, int n, Jsonb **extra) {
         std::string_view key(VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
         run_cpp("enrichment", [&] { index->emplace(key, i); });
     }
+    auto add = [&](int row, Jsonb *value) {
+        extra[row] = extra[row] == nullptr ? value
+                                           : DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(extra[row]),
+                                                                                JsonbPGetDatum(value)));
+    };
+    bool *matched = static_cast<bool *>(palloc(sizeof(bool) * n));
     for (int s = 0; s < e->nsources; s++) {
         EnrichSource *src = &e->sources[s];
-        if (src->disabled) continue;
+        // Every line has every source's field: [] without a row, null once
+        // the source is skipped (names are [a-z_][a-z0-9_]*: no escaping).
         SourceRows rows{0, nullptr, nullptr};
-        if (!run_lookup(src, id_array, &rows)) {
+        if (src->disabled || !run_lookup(src, id_array, &rows)) {
             src->disabled = true;
+            Jsonb *none = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("{\"%s\": null}", src->name))));
+            for (int i = 0; i < n; i++) add(i, none);
             continue;
         }
+        memset(matched, 0, sizeof(bool) * n);
         for (int r = 0; r < rows.n; r++) {
             std::string_view key(VARDATA_ANY(rows.ids[r]), VARSIZE_ANY_EXHDR(rows.ids[r]));
             int row = -1;
@@ -211,12 +221,14 @@ void enrich_batch(Enrichment *e, const Datum *ids, int n, Jsonb **extra) {
                 if (it != index->end()) row = it->second;
             });
             if (row < 0) continue;
-            extra[row] = extra[row] == nullptr
-                             ? rows.values[r]
-                             : DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(extra[row]),
-                                                                  JsonbPGetDatum(rows.values[r])));
+            matched[row] = true;
+            add(row, rows.values[r]);
         }
+        Jsonb *empty = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("{\"%s\": []}", src->name))));
+        for (int i = 0; i < n; i++)
+            if (!matched[i]) add(i, empty);
     }
+    pfree(matched);
 }
 
 }  // namespace clara::pg

@@ -13,7 +13,8 @@ CREATE VIEW counted_notes AS
 SELECT clara_register_source('court', 'counted_notes');
 SELECT name, relation, key_column, timeout_ms, on_error, enabled FROM clara_sources;
 
--- The fields appear under the source's name; documents without a row get none.
+-- The fields appear under the source's name, always an array: documents
+-- without a row get [] (one JSON type in every line).
 SELECT document_id, metadata->'court' AS court
 FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}') ORDER BY rank;
 -- The training lines carry them too, inside metadata (same bytes as the row).
@@ -37,10 +38,10 @@ SELECT clara_unregister_source('tags') AS removed, clara_unregister_source('tags
 CREATE VIEW broken_notes AS SELECT document_id, 1 / (court_rank - court_rank) AS x FROM court_notes;
 SELECT clara_register_source('broken', 'broken_notes');
 SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0);
--- ... 'skip' warns once and exports without its fields.
+-- ... 'skip' warns once and exports with its field null.
 SELECT clara_register_source('broken', 'broken_notes', on_error => 'skip');
-SELECT count(*) AS rows, count(*) FILTER (WHERE metadata ? 'broken') AS with_broken,
-       count(*) FILTER (WHERE metadata ? 'court') AS with_court
+SELECT count(*) AS rows, count(*) FILTER (WHERE metadata->'broken' = 'null') AS broken_null,
+       count(*) FILTER (WHERE jsonb_array_length(metadata->'court') > 0) AS with_court
 FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}', batch_size => 2);
 SELECT clara_unregister_source('broken');
 
@@ -49,7 +50,7 @@ CREATE VIEW slow_notes AS SELECT n.* FROM court_notes n, pg_sleep(5) s;
 SELECT clara_register_source('slow', 'slow_notes', timeout_ms => 100);
 SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0);
 SELECT clara_register_source('slow', 'slow_notes', timeout_ms => 100, on_error => 'skip');
-SELECT count(*) AS rows, count(*) FILTER (WHERE metadata ? 'slow') AS with_slow
+SELECT count(*) AS rows, count(*) FILTER (WHERE metadata->'slow' = 'null') AS slow_null
 FROM clara_stream('Photovoltaik', 10, 0.0);
 -- The statement's own timeout is not the source's: it cancels the statement.
 SELECT clara_register_source('slow', 'slow_notes', timeout_ms => 10000, on_error => 'skip');

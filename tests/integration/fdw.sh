@@ -5,7 +5,7 @@
 #   1. the remote's fields arrive in metadata for exactly its documents;
 #   2. one remote query per batch, not per document (pg_stat_statements);
 #   3. a remote that is down: 'fail' aborts the export (one line, no file),
-#      'skip' exports everything without the field, the WARNING off stdout;
+#      'skip' exports everything with the field null, the WARNING off stdout;
 #   4. a slow remote: cancelled after timeout_ms, on the remote too;
 #   5. a foreign edges table (clara.graph_edges) gives the same graph search
 #      as clara_edges.
@@ -91,11 +91,12 @@ with_court = without = 0
 for n, raw in enumerate(open(sys.argv[2], encoding="utf-8"), 1):
     doc = json.loads(raw)
     did, md = doc["document_id"], doc["metadata"]
+    # Always an array: one JSON type in every line.
     if did in expected:
-        assert md.get("court") == expected[did], f"line {n} ({did}): court {md.get('court')!r}, remote row {expected[did]!r}"
+        assert md.get("court") == [expected[did]], f"line {n} ({did}): court {md.get('court')!r}, remote row {expected[did]!r}"
         with_court += 1
     else:
-        assert "court" not in md, f"line {n} ({did}): court {md['court']!r}, but the remote has no row"
+        assert md.get("court") == [], f"line {n} ({did}): court {md.get('court')!r}, but the remote has no row"
         without += 1
 assert with_court > 0 and without > 0, f"{with_court} lines with court, {without} without: choose another query"
 print(with_court, without)
@@ -154,9 +155,9 @@ def docs(path, drop):
     for raw in open(path, encoding="utf-8"):
         doc = json.loads(raw)
         if drop:
-            doc["metadata"].pop("court", None)
+            doc["metadata"]["court"] = None
         else:
-            assert "court" not in doc["metadata"], f"{doc['document_id']} has the field of a skipped source"
+            assert doc["metadata"]["court"] is None, f"{doc['document_id']} has a value of a skipped source"
         out.append(doc)
     return out
 a, b = docs(sys.argv[1], True), docs(sys.argv[2], False)
@@ -165,7 +166,7 @@ PY
 expect_exit 0 export_court 400 -
 cmp -s "$WORK/stdout" "$WORK/skip.jsonl" || fail "remote down, skip: --output - differs from the file (WARNING on stdout?)"
 stderr_has "skipped for the rest of this stream"
-pass "remote down, on_error skip: exit 0, one WARNING, all $(lines "$WORK/skip.jsonl") lines parse, none has the field; stdout clean"
+pass "remote down, on_error skip: exit 0, one WARNING, all $(lines "$WORK/skip.jsonl") lines parse, the field null in each; stdout clean"
 sql -c "ALTER SERVER remote OPTIONS (SET port $(literal "${PGPORT:-5432}"))"
 sql -c "SELECT clara_unregister_source('court')" >/dev/null
 
@@ -215,11 +216,11 @@ skip_ms=$(($(now_ms) - started))
 stderr_has 'enrichment source "slow" skipped for the rest of this stream: no answer within 300 ms'
 check_jsonl "$WORK/slow.jsonl"
 [ "$(lines "$WORK/slow.jsonl")" -eq "$small" ] || fail "slow remote, skip: $(lines "$WORK/slow.jsonl") lines, expected $small"
-"$PYTHON" -c 'import json, sys; assert not any("slow" in json.loads(l)["metadata"] for l in open(sys.argv[1]))' \
-    "$WORK/slow.jsonl" || fail "slow remote, skip: a line has the field of a skipped source"
+"$PYTHON" -c 'import json, sys; assert all(json.loads(l)["metadata"]["slow"] is None for l in open(sys.argv[1]))' \
+    "$WORK/slow.jsonl" || fail "slow remote, skip: a line has a value of a skipped source (null expected)"
 [ "$skip_ms" -lt $((SLEEP * 1000)) ] || fail "slow remote, skip: the export took $skip_ms ms"
 wait_for_sleepers 0 2 || fail "slow remote: 2 s after the skipping export a remote backend still sleeps"
-pass "slow remote, on_error skip: exit 0 after $skip_ms ms, $small lines without the field, remote cancelled"
+pass "slow remote, on_error skip: exit 0 after $skip_ms ms, $small lines with the field null, remote cancelled"
 sql -c "SELECT clara_unregister_source('slow')" >/dev/null
 
 # 5. The graph's edges from a foreign table: the same export as clara_edges.
