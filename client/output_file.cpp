@@ -28,7 +28,8 @@ OutputFile::OutputFile(const std::string &path) : path_(path) {
     }
     name_ = path;
     struct stat st;
-    if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    const bool exists = stat(path.c_str(), &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode)) throw Failure(ExitCode::io, path + " is a directory");
         fd_ = open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd_ < 0) io_failure("cannot open " + path, errno);
@@ -41,8 +42,23 @@ OutputFile::OutputFile(const std::string &path) : path_(path) {
         if (ec) throw Failure(ExitCode::io, "cannot create directory " + parent.string() + ": " + ec.message());
     }
     partial_ = path + ".partial";
-    fd_ = open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    // O_EXCL | O_NOFOLLOW: never into another export's FILE.partial (two
+    // exports to one path would interleave into one complete-looking file)
+    // and never through a symlink someone planted there.
+    fd_ = open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd_ < 0 && errno == EEXIST)
+        throw Failure(ExitCode::io, partial_ + " already exists: another export to " + path +
+                                        " is running, or one was killed before it finished (then remove it)");
     if (fd_ < 0) io_failure("cannot create " + partial_, errno);
+    // A FILE being replaced keeps its permissions (the rename still gives it
+    // a new inode: hard links to the old one keep the old content).
+    if (exists && fchmod(fd_, st.st_mode & 07777) != 0) {
+        int err = errno;
+        close(fd_);
+        fd_ = -1;
+        unlink(partial_.c_str());
+        io_failure("cannot set the permissions of " + partial_, err);
+    }
     renames_ = true;
     set_partial_file(partial_);
 }

@@ -65,6 +65,25 @@ stderr_has 'SQLSTATE 22023'
 [ "$(cat "$WORK/kept.jsonl")" = keep ] && [ ! -e "$WORK/kept.jsonl.partial" ] || fail "a failed export touched FILE"
 pass "server error: exit 5, FILE untouched"
 
+# 5b. FILE.partial is taken (another export to the same path, or a symlink
+#     planted there): refused, nothing written through it; a replaced FILE
+#     keeps its permissions.
+echo other >"$WORK/busy.jsonl.partial"
+expect_exit 6 "$CLARA_STREAM" --query Genehmigung --top-k 5 --output "$WORK/busy.jsonl"
+stderr_has "busy.jsonl.partial already exists: another export to"
+[ "$(cat "$WORK/busy.jsonl.partial")" = other ] && [ ! -e "$WORK/busy.jsonl" ] || fail "a taken FILE.partial was written"
+echo secret >"$WORK/victim"
+ln -s "$WORK/victim" "$WORK/linked.jsonl.partial"
+expect_exit 6 "$CLARA_STREAM" --query Genehmigung --top-k 5 --output "$WORK/linked.jsonl"
+[ "$(cat "$WORK/victim")" = secret ] && [ ! -e "$WORK/linked.jsonl" ] && [ -L "$WORK/linked.jsonl.partial" ] ||
+    fail "an export wrote through a symlink at FILE.partial"
+echo old >"$WORK/private.jsonl"
+chmod 600 "$WORK/private.jsonl"
+"$CLARA_STREAM" --query Genehmigung --top-k 5 --output "$WORK/private.jsonl" --quiet
+mode=$(stat -c %a "$WORK/private.jsonl")
+[ "$mode" = 600 ] && [ "$(lines "$WORK/private.jsonl")" -eq 5 ] || fail "replacing a 0600 FILE gave mode $mode"
+pass "FILE.partial taken or a symlink: exit 6, nothing written through it; a replaced FILE keeps mode 600"
+
 # 6. A signal mid-stream cancels the query: exit 130 (SIGINT) / 143 (SIGTERM),
 #    no FILE, no FILE.partial, no backend still running the query. The client
 #    is stopped once its first bytes are on disk, so the server is certainly

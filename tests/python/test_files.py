@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import stat
 import subprocess
 
 import psycopg
@@ -83,3 +84,28 @@ def test_empty_result_is_an_empty_file(api, tmp_path):
     query = DatasetSearchQuery("Photovoltaik", filters={"domain": "nirgendwo"})
     assert asyncio.run(api.stream_to_jsonl(query, tmp_path / "empty.jsonl")) == 0
     assert (tmp_path / "empty.jsonl").read_bytes() == b""
+
+
+def test_a_taken_partial_file_is_refused(api, tmp_path):
+    """Another export's FILE.partial, or a symlink planted there, is never written."""
+    query = DatasetSearchQuery("Genehmigung", top_k=5, min_quality_score=0.0)
+    busy = tmp_path / "busy.jsonl"
+    (tmp_path / "busy.jsonl.partial").write_text("other")
+    with pytest.raises(FileExistsError, match="another export"):
+        api.stream_to_jsonl_sync(query, busy)
+    assert (tmp_path / "busy.jsonl.partial").read_text() == "other" and not busy.exists()
+    victim = tmp_path / "victim"
+    victim.write_text("secret")
+    (tmp_path / "linked.jsonl.partial").symlink_to(victim)
+    with pytest.raises(FileExistsError):
+        api.stream_to_jsonl_sync(query, tmp_path / "linked.jsonl")
+    assert victim.read_text() == "secret" and not (tmp_path / "linked.jsonl").exists()
+
+
+def test_a_replaced_file_keeps_its_mode(api, tmp_path):
+    path = tmp_path / "private.jsonl"
+    path.write_text("old")
+    os.chmod(path, 0o600)
+    api.stream_to_jsonl_sync(DatasetSearchQuery("Genehmigung", top_k=5, min_quality_score=0.0), path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 5

@@ -26,7 +26,26 @@ class AtomicOutput:
             parent = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(parent, exist_ok=True)
             self._partial = self.path + ".partial"
-            self._file = open(self._partial, "wb", buffering=1 << 20)
+            # O_EXCL | O_NOFOLLOW: never into another export's FILE.partial
+            # and never through a symlink planted there; a FILE being
+            # replaced keeps its permissions.
+            try:
+                fd = os.open(self._partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                             0o666)
+            except FileExistsError:
+                raise FileExistsError(f"{self._partial} already exists: another export to {self.path} is running, "
+                                      "or one was killed before it finished (then remove it)") from None
+            try:
+                existing = os.stat(self.path)
+                if stat.S_ISREG(existing.st_mode):
+                    os.fchmod(fd, stat.S_IMODE(existing.st_mode))
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                os.close(fd)
+                os.unlink(self._partial)
+                raise
+            self._file = os.fdopen(fd, "wb", buffering=1 << 20)
         self._done = False
 
     def write(self, data) -> None:
@@ -52,12 +71,17 @@ class AtomicOutput:
         if self._done:
             return
         self._done = True
-        self._file.close()
+        # Unlink first: closing can fail (ENOSPC while flushing) and must not
+        # leave FILE.partial behind.
         if self._partial is not None:
             try:
                 os.unlink(self._partial)
             except FileNotFoundError:
                 pass
+        try:
+            self._file.close()
+        except OSError:
+            pass
 
     def __enter__(self) -> "AtomicOutput":
         return self
