@@ -474,6 +474,25 @@ private:
         res.set_header("Retry-After", "1");
     }
 
+    // Text in the log: control bytes and DEL as \\xNN, so a path with %0A
+    // (decoded by the parser) cannot forge or split log lines; for the
+    // request's own fields also spaces and '\\', so fields stay separated.
+    static std::string log_text(std::string_view text, bool field) {
+        if (field && text.empty()) return "-";
+        std::string out;
+        out.reserve(text.size());
+        for (unsigned char c : text) {
+            if (c < 0x20 || c == 0x7f || (field && (c == ' ' || c == '\\'))) {
+                char esc[5];
+                std::snprintf(esc, sizeof esc, "\\x%02x", c);
+                out += esc;
+            } else {
+                out.push_back(static_cast<char>(c));
+            }
+        }
+        return out;
+    }
+
     // time, remote, method path, status, rows, bytes, ms [, why it ended early]
     static void log_request(const Request &req, const Response &res) {
         RequestRecord &rec = current_request();
@@ -481,8 +500,8 @@ private:
         uint64_t bytes = res.content_provider_ ? rec.bytes : res.body.size();
         // A request line that did not parse has no address, method or path yet.
         std::string remote = req.remote_addr.empty() ? "-" : req.remote_addr + ":" + std::to_string(req.remote_port);
-        std::string line = utc_now() + " " + remote + " " + (req.method.empty() ? "-" : req.method) + " " +
-                           (req.path.empty() ? "-" : req.path) + " " + std::to_string(res.status) +
+        std::string line = utc_now() + " " + remote + " " + log_text(req.method, true) + " " +
+                           log_text(req.path, true) + " " + std::to_string(res.status) +
                            " rows=" + std::to_string(rec.rows) + " bytes=" + std::to_string(bytes);
         char tail[32];
         std::snprintf(tail, sizeof tail, " ms=%.1f", ms);
@@ -491,7 +510,7 @@ private:
         // between two chunks (it does not call the provider again): the
         // client gets no terminating chunk, and the log says why.
         if (rec.streaming && !rec.finished && rec.outcome.empty()) rec.outcome = "aborted: server stopping";
-        if (!rec.outcome.empty()) line += " " + rec.outcome;
+        if (!rec.outcome.empty()) line += " " + log_text(rec.outcome, false);
         line += "\n";
         std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line, whole under concurrency
         rec.active = false;

@@ -143,6 +143,18 @@ expect_error 400 export_formats "$WORK/e.json"
 post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"filters": {"colour": "blue"}}}')" "$WORK/e.json"
 expect_error 400 search_query.filters "$WORK/e.json"
 grep -q '"sqlstate":"22023"' "$WORK/e.json" || fail "the server's SQLSTATE is missing: $(cat "$WORK/e.json")"
+# An encoded CR/LF in a path cannot forge an access-log line (no token needed
+# for a 404): the log escapes control bytes, spaces and backslashes.
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$MAIN_URL/no%0A2026-01-01T00:00:00Z%20127.0.0.1:1%20GET%20/forged%20200%0D")
+[ "$code" = 404 ] || fail "a path with %0A: HTTP $code"
+for i in $(seq 1 40); do
+    grep -qF '/no\x0a2026-01-01T00:00:00Z\x20127.0.0.1:1\x20GET\x20/forged\x20200\x0d 404' "$WORK/main.log" && break
+    sleep 0.05
+done
+grep -qF '/no\x0a2026-01-01T00:00:00Z\x20127.0.0.1:1\x20GET\x20/forged\x20200\x0d 404' "$WORK/main.log" ||
+    fail "the escaped path is not in the access log: $(tail -n 3 "$WORK/main.log")"
+! grep -q '^2026-01-01T00:00:00Z' "$WORK/main.log" || fail "a forged line reached the access log"
+pass "a path with %0A / %0D / %20 is escaped in the access log, no forged line"
 # The training object: its keys and types checked here, its values by the server.
 post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"training": {"chunk_size": 64}}')" "$WORK/e.json"
 expect_error 400 training.chunk_size "$WORK/e.json"
