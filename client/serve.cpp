@@ -65,7 +65,9 @@ void close_after(Response &res) {
 
 void send_json(Response &res, int status, const json &body) {
     res.status = status;
-    res.set_content(body.dump(), "application/json");
+    // replace: a message quoting bytes that are not UTF-8 (a server error
+    // about the request) still becomes a valid JSON body, never an exception.
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 // Every error before the first byte: {"error": "...", "field": "..." | null}.
@@ -418,7 +420,8 @@ private:
                 {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json, s.search_types,
                  s.weights_json});
             std::string total = PQgetvalue(result.get(), 0, 0);
-            std::string body = "{\"name\":" + json(r.name).dump() + ",\"total\":" + total +
+            std::string body = "{\"name\":" + json(r.name).dump(-1, ' ', false, json::error_handler_t::replace) +
+                               ",\"total\":" + total +
                                ",\"documents\":" + PQgetvalue(result.get(), 0, 1) + "}";
             current_request().rows = std::stoull(total);
             res.set_content(std::move(body), "application/json");

@@ -153,11 +153,35 @@ void parse_training(const json &t, SearchArguments &s) {
 
 }  // namespace
 
+// Offset of the first byte of body that is not part of well-formed UTF-8,
+// or npos.
+static size_t invalid_utf8_at(std::string_view body) {
+    const auto *p = reinterpret_cast<const unsigned char *>(body.data());
+    size_t i = 0, n = body.size();
+    while (i < n) {
+        unsigned char b = p[i];
+        size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > n) return i;
+        uint32_t cp = len == 1 ? b : b & (0x7F >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+        static const uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
 DatasetRequest parse_dataset_request(std::string_view body) {
+    if (size_t at = invalid_utf8_at(body); at != std::string_view::npos)
+        throw RequestError("", "the body is not valid UTF-8 (byte " + std::to_string(at) + ")");
     json doc;
     try {
         doc = json::parse(body.begin(), body.end());
-    } catch (const json::parse_error &e) {
+    } catch (const json::exception &e) {  // parse_error, out_of_range (a number past double's range)
         // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 7: ..."
         std::string what = e.what();
         size_t at = what.find("] ");

@@ -130,6 +130,12 @@ pass "no match: 200 with an empty body"
 # 2. Errors before the first byte: status codes with {"error", "field"}.
 post /api/datasets/stream '{"search_query": {"query_text": "x"' "$WORK/e.json"
 expect_error 400 null "$WORK/e.json"
+# A number past double's range, and bytes that are not UTF-8: 400, not 500.
+post /api/datasets/stream '{"search_query": {"query_text": "x", "top_k": 1e309}}' "$WORK/e.json"
+expect_error 400 null "$WORK/e.json"
+post /api/datasets/stream "$(printf '{"search_query": {"query_text": "x\377\376"}}')" "$WORK/e.json"
+expect_error 400 null "$WORK/e.json"
+grep -q 'not valid UTF-8' "$WORK/e.json" || fail "invalid UTF-8: $(cat "$WORK/e.json")"
 post /api/datasets/stream "$(body x 10 0.5 '{"search_query": {"top_k": "many"}}')" "$WORK/e.json"
 expect_error 400 search_query.top_k "$WORK/e.json"
 post /api/datasets/stream "$(body x 10 0.5 '{"search_query": {"min_quality_score": 1.5}}')" "$WORK/e.json"
