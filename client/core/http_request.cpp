@@ -10,6 +10,9 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 namespace clara::cli {
 
@@ -40,6 +43,52 @@ void reject_unknown_keys(const json &object, const std::string &prefix, std::ini
             list += a;
         }
         if (!known) throw RequestError(prefix + key, "unknown key \"" + key + "\" (allowed: " + list + ")");
+    }
+}
+
+// JSON text as a tree, refusing what the server would only trip over
+// later: nesting deeper than kMaxJsonDepth (serialising the tree recurses
+// once per level, on a worker thread's stack) and an object naming a key
+// twice (which value counts would be an accident of the parser). Throws
+// RequestError with field; other parse errors as "malformed JSON: ...".
+json parse_strict(std::string_view text, const std::string &field) {
+    std::vector<std::unordered_set<std::string>> keys;  // one set per open object
+    std::vector<bool> is_object;                        // per open container
+    auto check = [&](int, json::parse_event_t event, json &parsed) {
+        switch (event) {
+            case json::parse_event_t::object_start:
+            case json::parse_event_t::array_start:
+                if (is_object.size() >= static_cast<size_t>(kMaxJsonDepth))
+                    throw RequestError(field, (field.empty() ? std::string("the body") : field) +
+                                                  " is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                                  " levels");
+                is_object.push_back(event == json::parse_event_t::object_start);
+                if (is_object.back()) keys.emplace_back();
+                break;
+            case json::parse_event_t::object_end:
+            case json::parse_event_t::array_end:
+                if (is_object.back()) keys.pop_back();
+                is_object.pop_back();
+                break;
+            case json::parse_event_t::key: {
+                const std::string &key = parsed.get_ref<const std::string &>();
+                if (!keys.back().insert(key).second)
+                    throw RequestError(field, (field.empty() ? std::string("the body") : field) +
+                                                  " names the key \"" + key + "\" twice in one object");
+                break;
+            }
+            case json::parse_event_t::value: break;
+        }
+        return true;
+    };
+    try {
+        return json::parse(text.begin(), text.end(), check);
+    } catch (const json::exception &e) {  // parse_error, out_of_range (a number past double's range)
+        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 7: ..."
+        std::string what = e.what();
+        size_t at = what.find("] ");
+        throw RequestError(field, std::string(field.empty() ? "malformed JSON: " : field + " is not JSON: ") +
+                                      (at == std::string::npos ? what : what.substr(at + 2)));
     }
 }
 
@@ -178,15 +227,7 @@ static size_t invalid_utf8_at(std::string_view body) {
 DatasetRequest parse_dataset_request(std::string_view body) {
     if (size_t at = invalid_utf8_at(body); at != std::string_view::npos)
         throw RequestError("", "the body is not valid UTF-8 (byte " + std::to_string(at) + ")");
-    json doc;
-    try {
-        doc = json::parse(body.begin(), body.end());
-    } catch (const json::exception &e) {  // parse_error, out_of_range (a number past double's range)
-        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 7: ..."
-        std::string what = e.what();
-        size_t at = what.find("] ");
-        throw RequestError("", "malformed JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
-    }
+    json doc = parse_strict(body, "");
     if (!doc.is_object()) wrong_type("body", "a JSON object", doc);
     reject_unknown_keys(doc, "", {"name", "description", "search_query", "export_formats", "batch_size", "training"});
 
@@ -226,7 +267,7 @@ SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, 
         auto json_value = [&](const char *expected) {
             json v = json::parse(value, nullptr, false);
             if (v.is_discarded()) throw RequestError(key, key + " must be " + expected + " (JSON)");
-            return v;
+            return parse_strict(value, key);  // valid JSON: now depth and duplicate keys
         };
         if (key == "query") {
             q[key] = value;

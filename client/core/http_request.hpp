@@ -36,6 +36,9 @@ constexpr double kDefaultMinQuality = 0.5;
 constexpr int kDefaultBatchSize = 100;
 // The extension's batch_size range (clara.streaming_batch_size).
 constexpr int kMaxBatchSize = 100000;
+// JSON in a request (body, filters/weights parameters) nests at most this
+// deep; the seed's deepest request is 4 levels.
+constexpr int kMaxJsonDepth = 64;
 
 struct DatasetRequest {
     std::string name = "dataset";

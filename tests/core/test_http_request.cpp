@@ -108,6 +108,43 @@ TEST(HttpDatasetRequest, InvalidUtf8IsMalformed) {
     EXPECT_EQ(error_field("{\"search_query\": {\"query_text\": \"\xff\"}}"), "");
 }
 
+// 80,000 levels under filters crashed serve (dump() recursed per level on a
+// worker's stack); now refused while parsing, at any place in the body.
+TEST(HttpDatasetRequest, DeepNestingIsRefused) {
+    auto nested = [](const std::string &where, int depth) {
+        std::string deep = std::string(depth, '[') + std::string(depth, ']');
+        return R"({"search_query": {"query_text": "x", ")" + where + R"(": {"metadata": )" + deep + "}}}";
+    };
+    try {
+        parse_dataset_request(nested("filters", 80000));
+        FAIL() << "80,000 levels accepted";
+    } catch (const RequestError &e) {
+        EXPECT_NE(std::string(e.what()).find("nested deeper than 64 levels"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(error_field(nested("weights", 80000)), "");
+    // The limit itself: the body, search_query and filters objects are 3
+    // levels, so 61 arrays inside make 64 and still parse; 62 do not.
+    DatasetRequest r = parse_dataset_request(nested("filters", kMaxJsonDepth - 3));
+    EXPECT_EQ(json::parse(r.search.filters_json)["metadata"].size(), 1u);
+    EXPECT_EQ(error_field(nested("filters", kMaxJsonDepth - 2)), "");
+}
+
+TEST(HttpDatasetRequest, DuplicateKeysAreRefused) {
+    try {
+        parse_dataset_request(R"({"search_query": {"query_text": "a", "top_k": 1, "top_k": 100000}})");
+        FAIL() << "a key given twice was accepted";
+    } catch (const RequestError &e) {
+        EXPECT_NE(std::string(e.what()).find("\"top_k\" twice"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(error_field(R"({"name": "a", "name": "b", "search_query": {"query_text": "x"}})"), "");
+    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "filters": {"domain": "a", "domain": "b"}}})"),
+              "");
+    // The same key in different objects is fine.
+    DatasetRequest r = parse_dataset_request(
+        R"({"name": "n", "search_query": {"query_text": "x", "filters": {"metadata": {"name": "n"}}}})");
+    EXPECT_EQ(r.name, "n");
+}
+
 TEST(HttpStatsParameters, FromTheUrl) {
     SearchArguments s = parse_stats_parameters(
         {{"query", "Photovoltaik"}, {"top_k", "500"}, {"min_quality_score", "0.2"}, {"domain", "baurecht"},
@@ -141,6 +178,8 @@ TEST(HttpStatsParameters, Errors) {
     EXPECT_EQ(field({{"query", "x"}, {"colour", "blue"}}), "colour");
     EXPECT_EQ(field({{"query", "x"}, {"query", "y"}}), "query");
     EXPECT_EQ(field({{"query", "x"}, {"domain", "a"}, {"filters", R"({"domain": "b"})"}}), "domain");
+    EXPECT_EQ(field({{"query", "x"}, {"weights", R"({"keyword": 1, "keyword": 2})"}}), "weights");
+    EXPECT_EQ(field({{"query", "x"}, {"filters", std::string(100, '[') + std::string(100, ']')}}), "filters");
 }
 
 TEST(HttpAttachment, FileNameIsSafe) {
