@@ -44,6 +44,11 @@ ConnectionPool::Lease::~Lease() {
     if (slot_) pool_->give_back(std::move(slot_), discard_);
 }
 
+size_t ConnectionPool::waiting() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return waiting_;
+}
+
 size_t ConnectionPool::in_use() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return open_ - idle_.size();
@@ -54,7 +59,14 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds wait) {
         std::unique_ptr<Slot> slot;
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            if (!available_.wait_for(lock, wait, [&] { return !idle_.empty() || open_ < size_; }))
+            auto free = [&] { return !idle_.empty() || open_ < size_; };
+            bool got = free();
+            if (!got) {
+                ++waiting_;
+                got = available_.wait_for(lock, wait, free);
+                --waiting_;
+            }
+            if (!got)
                 throw PoolExhausted("all " + std::to_string(size_) + " database connections are busy");
             if (!idle_.empty()) {
                 slot = std::move(idle_.back());

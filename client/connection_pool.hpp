@@ -59,6 +59,9 @@ public:
 
     size_t size() const { return size_; }
     size_t in_use() const;
+    // Requests waiting in acquire() right now (serve ends slow streams
+    // early only while someone waits; see --min-rate).
+    size_t waiting() const;
 
 private:
     void give_back(std::unique_ptr<Slot> slot, bool discard);
@@ -70,6 +73,7 @@ private:
     std::condition_variable available_;
     std::vector<std::unique_ptr<Slot>> idle_;  // most recently used last
     size_t open_ = 0;                          // idle + borrowed + being opened
+    size_t waiting_ = 0;                       // callers blocked in acquire()
 };
 
 }  // namespace clara::cli

@@ -6,9 +6,11 @@
 #include <cstring>
 #include <netdb.h>
 #include <netinet/tcp.h>
+#include <optional>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <string_view>
 #include <unistd.h>
 
 #include <linux/sockios.h>
@@ -33,7 +35,28 @@ public:
         : fd_(fd), server_(server), read_timeout_ms_(static_cast<int>(read_timeout_sec * 1000)),
           stall_timeout_(stall_timeout) {}
 
-    bool is_readable() const override { return buffered() > 0 || poll_one(POLLIN, read_timeout_ms_) > 0; }
+    // Reads fail once the deadline has passed (timed_out() then says so),
+    // however steadily single bytes arrive.
+    void set_read_deadline(std::chrono::steady_clock::time_point deadline) {
+        deadline_ = deadline;
+        timed_out_ = false;
+    }
+    // A new request starts: its head has the whole kMaxHead again.
+    void start_request() { head_read_ = 0; }
+    void clear_read_deadline() { deadline_.reset(); }
+    bool timed_out() const { return timed_out_; }
+
+    bool is_readable() const override {
+        if (buffered() > 0) return true;
+        int timeout = read_timeout_ms_;
+        if (deadline_) {
+            timeout = std::min(timeout, millis_left(*deadline_));
+            if (timeout == 0) return deadline_passed();
+        }
+        if (poll_one(POLLIN, timeout) > 0) return true;
+        if (deadline_ && millis_left(*deadline_) == 0) return deadline_passed();
+        return false;
+    }
     bool is_writable() const override { return poll_one(POLLOUT, 0) > 0; }
 
     ssize_t read(char *ptr, size_t size) override {
@@ -47,6 +70,12 @@ public:
             end_ = static_cast<size_t>(n);
         }
         size_t n = std::min(size, buffered());
+        if (!t_request.active) {
+            // The request line and headers: at most kMaxHead bytes in all
+            // (httplib limits each line, not their number).
+            if (head_read_ + n > kMaxHead) return -1;
+            head_read_ += n;
+        }
         std::memcpy(ptr, buffer_ + begin_, n);
         begin_ += n;
         return static_cast<ssize_t>(n);
@@ -54,8 +83,10 @@ public:
 
     // Waits while the socket buffer is full. A client that reads slowly is
     // waited for as long as its queue keeps shrinking; one that reads
-    // nothing for the stall timeout, hangs up, or a server that stops ends
-    // the write (-1).
+    // nothing for the stall timeout or hangs up ends the write (-1), and so
+    // does a server stopping whose grace ended kHardStop ago (the handler
+    // ends streams between lines; this is for a client that cannot take
+    // even the rest of its last chunk).
     ssize_t write(const char *ptr, size_t size) override {
         using Clock = std::chrono::steady_clock;
         Clock::time_point progress = Clock::now();
@@ -64,7 +95,7 @@ public:
             ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n > 0) return n;
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
-            if (!server_.accepting()) return -1;
+            if (server_.aborting() && Clock::now() - progress > kHardStop) return -1;
             pollfd pfd{fd_, POLLOUT, 0};
             if (::poll(&pfd, 1, 200) < 0 && errno != EINTR) return -1;
             if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) return -1;
@@ -97,6 +128,12 @@ public:
 private:
     size_t buffered() const { return end_ - begin_; }
 
+    bool deadline_passed() const {
+        timed_out_ = true;
+        if (t_request.active) t_request.read_timed_out = true;  // in the body
+        return false;
+    }
+
     int poll_one(short events, int timeout_ms) const {
         pollfd pfd{fd_, events, 0};
         int r;
@@ -127,10 +164,16 @@ private:
         port = std::atoi(service);
     }
 
+    static constexpr auto kHardStop = std::chrono::seconds(5);
+    static constexpr size_t kMaxHead = 64 << 10;
+    size_t head_read_ = 0;
+
     int fd_;
     const HttpServer &server_;
     int read_timeout_ms_;
     std::chrono::seconds stall_timeout_;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
+    mutable bool timed_out_ = false;
     char buffer_[4096];
     size_t begin_ = 0, end_ = 0;
 };
@@ -169,6 +212,41 @@ int HttpServer::bind(const std::string &host, int port) {
     return bound;
 }
 
+void HttpServer::stop_after(std::chrono::seconds grace) {
+    abort_at_ = (std::chrono::steady_clock::now() + grace).time_since_epoch().count();
+    stopping_ = true;
+    // The accept loop sees its socket fail, closes it and waits for the
+    // workers; svr_sock_ keeps its value, so httplib's own "shutting down"
+    // test stays false and running responses go on.
+    ::shutdown(svr_sock_, SHUT_RDWR);
+}
+
+bool HttpServer::aborting() const {
+    return stopping_ && std::chrono::steady_clock::now().time_since_epoch().count() >= abort_at_;
+}
+
+HttpServer::Room HttpServer::send_room() {
+    Room room;
+    int size = 0, queued = 0;
+    socklen_t len = sizeof size;
+    if (t_client_socket < 0 || ::getsockopt(t_client_socket, SOL_SOCKET, SO_SNDBUF, &size, &len) != 0 ||
+        ::ioctl(t_client_socket, SIOCOUTQ, &queued) != 0)
+        return room;
+    // Linux reports twice the size set, half of it for its own bookkeeping.
+    room.capacity = static_cast<size_t>(size) / 2;
+    room.free = room.capacity > static_cast<size_t>(queued) ? room.capacity - static_cast<size_t>(queued) : 0;
+    return room;
+}
+
+HttpServer::Wait HttpServer::wait_writable(int timeout_ms) {
+    if (t_client_socket < 0) return Wait::client_gone;
+    pollfd pfd{t_client_socket, POLLOUT | POLLRDHUP, 0};
+    int r = ::poll(&pfd, 1, timeout_ms);
+    if (r < 0) return errno == EINTR ? Wait::timeout : Wait::client_gone;
+    if (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) return Wait::client_gone;
+    return r > 0 ? Wait::readable : Wait::timeout;
+}
+
 HttpServer::Wait HttpServer::wait_for(int fd, int timeout_ms) {
     pollfd pfds[2] = {{fd, POLLIN, 0}, {t_client_socket, POLLRDHUP, 0}};
     int r = ::poll(pfds, t_client_socket >= 0 ? 2 : 1, timeout_ms);
@@ -192,12 +270,38 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     bool linger = false;
     for (size_t left = keep_alive_max_count_; left > 0 && accepting(); --left) {
         if (!stream.wait_for_request(keep_alive_timeout_sec_)) break;
+        auto first_byte = std::chrono::steady_clock::now();
+        stream.set_read_deadline(first_byte + request_timeout_);
+        stream.start_request();
+        t_request = RequestRecord{};  // "head not read yet", whatever the last request left
         bool connection_closed = false;
-        ret = process_request(stream, left == 1, connection_closed, [](httplib::Request &) {
+        ret = process_request(stream, left == 1, connection_closed, [&](httplib::Request &) {
+            // Headers read: the body (read by the handler) gets as long again.
+            auto now = std::chrono::steady_clock::now();
+            stream.set_read_deadline(now + request_timeout_);
             t_request = RequestRecord{};
-            t_request.started = std::chrono::steady_clock::now();
+            t_request.started = now;
             t_request.active = true;
         });
+        stream.clear_read_deadline();
+        if (!ret && stream.timed_out() && !t_request.active) {
+            // The request line or headers never completed: say so, then close.
+            const std::string body = "{\"error\": \"request headers not received in time\", \"field\": null}";
+            const std::string answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                                       "Content-Type: application/json\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body;
+            stream.write(answer.data(), answer.size());
+            if (on_request_timeout) {
+                std::string ip;
+                int port = -1;
+                stream.get_remote_ip_and_port(ip, port);
+                on_request_timeout(ip.empty() ? "-" : ip + ":" + std::to_string(port),
+                                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                                             first_byte)
+                                       .count());
+            }
+            break;
+        }
         linger = t_request.close_connection;
         if (!ret || connection_closed || linger) break;
     }

@@ -11,8 +11,10 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace clara::cli {
@@ -28,6 +30,7 @@ struct RequestRecord {
     bool streaming = false;         // a chunked body was started
     bool finished = false;          // ...and its terminating chunk was sent
     bool close_connection = false;  // part of the request body was left unread
+    bool read_timed_out = false;    // the body did not arrive within the request timeout
 };
 RequestRecord &current_request();
 
@@ -37,7 +40,21 @@ public:
 
     // Binds host:port (port 0: any free port); returns the port, or -1.
     int bind(const std::string &host, int port);
-    bool accepting() const { return svr_sock_ != INVALID_SOCKET; }
+    bool accepting() const { return svr_sock_ != INVALID_SOCKET && !stopping_; }
+
+    // Stops accepting connections now; requests already running may go on
+    // for grace, then aborting() turns true (streams end between two lines).
+    // listen_after_bind() returns once every running request has ended.
+    // (Not httplib's stop(): that ends every chunked response at once.)
+    void stop_after(std::chrono::seconds grace);
+    bool aborting() const;
+
+    // A request's line and headers must arrive within this time of its first
+    // byte, its body within as long again; else 408 and the connection
+    // closes (a client sending one byte a second cannot hold a worker).
+    void set_request_timeout(std::chrono::seconds timeout) { request_timeout_ = timeout; }
+    // Called for each connection closed that way (the access log).
+    std::function<void(const std::string &remote, double ms)> on_request_timeout;
 
     // How long a response write may make no progress at all before the
     // client counts as gone (a slow reader is served at its own pace).
@@ -49,10 +66,24 @@ public:
     // is readable, the request's client hangs up, or timeout_ms pass.
     static Wait wait_for(int fd, int timeout_ms);
 
+    // On the worker thread of a request: how many more bytes its client's
+    // socket takes without blocking (roughly), and its send buffer size.
+    struct Room {
+        size_t free = 0;
+        size_t capacity = 0;
+    };
+    static Room send_room();
+    // Waits until the client's socket takes more (readable = writable
+    // here), the client hangs up, or timeout_ms pass.
+    static Wait wait_writable(int timeout_ms);
+
 private:
     bool process_and_close_socket(socket_t sock) override;
 
     std::chrono::seconds stall_timeout_{60};
+    std::chrono::seconds request_timeout_{10};
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::chrono::steady_clock::rep> abort_at_{0};
 };
 
 }  // namespace clara::cli

@@ -187,6 +187,18 @@ int run(int argc, char **argv) {
                       "Seconds a client may read nothing of a response before it counts as gone")
         ->capture_default_str()
         ->check(CLI::Range(1, 86400));
+    serve->add_option("--request-timeout", serve_opt.request_timeout,
+                      "Seconds for a request's line and headers, and as long for its body (408 after)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    serve->add_option("--min-rate", serve_opt.min_rate,
+                      "Bytes/s: a stream read slower ends while another request waits for a connection (0: never)")
+        ->capture_default_str()
+        ->check(CLI::Range(static_cast<size_t>(0), static_cast<size_t>(1) << 40));
+    serve->add_option("--shutdown-grace", serve_opt.shutdown_grace,
+                      "Seconds running requests may finish after SIGINT/SIGTERM before they are ended")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 86400));
 
     try {
         app.parse(argc, argv);

@@ -47,6 +47,7 @@ const char *reason(int status) {
         case 401: return "unauthorized";
         case 404: return "not found";
         case 405: return "method not allowed";
+        case 408: return "request timeout";
         case 413: return "request body too large";
         case 414: return "request URI too long";
         case 415: return "unsupported media type";
@@ -126,6 +127,37 @@ std::string utc_now() {
 // One export in flight, shared by the handler (until the first document)
 // and the content provider (after it). Destroyed with the response: a COPY
 // that did not finish is cancelled, and the connection goes back to the pool.
+// Bytes a stream's client took in each of the last seconds: its reading
+// rate over a few seconds, so the first second's burst into empty socket
+// buffers does not count for long.
+class RateWindow {
+public:
+    static constexpr int kSeconds = 5;
+
+    void add(uint64_t bytes, Clock::time_point now) {
+        roll(now);
+        counts_[static_cast<size_t>(second_ % (kSeconds + 1))] += bytes;
+    }
+    // Bytes per second over the last kSeconds whole seconds, or -1 while the
+    // stream is younger than that.
+    double rate(Clock::time_point now) {
+        roll(now);
+        if (second_ < kSeconds) return -1.0;
+        uint64_t sum = 0;
+        for (int i = 1; i <= kSeconds; ++i) sum += counts_[static_cast<size_t>((second_ - i) % (kSeconds + 1))];
+        return static_cast<double>(sum) / kSeconds;
+    }
+
+private:
+    void roll(Clock::time_point now) {
+        long long s = std::chrono::duration_cast<std::chrono::seconds>(now - start_).count();
+        for (; second_ < s; ++second_) counts_[static_cast<size_t>((second_ + 1) % (kSeconds + 1))] = 0;
+    }
+    Clock::time_point start_ = Clock::now();
+    long long second_ = 0;
+    uint64_t counts_[kSeconds + 1] = {};
+};
+
 struct StreamJob {
     explicit StreamJob(ConnectionPool::Lease l) : lease(std::move(l)) {}
     ~StreamJob() {
@@ -135,8 +167,23 @@ struct StreamJob {
     ConnectionPool::Lease lease;
     std::optional<JsonlCopy> copy;
     std::string buffer;     // documents read from libpq, not written yet
-    uint64_t buffered = 0;  // how many
+    RateWindow rate;        // what the client took, per second
+    Clock::time_point progress = Clock::now();  // last write, or the client's queue last shrank
+    size_t room_seen = 0;                       // the socket's free space then
 };
+
+// How much of buffer (whole lines) to send now: all that fits in the
+// client's socket, so a stream that has to end (server stopping, a slow
+// reader while others wait) ends between two lines. 0: wait for room. A
+// line longer than the whole socket buffer goes alone, blocking.
+size_t sendable(const std::string &buffer, HttpServer::Room room) {
+    if (room.capacity == 0 || buffer.size() <= room.free) return buffer.size();
+    size_t end = room.free == 0 ? std::string::npos : buffer.rfind('\n', room.free - 1);
+    if (end != std::string::npos) return end + 1;
+    size_t first = buffer.find('\n');
+    size_t first_line = first == std::string::npos ? buffer.size() : first + 1;
+    return first_line > room.capacity ? first_line : 0;
+}
 
 enum class Fill { data, waiting, finished };
 
@@ -145,10 +192,7 @@ enum class Fill { data, waiting, finished };
 Fill fill(StreamJob &job) {
     while (job.buffer.size() < kChunk) {
         switch (job.copy->next()) {
-            case JsonlCopy::Status::row:
-                job.buffer.append(job.copy->data(), job.copy->size());
-                ++job.buffered;
-                break;
+            case JsonlCopy::Status::row: job.buffer.append(job.copy->data(), job.copy->size()); break;
             case JsonlCopy::Status::waiting: return job.buffer.empty() ? Fill::waiting : Fill::data;
             case JsonlCopy::Status::finished: return job.buffer.empty() ? Fill::finished : Fill::data;
         }
@@ -183,6 +227,13 @@ public:
         };
         server_.Get("/api/datasets/(stream|search)", post_only);
         server_.Post("/api/datasets/stats|/health", get_only);
+        for (const char *path : {"/api/datasets/(stream|search)", "/api/datasets/stats|/health"}) {
+            auto handler = std::string(path).find("stats") == std::string::npos ? post_only : get_only;
+            server_.Put(path, handler);
+            server_.Delete(path, handler);
+            server_.Patch(path, handler);
+            server_.Options(path, handler);
+        }
 
         // curl sends "Expect: 100-continue" before a larger body: refuse
         // before it is sent when the answer is already clear.
@@ -194,6 +245,10 @@ public:
             return 100;
         });
         server_.set_error_handler(httplib::Server::HandlerWithResponse([](const Request &, Response &res) {
+            // A request line or header the parser refused (400, 414, an
+            // oversized header): what follows on the connection is the rest
+            // of that request, never a next one. Close it after the answer.
+            if (!current_request().active) close_after(res);
             if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
             send_error(res, res.status, reason(res.status));
             return httplib::Server::HandlerResponse::Handled;
@@ -287,6 +342,12 @@ private:
             close_after(res);
             return false;
         }
+        if (!complete && current_request().read_timed_out) {
+            send_error(res, 408,
+                       "request body not received within " + std::to_string(opt_.request_timeout) + " seconds");
+            close_after(res);
+            return false;
+        }
         if (!complete) {
             send_error(res, res.status == 415 ? 415 : 400, "the request body could not be read");
             close_after(res);
@@ -330,7 +391,7 @@ private:
                     send_error(res, 499, record.outcome);  // nginx's "client closed request", for the log
                     return;  // the job's destructor cancels the query
                 }
-                if (!server_.accepting()) {
+                if (server_.aborting()) {
                     send_error(res, 503, "server is shutting down");
                     return;
                 }
@@ -346,41 +407,81 @@ private:
         res.set_header("X-Content-Type-Options", "nosniff");
         // One chunk per call, written only when the socket takes it: a slow
         // reader stops the reads from libpq, so the server's COPY waits on a
-        // full socket too. Returning false aborts the response: the
-        // connection closes without the terminating chunk, and the client
-        // sees an incomplete transfer, never an error line in the data.
+        // full socket too. Chunks are whole lines, no more than the socket
+        // takes at once, so a stream that has to end early ends between two
+        // lines. Returning false aborts the response: the connection closes
+        // without the terminating chunk, and the client sees an incomplete
+        // transfer, never an error line in the data.
         record.streaming = true;
         res.set_chunked_content_provider("application/x-ndjson", [this, job](size_t, httplib::DataSink &sink) {
             RequestRecord &rec = current_request();
             try {
                 for (;;) {
-                    // Stopping: abort between chunks, whether or not data is waiting.
-                    if (!server_.accepting()) {
+                    if (server_.aborting()) {
                         rec.outcome = "aborted: server stopping";
                         return false;
                     }
-                    switch (fill(*job)) {
-                        case Fill::data:
-                            if (!sink.write(job->buffer.data(), job->buffer.size())) {
-                                rec.outcome = server_.accepting() ? "aborted: client gone (write failed or stalled)"
-                                                                  : "aborted: server stopping";
-                                return false;
-                            }
-                            rec.bytes += job->buffer.size();
-                            rec.rows += job->buffered;
-                            job->buffer.clear();
-                            job->buffered = 0;
-                            return true;
-                        case Fill::finished:
-                            sink.done();
-                            rec.finished = true;
-                            return true;
-                        case Fill::waiting:
-                            if (HttpServer::wait_for(job->copy->socket(), kPollMs) == HttpServer::Wait::client_gone) {
-                                rec.outcome = "aborted: client closed the connection";
-                                return false;
-                            }
+                    Clock::time_point now = Clock::now();
+                    if (opt_.min_rate > 0 && pool_.waiting() > 0) {
+                        double rate = job->rate.rate(now);
+                        if (rate >= 0 && rate < static_cast<double>(opt_.min_rate)) {
+                            char why[160];
+                            std::snprintf(why, sizeof why,
+                                          "aborted: client read %.0f bytes/s (< --min-rate %zu) while a request "
+                                          "waited for a database connection",
+                                          rate, opt_.min_rate);
+                            rec.outcome = why;
+                            return false;
+                        }
                     }
+                    Fill f = fill(*job);
+                    if (f == Fill::finished) {
+                        sink.done();
+                        rec.finished = true;
+                        return true;
+                    }
+                    if (f == Fill::waiting) {
+                        if (HttpServer::wait_for(job->copy->socket(), kPollMs) == HttpServer::Wait::client_gone) {
+                            rec.outcome = "aborted: client closed the connection";
+                            return false;
+                        }
+                        continue;
+                    }
+                    HttpServer::Room room = HttpServer::send_room();
+                    size_t n = sendable(job->buffer, room);
+                    if (n == 0) {
+                        // The client's socket is full: wait for it to take
+                        // more. A client reading slowly is waited for as long
+                        // as it reads at all.
+                        if (room.free > job->room_seen) job->progress = now;
+                        job->room_seen = room.free;
+                        HttpServer::Wait w = HttpServer::wait_writable(kPollMs);
+                        if (w == HttpServer::Wait::client_gone) {
+                            rec.outcome = "aborted: client closed the connection";
+                            return false;
+                        }
+                        if (now - job->progress > server_.stall_timeout()) {
+                            rec.outcome = "aborted: client gone (write failed or stalled)";
+                            return false;
+                        }
+                        if (w == HttpServer::Wait::timeout) continue;
+                        // The kernel takes more than the estimate said: one
+                        // line, however long it takes to go out.
+                        size_t first = job->buffer.find('\n');
+                        n = first == std::string::npos ? job->buffer.size() : first + 1;
+                    }
+                    if (!sink.write(job->buffer.data(), n)) {
+                        rec.outcome = server_.aborting() ? "aborted: server stopping"
+                                                         : "aborted: client gone (write failed or stalled)";
+                        return false;
+                    }
+                    rec.bytes += n;
+                    rec.rows += static_cast<uint64_t>(std::count(job->buffer.begin(), job->buffer.begin() + n, '\n'));
+                    job->buffer.erase(0, n);
+                    job->progress = Clock::now();
+                    job->room_seen = 0;
+                    job->rate.add(n, job->progress);
+                    return true;
                 }
             } catch (const std::exception &e) {
                 rec.outcome = std::string("aborted: ") + e.what();
@@ -554,6 +655,13 @@ void run_serve(const ServeOptions &opt) {
     server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
     server.set_payload_max_length(opt.max_body);
     server.set_stall_timeout(std::chrono::seconds(opt.stall_timeout));
+    server.set_request_timeout(std::chrono::seconds(opt.request_timeout));
+    server.on_request_timeout = [](const std::string &remote, double ms) {
+        char line[160];
+        std::snprintf(line, sizeof line, "%s %s - - 408 rows=0 bytes=0 ms=%.1f request headers not received in time\n",
+                      utc_now().c_str(), remote.c_str(), ms);
+        std::fputs(line, stderr);
+    };
 
     // A wrong DSN is a usage error now; an unreachable database is not
     // fatal (the server answers 503 until it is back).
@@ -570,11 +678,12 @@ void run_serve(const ServeOptions &opt) {
     std::fprintf(stderr, "clara-stream serve: listening on http://%s:%d (%d database connections, %zu workers%s)\n",
                  shown.c_str(), port, opt.pool_size, workers, opt.token_file.empty() ? "" : ", bearer token required");
 
-    std::thread([&server, stop_signals] {
+    std::thread([&server, stop_signals, grace = opt.shutdown_grace] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
-        std::fprintf(stderr, "clara-stream serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        server.stop();
+        std::fprintf(stderr, "clara-stream serve: %s, stopping (running requests have %d s to finish)\n",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM", grace);
+        server.stop_after(std::chrono::seconds(grace));
         sigwait(&stop_signals, &sig);
         _exit(128 + sig);
     }).detach();

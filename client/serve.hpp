@@ -20,6 +20,9 @@ struct ServeOptions {
     std::string token_file;     // "" : no authentication
     size_t max_body = 1 << 20;  // request body limit (413 beyond)
     int stall_timeout = 60;     // seconds a client may read nothing before it counts as gone
+    int request_timeout = 10;   // seconds for a request's headers, and as long for its body (408)
+    size_t min_rate = 65536;    // bytes/s below which a stream ends while others wait for a connection (0: never)
+    int shutdown_grace = 10;    // seconds running requests may go on after SIGTERM
 };
 
 // Serves until SIGINT or SIGTERM. Throws Failure: usage for bad options,

@@ -15,72 +15,11 @@ new_database
 "$CLARA_STREAM" generate --docs 20000 --seed 11 --output "$WORK/corpus.jsonl" --quiet
 "$CLARA_STREAM" load "$WORK/corpus.jsonl" --quiet
 
-SERVERS=()
-stop_servers() {
-    local pid
-    for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${SERVERS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap 'stop_servers; cleanup' EXIT
+source "$(dirname "$0")/lib/http.bash"
 
-# start_server NAME ARGS...: clara-stream serve on a free loopback port (the
-# server picks it: --listen 127.0.0.1:0); sets URL and SERVER_PID, its
-# stderr (startup line, access log) goes to $WORK/NAME.log.
-start_server() {
-    local name=$1 i
-    shift
-    "$CLARA_STREAM" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/$name.log" &
-    SERVER_PID=$!
-    SERVERS+=("$SERVER_PID")
-    for i in $(seq 1 200); do
-        grep -q "listening on" "$WORK/$name.log" && break
-        kill -0 "$SERVER_PID" 2>/dev/null || fail "$name: serve exited: $(cat "$WORK/$name.log")"
-        sleep 0.05
-    done
-    URL=$(sed -n 's|.*listening on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$WORK/$name.log")
-    [ -n "$URL" ] || fail "$name: no listening line in $(cat "$WORK/$name.log")"
-}
-
-start_server main --dsn "dbname=$DB" --pool-size 32
+start_server main --dsn "dbname=$DB" --pool-size 32 --shutdown-grace 1
 MAIN_URL=$URL
 MAIN_PID=$SERVER_PID
-
-# body QUERY TOP_K MIN_QUALITY [EXTRA_JSON]: the seed's request body; the
-# query goes through json.dumps, whatever characters it has.
-body() {
-    "$PYTHON" - "$@" <<'PY'
-import json, sys
-q = {"query_text": sys.argv[1], "top_k": int(sys.argv[2]), "min_quality_score": float(sys.argv[3])}
-extra = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
-q.update(extra.pop("search_query", {}))
-print(json.dumps({"name": "test", "description": "integration test", "search_query": q,
-                  "export_formats": ["jsonl"], **extra}))
-PY
-}
-
-# post PATH BODY OUT [CURL_ARGS...]: POST JSON to the main server; the status
-# in $WORK/status, the headers in $WORK/headers.
-post() {
-    local path=$1 data=$2 out=$3
-    shift 3
-    curl -sS -o "$out" -D "$WORK/headers" -w '%{http_code}' -X POST "$MAIN_URL$path" \
-        -H 'Content-Type: application/json' --data-binary "$data" "$@" >"$WORK/status"
-}
-status() { cat "$WORK/status"; }
-header() { tr -d '\r' <"$WORK/headers" | sed -n "s/^$1: //Ip"; }
-
-# expect_error STATUS FIELD FILE: FILE is {"error": "<text>", "field": FIELD}
-# (FIELD "null" for none).
-expect_error() {
-    local want=$1 field=$2 file=$3
-    [ "$(status)" = "$want" ] || fail "expected HTTP $want, got $(status): $(head -c 300 "$file")"
-    "$PYTHON" - "$field" "$file" <<'PY' || fail "HTTP $want: not the expected error body: $(head -c 300 "$file")"
-import json, sys
-want, body = sys.argv[1], json.load(open(sys.argv[2]))
-assert isinstance(body.get("error"), str) and body["error"], body
-assert body.get("field") == (None if want == "null" else want), body
-PY
-}
 
 # 1. The stream is byte-identical to the CLI export of the same query, for
 #    the defaults and for every argument (the last query has quotes,
@@ -149,6 +88,51 @@ expect_error 400 export_formats "$WORK/e.json"
 post /api/datasets/stream "$(body Genehmigung 10 0.5 '{"search_query": {"filters": {"colour": "blue"}}}')" "$WORK/e.json"
 expect_error 400 search_query.filters "$WORK/e.json"
 grep -q '"sqlstate":"22023"' "$WORK/e.json" || fail "the server's SQLSTATE is missing: $(cat "$WORK/e.json")"
+# 80,000 levels of nesting crashed serve (SIGSEGV); a key given twice was
+# taken silently: both 400 now, and the server still answers.
+"$PYTHON" -c 'd = 80000; print("{\"search_query\": {\"query_text\": \"x\", \"filters\": {\"metadata\": " + "[" * d + "]" * d + "}}}")' \
+    >"$WORK/deep.json"
+post /api/datasets/stream @"$WORK/deep.json" "$WORK/e.json"
+expect_error 400 null "$WORK/e.json"
+grep -q 'nested deeper than 64 levels' "$WORK/e.json" || fail "deep JSON: $(cat "$WORK/e.json")"
+post /api/datasets/stream '{"search_query": {"query_text": "x", "top_k": 1, "top_k": 100000}}' "$WORK/e.json"
+expect_error 400 null "$WORK/e.json"
+grep -q '\\"top_k\\" twice' "$WORK/e.json" || fail "duplicate key: $(cat "$WORK/e.json")"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$MAIN_URL/health")
+[ "$code" = 200 ] || fail "serve does not answer after the deep request: HTTP $code"
+pass "80,000-deep JSON and a repeated key: 400, server up"
+# Wrong methods on known paths: 405 with Allow, not 404.
+for method in PUT DELETE PATCH; do
+    code=$(curl -sS -o "$WORK/e.json" -D "$WORK/headers" -w '%{http_code}' -X "$method" "$MAIN_URL/api/datasets/stream" \
+        -H 'Content-Type: application/json' --data-binary '{}')
+    [ "$code" = 405 ] || fail "$method /api/datasets/stream: HTTP $code, expected 405"
+    allow=$(header Allow)
+    [ "$allow" = POST ] || fail "$method: Allow is '$allow'"
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X "$method" "$MAIN_URL/health" -H 'Content-Length: 0')
+    [ "$code" = 405 ] || fail "$method /health: HTTP $code, expected 405"
+done
+pass "PUT, DELETE, PATCH on known paths: 405 with Allow"
+# A header line over the parser's limit: 400, and the connection closes, so
+# what followed inside that header is never parsed as a next request.
+"$PYTHON" - "${MAIN_URL#http://}" >"$WORK/smuggle.out" <<'PY'
+import socket, sys
+host, port = sys.argv[1].split(":")
+s = socket.create_connection((host, int(port)))
+hidden = b"GET /api/datasets/stats?query=smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000 + hidden + b"\r\n\r\n")
+s.settimeout(10)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"HTTP/1.1 "), data.split(b"\r\n", 1)[0].decode())
+PY
+smuggle=$(cat "$WORK/smuggle.out")
+[ "$smuggle" = "1 HTTP/1.1 400 Bad Request" ] || fail "oversized header: answers '$smuggle', expected one 400 and a close"
+! grep -q 'smuggled' "$WORK/main.log" || fail "the rest of an oversized header was parsed as a request"
+pass "oversized header: one 400, connection closed, nothing parsed from its rest"
 # An encoded CR/LF in a path cannot forge an access-log line (no token needed
 # for a 404): the log escapes control bytes, spaces and backslashes.
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$MAIN_URL/no%0A2026-01-01T00:00:00Z%20127.0.0.1:1%20GET%20/forged%20200%0D")
@@ -262,17 +246,6 @@ pass "search = clara_search, stats = clara_stats, health reports extension $vers
 # 4. A client that goes away cancels its query, mid-stream and before the
 #    first byte. "Running" = a serve backend that is not idle.
 BIG_QUERY="Verwaltungsrecht Baurecht Umweltrecht Energierecht Bescheid Urteil"
-running() {
-    sql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clara-stream serve' AND state <> 'idle'"
-}
-wait_not_running() {  # $1: what; fails unless nothing runs within 1.5 s
-    local i
-    for i in $(seq 1 30); do
-        [ "$(running)" -eq 0 ] && return 0
-        sleep 0.05
-    done
-    fail "$1: a serve backend is still running: $(sql -c "SELECT state, wait_event, query FROM pg_stat_activity WHERE application_name = 'clara-stream serve' AND state <> 'idle'")"
-}
 curl -sS -N --limit-rate 500k -o "$WORK/cut.http" -X POST "$MAIN_URL/api/datasets/stream" \
     -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0 '{"batch_size": 10}')" &
 client=$!
@@ -407,8 +380,8 @@ grep -Eq '^[0-9T:.-]+Z 127\.0\.0\.1:[0-9]+ POST /api/datasets/stream 415 rows=0 
     fail "no access-log line for the 415"
 pass "access log: one line per request"
 
-# 9. SIGTERM stops the server: running streams are aborted, their queries
-#    cancelled, and serve exits 0.
+# 9. SIGTERM stops the server: running streams get --shutdown-grace to
+#    finish, then end between two lines, their queries cancelled; exit 0.
 curl -sS -N --limit-rate 500k -o "$WORK/stopped.http" -X POST "$MAIN_URL/api/datasets/stream" \
     -H 'Content-Type: application/json' --data-binary "$(body "$BIG_QUERY" 100000 0)" 2>/dev/null &
 client=$!
@@ -420,9 +393,13 @@ kill -TERM "$MAIN_PID"
 rc=0
 wait "$MAIN_PID" || rc=$?
 [ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
-kill "$client" 2>/dev/null || true
-wait "$client" 2>/dev/null || true
+# The stream outlasted --shutdown-grace 1: it ended between two lines, without
+# the terminating chunk (curl exit 18), every line whole.
+rc=0
+wait "$client" || rc=$?
+[ "$rc" -eq 18 ] || fail "stream cut by SIGTERM: curl exit $rc, expected 18"
+check_jsonl "$WORK/stopped.http"
 wait_not_running "after SIGTERM"
 grep -q 'aborted: server stopping' "$WORK/main.log" ||
     fail "the running stream was not aborted on SIGTERM: $(tail -n 3 "$WORK/main.log")"
-pass "SIGTERM: stream aborted, query cancelled, exit 0"
+pass "SIGTERM: stream ended after the grace between two lines ($(lines "$WORK/stopped.http") whole lines), query cancelled, exit 0"
