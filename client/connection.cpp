@@ -111,7 +111,14 @@ Failure Connection::failure(const PGresult *result) const {
     server.detail = field(PG_DIAG_MESSAGE_DETAIL);
     server.hint = field(PG_DIAG_MESSAGE_HINT);
     if (server.message.empty()) server.message = one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
-    return Failure(ExitCode::server, server_error_message(result, conn_), std::move(server));
+    // The server ending the session (pg_terminate_backend, shutdown, crash
+    // recovery) or a connection failure is a lost connection, not a
+    // rejected query, even when the server said why first.
+    const std::string &state = server.sqlstate;
+    bool lost = state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
+                PQstatus(conn_) == CONNECTION_BAD;
+    return Failure(lost ? ExitCode::connection : ExitCode::server, server_error_message(result, conn_),
+                   std::move(server));
 }
 
 Result Connection::exec(const char *sql, ExecStatusType expected) {

@@ -4,7 +4,10 @@
 #include "interrupt.hpp"
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
@@ -18,7 +21,24 @@ namespace {
     throw Failure(ExitCode::io, what + ": " + std::strerror(err));
 }
 
+constexpr size_t kNameMax = 255;
+constexpr size_t kCutName = 230;
+
 }  // namespace
+
+std::string partial_path(const std::string &path) {
+    size_t slash = path.rfind('/');
+    size_t start = slash == std::string::npos ? 0 : slash + 1;
+    std::string_view name(path.data() + start, path.size() - start);
+    if (name.size() + 8 <= kNameMax) return path + ".partial";
+    uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bit
+    for (unsigned char c : name) hash = (hash ^ c) * 1099511628211ull;
+    size_t cut = kCutName;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    char tail[32];
+    std::snprintf(tail, sizeof tail, "-%016llx.partial", static_cast<unsigned long long>(hash));
+    return path.substr(0, start) + std::string(name.substr(0, cut)) + tail;
+}
 
 OutputFile::OutputFile(const std::string &path) : path_(path) {
     if (path == "-") {
@@ -41,7 +61,7 @@ OutputFile::OutputFile(const std::string &path) : path_(path) {
         std::filesystem::create_directories(parent, ec);
         if (ec) throw Failure(ExitCode::io, "cannot create directory " + parent.string() + ": " + ec.message());
     }
-    partial_ = path + ".partial";
+    partial_ = partial_path(path);
     // O_EXCL | O_NOFOLLOW: never into another export's FILE.partial (two
     // exports to one path would interleave into one complete-looking file)
     // and never through a symlink someone planted there.
@@ -77,12 +97,13 @@ void OutputFile::discard() {
 
 void OutputFile::write(const char *data, size_t size) {
     while (size > 0) {
+        // A signal interrupts a write blocked on a full pipe: with nothing
+        // written yet it fails with EINTR, else it returns short. Either
+        // way Ctrl-C is seen here, not after the reader drains the pipe.
+        throw_if_interrupted("cancelled");
         ssize_t n = ::write(fd_, data, size);
         if (n < 0) {
-            if (errno == EINTR) {  // a signal (a blocked pipe must not hold Ctrl-C up)
-                throw_if_interrupted("cancelled");
-                continue;
-            }
+            if (errno == EINTR) continue;
             io_failure("cannot write to " + name_, errno);
         }
         data += n;

@@ -9,6 +9,13 @@
 
 namespace clara::cli {
 
+// The name FILE is written under before its rename: FILE.partial, or, when
+// that would pass the file system's 255-byte name limit, FILE's name cut to
+// 230 bytes (at a UTF-8 boundary), "-", 16 hex digits of a hash of the
+// whole name, ".partial" (the Python package uses the same rule, so both
+// refuse to write into one another's unfinished file).
+std::string partial_path(const std::string &path);
+
 class OutputFile {
 public:
     // Creates missing parent directories. Throws Failure(io).

@@ -84,6 +84,69 @@ mode=$(stat -c %a "$WORK/private.jsonl")
 [ "$mode" = 600 ] && [ "$(lines "$WORK/private.jsonl")" -eq 5 ] || fail "replacing a 0600 FILE gave mode $mode"
 pass "FILE.partial taken or a symlink: exit 6, nothing written through it; a replaced FILE keeps mode 600"
 
+# 5c. A 251-byte name: FILE.partial would pass the 255-byte limit, so the
+#     partial file gets a cut name with a hash; the CLI and the Python
+#     package agree on it (a partial taken under the Python name stops the CLI).
+long_name=$(printf 'a%.0s' $(seq 1 235))ääääü.jsonl  # 251 bytes
+"$CLARA_STREAM" --query Genehmigung --top-k 5 --output "$WORK/$long_name" --quiet
+[ "$(lines "$WORK/$long_name")" -eq 5 ] || fail "a 251-byte file name: no export"
+taken=$(PYTHONPATH="$PWD/client/python" "$PYTHON" -P -c 'import sys; from clara._files import partial_path; print(partial_path(sys.argv[1]))' \
+    "$WORK/$long_name")
+[ -n "$taken" ] && [ "$taken" != "$WORK/$long_name.partial" ] || fail "the Python partial name: '$taken'"
+echo other >"$taken"
+expect_exit 6 "$CLARA_STREAM" --query Genehmigung --top-k 5 --output "$WORK/$long_name" --quiet
+stderr_has "already exists: another export to"
+rm -f "$taken"
+left=$(ls "$WORK" | grep -c '^aaa.*partial' || true)
+[ "$left" -eq 0 ] || fail "a partial file was left: $(ls "$WORK" | grep '^aaa.*partial')"
+pass "a 251-byte file name: exported; its partial name is the same in the CLI and Python"
+
+# 5d. Ctrl-C while the reader of stdout has stopped reading: the export
+#     ends at once (exit 130), not when the reader drains the pipe.
+fifo="$WORK/stalled.fifo"
+mkfifo "$fifo"
+sleep 60 <"$fifo" &
+stalled_reader=$!
+"$CLARA_STREAM" --query "Genehmigung Bescheid Verwaltungsrecht" --top-k 100000 --min-quality 0 --output - \
+    --quiet >"$fifo" 2>"$WORK/stalled.err" &
+pid=$!
+for i in $(seq 1 200); do
+    [ "$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clara-stream'
+                 AND wait_event = 'ClientWrite'")" -ge 1 ] && break
+    sleep 0.05
+done
+sleep 0.5  # the client now blocks in write() on the full pipe
+kill -INT "$pid"
+for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" "$stalled_reader" 2>/dev/null || true
+    fail "Ctrl-C with a stalled reader: still running 5 s later"
+fi
+rc=0
+wait "$pid" || rc=$?
+kill "$stalled_reader" 2>/dev/null || true
+wait "$stalled_reader" 2>/dev/null || true
+[ "$rc" -eq 130 ] || fail "Ctrl-C with a stalled reader: exit $rc, expected 130 ($(cat "$WORK/stalled.err"))"
+pass "Ctrl-C while stdout's reader has stopped: exit 130 at once"
+
+# 5e. The server ends the session mid-stream (pg_terminate_backend): exit 3,
+#     the connection code, not 5 (a rejected query); no file.
+out="$WORK/lost.jsonl"
+"$CLARA_STREAM" --query "Genehmigung Bescheid Verwaltungsrecht" --top-k 100000 --min-quality 0 --batch-size 1 \
+    --output "$out" 2>"$WORK/lost.err" &
+pid=$!
+for i in $(seq 1 500); do [ -s "$out.partial" ] && break; sleep 0.01; done
+kill -STOP "$pid"
+[ -s "$out.partial" ] || fail "lost connection: no partial file appeared"
+n=$(sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'clara-stream'")
+[ "$n" -eq 1 ] || fail "lost connection: $n exports to terminate"
+kill -CONT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 3 ] || fail "lost connection: exit $rc, expected 3 ($(cat "$WORK/lost.err"))"
+[ ! -e "$out" ] && [ ! -e "$out.partial" ] || fail "lost connection: left $(ls "$out"*)"
+pass "the server ends the session mid-stream: exit 3, no file ($(head -c 120 "$WORK/lost.err"))"
+
 # 6. A signal mid-stream cancels the query: exit 130 (SIGINT) / 143 (SIGTERM),
 #    no FILE, no FILE.partial, no backend still running the query. The client
 #    is stopped once its first bytes are on disk, so the server is certainly

@@ -6,6 +6,27 @@ import os
 import stat
 
 
+_NAME_MAX = 255
+_CUT_NAME = 230
+
+
+def partial_path(path: str) -> str:
+    """FILE.partial, or, when that would pass the 255-byte name limit, the
+    name cut to 230 bytes (at a UTF-8 boundary) + "-" + 16 hex digits of its
+    FNV-1a hash + ".partial": the CLI's rule (client/output_file.cpp)."""
+    head, name = os.path.split(path)
+    raw = os.fsencode(name)
+    if len(raw) + 8 <= _NAME_MAX:
+        return path + ".partial"
+    h = 14695981039346656037
+    for b in raw:
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    cut = _CUT_NAME
+    while cut > 0 and raw[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return os.path.join(head, os.fsdecode(raw[:cut] + b"-%016x.partial" % h))
+
+
 class AtomicOutput:
     """Writes FILE.partial, then fsync and rename to FILE (and fsyncs the
     directory). On failure FILE.partial is removed and an existing FILE is
@@ -25,7 +46,7 @@ class AtomicOutput:
         else:
             parent = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(parent, exist_ok=True)
-            self._partial = self.path + ".partial"
+            self._partial = partial_path(self.path)
             # O_EXCL | O_NOFOLLOW: never into another export's FILE.partial
             # and never through a symlink planted there; a FILE being
             # replaced keeps its permissions.
