@@ -133,6 +133,24 @@ smuggle=$(cat "$WORK/smuggle.out")
 [ "$smuggle" = "1 HTTP/1.1 400 Bad Request" ] || fail "oversized header: answers '$smuggle', expected one 400 and a close"
 ! grep -q 'smuggled' "$WORK/main.log" || fail "the rest of an oversized header was parsed as a request"
 pass "oversized header: one 400, connection closed, nothing parsed from its rest"
+# Many headers, each under the line limit: 64 KiB for the whole head.
+"$PYTHON" - "${MAIN_URL#http://}" >"$WORK/many.out" <<'PY'
+import socket, sys
+host, port = sys.argv[1].split(":")
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 4000) for i in range(20)) + b"\r\n")
+s.settimeout(10)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.split(b"\r\n", 1)[0].decode())
+PY
+many=$(cat "$WORK/many.out")
+[ "$many" = "HTTP/1.1 400 Bad Request" ] || fail "80 KB of headers: answered '$many', expected 400 and a close"
+pass "80 KB of headers in 4 KB lines: 400, connection closed"
 # An encoded CR/LF in a path cannot forge an access-log line (no token needed
 # for a 404): the log escapes control bytes, spaces and backslashes.
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$MAIN_URL/no%0A2026-01-01T00:00:00Z%20127.0.0.1:1%20GET%20/forged%20200%0D")
@@ -242,6 +260,21 @@ version=$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'clara'")
 "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] == "ok" and d["extension_version"] == sys.argv[2], d' \
     "$WORK/health.json" "$version" || fail "health: $(cat "$WORK/health.json")"
 pass "search = clara_search, stats = clara_stats, health reports extension $version"
+# /search builds its answer in memory (25 MB at top_k 10,000 here); once
+# sent, the server gives it back: no copy kept in a worker's arena or in a
+# pooled connection's input buffer.
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$MAIN_PID/status"; }
+rss_before=$(rss_kb)
+for i in 1 2 3; do
+    post /api/datasets/search "$(body "Genehmigung Bescheid Verwaltungsrecht" 10000 0)" "$WORK/big.json"
+    [ "$(status)" = 200 ] || fail "large /search: HTTP $(status)"
+done
+big=$(wc -c <"$WORK/big.json")
+rss_after=$(rss_kb)
+[ -n "$rss_before" ] && [ -n "$rss_after" ] && [ "$big" -gt 10000000 ] || fail "large /search: no measurement ($big bytes)"
+[ $((rss_after - rss_before)) -lt 10240 ] ||
+    fail "large /search: server RSS $rss_before -> $rss_after kB after three $big-byte answers"
+pass "three $big-byte /search answers: server RSS +$((rss_after - rss_before)) kB afterwards"
 
 # 4. A client that goes away cancels its query, mid-stream and before the
 #    first byte. "Running" = a serve backend that is not idle.
