@@ -210,3 +210,20 @@ TEST(ClientLoadDocument, AgreesWithNlohmannOnMutations) {
     }
     EXPECT_GT(compared, 100);
 }
+
+// 200K keys in one object: comparing each key with every earlier one took
+// minutes (80K keys: 40 s), which would make this suite hang visibly.
+TEST(ClientLoadDocument, ManyKeysInOneObjectAreCheckedQuickly) {
+    std::string metadata = "{";
+    for (int i = 0; i < 200000; ++i) metadata += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+    std::string line = R"({"document_id":"d","content":"x","metadata":)" + metadata + "}}";
+    LoadDocument doc;
+    EXPECT_EQ(parse_load_document(line, doc), "");
+    EXPECT_EQ(doc.metadata_types.size(), 200000u);
+    std::string repeated = R"({"document_id":"d","content":"x","metadata":)" + metadata + ",\"k123456\":0}}";
+    EXPECT_TRUE(rejected_because(repeated, "metadata: key \"k123456\" appears twice in an object"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"b":{"c":1,"c":2}}})",
+                                 "key \"c\" appears twice"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"\u0061":2}})",
+                                 "key \"a\" appears twice"));
+}
