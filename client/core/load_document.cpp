@@ -1,6 +1,8 @@
 #include "core/load_document.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace clara::cli {
@@ -221,22 +223,52 @@ private:
         return true;
     }
 
+    // A number, which must also fit a double (what JSON readers such as
+    // Python's and Hugging Face's make of it) and PostgreSQL's numeric (what
+    // jsonb stores): the server rejects 1e1000000 with SQLSTATE 22003.
     bool number() {
+        const unsigned char *start = p_;
         if (p_ < end_ && *p_ == '-') ++p_;
+        const unsigned char *int_begin = p_;
         if (p_ < end_ && *p_ == '0') {
             ++p_;
         } else if (!digits()) {
             return false;
         }
+        const unsigned char *int_end = p_, *frac_begin = p_;
         if (p_ < end_ && *p_ == '.') {
-            ++p_;
+            frac_begin = ++p_;
             if (!digits()) return false;
         }
+        const unsigned char *frac_end = p_;
+        int64_t exponent = 0;  // saturates: only its range matters beyond 2^31
         if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
             ++p_;
+            bool negative = p_ < end_ && *p_ == '-';
             if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+            const unsigned char *exp_begin = p_;
             if (!digits()) return false;
+            for (const unsigned char *d = exp_begin; d < p_ && exponent < (int64_t{1} << 40); ++d)
+                exponent = exponent * 10 + (*d - '0');
+            if (negative) exponent = -exponent;
         }
+        std::string_view text(reinterpret_cast<const char *>(start), static_cast<size_t>(p_ - start));
+        auto shown = [&] { return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 37)) + "..."; };
+        int64_t frac_digits = frac_end - frac_begin;
+        if (exponent >= 1000000000 || exponent <= -1000000000 || frac_digits - exponent > kMaxNumericScale)
+            return reject("number " + shown() + " has more than " + std::to_string(kMaxNumericScale) +
+                          " digits after the decimal point, or too large an exponent, for PostgreSQL's numeric");
+        // Decimal magnitude: the power of ten of the first non-zero digit.
+        const unsigned char *first = int_begin;
+        while (first < frac_end && (*first == '0' || *first == '.')) ++first;
+        if (first == frac_end) return true;  // zero
+        int64_t magnitude = (first < int_end ? int_end - first - 1 : -(first - frac_begin) - 1) + exponent;
+        if (magnitude < 308) return true;
+        double parsed;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        if (magnitude > 308 || error == std::errc::result_out_of_range || end != text.data() + text.size() ||
+            !std::isfinite(parsed))
+            return reject("number " + shown() + " is beyond the range of a double (about 1.8e308)");
         return true;
     }
 
@@ -355,6 +387,9 @@ bool citations(Reader &in, LoadDocument &doc) {
                 }
                 if (!in.string(&id)) return false;
                 if (id.empty()) return in.reject("citations must be non-empty document_id strings");
+                if (id.size() > kMaxDocumentIdBytes)
+                    return in.reject("citations: a document_id of " + std::to_string(id.size()) +
+                                     " bytes (at most " + std::to_string(kMaxDocumentIdBytes) + ")");
             } while (in.consume(','));
             if (!in.expect(']', "',' or ']'")) return false;
         }
@@ -457,6 +492,18 @@ std::string parse_load_document(std::string_view line, LoadDocument &doc) {
     if (!has_id) return "document_id is missing";
     if (doc.document_id.empty()) return "document_id must not be empty";
     if (!has_content) return "content is missing";
+    // Keys in btree indexes: the server would fail the whole load on them.
+    auto too_long = [](const char *key, const std::string *v, size_t limit) {
+        if (v == nullptr || v->size() <= limit) return std::string();
+        return std::string(key) + " is " + std::to_string(v->size()) + " bytes long (at most " +
+               std::to_string(limit) + ")";
+    };
+    auto get = [](const std::optional<std::string> &v) { return v ? &*v : nullptr; };
+    for (const std::string &r : {too_long("document_id", &doc.document_id, kMaxDocumentIdBytes),
+                                 too_long("domain", get(doc.domain), kMaxLabelBytes),
+                                 too_long("document_type", get(doc.document_type), kMaxLabelBytes),
+                                 too_long("source", get(doc.source), kMaxSourceBytes)})
+        if (!r.empty()) return r;
     if (doc.created_at && !is_iso_timestamp(*doc.created_at))
         return "created_at \"" + *doc.created_at +
                "\" is not an ISO 8601 date or timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)";

@@ -6,12 +6,13 @@
 // reject is checked here first, with a reason that names the field.
 //
 // The parser is our own, strict RFC 8259 (UTF-8 checked, no duplicate keys,
-// no \u0000, no lone surrogates), because it sits on the loader's hot path:
-// a general JSON library that builds a document tree ran at ~100 MB/s, less
-// than the COPY it feeds. metadata and citations are validated and passed on
+// no \u0000, no lone surrogates, numbers that both jsonb and a double can
+// hold), because it sits on the loader's hot path: a general JSON library
+// that builds a document tree ran at ~100 MB/s, less than the COPY it feeds. metadata and citations are validated and passed on
 // as the text they were (the server's jsonb parses them again).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,6 +22,20 @@
 #include <vector>
 
 namespace clara::cli {
+
+// Longest values of the fields that are keys in btree indexes, in bytes.
+// PostgreSQL caps an index entry at 2,704 bytes (measured: a 2,700-byte
+// document_id, a citation pair of 1,350 + 1,350 bytes, or document_id +
+// domain + document_type + source of 700 bytes each fail). These limits fit
+// every combination: document_id + citation (clara_edges' key) and
+// document_id + domain + document_type + source (clara_documents_doc_key_idx).
+inline constexpr size_t kMaxDocumentIdBytes = 1024;  // also each citation
+inline constexpr size_t kMaxSourceBytes = 1024;
+inline constexpr size_t kMaxLabelBytes = 256;  // domain, document_type
+
+// PostgreSQL's numeric (what jsonb stores numbers as) keeps at most 16,383
+// digits after the decimal point.
+inline constexpr int kMaxNumericScale = 16383;
 
 // The input keys, in the order of the staging table's columns (after `line`).
 inline constexpr const char *kLoadKeys[] = {"document_id", "title",      "content",  "domain",   "document_type",
