@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 namespace clara::cli {
 
@@ -592,9 +593,17 @@ void append_copy_row(std::string &out, uint64_t line, const LoadDocument &doc) {
 std::string MetadataTypeCheck::observe(const LoadDocument &doc, uint64_t line) {
     for (const auto &[key, type] : doc.metadata_types) {
         if (type == JsonType::null) continue;
-        auto it = first_.find(key);
+        // A collision (one in 2^64 per pair) could only cause a wrong warning.
+        auto it = first_.find(std::hash<std::string_view>()(key));
         if (it == first_.end()) {
-            first_.emplace(key, FirstSeen{type, line, false});
+            if (first_.size() < kMaxTrackedMetadataKeys) {
+                first_.emplace(std::hash<std::string_view>()(key), FirstSeen{type, false, line});
+            } else if (!full_warned_) {
+                full_warned_ = true;
+                return "metadata key \"" + key + "\" is one more than the " +
+                       std::to_string(kMaxTrackedMetadataKeys) +
+                       " distinct keys whose JSON types are checked; new keys from here on are not";
+            }
         } else if (it->second.type != type && !it->second.warned) {
             it->second.warned = true;  // once per key, not on every line
             return "metadata key \"" + key + "\" is " + to_string(type) + " here but " + to_string(it->second.type) +

@@ -265,3 +265,21 @@ TEST(ClientLoadDocument, ManyKeysInOneObjectAreCheckedQuickly) {
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"\u0061":2}})",
                                  "key \"a\" appears twice"));
 }
+
+TEST(ClientMetadataTypes, MemoryIsBoundedByDistinctKeys) {
+    MetadataTypeCheck check;
+    std::string warned;
+    for (size_t i = 0; i < clara::cli::kMaxTrackedMetadataKeys + 50; ++i) {
+        std::string w = check.observe(
+            parsed(R"({"document_id":"a","content":"","metadata":{"key)" + std::to_string(i) + R"(":1}})"), i + 1);
+        if (!w.empty()) {
+            EXPECT_EQ(warned, "") << "warned twice";
+            warned = w;
+        }
+    }
+    EXPECT_EQ(check.tracked(), clara::cli::kMaxTrackedMetadataKeys);
+    EXPECT_NE(warned.find("\"key10000\" is one more than the 10000 distinct keys"), std::string::npos) << warned;
+    // Keys seen before the limit are still checked.
+    std::string w = check.observe(parsed(R"({"document_id":"b","content":"","metadata":{"key7":"x"}})"), 99999);
+    EXPECT_NE(w.find("\"key7\" is a string here but a number on line 8"), std::string::npos) << w;
+}
