@@ -123,40 +123,79 @@ uint64_t value(const Result &r, int row, int col) {
     return std::strtoull(PQgetvalue(r.get(), row, col), nullptr, 10);
 }
 
-// The input, line by line, with a large buffer.
+// The input, line by line, through a 1 MiB buffer. A line longer than
+// max_line is skipped without being held (getline kept any line whole:
+// memory grew to ~4x the longest line, with no cap).
 class LineReader {
 public:
-    explicit LineReader(const std::string &path) : name_(path == "-" ? "stdin" : path) {
+    enum class Read { line, too_long, end };
+
+    LineReader(const std::string &path, size_t max_line)
+        : name_(path == "-" ? "stdin" : path), max_line_(max_line), buffer_(kBuffer) {
         file_ = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
         if (file_ == nullptr) throw Failure(ExitCode::io, "cannot open " + path + ": " + std::strerror(errno));
-        std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
     }
     ~LineReader() {
-        std::free(line_);
         if (file_ != stdin) std::fclose(file_);
     }
     LineReader(const LineReader &) = delete;
     LineReader &operator=(const LineReader &) = delete;
 
-    // False at the end of the input; throws Failure(io) on a read error.
-    bool next(std::string_view &line) {
-        ssize_t n = getline(&line_, &capacity_, file_);
-        if (n < 0) {
-            if (std::ferror(file_)) throw Failure(ExitCode::io, "cannot read " + name_ + ": " + std::strerror(errno));
-            return false;
+    // line: `line` is the next line (without '\n'), valid until the next
+    // call; too_long: a line of `length` bytes was skipped; end: no more
+    // input. Throws Failure(io) on a read error.
+    Read next(std::string_view &line, uint64_t &length) {
+        if (long_.capacity() > 4 * kBuffer) std::string().swap(long_);  // not kept after a long line
+        long_.clear();
+        length = 0;
+        bool over = false, any = false;
+        for (;;) {
+            if (pos_ == end_ && !fill()) {
+                if (!any) return Read::end;
+                break;  // the last line has no '\n'
+            }
+            any = true;
+            const char *start = buffer_.data() + pos_;
+            size_t available = end_ - pos_;
+            const char *newline = static_cast<const char *>(std::memchr(start, '\n', available));
+            size_t n = newline ? static_cast<size_t>(newline - start) : available;
+            length += n;
+            pos_ += n + (newline ? 1 : 0);
+            bytes_ += n + (newline ? 1 : 0);
+            if (!over && length > max_line_) {
+                over = true;
+                std::string().swap(long_);
+            } else if (!over && newline && long_.empty()) {
+                line = std::string_view(start, n);  // the whole line is in the buffer
+                return Read::line;
+            } else if (!over) {
+                long_.append(start, n);
+            }
+            if (newline) break;
         }
-        bytes_ += static_cast<uint64_t>(n);
-        if (n > 0 && line_[n - 1] == '\n') --n;
-        line = std::string_view(line_, static_cast<size_t>(n));
-        return true;
+        if (over) return Read::too_long;
+        line = long_;
+        return Read::line;
     }
     uint64_t bytes() const { return bytes_; }
 
 private:
+    static constexpr size_t kBuffer = 1 << 20;
+
+    bool fill() {
+        pos_ = 0;
+        end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+        if (end_ == 0 && std::ferror(file_))
+            throw Failure(ExitCode::io, "cannot read " + name_ + ": " + std::strerror(errno));
+        return end_ > 0;
+    }
+
     std::string name_;
+    size_t max_line_;
     FILE *file_;
-    char *line_ = nullptr;
-    size_t capacity_ = 0;
+    std::vector<char> buffer_;
+    size_t pos_ = 0, end_ = 0;
+    std::string long_;  // a line that spans buffer refills
     uint64_t bytes_ = 0;
 };
 
@@ -183,12 +222,15 @@ public:
     // sending failed.
     void send(std::string &&chunk) {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
+        changed_.wait(lock, [&] {
+            return queue_.empty() || (queue_.size() < kMaxQueued && queued_bytes_ < kMaxQueuedBytes) || failed_;
+        });
         if (failed_) {
             lock.unlock();
             stop();
             throw conn_.failure(nullptr);
         }
+        queued_bytes_ += chunk.size();
         queue_.push_back(std::move(chunk));
         changed_.notify_all();
     }
@@ -201,6 +243,7 @@ public:
 
 private:
     static constexpr size_t kMaxQueued = 4;
+    static constexpr size_t kMaxQueuedBytes = kMaxQueued * kCopyChunk;  // one long row alone may exceed it
 
     void stop() {
         {
@@ -220,6 +263,7 @@ private:
                 if (queue_.empty()) return;
                 chunk = std::move(queue_.front());
                 queue_.pop_front();
+                queued_bytes_ -= chunk.size();
             }
             changed_.notify_all();
             if (PQputCopyData(conn_.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
@@ -236,6 +280,7 @@ private:
     std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<std::string> queue_;
+    size_t queued_bytes_ = 0;
     bool closed_ = false, failed_ = false;
     std::thread thread_;  // last: starts after the members it uses exist
 };
@@ -249,7 +294,7 @@ void report(const std::vector<InputError> &errors, uint64_t total, const char *v
 }
 
 void load(const LoadOptions &opt) {
-    LineReader input(opt.input);
+    LineReader input(opt.input, opt.max_line_bytes);
     Connection conn(opt.dsn);
     std::string schema = conn.clara_schema();
     CancelOnSignal cancel(conn.get());
@@ -271,11 +316,19 @@ void load(const LoadOptions &opt) {
     std::optional<CopySender> sender(std::in_place, conn);
     Progress progress(opt.quiet);
     std::string_view line;
-    while (input.next(line)) {
+    uint64_t length = 0;
+    for (LineReader::Read got; (got = input.next(line, length)) != LineReader::Read::end;) {
         ++line_no;
-        if (is_blank_line(line)) continue;
+        std::string reason;
+        if (got == LineReader::Read::too_long) {
+            reason = "the line is " + std::to_string(length) + " bytes long (--max-line-bytes " +
+                     std::to_string(opt.max_line_bytes) + ")";
+        } else if (is_blank_line(line)) {
+            continue;
+        } else {
+            reason = parse_load_document(line, doc);
+        }
         ++read;
-        std::string reason = parse_load_document(line, doc);
         if (!reason.empty()) {
             if (++malformed <= kMaxReported) errors.push_back({line_no, reason});
             continue;
@@ -287,6 +340,7 @@ void load(const LoadOptions &opt) {
         // validating (to report up to 10 errors) but stop sending.
         if (malformed > 0 && !skip) continue;
         append_copy_row(buffer, line_no, doc);
+        if (line.size() > (4 << 20)) doc = LoadDocument();  // not kept after a long line
         if (buffer.size() >= kCopyChunk) {
             sender->send(std::move(buffer));
             buffer = std::string();
