@@ -26,11 +26,19 @@ constexpr size_t kMaxWarnings = 5;
 constexpr size_t kCopyChunk = 256 << 10;
 
 // Lives until COMMIT. `line` is the input line, for duplicate reports.
+// created_at, metadata and citations are staged as text and typed by the
+// clara_stream_staged view: a value the server rejects (a number numeric
+// cannot hold, a jsonb over its size limit) then fails a statement that can
+// be retried on fewer rows, not the COPY whose rows are gone.
 constexpr const char *kCreateStaging =
     "CREATE TEMP TABLE clara_stream_staging ("
     " line bigint NOT NULL, document_id text NOT NULL, title text, content text NOT NULL,"
-    " domain text, document_type text, source text, created_at timestamptz,"
-    " metadata jsonb NOT NULL, citations jsonb NOT NULL) ON COMMIT DROP";
+    " domain text, document_type text, source text, created_at text,"
+    " metadata text NOT NULL, citations text NOT NULL) ON COMMIT DROP";
+constexpr const char *kCreateStaged =
+    "CREATE TEMP VIEW clara_stream_staged AS SELECT line, document_id, title, content, domain, document_type,"
+    " source, created_at::timestamptz AS created_at, metadata::jsonb AS metadata, citations::jsonb AS citations"
+    " FROM clara_stream_staging";
 
 // Contents of ~2 KB are just over the TOAST threshold: pglz compressing
 // each one costs about half of the staging COPY; lz4 is several times
@@ -63,16 +71,19 @@ constexpr const char *kChanged =
 // CONFLICT runs the BEFORE INSERT trigger (the expensive derivation) even for
 // rows that then conflict. Its ON CONFLICT only covers a concurrent loader
 // inserting the same document_id in between.
-std::string update_statement(const std::string &schema) {
+//
+// `rows` restricts every statement to some staged rows (a condition on
+// s.line); "true" for all of them.
+std::string update_statement(const std::string &schema, const std::string &rows) {
     return "UPDATE " + schema +
            ".clara_documents d SET title = s.title, content = s.content, domain = s.domain,"
            " document_type = s.document_type, source = s.source, created_at = s.created_at,"
            " metadata = s.metadata"
-           " FROM clara_stream_staging s WHERE d.document_id = s.document_id AND " +
-           kChanged;
+           " FROM clara_stream_staged s WHERE d.document_id = s.document_id AND " +
+           kChanged + " AND " + rows;
 }
 
-std::string insert_statement(const std::string &schema) {
+std::string insert_statement(const std::string &schema, const std::string &rows) {
     std::string changed = kChanged;
     changed.replace(changed.find("(s."), std::string::npos,
                     "(excluded.title, excluded.content, excluded.domain, excluded.document_type,"
@@ -82,8 +93,8 @@ std::string insert_statement(const std::string &schema) {
            ".clara_documents AS d"
            " (document_id, title, content, domain, document_type, source, created_at, metadata)"
            " SELECT s.document_id, s.title, s.content, s.domain, s.document_type, s.source, s.created_at, s.metadata"
-           " FROM clara_stream_staging s"
-           " WHERE NOT EXISTS (SELECT FROM " + schema +
+           " FROM clara_stream_staged s"
+           " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema +
            ".clara_documents e WHERE e.document_id = s.document_id)"
            " ON CONFLICT (document_id) DO UPDATE SET title = excluded.title, content = excluded.content,"
            " domain = excluded.domain, document_type = excluded.document_type, source = excluded.source,"
@@ -97,18 +108,18 @@ std::string insert_statement(const std::string &schema) {
 // nothing. Citations of documents not (yet) loaded are kept: the graph
 // search joins on what exists. A citation listed twice meets ON CONFLICT DO
 // NOTHING (no DISTINCT sort needed).
-std::string delete_edges_statement(const std::string &schema) {
+std::string delete_edges_statement(const std::string &schema, const std::string &rows) {
     return "DELETE FROM " + schema +
-           ".clara_edges e USING clara_stream_staging s"
-           " WHERE e.src_id = s.document_id AND e.relation = 'cites' AND NOT s.citations ? e.dst_id";
+           ".clara_edges e USING clara_stream_staged s"
+           " WHERE e.src_id = s.document_id AND e.relation = 'cites' AND NOT s.citations ? e.dst_id AND " + rows;
 }
 
-std::string insert_edges_statement(const std::string &schema) {
+std::string insert_edges_statement(const std::string &schema, const std::string &rows) {
     return "INSERT INTO " + schema +
            ".clara_edges (src_id, dst_id, relation)"
            " SELECT s.document_id, c.dst_id, 'cites'"
-           " FROM clara_stream_staging s, jsonb_array_elements_text(s.citations) AS c(dst_id)"
-           " WHERE NOT EXISTS (SELECT FROM " + schema + ".clara_edges e"
+           " FROM clara_stream_staged s, jsonb_array_elements_text(s.citations) AS c(dst_id)"
+           " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema + ".clara_edges e"
            "                   WHERE e.src_id = s.document_id AND e.dst_id = c.dst_id AND e.relation = 'cites')"
            " ON CONFLICT DO NOTHING";
 }
@@ -118,10 +129,94 @@ struct InputError {
     std::string reason;
 };
 
-uint64_t affected(const Result &r) { return std::strtoull(PQcmdTuples(r.get()), nullptr, 10); }
 uint64_t value(const Result &r, int row, int col) {
     return std::strtoull(PQgetvalue(r.get(), row, col), nullptr, 10);
 }
+uint64_t affected(const Result &r) { return std::strtoull(PQcmdTuples(r.get()), nullptr, 10); }
+
+struct Written {
+    uint64_t inserted = 0, updated = 0, edges_added = 0, edges_removed = 0;
+};
+
+// Upserts the staged rows that satisfy `rows` (with parameters $1, $2).
+Written write_staged(Connection &conn, const std::string &schema, const std::string &rows,
+                     const std::vector<std::optional<std::string>> &params) {
+    Written w;
+    w.updated = affected(conn.exec_params(update_statement(schema, rows), params));
+    Result ins = conn.exec_params(insert_statement(schema, rows), params);
+    w.inserted = value(ins, 0, 0);
+    w.updated += value(ins, 0, 1);
+    w.edges_removed = affected(conn.exec_params(delete_edges_statement(schema, rows), params));
+    w.edges_added = affected(conn.exec_params(insert_edges_statement(schema, rows), params));
+    return w;
+}
+
+// A statement failed because of the data of some row (SQLSTATE class 22
+// data exception, 23 constraint violation, 54 program limit such as an
+// index row or a tsvector too large), not because of the server.
+bool is_data_error(const Failure &f) {
+    if (!f.server()) return false;
+    const std::string &state = f.server()->sqlstate;
+    return state.compare(0, 2, "22") == 0 || state.compare(0, 2, "23") == 0 || state.compare(0, 2, "54") == 0;
+}
+
+// When the set-based upsert fails on some row, finds the rows the server
+// rejects by bisecting the staged lines, each part under a savepoint: k bad
+// rows among n cost about 2k log2(n) attempts. The parts that succeed stay
+// written; each rejected row is removed from the staging table and reported.
+// Stops after the first rejected row when `all` is false (--on-error abort).
+class RejectedRows {
+public:
+    RejectedRows(Connection &conn, const std::string &schema, bool all) : conn_(conn), schema_(schema), all_(all) {
+        conn_.exec("CREATE INDEX ON clara_stream_staging (line)");
+        conn_.exec("ANALYZE clara_stream_staging (line, document_id)");
+    }
+
+    void find(uint64_t lo, uint64_t hi) {
+        if (!all_ && !rejected_.empty()) return;
+        Result range = conn_.exec_params(
+            "SELECT count(*), min(line), max(line) FROM clara_stream_staging WHERE line BETWEEN $1 AND $2",
+            {std::to_string(lo), std::to_string(hi)});
+        uint64_t rows = value(range, 0, 0);
+        if (rows == 0) return;
+        lo = value(range, 0, 1);
+        hi = value(range, 0, 2);
+        conn_.exec("SAVEPOINT clara_stream_part");
+        try {
+            Written w = write_staged(conn_, schema_, "s.line BETWEEN $1 AND $2", {std::to_string(lo), std::to_string(hi)});
+            conn_.exec("RELEASE SAVEPOINT clara_stream_part");
+            written_.inserted += w.inserted;
+            written_.updated += w.updated;
+            written_.edges_added += w.edges_added;
+            written_.edges_removed += w.edges_removed;
+            return;
+        } catch (const Failure &f) {
+            if (!is_data_error(f)) throw;
+            conn_.exec("ROLLBACK TO SAVEPOINT clara_stream_part");
+            conn_.exec("RELEASE SAVEPOINT clara_stream_part");
+            throw_if_interrupted("load cancelled");
+            if (rows == 1) {
+                rejected_.push_back({lo, std::string("rejected by the server: ") + f.what()});
+                conn_.exec_params("DELETE FROM clara_stream_staging WHERE line = $1", {std::to_string(lo)});
+                return;
+            }
+        }
+        uint64_t mid = lo + (hi - lo) / 2;
+        find(lo, mid);
+        find(mid + 1, hi);
+    }
+
+    const std::vector<InputError> &rejected() const { return rejected_; }
+    const Written &written() const { return written_; }
+
+private:
+    Connection &conn_;
+    const std::string &schema_;
+    bool all_;
+    std::vector<InputError> rejected_;
+    Written written_;
+};
+
 
 // The input, line by line, through a 1 MiB buffer. A line longer than
 // max_line is skipped without being held (getline kept any line whole:
@@ -305,6 +400,7 @@ void load(const LoadOptions &opt) {
     conn.exec("SET LOCAL TimeZone = 'UTC'");
     conn.exec_params(kPreferLz4, {});
     conn.exec(kCreateStaging);
+    conn.exec(kCreateStaged);
     conn.exec("COPY clara_stream_staging FROM STDIN", PGRES_COPY_IN);
 
     LoadDocument doc;
@@ -388,18 +484,39 @@ void load(const LoadOptions &opt) {
         }
         conn.exec(kDropDuplicates);
     }
-    uint64_t skipped = malformed + duplicated;
-    if (skipped > 0) report(errors, skipped, "skipped");
 
     // Row count and document_id statistics: a hash join for 1M staged rows,
     // not a nested loop (no statistics on the wide content column).
     conn.exec("ANALYZE clara_stream_staging (document_id)");
-    uint64_t updated = affected(conn.exec(update_statement(schema).c_str()));
-    Result ins = conn.exec_params(insert_statement(schema), {});
-    uint64_t inserted = value(ins, 0, 0);
-    updated += value(ins, 0, 1);
-    uint64_t edges_removed = affected(conn.exec(delete_edges_statement(schema).c_str()));
-    uint64_t edges_added = affected(conn.exec(insert_edges_statement(schema).c_str()));
+    // All rows at once; only if the server rejects some row's data, again
+    // part by part to find it (a savepoint keeps the staged rows).
+    conn.exec("SAVEPOINT clara_stream_rows");
+    Written written;
+    uint64_t rejected = 0;
+    try {
+        written = write_staged(conn, schema, "true", {});
+        conn.exec("RELEASE SAVEPOINT clara_stream_rows");
+    } catch (const Failure &f) {
+        if (!is_data_error(f)) throw;
+        conn.exec("ROLLBACK TO SAVEPOINT clara_stream_rows");
+        RejectedRows culprits(conn, schema, skip);
+        culprits.find(0, line_no);
+        written = culprits.written();
+        rejected = culprits.rejected().size();
+        errors.insert(errors.end(), culprits.rejected().begin(), culprits.rejected().end());
+        std::sort(errors.begin(), errors.end(), [](const InputError &a, const InputError &b) { return a.line < b.line; });
+        if (errors.size() > kMaxReported) errors.resize(kMaxReported);
+        if (rejected == 0) throw;  // not reproducible row by row: report it as it was
+        if (!skip) {
+            report(errors, rejected, "rejected");
+            throw Failure(ExitCode::bad_input, "the server rejected line " + std::to_string(culprits.rejected()[0].line) +
+                                                   "; nothing loaded (--on-error skip loads the other lines)");
+        }
+    }
+    uint64_t skipped = malformed + duplicated + rejected;
+    if (skipped > 0) report(errors, skipped, "skipped");
+    uint64_t inserted = written.inserted, updated = written.updated;
+    uint64_t edges_added = written.edges_added, edges_removed = written.edges_removed;
     throw_if_interrupted("load cancelled");
     conn.exec("COMMIT");
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# clara-stream load on over-long lines: every bad line is named by its
-# number and skipped with --on-error skip.
+# clara-stream load on lines only the server would reject and over-long
+# lines: every bad line is named by its number and skipped with --on-error
+# skip; the load stays one transaction.
 set -euo pipefail
 TEST=client_load_rejects
 source "$(dirname "$0")/lib/client.bash"
@@ -9,6 +10,78 @@ new_database
 # The ids of the loaded documents, in order.
 loaded() { sql -c "SELECT coalesce(string_agg(document_id, ',' ORDER BY document_id), '') FROM clara_documents"; }
 long() { head -c "$1" /dev/zero | tr '\0' "$2"; }
+
+# 1. What the probe found: each failed the whole load, naming no line, even
+#    with --on-error skip. Now the client finds them.
+{
+    echo '{"document_id":"r1","content":"gut"}'
+    echo '{"document_id":"r2","content":"x","metadata":{"n":1e1000000}}'
+    echo "{\"document_id\":\"$(long 9000 i)\",\"content\":\"x\"}"
+    echo "{\"document_id\":\"r4\",\"content\":\"x\",\"citations\":[\"r1\",\"$(long 9000 c)\"]}"
+    echo '{"document_id":"r5","content":"gut","metadata":{"n":1e-400}}'
+} >"$WORK/probe.jsonl"
+expect_exit 7 "$CLARA_STREAM" load "$WORK/probe.jsonl"
+stderr_has "line 2: number 1e1000000 is beyond the range of a double"
+stderr_has "line 3: document_id is 9000 bytes long (at most 1024)"
+stderr_has "line 4: citations: a document_id of 9000 bytes (at most 1024)"
+stderr_has "3 malformed lines"
+ids=$(loaded)
+[ -z "$ids" ] || fail "abort loaded $ids"
+expect_exit 0 "$CLARA_STREAM" load "$WORK/probe.jsonl" --on-error skip
+stderr_has "5 read, 2 inserted, 0 updated, 0 unchanged, 3 skipped"
+ids=$(loaded)
+[ "$ids" = "r1,r5" ] || fail "skip loaded '$ids', expected r1,r5"
+pass "out-of-range number, 9000-byte document_id and citation: bad lines with their numbers"
+
+# 2. Lines the client cannot judge: here a CHECK constraint and a trigger of
+#    this database (SQLSTATE 23514, 22023; on the derivation's side a
+#    tsvector over 1 MB would be one). The upsert fails as a whole; it is
+#    then bisected under savepoints to find and name the rejected lines.
+sql -c "ALTER TABLE clara_documents ADD CONSTRAINT no_poison CHECK (content <> 'poison')"
+sql <<'SQL'
+CREATE FUNCTION refuse_cursed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.title = 'cursed' THEN
+        RAISE EXCEPTION 'cursed title' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_cursed BEFORE INSERT OR UPDATE ON clara_documents FOR EACH ROW EXECUTE FUNCTION refuse_cursed();
+SQL
+{
+    for i in $(seq 1 40); do
+        case $i in
+            7) echo '{"document_id":"s7","content":"poison","citations":["s1"]}' ;;
+            23) echo '{"document_id":"s23","title":"cursed","content":"x"}' ;;
+            24) echo '{"document_id":"r1","title":"cursed","content":"gut"}' ;;  # an update of a loaded row
+            *) echo "{\"document_id\":\"s$i\",\"content\":\"Text $i\",\"citations\":[\"s1\"]}" ;;
+        esac
+    done
+} >"$WORK/server.jsonl"
+expect_exit 7 "$CLARA_STREAM" load "$WORK/server.jsonl"
+stderr_has "line 7: rejected by the server: "
+stderr_has "no_poison"
+stderr_has "SQLSTATE 23514"
+stderr_has "nothing loaded"
+ids=$(loaded)
+[ "$ids" = "r1,r5" ] || fail "abort changed the corpus: $ids"
+edges=$(sql -c "SELECT count(*) FROM clara_edges")
+[ "$edges" -eq 0 ] || fail "abort left $edges edges"
+pass "abort: the first line the server rejects is named, nothing loaded"
+
+expect_exit 0 "$CLARA_STREAM" load "$WORK/server.jsonl" --on-error skip
+stderr_has "40 read, 37 inserted, 0 updated, 0 unchanged, 3 skipped; edges +37 -0"
+stderr_has "line 7: rejected by the server: "
+stderr_has "line 23: rejected by the server: cursed title (SQLSTATE 22023)"
+stderr_has "line 24: rejected by the server: cursed title"
+n=$(sql -c "SELECT count(*) FROM clara_documents WHERE document_id LIKE 's%'")
+[ "$n" -eq 37 ] || fail "expected 37 s-documents, got $n"
+gone=$(sql -c "SELECT count(*) FROM clara_documents WHERE document_id IN ('s7', 's23') OR title = 'cursed'")
+[ "$gone" -eq 0 ] || fail "a rejected line was loaded"
+# A rejected line is skipped whole: no edge of s7 either.
+edges=$(sql -c "SELECT count(*) FROM clara_edges WHERE src_id = 's7'")
+[ "$edges" -eq 0 ] || fail "the rejected line 7 left its edges"
+pass "skip: lines the server rejects are found, named and skipped whole; the rest loaded"
 
 # 3. --max-line-bytes: a longer line is a bad line, never held whole.
 {
