@@ -40,6 +40,12 @@ constexpr const char *kCreateStaged =
     " source, created_at::timestamptz AS created_at, metadata::jsonb AS metadata, citations::jsonb AS citations"
     " FROM clara_stream_staging";
 
+// PostgreSQL 14+ polls the socket of a running statement: a loader killed
+// with SIGKILL no longer leaves its backend upserting for seconds.
+constexpr const char *kCheckClientConnection =
+    "SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false) FROM pg_catalog.pg_settings"
+    " WHERE name = 'client_connection_check_interval'";
+
 // Contents of ~2 KB are just over the TOAST threshold: pglz compressing
 // each one costs about half of the staging COPY; lz4 is several times
 // faster (and the rows keep it in clara_documents, which also reads faster).
@@ -395,6 +401,7 @@ void load(const LoadOptions &opt) {
     CancelOnSignal cancel(conn.get());
     const bool skip = opt.on_error == OnError::skip;
 
+    conn.exec_params(kCheckClientConnection, {});
     conn.exec("BEGIN");
     // A created_at without a zone means UTC, whatever the server's TimeZone.
     conn.exec("SET LOCAL TimeZone = 'UTC'");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# clara-stream load on lines only the server would reject and over-long
-# lines: every bad line is named by its number and skipped with --on-error
-# skip; the load stays one transaction.
+# clara-stream load on lines only the server would reject, over-long lines,
+# and a loader killed with SIGKILL: every bad line is named by its number
+# and skipped with --on-error skip; the load stays one transaction; a dead
+# loader's backend stops soon.
 set -euo pipefail
 TEST=client_load_rejects
 source "$(dirname "$0")/lib/client.bash"
@@ -99,3 +100,38 @@ len=$(sql -c "SELECT length(content) FROM clara_documents WHERE document_id = 'm
 [ "$len" -eq 3000000 ] || fail "m2 has $len characters"
 expect_exit 2 "$CLARA_STREAM" load "$WORK/long.jsonl" --max-line-bytes 10
 pass "--max-line-bytes: a longer line is reported with its number and skipped"
+
+# 4. A loader killed with SIGKILL during its upsert: its backend must notice
+#    (client_connection_check_interval) instead of running the statement to
+#    its end. A trigger of this test database makes each new row take 20 ms:
+#    3,000 rows keep the INSERT busy for a minute.
+sql -c "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END \$\$"
+sql -c "CREATE TRIGGER slow_row BEFORE INSERT ON clara_documents FOR EACH ROW EXECUTE FUNCTION slow_row()"
+"$CLARA_STREAM" generate --docs 3000 --seed 5 --output "$WORK/slow.jsonl" --quiet
+"$CLARA_STREAM" load "$WORK/slow.jsonl" --quiet --dsn "application_name=clara_kill_test" 2>/dev/null &
+loader=$!
+busy=""
+for _ in $(seq 1 300); do
+    busy=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clara_kill_test' AND state = 'active' AND query LIKE 'WITH inserted%'")
+    [ "$busy" = 1 ] && break
+    sleep 0.1
+done
+[ "$busy" = 1 ] || { kill -9 "$loader" 2>/dev/null; fail "the loader's INSERT never showed in pg_stat_activity"; }
+sleep 1
+kill -9 "$loader"
+wait "$loader" 2>/dev/null || true
+killed=$(date +%s)
+left=1
+while [ $(($(date +%s) - killed)) -lt 30 ]; do
+    left=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clara_kill_test'")
+    [ "$left" = 0 ] && break
+    sleep 0.1
+done
+seconds=$(($(date +%s) - killed))
+# The INSERT had ~58 s of work left (before: the backend ran it to the end);
+# the check interval is 1 s.
+[ "$left" = 0 ] || fail "the killed loader's backend was still running after $seconds s"
+[ "$seconds" -le 15 ] || fail "the killed loader's backend ran $seconds s longer"
+n=$(sql -c "SELECT count(*) FROM clara_documents WHERE document_id LIKE 'doc-%'")
+[ "$n" -eq 0 ] || fail "the killed load left $n documents"
+pass "kill -9 during the upsert: the backend ended within ${seconds} s, nothing loaded"
