@@ -26,11 +26,25 @@ constexpr size_t kMaxWarnings = 5;
 constexpr size_t kCopyChunk = 256 << 10;
 
 // Lives until COMMIT. `line` is the input line, for duplicate reports.
+// created_at, metadata and citations are staged as text and typed by the
+// clara_stream_staged view: a value the server rejects (a number numeric
+// cannot hold, a jsonb over its size limit) then fails a statement that can
+// be retried on fewer rows, not the COPY whose rows are gone.
 constexpr const char *kCreateStaging =
     "CREATE TEMP TABLE clara_stream_staging ("
     " line bigint NOT NULL, document_id text NOT NULL, title text, content text NOT NULL,"
-    " domain text, document_type text, source text, created_at timestamptz,"
-    " metadata jsonb NOT NULL, citations jsonb NOT NULL) ON COMMIT DROP";
+    " domain text, document_type text, source text, created_at text,"
+    " metadata text NOT NULL, citations text NOT NULL) ON COMMIT DROP";
+constexpr const char *kCreateStaged =
+    "CREATE TEMP VIEW clara_stream_staged AS SELECT line, document_id, title, content, domain, document_type,"
+    " source, created_at::timestamptz AS created_at, metadata::jsonb AS metadata, citations::jsonb AS citations"
+    " FROM clara_stream_staging";
+
+// PostgreSQL 14+ polls the socket of a running statement: a loader killed
+// with SIGKILL no longer leaves its backend upserting for seconds.
+constexpr const char *kCheckClientConnection =
+    "SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false) FROM pg_catalog.pg_settings"
+    " WHERE name = 'client_connection_check_interval'";
 
 // Contents of ~2 KB are just over the TOAST threshold: pglz compressing
 // each one costs about half of the staging COPY; lz4 is several times
@@ -63,16 +77,19 @@ constexpr const char *kChanged =
 // CONFLICT runs the BEFORE INSERT trigger (the expensive derivation) even for
 // rows that then conflict. Its ON CONFLICT only covers a concurrent loader
 // inserting the same document_id in between.
-std::string update_statement(const std::string &schema) {
+//
+// `rows` restricts every statement to some staged rows (a condition on
+// s.line); "true" for all of them.
+std::string update_statement(const std::string &schema, const std::string &rows) {
     return "UPDATE " + schema +
            ".clara_documents d SET title = s.title, content = s.content, domain = s.domain,"
            " document_type = s.document_type, source = s.source, created_at = s.created_at,"
            " metadata = s.metadata"
-           " FROM clara_stream_staging s WHERE d.document_id = s.document_id AND " +
-           kChanged;
+           " FROM clara_stream_staged s WHERE d.document_id = s.document_id AND " +
+           kChanged + " AND " + rows;
 }
 
-std::string insert_statement(const std::string &schema) {
+std::string insert_statement(const std::string &schema, const std::string &rows) {
     std::string changed = kChanged;
     changed.replace(changed.find("(s."), std::string::npos,
                     "(excluded.title, excluded.content, excluded.domain, excluded.document_type,"
@@ -82,8 +99,8 @@ std::string insert_statement(const std::string &schema) {
            ".clara_documents AS d"
            " (document_id, title, content, domain, document_type, source, created_at, metadata)"
            " SELECT s.document_id, s.title, s.content, s.domain, s.document_type, s.source, s.created_at, s.metadata"
-           " FROM clara_stream_staging s"
-           " WHERE NOT EXISTS (SELECT FROM " + schema +
+           " FROM clara_stream_staged s"
+           " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema +
            ".clara_documents e WHERE e.document_id = s.document_id)"
            " ON CONFLICT (document_id) DO UPDATE SET title = excluded.title, content = excluded.content,"
            " domain = excluded.domain, document_type = excluded.document_type, source = excluded.source,"
@@ -97,18 +114,18 @@ std::string insert_statement(const std::string &schema) {
 // nothing. Citations of documents not (yet) loaded are kept: the graph
 // search joins on what exists. A citation listed twice meets ON CONFLICT DO
 // NOTHING (no DISTINCT sort needed).
-std::string delete_edges_statement(const std::string &schema) {
+std::string delete_edges_statement(const std::string &schema, const std::string &rows) {
     return "DELETE FROM " + schema +
-           ".clara_edges e USING clara_stream_staging s"
-           " WHERE e.src_id = s.document_id AND e.relation = 'cites' AND NOT s.citations ? e.dst_id";
+           ".clara_edges e USING clara_stream_staged s"
+           " WHERE e.src_id = s.document_id AND e.relation = 'cites' AND NOT s.citations ? e.dst_id AND " + rows;
 }
 
-std::string insert_edges_statement(const std::string &schema) {
+std::string insert_edges_statement(const std::string &schema, const std::string &rows) {
     return "INSERT INTO " + schema +
            ".clara_edges (src_id, dst_id, relation)"
            " SELECT s.document_id, c.dst_id, 'cites'"
-           " FROM clara_stream_staging s, jsonb_array_elements_text(s.citations) AS c(dst_id)"
-           " WHERE NOT EXISTS (SELECT FROM " + schema + ".clara_edges e"
+           " FROM clara_stream_staged s, jsonb_array_elements_text(s.citations) AS c(dst_id)"
+           " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema + ".clara_edges e"
            "                   WHERE e.src_id = s.document_id AND e.dst_id = c.dst_id AND e.relation = 'cites')"
            " ON CONFLICT DO NOTHING";
 }
@@ -118,45 +135,168 @@ struct InputError {
     std::string reason;
 };
 
-uint64_t affected(const Result &r) { return std::strtoull(PQcmdTuples(r.get()), nullptr, 10); }
 uint64_t value(const Result &r, int row, int col) {
     return std::strtoull(PQgetvalue(r.get(), row, col), nullptr, 10);
 }
+uint64_t affected(const Result &r) { return std::strtoull(PQcmdTuples(r.get()), nullptr, 10); }
 
-// The input, line by line, with a large buffer.
+struct Written {
+    uint64_t inserted = 0, updated = 0, edges_added = 0, edges_removed = 0;
+};
+
+// Upserts the staged rows that satisfy `rows` (with parameters $1, $2).
+Written write_staged(Connection &conn, const std::string &schema, const std::string &rows,
+                     const std::vector<std::optional<std::string>> &params) {
+    Written w;
+    w.updated = affected(conn.exec_params(update_statement(schema, rows), params));
+    Result ins = conn.exec_params(insert_statement(schema, rows), params);
+    w.inserted = value(ins, 0, 0);
+    w.updated += value(ins, 0, 1);
+    w.edges_removed = affected(conn.exec_params(delete_edges_statement(schema, rows), params));
+    w.edges_added = affected(conn.exec_params(insert_edges_statement(schema, rows), params));
+    return w;
+}
+
+// A statement failed because of the data of some row (SQLSTATE class 22
+// data exception, 23 constraint violation, 54 program limit such as an
+// index row or a tsvector too large), not because of the server.
+bool is_data_error(const Failure &f) {
+    if (!f.server()) return false;
+    const std::string &state = f.server()->sqlstate;
+    return state.compare(0, 2, "22") == 0 || state.compare(0, 2, "23") == 0 || state.compare(0, 2, "54") == 0;
+}
+
+// When the set-based upsert fails on some row, finds the rows the server
+// rejects by bisecting the staged lines, each part under a savepoint: k bad
+// rows among n cost about 2k log2(n) attempts. The parts that succeed stay
+// written; each rejected row is removed from the staging table and reported.
+// Stops after the first rejected row when `all` is false (--on-error abort).
+class RejectedRows {
+public:
+    RejectedRows(Connection &conn, const std::string &schema, bool all) : conn_(conn), schema_(schema), all_(all) {
+        conn_.exec("CREATE INDEX ON clara_stream_staging (line)");
+        conn_.exec("ANALYZE clara_stream_staging (line, document_id)");
+    }
+
+    void find(uint64_t lo, uint64_t hi) {
+        if (!all_ && !rejected_.empty()) return;
+        Result range = conn_.exec_params(
+            "SELECT count(*), min(line), max(line) FROM clara_stream_staging WHERE line BETWEEN $1 AND $2",
+            {std::to_string(lo), std::to_string(hi)});
+        uint64_t rows = value(range, 0, 0);
+        if (rows == 0) return;
+        lo = value(range, 0, 1);
+        hi = value(range, 0, 2);
+        conn_.exec("SAVEPOINT clara_stream_part");
+        try {
+            Written w = write_staged(conn_, schema_, "s.line BETWEEN $1 AND $2", {std::to_string(lo), std::to_string(hi)});
+            conn_.exec("RELEASE SAVEPOINT clara_stream_part");
+            written_.inserted += w.inserted;
+            written_.updated += w.updated;
+            written_.edges_added += w.edges_added;
+            written_.edges_removed += w.edges_removed;
+            return;
+        } catch (const Failure &f) {
+            if (!is_data_error(f)) throw;
+            conn_.exec("ROLLBACK TO SAVEPOINT clara_stream_part");
+            conn_.exec("RELEASE SAVEPOINT clara_stream_part");
+            throw_if_interrupted("load cancelled");
+            if (rows == 1) {
+                rejected_.push_back({lo, std::string("rejected by the server: ") + f.what()});
+                conn_.exec_params("DELETE FROM clara_stream_staging WHERE line = $1", {std::to_string(lo)});
+                return;
+            }
+        }
+        uint64_t mid = lo + (hi - lo) / 2;
+        find(lo, mid);
+        find(mid + 1, hi);
+    }
+
+    const std::vector<InputError> &rejected() const { return rejected_; }
+    const Written &written() const { return written_; }
+
+private:
+    Connection &conn_;
+    const std::string &schema_;
+    bool all_;
+    std::vector<InputError> rejected_;
+    Written written_;
+};
+
+
+// The input, line by line, through a 1 MiB buffer. A line longer than
+// max_line is skipped without being held (getline kept any line whole:
+// memory grew to ~4x the longest line, with no cap).
 class LineReader {
 public:
-    explicit LineReader(const std::string &path) : name_(path == "-" ? "stdin" : path) {
+    enum class Read { line, too_long, end };
+
+    LineReader(const std::string &path, size_t max_line)
+        : name_(path == "-" ? "stdin" : path), max_line_(max_line), buffer_(kBuffer) {
         file_ = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
         if (file_ == nullptr) throw Failure(ExitCode::io, "cannot open " + path + ": " + std::strerror(errno));
-        std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
     }
     ~LineReader() {
-        std::free(line_);
         if (file_ != stdin) std::fclose(file_);
     }
     LineReader(const LineReader &) = delete;
     LineReader &operator=(const LineReader &) = delete;
 
-    // False at the end of the input; throws Failure(io) on a read error.
-    bool next(std::string_view &line) {
-        ssize_t n = getline(&line_, &capacity_, file_);
-        if (n < 0) {
-            if (std::ferror(file_)) throw Failure(ExitCode::io, "cannot read " + name_ + ": " + std::strerror(errno));
-            return false;
+    // line: `line` is the next line (without '\n'), valid until the next
+    // call; too_long: a line of `length` bytes was skipped; end: no more
+    // input. Throws Failure(io) on a read error.
+    Read next(std::string_view &line, uint64_t &length) {
+        if (long_.capacity() > 4 * kBuffer) std::string().swap(long_);  // not kept after a long line
+        long_.clear();
+        length = 0;
+        bool over = false, any = false;
+        for (;;) {
+            if (pos_ == end_ && !fill()) {
+                if (!any) return Read::end;
+                break;  // the last line has no '\n'
+            }
+            any = true;
+            const char *start = buffer_.data() + pos_;
+            size_t available = end_ - pos_;
+            const char *newline = static_cast<const char *>(std::memchr(start, '\n', available));
+            size_t n = newline ? static_cast<size_t>(newline - start) : available;
+            length += n;
+            pos_ += n + (newline ? 1 : 0);
+            bytes_ += n + (newline ? 1 : 0);
+            if (!over && length > max_line_) {
+                over = true;
+                std::string().swap(long_);
+            } else if (!over && newline && long_.empty()) {
+                line = std::string_view(start, n);  // the whole line is in the buffer
+                return Read::line;
+            } else if (!over) {
+                long_.append(start, n);
+            }
+            if (newline) break;
         }
-        bytes_ += static_cast<uint64_t>(n);
-        if (n > 0 && line_[n - 1] == '\n') --n;
-        line = std::string_view(line_, static_cast<size_t>(n));
-        return true;
+        if (over) return Read::too_long;
+        line = long_;
+        return Read::line;
     }
     uint64_t bytes() const { return bytes_; }
 
 private:
+    static constexpr size_t kBuffer = 1 << 20;
+
+    bool fill() {
+        pos_ = 0;
+        end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+        if (end_ == 0 && std::ferror(file_))
+            throw Failure(ExitCode::io, "cannot read " + name_ + ": " + std::strerror(errno));
+        return end_ > 0;
+    }
+
     std::string name_;
+    size_t max_line_;
     FILE *file_;
-    char *line_ = nullptr;
-    size_t capacity_ = 0;
+    std::vector<char> buffer_;
+    size_t pos_ = 0, end_ = 0;
+    std::string long_;  // a line that spans buffer refills
     uint64_t bytes_ = 0;
 };
 
@@ -183,12 +323,15 @@ public:
     // sending failed.
     void send(std::string &&chunk) {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
+        changed_.wait(lock, [&] {
+            return queue_.empty() || (queue_.size() < kMaxQueued && queued_bytes_ < kMaxQueuedBytes) || failed_;
+        });
         if (failed_) {
             lock.unlock();
             stop();
             throw conn_.failure(nullptr);
         }
+        queued_bytes_ += chunk.size();
         queue_.push_back(std::move(chunk));
         changed_.notify_all();
     }
@@ -201,6 +344,7 @@ public:
 
 private:
     static constexpr size_t kMaxQueued = 4;
+    static constexpr size_t kMaxQueuedBytes = kMaxQueued * kCopyChunk;  // one long row alone may exceed it
 
     void stop() {
         {
@@ -220,6 +364,7 @@ private:
                 if (queue_.empty()) return;
                 chunk = std::move(queue_.front());
                 queue_.pop_front();
+                queued_bytes_ -= chunk.size();
             }
             changed_.notify_all();
             if (PQputCopyData(conn_.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
@@ -236,6 +381,7 @@ private:
     std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<std::string> queue_;
+    size_t queued_bytes_ = 0;
     bool closed_ = false, failed_ = false;
     std::thread thread_;  // last: starts after the members it uses exist
 };
@@ -249,17 +395,19 @@ void report(const std::vector<InputError> &errors, uint64_t total, const char *v
 }
 
 void load(const LoadOptions &opt) {
-    LineReader input(opt.input);
+    LineReader input(opt.input, opt.max_line_bytes);
     Connection conn(opt.dsn);
     std::string schema = conn.clara_schema();
     CancelOnSignal cancel(conn.get());
     const bool skip = opt.on_error == OnError::skip;
 
+    conn.exec_params(kCheckClientConnection, {});
     conn.exec("BEGIN");
     // A created_at without a zone means UTC, whatever the server's TimeZone.
     conn.exec("SET LOCAL TimeZone = 'UTC'");
     conn.exec_params(kPreferLz4, {});
     conn.exec(kCreateStaging);
+    conn.exec(kCreateStaged);
     conn.exec("COPY clara_stream_staging FROM STDIN", PGRES_COPY_IN);
 
     LoadDocument doc;
@@ -271,11 +419,19 @@ void load(const LoadOptions &opt) {
     std::optional<CopySender> sender(std::in_place, conn);
     Progress progress(opt.quiet);
     std::string_view line;
-    while (input.next(line)) {
+    uint64_t length = 0;
+    for (LineReader::Read got; (got = input.next(line, length)) != LineReader::Read::end;) {
         ++line_no;
-        if (is_blank_line(line)) continue;
+        std::string reason;
+        if (got == LineReader::Read::too_long) {
+            reason = "the line is " + std::to_string(length) + " bytes long (--max-line-bytes " +
+                     std::to_string(opt.max_line_bytes) + ")";
+        } else if (is_blank_line(line)) {
+            continue;
+        } else {
+            reason = parse_load_document(line, doc);
+        }
         ++read;
-        std::string reason = parse_load_document(line, doc);
         if (!reason.empty()) {
             if (++malformed <= kMaxReported) errors.push_back({line_no, reason});
             continue;
@@ -287,6 +443,7 @@ void load(const LoadOptions &opt) {
         // validating (to report up to 10 errors) but stop sending.
         if (malformed > 0 && !skip) continue;
         append_copy_row(buffer, line_no, doc);
+        if (line.size() > (4 << 20)) doc = LoadDocument();  // not kept after a long line
         if (buffer.size() >= kCopyChunk) {
             sender->send(std::move(buffer));
             buffer = std::string();
@@ -334,18 +491,39 @@ void load(const LoadOptions &opt) {
         }
         conn.exec(kDropDuplicates);
     }
-    uint64_t skipped = malformed + duplicated;
-    if (skipped > 0) report(errors, skipped, "skipped");
 
     // Row count and document_id statistics: a hash join for 1M staged rows,
     // not a nested loop (no statistics on the wide content column).
     conn.exec("ANALYZE clara_stream_staging (document_id)");
-    uint64_t updated = affected(conn.exec(update_statement(schema).c_str()));
-    Result ins = conn.exec_params(insert_statement(schema), {});
-    uint64_t inserted = value(ins, 0, 0);
-    updated += value(ins, 0, 1);
-    uint64_t edges_removed = affected(conn.exec(delete_edges_statement(schema).c_str()));
-    uint64_t edges_added = affected(conn.exec(insert_edges_statement(schema).c_str()));
+    // All rows at once; only if the server rejects some row's data, again
+    // part by part to find it (a savepoint keeps the staged rows).
+    conn.exec("SAVEPOINT clara_stream_rows");
+    Written written;
+    uint64_t rejected = 0;
+    try {
+        written = write_staged(conn, schema, "true", {});
+        conn.exec("RELEASE SAVEPOINT clara_stream_rows");
+    } catch (const Failure &f) {
+        if (!is_data_error(f)) throw;
+        conn.exec("ROLLBACK TO SAVEPOINT clara_stream_rows");
+        RejectedRows culprits(conn, schema, skip);
+        culprits.find(0, line_no);
+        written = culprits.written();
+        rejected = culprits.rejected().size();
+        errors.insert(errors.end(), culprits.rejected().begin(), culprits.rejected().end());
+        std::sort(errors.begin(), errors.end(), [](const InputError &a, const InputError &b) { return a.line < b.line; });
+        if (errors.size() > kMaxReported) errors.resize(kMaxReported);
+        if (rejected == 0) throw;  // not reproducible row by row: report it as it was
+        if (!skip) {
+            report(errors, rejected, "rejected");
+            throw Failure(ExitCode::bad_input, "the server rejected line " + std::to_string(culprits.rejected()[0].line) +
+                                                   "; nothing loaded (--on-error skip loads the other lines)");
+        }
+    }
+    uint64_t skipped = malformed + duplicated + rejected;
+    if (skipped > 0) report(errors, skipped, "skipped");
+    uint64_t inserted = written.inserted, updated = written.updated;
+    uint64_t edges_added = written.edges_added, edges_removed = written.edges_removed;
     throw_if_interrupted("load cancelled");
     conn.exec("COMMIT");
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 
 namespace clara::cli {
@@ -13,6 +14,7 @@ enum class OnError { abort, skip };
 struct LoadOptions {
     std::string input;  // a path, or "-" for stdin
     OnError on_error = OnError::abort;
+    size_t max_line_bytes = size_t{64} << 20;  // a longer line is a bad line
     std::string dsn;
     bool quiet = false;
     std::chrono::steady_clock::time_point started;

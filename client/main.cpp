@@ -2,7 +2,7 @@
 // corpus, print statistics, generate a sample corpus.
 //
 //   clara-stream --query Q --output FILE [...]     export (the seed's flags)
-//   clara-stream load FILE.jsonl [--on-error abort|skip]
+//   clara-stream load FILE.jsonl [--on-error abort|skip] [--max-line-bytes N]
 //   clara-stream stats --query Q [...] [--json]
 //   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
@@ -143,6 +143,11 @@ int run(int argc, char **argv) {
     load->add_option("--on-error", on_error, "abort: a malformed line loads nothing; skip: load the valid lines")
         ->capture_default_str()
         ->check(CLI::IsMember({"abort", "skip"}));
+    size_t max_line_bytes = LoadOptions().max_line_bytes;
+    load->add_option("--max-line-bytes", max_line_bytes,
+                     "A longer line is a bad line (reported with its number), never held in memory")
+        ->capture_default_str()
+        ->check(CLI::Range(static_cast<size_t>(1024), static_cast<size_t>(1) << 30));
     add_common(*load);
 
     // stats
@@ -216,6 +221,7 @@ int run(int argc, char **argv) {
             LoadOptions opt;
             opt.input = load_input;
             opt.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
+            opt.max_line_bytes = max_line_bytes;
             opt.dsn = dsn;
             opt.quiet = quiet;
             opt.started = started;

@@ -1,6 +1,10 @@
 #include "core/load_document.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstring>
+#include <functional>
 
 namespace clara::cli {
 
@@ -49,6 +53,26 @@ void append_utf8(std::string &out, uint32_t cp) {
         out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
         out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
     }
+}
+
+// The first key of keys that appears twice, or null. Sorting views keeps a
+// line with 200K keys in one object linear-logarithmic (comparing each key
+// with all earlier ones took 40 s for 80K keys); small objects, the usual
+// case, are compared pairwise.
+const std::string *repeated_key(const std::vector<std::string> &keys) {
+    if (keys.size() <= 16) {
+        for (size_t i = 1; i < keys.size(); ++i)
+            for (size_t j = 0; j < i; ++j)
+                if (keys[i] == keys[j]) return &keys[i];
+        return nullptr;
+    }
+    std::vector<const std::string *> sorted;
+    sorted.reserve(keys.size());
+    for (const std::string &k : keys) sorted.push_back(&k);
+    std::sort(sorted.begin(), sorted.end(), [](const std::string *a, const std::string *b) { return *a < *b; });
+    auto twice = std::adjacent_find(sorted.begin(), sorted.end(),
+                                    [](const std::string *a, const std::string *b) { return *a == *b; });
+    return twice == sorted.end() ? nullptr : *twice;
 }
 
 // A strict JSON reader over one line. Every method returns false after
@@ -174,15 +198,16 @@ public:
         std::string key;
         do {
             if (!string(&key)) return false;
-            for (const std::string &k : keys)
-                if (k == key) return reject("metadata: key \"" + key + "\" appears twice in an object");
             if (!expect(':', "':'")) return false;
             JsonType t;
             if (!value(depth + 1, &t)) return false;
             if (types) types->emplace_back(key, t);
             keys.push_back(std::move(key));
         } while (consume(','));
-        return expect('}', "',' or '}'");
+        if (!expect('}', "',' or '}'")) return false;
+        if (const std::string *twice = repeated_key(keys))
+            return reject("metadata: key \"" + *twice + "\" appears twice in an object");
+        return true;
     }
 
     bool literal(const char *word) {
@@ -199,22 +224,52 @@ private:
         return true;
     }
 
+    // A number, which must also fit a double (what JSON readers such as
+    // Python's and Hugging Face's make of it) and PostgreSQL's numeric (what
+    // jsonb stores): the server rejects 1e1000000 with SQLSTATE 22003.
     bool number() {
+        const unsigned char *start = p_;
         if (p_ < end_ && *p_ == '-') ++p_;
+        const unsigned char *int_begin = p_;
         if (p_ < end_ && *p_ == '0') {
             ++p_;
         } else if (!digits()) {
             return false;
         }
+        const unsigned char *int_end = p_, *frac_begin = p_;
         if (p_ < end_ && *p_ == '.') {
-            ++p_;
+            frac_begin = ++p_;
             if (!digits()) return false;
         }
+        const unsigned char *frac_end = p_;
+        int64_t exponent = 0;  // saturates: only its range matters beyond 2^31
         if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
             ++p_;
+            bool negative = p_ < end_ && *p_ == '-';
             if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+            const unsigned char *exp_begin = p_;
             if (!digits()) return false;
+            for (const unsigned char *d = exp_begin; d < p_ && exponent < (int64_t{1} << 40); ++d)
+                exponent = exponent * 10 + (*d - '0');
+            if (negative) exponent = -exponent;
         }
+        std::string_view text(reinterpret_cast<const char *>(start), static_cast<size_t>(p_ - start));
+        auto shown = [&] { return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 37)) + "..."; };
+        int64_t frac_digits = frac_end - frac_begin;
+        if (exponent >= 1000000000 || exponent <= -1000000000 || frac_digits - exponent > kMaxNumericScale)
+            return reject("number " + shown() + " has more than " + std::to_string(kMaxNumericScale) +
+                          " digits after the decimal point, or too large an exponent, for PostgreSQL's numeric");
+        // Decimal magnitude: the power of ten of the first non-zero digit.
+        const unsigned char *first = int_begin;
+        while (first < frac_end && (*first == '0' || *first == '.')) ++first;
+        if (first == frac_end) return true;  // zero
+        int64_t magnitude = (first < int_end ? int_end - first - 1 : -(first - frac_begin) - 1) + exponent;
+        if (magnitude < 308) return true;
+        double parsed;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        if (magnitude > 308 || error == std::errc::result_out_of_range || end != text.data() + text.size() ||
+            !std::isfinite(parsed))
+            return reject("number " + shown() + " is beyond the range of a double (about 1.8e308)");
         return true;
     }
 
@@ -333,6 +388,9 @@ bool citations(Reader &in, LoadDocument &doc) {
                 }
                 if (!in.string(&id)) return false;
                 if (id.empty()) return in.reject("citations must be non-empty document_id strings");
+                if (id.size() > kMaxDocumentIdBytes)
+                    return in.reject("citations: a document_id of " + std::to_string(id.size()) +
+                                     " bytes (at most " + std::to_string(kMaxDocumentIdBytes) + ")");
             } while (in.consume(','));
             if (!in.expect(']', "',' or ']'")) return false;
         }
@@ -435,6 +493,18 @@ std::string parse_load_document(std::string_view line, LoadDocument &doc) {
     if (!has_id) return "document_id is missing";
     if (doc.document_id.empty()) return "document_id must not be empty";
     if (!has_content) return "content is missing";
+    // Keys in btree indexes: the server would fail the whole load on them.
+    auto too_long = [](const char *key, const std::string *v, size_t limit) {
+        if (v == nullptr || v->size() <= limit) return std::string();
+        return std::string(key) + " is " + std::to_string(v->size()) + " bytes long (at most " +
+               std::to_string(limit) + ")";
+    };
+    auto get = [](const std::optional<std::string> &v) { return v ? &*v : nullptr; };
+    for (const std::string &r : {too_long("document_id", &doc.document_id, kMaxDocumentIdBytes),
+                                 too_long("domain", get(doc.domain), kMaxLabelBytes),
+                                 too_long("document_type", get(doc.document_type), kMaxLabelBytes),
+                                 too_long("source", get(doc.source), kMaxSourceBytes)})
+        if (!r.empty()) return r;
     if (doc.created_at && !is_iso_timestamp(*doc.created_at))
         return "created_at \"" + *doc.created_at +
                "\" is not an ISO 8601 date or timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)";
@@ -523,9 +593,17 @@ void append_copy_row(std::string &out, uint64_t line, const LoadDocument &doc) {
 std::string MetadataTypeCheck::observe(const LoadDocument &doc, uint64_t line) {
     for (const auto &[key, type] : doc.metadata_types) {
         if (type == JsonType::null) continue;
-        auto it = first_.find(key);
+        // A collision (one in 2^64 per pair) could only cause a wrong warning.
+        auto it = first_.find(std::hash<std::string_view>()(key));
         if (it == first_.end()) {
-            first_.emplace(key, FirstSeen{type, line, false});
+            if (first_.size() < kMaxTrackedMetadataKeys) {
+                first_.emplace(std::hash<std::string_view>()(key), FirstSeen{type, false, line});
+            } else if (!full_warned_) {
+                full_warned_ = true;
+                return "metadata key \"" + key + "\" is one more than the " +
+                       std::to_string(kMaxTrackedMetadataKeys) +
+                       " distinct keys whose JSON types are checked; new keys from here on are not";
+            }
         } else if (it->second.type != type && !it->second.warned) {
             it->second.warned = true;  // once per key, not on every line
             return "metadata key \"" + key + "\" is " + to_string(type) + " here but " + to_string(it->second.type) +

@@ -6,21 +6,39 @@
 // reject is checked here first, with a reason that names the field.
 //
 // The parser is our own, strict RFC 8259 (UTF-8 checked, no duplicate keys,
-// no \u0000, no lone surrogates), because it sits on the loader's hot path:
-// a general JSON library that builds a document tree ran at ~100 MB/s, less
-// than the COPY it feeds. metadata and citations are validated and passed on
+// no \u0000, no lone surrogates, numbers that both jsonb and a double can
+// hold), because it sits on the loader's hot path: a general JSON library
+// that builds a document tree ran at ~100 MB/s, less than the COPY it feeds. metadata and citations are validated and passed on
 // as the text they were (the server's jsonb parses them again).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace clara::cli {
+
+// Longest values of the fields that are keys in btree indexes, in bytes.
+// PostgreSQL caps an index entry at 2,704 bytes (measured: a 2,700-byte
+// document_id, a citation pair of 1,350 + 1,350 bytes, or document_id +
+// domain + document_type + source of 700 bytes each fail). These limits fit
+// every combination: document_id + citation (clara_edges' key) and
+// document_id + domain + document_type + source (clara_documents_doc_key_idx).
+inline constexpr size_t kMaxDocumentIdBytes = 1024;  // also each citation
+inline constexpr size_t kMaxSourceBytes = 1024;
+inline constexpr size_t kMaxLabelBytes = 256;  // domain, document_type
+
+// PostgreSQL's numeric (what jsonb stores numbers as) keeps at most 16,383
+// digits after the decimal point.
+inline constexpr int kMaxNumericScale = 16383;
+
+// MetadataTypeCheck follows this many distinct metadata keys per load.
+inline constexpr size_t kMaxTrackedMetadataKeys = 10000;
 
 // The input keys, in the order of the staging table's columns (after `line`).
 inline constexpr const char *kLoadKeys[] = {"document_id", "title",      "content",  "domain",   "document_type",
@@ -64,18 +82,26 @@ void append_copy_row(std::string &out, uint64_t line, const LoadDocument &doc);
 // lines (a key that is a number on one line and a string on the next breaks
 // load_dataset("json")). Remembers the first type seen per top-level key;
 // null is compatible with every type. Warns once per key.
+//
+// Memory is bounded whatever the input: keys are remembered by a 64-bit hash
+// (not their text), and only the first kMaxTrackedMetadataKeys distinct keys
+// are followed (a file with a new key on every line once made load's memory
+// grow to 435 MB).
 class MetadataTypeCheck {
 public:
-    // Returns "" or a warning naming the key, both types and both lines.
+    // Returns "" or a warning naming the key, both types and both lines, or,
+    // once, that keys beyond kMaxTrackedMetadataKeys are not checked.
     std::string observe(const LoadDocument &doc, uint64_t line);
+    size_t tracked() const { return first_.size(); }
 
 private:
     struct FirstSeen {
         JsonType type;
-        uint64_t line;
         bool warned;
+        uint64_t line;
     };
-    std::map<std::string, FirstSeen, std::less<>> first_;
+    std::unordered_map<uint64_t, FirstSeen> first_;
+    bool full_warned_ = false;
 };
 
 }  // namespace clara::cli

@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 using clara::cli::append_copy_row;
 using clara::cli::append_copy_text_field;
@@ -209,4 +210,76 @@ TEST(ClientLoadDocument, AgreesWithNlohmannOnMutations) {
         EXPECT_EQ(ours.find("not valid JSON"), std::string::npos) << ours << ": " << line;
     }
     EXPECT_GT(compared, 100);
+}
+
+// What PostgreSQL would reject only after the whole file was sent (SQLSTATE
+// 22003, 54000) is a bad line of its own, found by the client.
+TEST(ClientLoadDocument, NumbersJsonbAndDoubleCanHold) {
+    auto with = [](const std::string &number) {
+        return R"({"document_id":"d","content":"x","metadata":{"n":)" + number + "}}";
+    };
+    for (const std::string &ok : std::vector<std::string>{"0", "-0.5", "1e308", "1.7976931348623157e308", "-1.7976931348623157e+308",
+                                 "1e-400", "0e999", "0.000e-16380", "123456789012345678901234567890",
+                                 "1.5e-16380", "0." + std::string(16383, '1')})
+        EXPECT_EQ(reason(with(ok)), "") << ok;
+    for (const std::string &range : std::vector<std::string>{"1e1000000", "1.8e308", "-1e309", "1" + std::string(400, '0'), "0.01e311"})
+        EXPECT_TRUE(rejected_because(with(range), "beyond the range of a double")) << range;
+    for (const std::string &scale : std::vector<std::string>{"1e-16384", "0e-1000000", "0e99999999999", "0." + std::string(16384, '1')})
+        EXPECT_TRUE(rejected_because(with(scale), "PostgreSQL's numeric")) << scale;
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":[{"b":1e999}]}})", "double"));
+}
+
+TEST(ClientLoadDocument, IndexedFieldsHaveALimit) {
+    std::string id(clara::cli::kMaxDocumentIdBytes, 'i');
+    EXPECT_EQ(reason(R"({"document_id":")" + id + R"(","content":"x","citations":[")" + id + R"("]})"), "");
+    EXPECT_TRUE(rejected_because(R"({"document_id":")" + id + R"(i","content":"x"})",
+                                 "document_id is 1025 bytes long (at most 1024)"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":["a",")" + std::string(9000, 'c') +
+                                     R"("]})",
+                                 "citations: a document_id of 9000 bytes (at most 1024)"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","domain":")" + std::string(257, 'd') + R"("})",
+                                 "domain is 257 bytes long (at most 256)"));
+    EXPECT_TRUE(rejected_because(
+        R"({"document_id":"d","content":"x","document_type":")" + std::string(257, 't') + R"("})", "document_type"));
+    EXPECT_TRUE(
+        rejected_because(R"({"document_id":"d","content":"x","source":")" + std::string(1025, 's') + R"("})", "source"));
+    // content and title are in no index: no limit of their own.
+    EXPECT_EQ(reason(R"({"document_id":"d","title":")" + std::string(100000, 't') + R"(","content":")" +
+                     std::string(100000, 'c') + R"("})"),
+              "");
+}
+
+// 200K keys in one object: comparing each key with every earlier one took
+// minutes (80K keys: 40 s), which would make this suite hang visibly.
+TEST(ClientLoadDocument, ManyKeysInOneObjectAreCheckedQuickly) {
+    std::string metadata = "{";
+    for (int i = 0; i < 200000; ++i) metadata += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+    std::string line = R"({"document_id":"d","content":"x","metadata":)" + metadata + "}}";
+    LoadDocument doc;
+    EXPECT_EQ(parse_load_document(line, doc), "");
+    EXPECT_EQ(doc.metadata_types.size(), 200000u);
+    std::string repeated = R"({"document_id":"d","content":"x","metadata":)" + metadata + ",\"k123456\":0}}";
+    EXPECT_TRUE(rejected_because(repeated, "metadata: key \"k123456\" appears twice in an object"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"b":{"c":1,"c":2}}})",
+                                 "key \"c\" appears twice"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"\u0061":2}})",
+                                 "key \"a\" appears twice"));
+}
+
+TEST(ClientMetadataTypes, MemoryIsBoundedByDistinctKeys) {
+    MetadataTypeCheck check;
+    std::string warned;
+    for (size_t i = 0; i < clara::cli::kMaxTrackedMetadataKeys + 50; ++i) {
+        std::string w = check.observe(
+            parsed(R"({"document_id":"a","content":"","metadata":{"key)" + std::to_string(i) + R"(":1}})"), i + 1);
+        if (!w.empty()) {
+            EXPECT_EQ(warned, "") << "warned twice";
+            warned = w;
+        }
+    }
+    EXPECT_EQ(check.tracked(), clara::cli::kMaxTrackedMetadataKeys);
+    EXPECT_NE(warned.find("\"key10000\" is one more than the 10000 distinct keys"), std::string::npos) << warned;
+    // Keys seen before the limit are still checked.
+    std::string w = check.observe(parsed(R"({"document_id":"b","content":"","metadata":{"key7":"x"}})"), 99999);
+    EXPECT_NE(w.find("\"key7\" is a string here but a number on line 8"), std::string::npos) << w;
 }
