@@ -156,6 +156,8 @@ Fill fill(StreamJob &job) {
     return Fill::data;
 }
 
+}  // namespace
+
 class Service {
 public:
     Service(const ServeOptions &opt, HttpServer &server)
@@ -526,7 +528,13 @@ private:
     std::string token_;
 };
 
-}  // namespace
+std::shared_ptr<Service> install_service(const ServeOptions &opt, HttpServer &server) {
+    auto service = std::make_shared<Service>(opt, server);
+    service->install();
+    server.set_payload_max_length(opt.max_body);
+    server.set_stall_timeout(std::chrono::seconds(opt.stall_timeout));
+    return service;
+}
 
 void run_serve(const ServeOptions &opt) {
     ListenAddress address;
@@ -548,17 +556,14 @@ void run_serve(const ServeOptions &opt) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     HttpServer server;
-    Service service(opt, server);
-    service.install();
+    std::shared_ptr<Service> service = install_service(opt, server);
     size_t workers = static_cast<size_t>(opt.workers);
     server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-    server.set_payload_max_length(opt.max_body);
-    server.set_stall_timeout(std::chrono::seconds(opt.stall_timeout));
 
     // A wrong DSN is a usage error now; an unreachable database is not
     // fatal (the server answers 503 until it is back).
     try {
-        ConnectionPool::Lease first = service.pool().acquire(std::chrono::seconds(1));
+        ConnectionPool::Lease first = service->pool().acquire(std::chrono::seconds(1));
     } catch (const Failure &f) {
         if (f.code() == ExitCode::usage) throw;
         std::fprintf(stderr, "clara-stream serve: warning: %s (answering 503 until it works)\n", f.what());

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace clara::cli {
@@ -21,6 +22,16 @@ struct ServeOptions {
     size_t max_body = 1 << 20;  // request body limit (413 beyond)
     int stall_timeout = 60;     // seconds a client may read nothing before it counts as gone
 };
+
+class HttpServer;
+class Service;
+
+// serve's request handling on server: the routes, the token check, the
+// error and exception handlers, the access log, the body limit, and a pool
+// that connects on demand. Nothing listens yet. run_serve uses it, and so
+// does the HTTP fuzz target (tests/fuzz/http_server_fuzz.cpp), which has no
+// database behind it. The server must not outlive the returned object.
+std::shared_ptr<Service> install_service(const ServeOptions &options, HttpServer &server);
 
 // Serves until SIGINT or SIGTERM. Throws Failure: usage for bad options,
 // io when the address cannot be bound.
