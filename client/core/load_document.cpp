@@ -1,12 +1,15 @@
 #include "core/load_document.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 namespace clara::cli {
 
 namespace {
 
 constexpr int kMaxDepth = 256;  // nesting inside metadata; jsonb has its own stack limit
+constexpr size_t kKeysScanned = 32;  // an object's keys checked for repeats by comparison, see Reader::object
 
 enum Key { kDocumentId, kTitle, kContent, kDomain, kDocumentType, kSource, kCreatedAt, kMetadata, kCitations, kNone };
 
@@ -166,21 +169,31 @@ public:
         return true;
     }
 
-    // An object at the current position; its keys must be distinct.
+    // An object at the current position; its keys must be distinct. The
+    // first kKeysScanned keys are compared one by one (cheap for the usual
+    // few); past that a hash set takes over, or an object with 50,000 keys
+    // would take seconds (quadratic).
     bool object(int depth, std::vector<std::pair<std::string, JsonType>> *types) {
         if (!expect('{', "'{'")) return false;
         if (consume('}')) return true;
         std::vector<std::string> keys;
+        std::unordered_set<std::string> many;
         std::string key;
         do {
             if (!string(&key)) return false;
-            for (const std::string &k : keys)
-                if (k == key) return reject("metadata: key \"" + key + "\" appears twice in an object");
+            bool repeated;
+            if (keys.size() < kKeysScanned) {
+                repeated = std::find(keys.begin(), keys.end(), key) != keys.end();
+            } else {
+                if (many.empty()) many.insert(keys.begin(), keys.end());
+                repeated = !many.insert(key).second;
+            }
+            if (repeated) return reject("metadata: key \"" + key + "\" appears twice in an object");
             if (!expect(':', "':'")) return false;
             JsonType t;
             if (!value(depth + 1, &t)) return false;
             if (types) types->emplace_back(key, t);
-            keys.push_back(std::move(key));
+            if (keys.size() < kKeysScanned) keys.push_back(std::move(key));
         } while (consume(','));
         return expect('}', "',' or '}'");
     }
