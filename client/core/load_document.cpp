@@ -9,7 +9,13 @@ namespace clara::cli {
 namespace {
 
 constexpr int kMaxDepth = 256;  // nesting inside metadata; jsonb has its own stack limit
-constexpr size_t kKeysScanned = 32;  // an object's keys checked for repeats by comparison, see Reader::object
+constexpr size_t kKeysScanned = 32;
+// PostgreSQL 15's numeric input limits, see Reader::number: an exponent
+// below INT_MAX / 2, a display scale up to NUMERIC_DSCALE_MAX, a weight up to
+// NUMERIC_WEIGHT_MAX base-10000 digits (131,071 as a power of ten).
+constexpr long long kNumericMaxExponent = 1073741823;
+constexpr long long kNumericMaxScale = 16383;
+constexpr long long kNumericMaxWeight = 131071;  // an object's keys checked for repeats by comparison, see Reader::object
 
 enum Key { kDocumentId, kTitle, kContent, kDomain, kDocumentType, kSource, kCreatedAt, kMetadata, kCitations, kNone };
 
@@ -212,22 +218,44 @@ private:
         return true;
     }
 
+    // A number, and one jsonb can store: PostgreSQL 15's numeric takes at
+    // most 131,072 digits before the point and 16,383 after it (the
+    // exponent applied), and an exponent below 2^30 - 1. Beyond that the
+    // server's COPY would fail for the whole load.
     bool number() {
         if (p_ < end_ && *p_ == '-') ++p_;
+        const unsigned char *digits_start = p_;
         if (p_ < end_ && *p_ == '0') {
             ++p_;
         } else if (!digits()) {
             return false;
         }
+        long long int_digits = p_ - digits_start, fraction_digits = 0;
+        long long first_nonzero = -1;  // index in the integer then fraction digits
+        for (const unsigned char *d = digits_start; d < p_ && first_nonzero < 0; ++d)
+            if (*d != '0') first_nonzero = d - digits_start;
         if (p_ < end_ && *p_ == '.') {
             ++p_;
+            const unsigned char *fraction = p_;
             if (!digits()) return false;
+            fraction_digits = p_ - fraction;
+            for (const unsigned char *d = fraction; d < p_ && first_nonzero < 0; ++d)
+                if (*d != '0') first_nonzero = int_digits + (d - fraction);
         }
+        long long exponent = 0;
         if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
             ++p_;
+            bool negative = p_ < end_ && *p_ == '-';
             if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+            const unsigned char *e = p_;
             if (!digits()) return false;
+            for (; e < p_; ++e) exponent = std::min(exponent * 10 + (*e - '0'), kNumericMaxExponent);
+            if (negative) exponent = -exponent;
         }
+        bool fits = exponent < kNumericMaxExponent && exponent > -kNumericMaxExponent &&
+                    fraction_digits - exponent <= kNumericMaxScale &&
+                    (first_nonzero < 0 || int_digits - 1 - first_nonzero + exponent <= kNumericMaxWeight);
+        if (!fits) return reject("metadata: a number beyond what PostgreSQL's numeric (jsonb) can store");
         return true;
     }
 

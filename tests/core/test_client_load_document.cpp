@@ -127,6 +127,25 @@ TEST(ClientLoadDocument, ManyMetadataKeys) {
     EXPECT_TRUE(rejected_because(line(50000, 49000), "key \"k49000\" appears twice"));
 }
 
+// Found by build/fuzz/load_document: a number jsonb cannot store (1e999999)
+// passed the check, and the server's COPY then failed for the whole load.
+// The limits are PostgreSQL 15's numeric input's (checked with the server).
+TEST(ClientLoadDocument, NumbersJsonbCannotStore) {
+    auto with = [](const std::string &number) {
+        return R"({"document_id":"d","content":"x","metadata":{"n":)" + number + "}}";
+    };
+    for (const char *fits : {"1e131071", "9.99e131071", "0.01e131073", "1e-16383", "0.0001e-16379", "1.00e-16381",
+                             "0e1073741822", "-0.0e1000", "1e308", "1e309", "123.456"})
+        EXPECT_EQ(reason(with(fits)), "") << fits;
+    for (const char *overflows : {"1e131072", "1.5e-16383", "0.0001e-16380", "0e-20000", "0e1073741823",
+                                  "1e1073741823", "1e-1073741823", "2e0215555555555555555555555", "1e999999"})
+        EXPECT_TRUE(rejected_because(with(overflows), "beyond what PostgreSQL's numeric")) << overflows;
+    EXPECT_EQ(reason(with("1" + std::string(131071, '0'))), "");
+    EXPECT_TRUE(rejected_because(with("1" + std::string(131072, '0')), "numeric"));
+    EXPECT_EQ(reason(with("0." + std::string(16383, '1'))), "");
+    EXPECT_TRUE(rejected_because(with("0." + std::string(16384, '1')), "numeric"));
+}
+
 TEST(ClientLoadDocument, NotJson) {
     EXPECT_TRUE(rejected_because("", "not valid JSON"));
     EXPECT_TRUE(rejected_because("[1]", "expected a JSON object, got an array"));

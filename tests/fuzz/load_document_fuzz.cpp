@@ -43,8 +43,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)clara::cli::is_blank_line(line);
     if (!error.empty()) return 0;
 
-    json parsed = json::parse(line, nullptr, false);
-    check(!parsed.is_discarded() && parsed.is_object(), "an accepted line is a JSON object for nlohmann");
+    json parsed;
+    try {
+        parsed = json::parse(line);
+    } catch (const json::out_of_range &) {
+        return 0;  // a number past double's range: fine for jsonb, not for nlohmann
+    } catch (const json::parse_error &) {
+        check(false, "an accepted line is JSON for nlohmann");
+    }
+    check(parsed.is_object(), "an accepted line is a JSON object for nlohmann");
     check(parsed.at("document_id").get<std::string>() == doc.document_id, "document_id");
     check(parsed.at("content").get<std::string>() == doc.content, "content");
     check_string(parsed, "title", doc.title);
