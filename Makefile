@@ -158,13 +158,66 @@ bench-stop:
 eval: all
 	bash bench/eval.sh $(EVAL_ARGS)
 
-# The SQL-surface fuzzer (tests/fuzz/sql_fuzz.py) for FUZZ_SECONDS (default
-# 600) in a throwaway cluster, after installing the current build; make test
-# runs it for 40 s. A seed reproduces a run: make fuzz FUZZ_SEED=123.
+# Fuzzing (docs/security.md). The parsers under libFuzzer, built with
+# clang-14 (Debian's libclang-rt-14-dev has the runtime) and ASan + UBSan,
+# into build/fuzz/<target>; seed inputs in tests/fuzz/corpus/<target>/:
+#   load_document  one line of load input (client/core/load_document)
+#   request        the HTTP API's body and parameters, the CLI's flag values (client/core)
+#   http_server    raw bytes from a client through serve's request handling (cpp-httplib + ours)
+#   text           the extension's tokenizer, BPE, chunks, templates, JSON encoder (extension/core)
+# Objects are built one by one with header dependencies into build/fuzz/obj/.
+FUZZ_CXX ?= clang++-14
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CXXFLAGS = -std=c++17 -g -O1 -Wall -Wextra -Werror $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link \
+                -Iclient -Iextension/core -isystem $(PG_INCLUDEDIR) $(HTTPLIB_CFLAGS) -MMD -MP
+FUZZ_TARGETS = load_document request http_server text
+FUZZ_BINS = $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+fuzz_objs = $(patsubst %.cpp,build/fuzz/obj/%.o,$(1))
+
+FUZZ_LOAD_DOCUMENT_SRCS = tests/fuzz/load_document_fuzz.cpp client/core/load_document.cpp
+FUZZ_REQUEST_SRCS = tests/fuzz/request_fuzz.cpp client/core/http_request.cpp client/core/arguments.cpp
+FUZZ_HTTP_SERVER_SRCS = tests/fuzz/http_server_fuzz.cpp $(filter-out client/main.cpp,$(CLIENT_SRCS))
+FUZZ_TEXT_SRCS = tests/fuzz/text_fuzz.cpp $(CORE_SRCS)
+FUZZ_ALL_OBJS = $(call fuzz_objs,$(sort $(FUZZ_LOAD_DOCUMENT_SRCS) $(FUZZ_REQUEST_SRCS) \
+                                        $(FUZZ_HTTP_SERVER_SRCS) $(FUZZ_TEXT_SRCS)))
+
+build/fuzz/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -c -o $@ $<
+
+-include $(FUZZ_ALL_OBJS:.o=.d)
+
+build/fuzz/load_document: $(call fuzz_objs,$(FUZZ_LOAD_DOCUMENT_SRCS))
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
+build/fuzz/request: $(call fuzz_objs,$(FUZZ_REQUEST_SRCS))
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
+build/fuzz/http_server: $(call fuzz_objs,$(FUZZ_HTTP_SERVER_SRCS))
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) -pthread
+build/fuzz/text: $(call fuzz_objs,$(FUZZ_TEXT_SRCS))
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -licuuc
+
+.PHONY: fuzz fuzz-build fuzz-parsers fuzz-sqlsmith fuzz-sql
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz: the parser fuzzers, sqlsmith and the SQL-surface fuzzer
+# (tests/fuzz/sql_fuzz.py), FUZZ_SECONDS (default 600) each kind: the parser
+# time is split between the four targets. The database fuzzers run in a
+# throwaway cluster against the installed extension (make install first
+# when it changed). make test runs all three briefly. A seed reproduces a
+# SQL-fuzz run: make fuzz FUZZ_SEED=123. Crash inputs are kept in
+# build/fuzz/crashes/.
 FUZZ_SECONDS ?= 600
-.PHONY: fuzz
-fuzz: all
+FUZZ_PG = env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD pg_virtualenv -v 15 --
+fuzz: fuzz-parsers fuzz-sqlsmith fuzz-sql
+
+fuzz-parsers: fuzz-build
+	CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/integration/fuzz_parsers.sh
+
+# The database fuzzers test the current build: install it first.
+fuzz-sqlsmith: all
 	$(MAKE) -s install
-	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
-	    CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) CLARA_FUZZ_SEED=$(FUZZ_SEED) \
-	    pg_virtualenv -v 15 -- bash tests/integration/fuzz_sql.sh
+	$(FUZZ_PG) env CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/integration/fuzz_sqlsmith.sh
+
+fuzz-sql: all
+	$(MAKE) -s install
+	$(FUZZ_PG) env CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) CLARA_FUZZ_SEED=$(FUZZ_SEED) bash tests/integration/fuzz_sql.sh

@@ -76,6 +76,10 @@ public:
     // Waits until the client's socket takes more (readable = writable
     // here), the client hangs up, or timeout_ms pass.
     static Wait wait_writable(int timeout_ms);
+    // Test hook for the HTTP fuzz target (tests/fuzz/http_server_fuzz.cpp):
+    // serves the connection on fd on the calling thread, as a worker does,
+    // and closes fd. Requests are answered only while the server is bound.
+    bool serve_connection(int fd) { return process_and_close_socket(fd); }
 
 private:
     bool process_and_close_socket(socket_t sock) override;

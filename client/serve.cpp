@@ -201,6 +201,8 @@ Fill fill(StreamJob &job) {
     return Fill::data;
 }
 
+}  // namespace
+
 class Service {
 public:
     Service(const ServeOptions &opt, HttpServer &server)
@@ -632,7 +634,20 @@ private:
     std::string token_;
 };
 
-}  // namespace
+std::shared_ptr<Service> install_service(const ServeOptions &opt, HttpServer &server) {
+    auto service = std::make_shared<Service>(opt, server);
+    service->install();
+    server.set_payload_max_length(opt.max_body);
+    server.set_stall_timeout(std::chrono::seconds(opt.stall_timeout));
+    server.set_request_timeout(std::chrono::seconds(opt.request_timeout));
+    server.on_request_timeout = [](const std::string &remote, double ms) {
+        char line[160];
+        std::snprintf(line, sizeof line, "%s %s - - 408 rows=0 bytes=0 ms=%.1f request headers not received in time\n",
+                      utc_now().c_str(), remote.c_str(), ms);
+        std::fputs(line, stderr);
+    };
+    return service;
+}
 
 void run_serve(const ServeOptions &opt) {
     ListenAddress address;
@@ -661,24 +676,14 @@ void run_serve(const ServeOptions &opt) {
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
     HttpServer server;
-    Service service(opt, server);
-    service.install();
+    std::shared_ptr<Service> service = install_service(opt, server);
     size_t workers = static_cast<size_t>(opt.workers);
     server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-    server.set_payload_max_length(opt.max_body);
-    server.set_stall_timeout(std::chrono::seconds(opt.stall_timeout));
-    server.set_request_timeout(std::chrono::seconds(opt.request_timeout));
-    server.on_request_timeout = [](const std::string &remote, double ms) {
-        char line[160];
-        std::snprintf(line, sizeof line, "%s %s - - 408 rows=0 bytes=0 ms=%.1f request headers not received in time\n",
-                      utc_now().c_str(), remote.c_str(), ms);
-        std::fputs(line, stderr);
-    };
 
     // A wrong DSN is a usage error now; an unreachable database is not
     // fatal (the server answers 503 until it is back).
     try {
-        ConnectionPool::Lease first = service.pool().acquire(std::chrono::seconds(1));
+        ConnectionPool::Lease first = service->pool().acquire(std::chrono::seconds(1));
     } catch (const Failure &f) {
         if (f.code() == ExitCode::usage) throw;
         std::fprintf(stderr, "clara-stream serve: warning: %s (answering 503 until it works)\n", f.what());

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace clara::cli {
@@ -24,6 +25,16 @@ struct ServeOptions {
     size_t min_rate = 65536;    // bytes/s below which a stream ends while others wait for a connection (0: never)
     int shutdown_grace = 10;    // seconds running requests may go on after SIGTERM
 };
+
+class HttpServer;
+class Service;
+
+// serve's request handling on server: the routes, the token check, the
+// error and exception handlers, the access log, the body limit, and a pool
+// that connects on demand. Nothing listens yet. run_serve uses it, and so
+// does the HTTP fuzz target (tests/fuzz/http_server_fuzz.cpp), which has no
+// database behind it. The server must not outlive the returned object.
+std::shared_ptr<Service> install_service(const ServeOptions &options, HttpServer &server);
 
 // Serves until SIGINT or SIGTERM. Throws Failure: usage for bad options,
 // io when the address cannot be bound.

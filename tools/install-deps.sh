@@ -12,6 +12,9 @@ PACKAGES=(
     # The ranking evaluation on real text (make eval, tests/integration/eval_real.sh):
     # the reference retriever is scikit-learn's; manual pages are rendered with groff.
     python3-sklearn groff-base
+    # Fuzzing (make fuzz, tests/integration/fuzz_*.sh): clang-14 with its
+    # libFuzzer and sanitizer runtimes, and sqlsmith.
+    clang-14 libclang-rt-14-dev sqlsmith
 )
 
 SUDO=""

@@ -261,7 +261,10 @@ SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, 
     // hold, then check them with the same code.
     json q = json::object();
     std::optional<std::string> domain;
-    for (const auto &[key, value] : params) {
+    for (const auto &param : params) {
+        // Named references, not a structured binding: C++17 lambdas cannot capture those.
+        const std::string &key = param.first;
+        const std::string &value = param.second;
         if (q.contains(key) || (key == "domain" && domain))
             throw RequestError(key, "parameter \"" + key + "\" given twice");
         auto json_value = [&](const char *expected) {

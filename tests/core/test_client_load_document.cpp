@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -104,6 +105,43 @@ TEST(ClientLoadDocument, UnknownAndRepeatedKeys) {
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","text":"y"})", "unknown key \"text\""));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","content":"y"})", "\"content\" appears twice"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":1,"a":2}})", "appears twice"));
+}
+
+// Found while writing the load_document fuzz target (too long for its inputs
+// to reach): repeats were found by comparing each key with every earlier
+// one, so one line with 50,000 metadata keys (540 KB) took 3 s, 30 s under
+// ASan, and stalled the loader. Repeats are still found far apart.
+TEST(ClientLoadDocument, ManyMetadataKeys) {
+    auto line = [](int keys, int repeat_of) {
+        std::string s = R"({"document_id":"d","content":"x","metadata":{)";
+        for (int i = 0; i < keys; i++) s += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+        if (repeat_of >= 0) s += ",\"k" + std::to_string(repeat_of) + "\":{}";
+        return s + "}}";
+    };
+    LoadDocument doc = parsed(line(50000, -1));
+    EXPECT_EQ(doc.metadata_types.size(), 50000u);
+    EXPECT_TRUE(rejected_because(line(5, 2), "key \"k2\" appears twice"));
+    EXPECT_TRUE(rejected_because(line(40, 3), "key \"k3\" appears twice"));
+    EXPECT_TRUE(rejected_because(line(40, 39), "key \"k39\" appears twice"));
+    EXPECT_TRUE(rejected_because(line(50000, 49000), "key \"k49000\" appears twice"));
+}
+
+// Found by build/fuzz/load_document: a number jsonb cannot store (1e999999)
+// passed the check, and the server's COPY then failed for the whole load.
+// Every one of these is a bad line now (NumbersJsonbAndDoubleCanHold below
+// has the exact limits).
+TEST(ClientLoadDocument, NumbersJsonbCannotStore) {
+    auto with = [](const std::string &number) {
+        return R"({"document_id":"d","content":"x","metadata":{"n":)" + number + "}}";
+    };
+    for (const char *fits : {"1e308", "-0.0e1000", "1e-300", "123.456", "0.0001e-16379"})
+        EXPECT_EQ(reason(with(fits)), "") << fits;
+    for (const char *overflows : {"1e131072", "1.5e-16383", "0.0001e-16380", "0e-20000", "0e1073741823",
+                                  "1e1073741823", "1e-1073741823", "2e0215555555555555555555555", "1e999999"})
+        EXPECT_NE(reason(with(overflows)), "") << overflows;
+    EXPECT_NE(reason(with("1" + std::string(131072, '0'))), "");
+    EXPECT_EQ(reason(with("0." + std::string(16383, '1'))), "");
+    EXPECT_NE(reason(with("0." + std::string(16384, '1'))), "");
 }
 
 TEST(ClientLoadDocument, NotJson) {
