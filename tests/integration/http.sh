@@ -7,15 +7,8 @@
 set -euo pipefail
 TEST=http
 source "$(dirname "$0")/lib/client.bash"
-command -v curl >/dev/null || fail "curl is not installed (tools/install-deps.sh)"
-
-# 20K documents: the large export (~40 MB) outlasts the kernel's socket
-# buffers (several MB each way on loopback), so "mid-stream" is mid-stream.
-new_database
-"$CLARA_STREAM" generate --docs 20000 --seed 11 --output "$WORK/corpus.jsonl" --quiet
-"$CLARA_STREAM" load "$WORK/corpus.jsonl" --quiet
-
 source "$(dirname "$0")/lib/http.bash"
+new_http_corpus
 
 start_server main --dsn "dbname=$DB" --pool-size 32 --shutdown-grace 1
 MAIN_URL=$URL
@@ -114,42 +107,17 @@ done
 pass "PUT, DELETE, PATCH on known paths: 405 with Allow"
 # A header line over the parser's limit: 400, and the connection closes, so
 # what followed inside that header is never parsed as a next request.
-"$PYTHON" - "${MAIN_URL#http://}" >"$WORK/smuggle.out" <<'PY'
-import socket, sys
-host, port = sys.argv[1].split(":")
-s = socket.create_connection((host, int(port)))
-hidden = b"GET /api/datasets/stats?query=smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
-s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000 + hidden + b"\r\n\r\n")
-s.settimeout(10)
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-print(data.count(b"HTTP/1.1 "), data.split(b"\r\n", 1)[0].decode())
-PY
-smuggle=$(cat "$WORK/smuggle.out")
+"$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000
+    + b"GET /api/datasets/stats?query=smuggled HTTP/1.1\r\nHost: x\r\n\r\n" + b"\r\n\r\n")' >"$WORK/smuggle.http"
+smuggle=$(raw_exchange "$MAIN_URL" "$WORK/smuggle.http")
 [ "$smuggle" = "1 HTTP/1.1 400 Bad Request" ] || fail "oversized header: answers '$smuggle', expected one 400 and a close"
 ! grep -q 'smuggled' "$WORK/main.log" || fail "the rest of an oversized header was parsed as a request"
 pass "oversized header: one 400, connection closed, nothing parsed from its rest"
 # Many headers, each under the line limit: 64 KiB for the whole head.
-"$PYTHON" - "${MAIN_URL#http://}" >"$WORK/many.out" <<'PY'
-import socket, sys
-host, port = sys.argv[1].split(":")
-s = socket.create_connection((host, int(port)))
-s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 4000) for i in range(20)) + b"\r\n")
-s.settimeout(10)
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-print(data.split(b"\r\n", 1)[0].decode())
-PY
-many=$(cat "$WORK/many.out")
-[ "$many" = "HTTP/1.1 400 Bad Request" ] || fail "80 KB of headers: answered '$many', expected 400 and a close"
+"$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n"
+    + b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 4000) for i in range(20)) + b"\r\n")' >"$WORK/many.http"
+many=$(raw_exchange "$MAIN_URL" "$WORK/many.http")
+[ "$many" = "1 HTTP/1.1 400 Bad Request" ] || fail "80 KB of headers: answered '$many', expected 400 and a close"
 pass "80 KB of headers in 4 KB lines: 400, connection closed"
 # An encoded CR/LF in a path cannot forge an access-log line (no token needed
 # for a 404): the log escapes control bytes, spaces and backslashes.

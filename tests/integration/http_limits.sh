@@ -6,13 +6,8 @@
 set -euo pipefail
 TEST=http_limits
 source "$(dirname "$0")/lib/client.bash"
-command -v curl >/dev/null || fail "curl is not installed (tools/install-deps.sh)"
-
-# 20K documents: a 40 MB export, more than the socket buffers hold.
-new_database
-"$CLARA_STREAM" generate --docs 20000 --seed 11 --output "$WORK/corpus.jsonl" --quiet
-"$CLARA_STREAM" load "$WORK/corpus.jsonl" --quiet
 source "$(dirname "$0")/lib/http.bash"
+new_http_corpus
 BIG_QUERY="Verwaltungsrecht Baurecht Umweltrecht Energierecht Bescheid Urteil"
 
 # 1. Slowloris: as many connections as workers, each sending its request

@@ -1,4 +1,14 @@
 # HTTP helpers for the clara-stream serve tests (sourced after client.bash).
+command -v curl >/dev/null || fail "curl is not installed (tools/install-deps.sh)"
+
+# The test database with 20K generated documents: its large export (~40 MB)
+# outlasts the kernel's socket buffers (several MB each way on loopback), so
+# "mid-stream" is mid-stream.
+new_http_corpus() {
+    new_database
+    "$CLARA_STREAM" generate --docs 20000 --seed 11 --output "$WORK/corpus.jsonl" --quiet
+    "$CLARA_STREAM" load "$WORK/corpus.jsonl" --quiet
+}
 
 SERVERS=()
 stop_servers() {
@@ -74,4 +84,24 @@ wait_not_running() {  # $1: what; fails unless nothing runs within 1.5 s
         sleep 0.05
     done
     fail "$1: a serve backend is still running: $(sql -c "SELECT state, wait_event, query FROM pg_stat_activity WHERE application_name = 'clara-stream serve' AND state <> 'idle'")"
+}
+
+# raw_exchange URL FILE: sends FILE's bytes as they are on one connection and
+# reads until the server closes it; prints how many responses came and the
+# first status line ("1 HTTP/1.1 400 Bad Request").
+raw_exchange() {
+    "$PYTHON" - "${1#http://}" "$2" <<'PY'
+import socket, sys
+host, port = sys.argv[1].split(":")
+s = socket.create_connection((host, int(port)))
+s.sendall(open(sys.argv[2], "rb").read())
+s.settimeout(10)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"HTTP/1.1 "), data.split(b"\r\n", 1)[0].decode())
+PY
 }
