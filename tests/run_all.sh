@@ -30,7 +30,7 @@ mkdir -p build/regress
 # A PG* environment pointing at another server would confuse pg_virtualenv.
 # pg_stat_statements lets tests/integration/fdw.sh count remote queries.
 env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
-    pg_virtualenv -v 15 -o shared_preload_libraries=pg_stat_statements -- bash tests/in_cluster.sh 2>&1 | tee -a "$log"
+    pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_stat_statements -- bash tests/in_cluster.sh 2>&1 | tee -a "$log"
 cluster_status=${PIPESTATUS[0]}
 
 # One summary line over all suites.
