@@ -90,6 +90,8 @@ PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
 PG_LIBDIR     := $(shell $(PG_CONFIG) --libdir)
 CLIENT_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror -pthread -Iclient -Iextension/core -isystem $(PG_INCLUDEDIR) -MMD -MP
 # extension/core/jsonl.cpp: the one JSON string encoder (the corpus generator uses it).
+# Compressed exports (zlib, libzstd) and their SHA-256 (OpenSSL's libcrypto).
+CLIENT_LIBS = -lz -lzstd -lcrypto
 CLIENT_SRCS = $(wildcard client/*.cpp) $(wildcard client/core/*.cpp) extension/core/jsonl.cpp
 CLIENT_OBJS = $(patsubst %.cpp,build/%.o,$(CLIENT_SRCS))
 PREFIX ?= /usr/local
@@ -97,7 +99,7 @@ PREFIX ?= /usr/local
 all: build/clara-stream
 
 build/clara-stream: $(CLIENT_OBJS)
-	$(CXX) -o $@ $(CLIENT_OBJS) -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) -pthread
+	$(CXX) -o $@ $(CLIENT_OBJS) -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) $(CLIENT_LIBS) -pthread
 
 build/client/%.o: client/%.cpp
 	@mkdir -p $(dir $@)
@@ -146,7 +148,7 @@ bench: all build/rss_exec
 
 bench-smoke: all build/rss_exec
 	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
-	    pg_virtualenv -v 15 -- bash bench/run.sh --smoke
+	    pg_virtualenv -t -v 15 -- bash bench/run.sh --smoke
 
 bench-stop:
 	bash bench/cluster.sh stop
@@ -192,7 +194,7 @@ build/fuzz/load_document: $(call fuzz_objs,$(FUZZ_LOAD_DOCUMENT_SRCS))
 build/fuzz/request: $(call fuzz_objs,$(FUZZ_REQUEST_SRCS))
 	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
 build/fuzz/http_server: $(call fuzz_objs,$(FUZZ_HTTP_SERVER_SRCS))
-	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) -pthread
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) $(CLIENT_LIBS) -pthread
 build/fuzz/text: $(call fuzz_objs,$(FUZZ_TEXT_SRCS))
 	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -licuuc
 
@@ -207,7 +209,7 @@ fuzz-build: $(FUZZ_BINS)
 # SQL-fuzz run: make fuzz FUZZ_SEED=123. Crash inputs are kept in
 # build/fuzz/crashes/.
 FUZZ_SECONDS ?= 600
-FUZZ_PG = env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD pg_virtualenv -v 15 --
+FUZZ_PG = env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD pg_virtualenv -t -v 15 --
 fuzz: fuzz-parsers fuzz-sqlsmith fuzz-sql
 
 fuzz-parsers: fuzz-build

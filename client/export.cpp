@@ -1,16 +1,20 @@
 #include "export.hpp"
 
 #include "connection.hpp"
+#include "dataset_output.hpp"
 #include "interrupt.hpp"
 #include "jsonl_copy.hpp"
 #include "output_file.hpp"
 #include "progress.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -48,6 +52,45 @@ std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string
     return std::string(PQgetvalue(r.get(), 0, 0));
 }
 
+// What manifest.json says besides the files: the tool, the command, the
+// arguments as the server read them, and the database state (provenance).
+nlohmann::json manifest_header(const ExportOptions &opt, const std::string &provenance) {
+    using nlohmann::json;
+    const SearchArguments &s = opt.search;
+    auto or_null = [](const auto &v) { return v ? json(*v) : json(nullptr); };
+    json filters = json::parse(s.filters_json, nullptr, false);
+    json weights = s.weights_json ? json::parse(*s.weights_json, nullptr, false) : json(nullptr);
+    json search_types = json(nullptr);
+    if (s.search_types) {
+        search_types = json::array();
+        std::string list = *s.search_types;
+        for (size_t start = 0;;) {
+            size_t comma = list.find(',', start);
+            search_types.push_back(list.substr(start, comma == std::string::npos ? comma : comma - start));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    char created[32];
+    std::time_t now = std::time(nullptr);
+    std::tm tm;
+    gmtime_r(&now, &tm);
+    std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json database = json::parse(provenance, nullptr, false);
+    return {{"clara_version", opt.version},
+            {"created_at", created},
+            {"command", opt.argv},
+            {"database", database},
+            {"query", {{"query", s.query}, {"top_k", s.top_k}, {"min_quality", s.min_quality},
+                       {"filters", filters}, {"search_types", search_types}, {"weights", weights},
+                       {"batch_size", opt.batch_size}}},
+            {"training", {{"tokenizer", database.is_object() ? database.value("tokenizer", json(nullptr)) : json(nullptr)},
+                          {"chunk_tokens", or_null(s.chunk_tokens)}, {"chunk_overlap", s.chunk_overlap},
+                          {"format", s.format}, {"prompt_template", or_null(s.prompt_template)},
+                          {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
+                          {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)}}}};
+}
+
 }  // namespace
 
 void run_export(const ExportOptions &opt_in) {
@@ -56,9 +99,30 @@ void run_export(const ExportOptions &opt_in) {
     std::string schema = conn.clara_schema();
     ExportOptions opt = opt_in;
     opt.search.tokenizer = resolve_tokenizer(conn, schema, opt_in.search.tokenizer);
-    OutputFile out(opt.output);
+    // One of the two: a file (compressed by its extension) or a dataset directory.
+    std::optional<EncodedOutput> file;
+    std::optional<DatasetDirectory> dir;
+    if (opt.output_dir.empty())
+        file.emplace(opt.output);
+    else
+        dir.emplace(opt.output_dir, compression_named(opt.compression), opt.shard_size);
+    const std::string &out_name = dir ? dir->name() : file->name();
     CancelOnSignal cancel(conn.get());
-    const char *cancelled = out.name() == "stdout" ? "export cancelled" : "export cancelled, no file written";
+    const char *cancelled = out_name == "stdout" ? "export cancelled" : "export cancelled, no file written";
+    auto write_out = [&](const std::string &lines) {
+        if (file) {
+            file->write(lines.data(), lines.size());
+            return;
+        }
+        // Line by line: each goes to its split's shard.
+        for (size_t at = 0; at < lines.size();) {
+            size_t end = lines.find('\n', at);
+            end = end == std::string::npos ? lines.size() : end + 1;
+            dir->add(lines.data() + at, end - at);
+            at = end;
+        }
+    };
+    std::string provenance;
 
     // Everything after the query is sent waits in poll(), so a signal is
     // seen within one timeout even if the server sends nothing.
@@ -76,7 +140,7 @@ void run_export(const ExportOptions &opt_in) {
     uint64_t documents = 0, bytes = 0;
     std::optional<Clock::duration> first_document;
     try {
-        JsonlCopy copy(conn, schema, opt.search, opt.batch_size);
+        JsonlCopy copy(conn, schema, opt.search, opt.batch_size, dir ? &provenance : nullptr);
         throw_if_interrupted(cancelled);
         for (;;) {
             JsonlCopy::Status status = copy.next();
@@ -91,7 +155,7 @@ void run_export(const ExportOptions &opt_in) {
                 ++documents;
                 bytes += copy.size();
                 if (buffer.size() >= kWriteChunk) {
-                    out.write(buffer.data(), buffer.size());
+                    write_out(buffer);
                     buffer.clear();
                 }
                 if ((documents & 255) == 0) {
@@ -103,7 +167,7 @@ void run_export(const ExportOptions &opt_in) {
             // Nothing buffered: hand what we have to the file or pipe now, so a
             // reader downstream sees the first documents without waiting for 1 MB.
             if (!buffer.empty()) {
-                out.write(buffer.data(), buffer.size());
+                write_out(buffer);
                 buffer.clear();
             }
             progress.update(documents, bytes);
@@ -115,9 +179,12 @@ void run_export(const ExportOptions &opt_in) {
         throw;
     }
     throw_if_interrupted(cancelled);  // the COPY ended before the cancel reached it
-    out.write(buffer.data(), buffer.size());
+    write_out(buffer);
     progress.finish();
-    out.commit();
+    if (dir)
+        dir->commit(manifest_header(opt, provenance), opt.search.query);
+    else
+        file->commit();
     Clock::time_point done = Clock::now();
 
     if (opt.quiet) return;
@@ -126,7 +193,7 @@ void run_export(const ExportOptions &opt_in) {
     const bool chunks = opt.search.chunk_tokens.has_value();
     std::fprintf(stderr, "clara-stream: %llu %s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
                  static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents",
-                 static_cast<double>(bytes) / 1e6, out.name().c_str(), seconds,
+                 static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds,
                  static_cast<double>(documents) / seconds, chunks ? "chunks" : "docs",
                  static_cast<double>(bytes) / 1e6 / seconds);
     if (first_document)

@@ -106,9 +106,30 @@ void wait_readable(int fd, int timeout_ms) {
         throw Failure(ExitCode::io, std::string("poll: ") + std::strerror(errno));
 }
 
-JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &s, int batch_size)
+JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &s, int batch_size,
+                     std::string *provenance)
     : conn_(conn) {
-    conn_.exec("BEGIN");
+    if (provenance == nullptr) {
+        conn_.exec("BEGIN");
+    } else {
+        // One snapshot for the whole export, taken by this first statement:
+        // the manifest names the database state the lines come from.
+        conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        Result r = conn_.exec_params(
+            "SELECT pg_catalog.json_build_object("
+            "'database', pg_catalog.current_database(),"
+            " 'server_version', pg_catalog.current_setting('server_version'),"
+            " 'extension_version', (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'clara'),"
+            " 'snapshot', pg_catalog.pg_current_snapshot()::text,"
+            " 'lsn', (CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()"
+            " ELSE pg_catalog.pg_current_wal_lsn() END)::text,"
+            " 'in_recovery', pg_catalog.pg_is_in_recovery(),"
+            " 'tokenizer', (SELECT pg_catalog.json_build_object('name', t.name, 'kind', t.kind,"
+            " 'vocabulary', t.vocabulary, 'sha256', t.sha256) FROM " + schema + ".clara_tokenizers t"
+            " WHERE t.name = $1))::text",
+            {s.tokenizer});
+        *provenance = PQgetvalue(r.get(), 0, 0);
+    }
     conn_.exec_params(kSetArguments, {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json,
                                       s.search_types.value_or(""), s.weights_json.value_or(""),
                                       std::to_string(batch_size), s.tokenizer.value_or(""),

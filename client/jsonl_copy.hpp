@@ -24,8 +24,11 @@ public:
     };
 
     // Runs BEGIN and the set_config() (short statements, blocking) and sends
-    // the COPY. Throws Failure.
-    JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &search, int batch_size);
+    // the COPY. Throws Failure. With provenance, the transaction is
+    // REPEATABLE READ and *provenance gets, as JSON text, what the export
+    // reads: its snapshot, the WAL position, versions, the tokenizer's sha256.
+    JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &search, int batch_size,
+              std::string *provenance = nullptr);
     ~JsonlCopy();
     JsonlCopy(const JsonlCopy &) = delete;
     JsonlCopy &operator=(const JsonlCopy &) = delete;

@@ -96,6 +96,15 @@ int run(int argc, char **argv) {
     int batch_size = 100;
     export_search.add_to(app);
     app.add_option("-o,--output", output, "Output JSONL file, - for stdout (written as FILE.partial, then renamed)");
+    std::string output_dir, compression = "none", shard_size = "512MB";
+    app.add_option("--output-dir", output_dir,
+                   "Instead of --output: a dataset directory with shards per split "
+                   "(train-00000-of-00002.jsonl ...), manifest.json and a dataset card README.md");
+    app.add_option("--compression", compression, "Shards in --output-dir: none, gzip or zstd "
+                                                  "(--output FILE compresses by its extension: .gz, .zst)")
+        ->capture_default_str();
+    app.add_option("--shard-size", shard_size, "Text per shard in --output-dir, e.g. 512MB, 1G")
+        ->capture_default_str();
     app.add_option("--batch-size", batch_size, "Rows the server fetches from its cursor per batch")
         ->capture_default_str()
         ->check(CLI::Range(1, INT_MAX));
@@ -241,8 +250,15 @@ int run(int argc, char **argv) {
             gen.started = started;
             run_generate(gen);
         } else {
-            if (export_search.query.empty() || output.empty())
-                return fail(ExitCode::usage, "--query and --output are required (see clara-stream --help)");
+            if (export_search.query.empty() || (output.empty() && output_dir.empty()))
+                return fail(ExitCode::usage,
+                            "--query and --output (or --output-dir) are required (see clara-stream --help)");
+            if (!output.empty() && !output_dir.empty())
+                return fail(ExitCode::usage, "--output and --output-dir: give one of them");
+            if (output_dir.empty() && (app.count("--compression") > 0 || app.count("--shard-size") > 0))
+                return fail(ExitCode::usage,
+                            "--compression and --shard-size apply to --output-dir (--output FILE.jsonl.gz or "
+                            ".jsonl.zst compresses by its name)");
             ExportOptions opt;
             opt.search = export_search.resolve();
             opt.search.tokenizer = tokenizer;
@@ -274,6 +290,17 @@ int run(int argc, char **argv) {
             opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;
             opt.output = output;
+            opt.output_dir = output_dir;
+            opt.compression = compression;
+            opt.shard_size = parse_byte_size(shard_size);
+            // The command for the manifest, without the connection string
+            // (it may hold a password).
+            for (int i = 0; i < argc; i++) {
+                std::string a = argv[i];
+                bool dsn_next = i > 0 && std::string(argv[i - 1]) == "--dsn";
+                opt.argv.push_back(dsn_next ? "(not recorded)" : a.rfind("--dsn=", 0) == 0 ? "--dsn=(not recorded)" : a);
+            }
+            opt.version = kVersion;
             opt.dsn = dsn;
             opt.quiet = quiet;
             opt.started = started;

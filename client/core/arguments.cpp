@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -89,6 +90,24 @@ std::string build_weights_json(const std::string &spec) {
         weights[key] = w;
     }
     return dump_object(weights, "--weights");
+}
+
+unsigned long long parse_byte_size(const std::string &text) {
+    size_t i = 0;
+    unsigned long long n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        if (n > (1ull << 50)) throw ArgumentError("size " + text + " is too large");
+        n = n * 10 + static_cast<unsigned>(text[i++] - '0');
+    }
+    if (i == 0) throw ArgumentError("size \"" + text + "\" must start with a number (e.g. 512MB)");
+    std::string unit;
+    for (; i < text.size(); i++) unit.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(text[i]))));
+    if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "IB") == 0) unit.erase(unit.size() - 2);
+    else if (!unit.empty() && unit.back() == 'B') unit.pop_back();
+    int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : -1;
+    if (shift < 0) throw ArgumentError("size \"" + text + "\": unknown unit (use K, M, G or T, e.g. 512MB)");
+    if (n == 0) throw ArgumentError("size must be at least 1 byte");
+    return n << shift;
 }
 
 }  // namespace clara::cli

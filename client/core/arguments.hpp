@@ -37,4 +37,8 @@ std::string normalize_search_types(const std::string &list);
 // finite number, no key twice.
 std::string build_weights_json(const std::string &spec);
 
+// "512MB", "1G", "64KiB", "1000000" -> bytes (K/M/G/T are powers of 1024,
+// with or without "B" / "iB"); at least 1. Throws ArgumentError.
+unsigned long long parse_byte_size(const std::string &text);
+
 }  // namespace clara::cli

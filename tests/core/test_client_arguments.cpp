@@ -8,6 +8,7 @@ using clara::cli::ArgumentError;
 using clara::cli::build_filters_json;
 using clara::cli::build_weights_json;
 using clara::cli::normalize_search_types;
+using clara::cli::parse_byte_size;
 using nlohmann::json;
 
 TEST(ClientFilters, NoFiltersIsAnEmptyObject) { EXPECT_EQ(build_filters_json(std::nullopt, {}), "{}"); }
@@ -73,4 +74,16 @@ TEST(ClientWeights, NumbersPerKey) {
     EXPECT_THROW(build_weights_json("keyword=nan"), ArgumentError);
     EXPECT_THROW(build_weights_json("keyword="), ArgumentError);
     EXPECT_THROW(build_weights_json("keyword=1,keyword=2"), ArgumentError);
+}
+
+TEST(ClientArguments, ByteSizes) {
+    EXPECT_EQ(parse_byte_size("512MB"), 512ull << 20);
+    EXPECT_EQ(parse_byte_size("1G"), 1ull << 30);
+    EXPECT_EQ(parse_byte_size("64KiB"), 64ull << 10);
+    EXPECT_EQ(parse_byte_size("1000000"), 1000000ull);
+    EXPECT_EQ(parse_byte_size("2tb"), 2ull << 40);
+    EXPECT_THROW(parse_byte_size("MB"), ArgumentError);
+    EXPECT_THROW(parse_byte_size("0"), ArgumentError);
+    EXPECT_THROW(parse_byte_size("5 parsecs"), ArgumentError);
+    EXPECT_THROW(parse_byte_size("99999999999999999999G"), ArgumentError);
 }
