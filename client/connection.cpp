@@ -111,12 +111,12 @@ Failure Connection::failure(const PGresult *result) const {
     server.detail = field(PG_DIAG_MESSAGE_DETAIL);
     server.hint = field(PG_DIAG_MESSAGE_HINT);
     if (server.message.empty()) server.message = one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
-    // The server ending the session (pg_terminate_backend, shutdown, crash
-    // recovery) or a connection failure is a lost connection, not a
-    // rejected query, even when the server said why first.
-    const std::string &state = server.sqlstate;
-    bool lost = state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
-                PQstatus(conn_) == CONNECTION_BAD;
+    // The server ending our session (pg_terminate_backend, shutdown, crash
+    // recovery: a FATAL, then the socket closes) is a lost connection, not a
+    // rejected query, even when it said why first. An ERROR about another
+    // connection (postgres_fdw's 08001 for its remote server) is not.
+    const std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+    bool lost = severity == "FATAL" || severity == "PANIC" || PQstatus(conn_) == CONNECTION_BAD;
     return Failure(lost ? ExitCode::connection : ExitCode::server, server_error_message(result, conn_),
                    std::move(server));
 }

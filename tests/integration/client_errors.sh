@@ -9,7 +9,7 @@ new_database
 
 # 2: bad flags, caught before connecting.
 expect_exit 2 "$CLARA_STREAM" --output "$WORK/x.jsonl"
-stderr_has "--query and --output are required"
+stderr_has "--query and --output (or --output-dir) are required"
 expect_exit 2 "$CLARA_STREAM" --query x
 expect_exit 2 "$CLARA_STREAM" --query x --output "$WORK/x.jsonl" --top-k many
 expect_exit 2 "$CLARA_STREAM" --query x --output "$WORK/x.jsonl" --top-k 0
