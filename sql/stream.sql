@@ -54,13 +54,19 @@ UPDATE clara_documents SET metadata = metadata || '{"domain": "stale"}' WHERE do
 SELECT document_id, metadata FROM clara_stream('Einspeisung', 10, 0.0, search_types => '{keyword}') ORDER BY rank;
 UPDATE clara_documents SET metadata = metadata - 'domain' WHERE document_id = 'ver-002';
 
--- Stopped early (LIMIT), a stream leaves no cursor behind and the next one
--- starts afresh.
+-- Stopped early (LIMIT, here mid-batch), a stream gave the first rows of the
+-- full ranking, and the next one in the same transaction starts afresh with
+-- all its rows. (There is no cursor to look for: each batch is one query.)
 BEGIN;
-SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}') IS NOT NULL AS line LIMIT 1;
-SELECT count(*) AS open_cursors FROM pg_cursors;
-SELECT count(*) FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}') LIMIT 3) s;
-SELECT count(*) AS open_cursors FROM pg_cursors;
+SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}')
+     = (SELECT l FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, search_types => '{keyword}') l) AS first_line LIMIT 1;
+SELECT array_agg((s).rank ORDER BY (s).rank) AS ranks,
+       array_agg((s).document_id ORDER BY (s).rank)
+     = (SELECT array_agg(document_id ORDER BY rank) FROM clara_stream('Photovoltaik', 3, 0.0, search_types => '{keyword}'))
+       AS first_documents
+FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}') AS s LIMIT 3) x;
+SELECT count(*) AS rows, count(*) = expected_rows('Photovoltaik', 100, 0.0) AS complete
+FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}')) s;
 COMMIT;
 
 -- A query of stop words only has no terms: no rows, and a notice says why.
