@@ -1,6 +1,7 @@
 -- Settings: clara.streaming_enabled and clara.streaming_batch_size. They
 -- exist once the library is loaded (any clara call loads it, or LOAD, or
 -- session_preload_libraries = 'clara').
+\i sql/fixture/corpus.sql
 LOAD 'clara';
 SHOW clara.streaming_enabled;
 SHOW clara.streaming_batch_size;

@@ -1,4 +1,5 @@
 -- clara_stream: ranked once, then rows read batch by batch, one per call.
+\i sql/fixture/corpus.sql
 \pset null '(null)'
 
 SELECT rank, document_id, round(relevance_score::numeric, 4) AS relevance, quality_score >= 0.5 AS good
@@ -76,3 +77,4 @@ SELECT count(*) FROM clara_stream('Quantenchromodynamik', 10, 0.0, search_types 
 
 -- Defaults: top_k 100, min_quality 0.5.
 SELECT count(*) = expected_rows('Photovoltaik', 100, 0.5) AS defaults_ok FROM clara_stream('Photovoltaik', search_types => '{keyword}');
+DROP FUNCTION expected_rows;
