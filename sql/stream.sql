@@ -34,16 +34,21 @@ SELECT rank, document_id FROM clara_stream('Wohnhauses Landesbauordnung', 1, 0.0
 SELECT (s).rank, (s).document_id
 FROM (SELECT clara_stream('Photovoltaik', 4, 0.0, search_types => '{keyword}') AS s OFFSET 0) x;
 
--- Every batch size gives the same rows.
-SELECT count(*) AS differing_rows FROM (
+-- Every batch size gives the same rows, as many (EXCEPT alone would pass two
+-- empty or duplicated results).
+SELECT (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1, search_types => '{keyword}')) AS rows_batch_1,
+       (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1000, search_types => '{keyword}')) AS rows_batch_1000,
+       count(*) AS differing_rows FROM (
     (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1000, search_types => '{keyword}'))
     UNION ALL
     (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1000, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1, search_types => '{keyword}'))) d;
 
--- clara_search is the batch form of the same rows.
-SELECT count(*) AS differing_rows FROM (
+-- clara_search is the batch form of the same rows, as many.
+SELECT (SELECT count(*) FROM clara_stream('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}')) AS stream_rows,
+       (SELECT count(*) FROM clara_search('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}')) AS search_rows,
+       count(*) AS differing_rows FROM (
     (SELECT * FROM clara_stream('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_search('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}'))
     UNION ALL
