@@ -97,7 +97,8 @@ TEST(StopWords, EveryWordOfPostgresLists) {
     for (const char *name : {"english", "german"}) {
         const std::string path = std::string("/usr/share/postgresql/15/tsearch_data/") + name + ".stop";
         std::ifstream in(path);
-        if (!in) continue;
+        // Reported as skipped, not passed, when PostgreSQL's files are absent.
+        if (!in) GTEST_SKIP() << path << " is not installed";
         std::string word;
         size_t n = 0;
         while (in >> word) {
