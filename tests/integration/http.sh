@@ -314,6 +314,7 @@ rss_during=$(rss)
 kill "$client"
 wait "$client" 2>/dev/null || true
 [ "$state" = "active/ClientWrite" ] || fail "slow reader: the export is '$state', expected blocked in ClientWrite"
+[ -n "$rss_before" ] && [ -n "$rss_during" ] || fail "slow reader: no RSS measurement of serve ('$rss_before', '$rss_during')"
 [ $((rss_during - rss_before)) -lt 10240 ] || fail "slow reader: server RSS grew from $rss_before to $rss_during kB"
 wait_not_running "slow reader gone"
 pass "slow reader: export waits in ClientWrite, server RSS +$((rss_during - rss_before)) kB"
