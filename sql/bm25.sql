@@ -5,6 +5,7 @@
 -- 256 positions per lexeme: rep-001 has more). With clara.title_weight = w
 -- each query term adds w * idf * ttf (k1 + 1) / (ttf + k1), ttf = its count in
 -- the title; the textbook form first (w = 0), the title boost at the end.
+\i sql/fixture/corpus.sql
 SET clara.title_weight = 0;
 
 -- The tokenizer gives PostgreSQL's own clara_de_en lexemes for ordinary text.
@@ -114,16 +115,9 @@ SELECT count(*) AS matches, count(*) FILTER (WHERE b.score > t.score) AS boosted
 FROM textbook t JOIN clara_bm25('Photovoltaik') b USING (document_id) JOIN clara_documents d USING (document_id);
 DROP TABLE textbook;
 
--- Restore the fixture for the files that follow.
-DELETE FROM clara_documents WHERE document_id = 'new-001';
-UPDATE clara_documents SET title = 'Einspeisevergütung für Solaranlagen', content = E'Betreiber von Anlagen zur Erzeugung von Strom aus solarer Strahlungsenergie haben gegenüber dem Netzbetreiber einen Anspruch auf Zahlung einer Marktprämie oder Einspeisevergütung. Die Höhe der Vergütung hängt vom Zeitpunkt der Inbetriebnahme und von der installierten Leistung ab.\n\nDer Netzbetreiber ist verpflichtet, die Anlage unverzüglich vorrangig an sein Netz anzuschließen.' WHERE document_id = 'ene-001';
-INSERT INTO clara_documents (document_id, title, content, domain, document_type, source, created_at, metadata)
-SELECT 'dup-001', title, content, domain, document_type, 'kommune-beispieldorf', '2023-04-02', '{"aktenzeichen": "B-13/23", "pages": 3}'
-FROM clara_documents WHERE document_id = 'bau-001';
-SELECT count(*) FROM clara_documents;
-
 -- TRUNCATE empties the index too.
 BEGIN;
 TRUNCATE clara_documents;
 SELECT n_docs, (SELECT count(*) FROM clara_postings) AS postings FROM clara_corpus;
 ROLLBACK;
+DROP FUNCTION bm25_agreement, bm25_reference;

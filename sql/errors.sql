@@ -1,4 +1,5 @@
 -- Bad arguments: each is an error with SQLSTATE, message and hint.
+\i sql/fixture/corpus.sql
 CREATE FUNCTION error_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     state text; message text; hint text;
@@ -66,3 +67,4 @@ SET statement_timeout = '1ms';
 SELECT count(*) FROM generate_series(1, 5000) g, LATERAL clara_stream('Photovoltaik Genehmigung ' || g, 100, 0.0);
 RESET statement_timeout;
 \set SHOW_CONTEXT errors
+DROP FUNCTION error_of;

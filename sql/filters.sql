@@ -1,4 +1,5 @@
 -- Filters are applied inside the ranking: still exactly min(top_k, matches) rows.
+\i sql/fixture/corpus.sql
 
 CREATE FUNCTION filtered_rows(f jsonb) RETURNS TABLE (got bigint, expected bigint, ids text)
 LANGUAGE sql AS $$
@@ -35,3 +36,4 @@ SELECT count(*) FROM clara_stream('Photovoltaik', 10, 0.0, '{"domain": "baurecht
 
 -- top_k still counts after filtering: 2 of the matching baurecht documents.
 SELECT rank, document_id FROM clara_stream('Photovoltaik Genehmigung Dachanlage', 2, 0.0, '{"domain": "baurecht"}', search_types => '{keyword}');
+DROP FUNCTION filtered_rows;

@@ -1,6 +1,7 @@
 -- Settings: clara.streaming_enabled and clara.streaming_batch_size. They
 -- exist once the library is loaded (any clara call loads it, or LOAD, or
 -- session_preload_libraries = 'clara').
+\i sql/fixture/corpus.sql
 LOAD 'clara';
 SHOW clara.streaming_enabled;
 SHOW clara.streaming_batch_size;
@@ -16,9 +17,12 @@ RESET clara.streaming_batch_size;
 -- The prefix is reserved: a typo is an error, not a silent new setting.
 SET clara.streaming_batchsize = 10;
 
--- Off: clara_stream computes the whole result first, like clara_search; same rows.
+-- Off: clara_stream computes the whole result first, like clara_search; same rows
+-- (and as many: EXCEPT alone would pass two empty or duplicated results).
 SET clara.streaming_enabled = off;
-SELECT count(*) AS differing_rows FROM (
+SELECT (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}')) AS stream_rows,
+       (SELECT count(*) FROM clara_search('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}')) AS search_rows,
+       count(*) AS differing_rows FROM (
     (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_search('Photovoltaik Genehmigung', 100, 0.0, search_types => '{keyword}'))
     UNION ALL

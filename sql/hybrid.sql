@@ -1,6 +1,7 @@
 -- Hybrid retrieval: character 4-gram postings kept with the documents,
 -- vector search, the citation graph, fusion, and the checks inside the
 -- ranking.
+\i sql/fixture/corpus.sql
 
 -- What a text is indexed by: the 4-grams of its words between '<' and '>',
 -- lower-cased, diacritics folded, stop words dropped; a document's content

@@ -1,4 +1,5 @@
 -- clara_stream_jsonl: one training line per row, the export format.
+\i sql/fixture/corpus.sql
 
 -- Key order is fixed; every line is one JSON object on one line.
 SELECT line ~ '^\{"text":".*","metadata":\{.*\},"source":(".*"|null),"quality_score":[0-9.e-]+,"document_id":".*","relevance_score":[0-9.e-]+\}$' AS shape,

@@ -1,4 +1,5 @@
 -- Quality scores: a document property in 0..1, explained by its signals.
+\i sql/fixture/corpus.sql
 
 -- Prose (German and English) scores clearly above stubs, repeated lines,
 -- random characters and boilerplate.

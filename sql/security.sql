@@ -2,6 +2,7 @@
 -- every result, and filter values are parameters, never SQL. A searcher
 -- needs SELECT on clara_documents and nothing else: the index tables belong
 -- to the extension's owner, who alone reads and writes them.
+\i sql/fixture/corpus.sql
 
 CREATE ROLE clara_reader_baurecht;
 GRANT SELECT ON clara_documents TO clara_reader_baurecht;

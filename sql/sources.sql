@@ -1,6 +1,7 @@
 -- Enrichment: registered relations add fields to the metadata of streamed
 -- documents, looked up once per batch, with a timeout and a failure policy.
 -- (tests/integration/fdw.sh does the same through postgres_fdw.)
+\i sql/fixture/corpus.sql
 
 CREATE TABLE court_notes (document_id text PRIMARY KEY, court_rank int, note text);
 INSERT INTO court_notes VALUES ('bau-001', 1, 'Leitentscheidung'), ('bau-002', 2, 'Denkmal'),

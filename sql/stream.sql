@@ -1,4 +1,5 @@
 -- clara_stream: ranked once, then rows read batch by batch, one per call.
+\i sql/fixture/corpus.sql
 \pset null '(null)'
 
 SELECT rank, document_id, round(relevance_score::numeric, 4) AS relevance, quality_score >= 0.5 AS good
@@ -33,16 +34,21 @@ SELECT rank, document_id FROM clara_stream('Wohnhauses Landesbauordnung', 1, 0.0
 SELECT (s).rank, (s).document_id
 FROM (SELECT clara_stream('Photovoltaik', 4, 0.0, search_types => '{keyword}') AS s OFFSET 0) x;
 
--- Every batch size gives the same rows.
-SELECT count(*) AS differing_rows FROM (
+-- Every batch size gives the same rows, as many (EXCEPT alone would pass two
+-- empty or duplicated results).
+SELECT (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1, search_types => '{keyword}')) AS rows_batch_1,
+       (SELECT count(*) FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1000, search_types => '{keyword}')) AS rows_batch_1000,
+       count(*) AS differing_rows FROM (
     (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1000, search_types => '{keyword}'))
     UNION ALL
     (SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1000, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_stream('Photovoltaik Genehmigung', 100, 0.0, batch_size => 1, search_types => '{keyword}'))) d;
 
--- clara_search is the batch form of the same rows.
-SELECT count(*) AS differing_rows FROM (
+-- clara_search is the batch form of the same rows, as many.
+SELECT (SELECT count(*) FROM clara_stream('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}')) AS stream_rows,
+       (SELECT count(*) FROM clara_search('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}')) AS search_rows,
+       count(*) AS differing_rows FROM (
     (SELECT * FROM clara_stream('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}')
      EXCEPT SELECT * FROM clara_search('Verwaltungsrecht Photovoltaik', 50, 0.3, search_types => '{keyword}'))
     UNION ALL
@@ -54,13 +60,19 @@ UPDATE clara_documents SET metadata = metadata || '{"domain": "stale"}' WHERE do
 SELECT document_id, metadata FROM clara_stream('Einspeisung', 10, 0.0, search_types => '{keyword}') ORDER BY rank;
 UPDATE clara_documents SET metadata = metadata - 'domain' WHERE document_id = 'ver-002';
 
--- Stopped early (LIMIT), a stream leaves no cursor behind and the next one
--- starts afresh.
+-- Stopped early (LIMIT, here mid-batch), a stream gave the first rows of the
+-- full ranking, and the next one in the same transaction starts afresh with
+-- all its rows. (There is no cursor to look for: each batch is one query.)
 BEGIN;
-SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}') IS NOT NULL AS line LIMIT 1;
-SELECT count(*) AS open_cursors FROM pg_cursors;
-SELECT count(*) FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}') LIMIT 3) s;
-SELECT count(*) AS open_cursors FROM pg_cursors;
+SELECT clara_stream_jsonl('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}')
+     = (SELECT l FROM clara_stream_jsonl('Photovoltaik', 1, 0.0, search_types => '{keyword}') l) AS first_line LIMIT 1;
+SELECT array_agg((s).rank ORDER BY (s).rank) AS ranks,
+       array_agg((s).document_id ORDER BY (s).rank)
+     = (SELECT array_agg(document_id ORDER BY rank) FROM clara_stream('Photovoltaik', 3, 0.0, search_types => '{keyword}'))
+       AS first_documents
+FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}') AS s LIMIT 3) x;
+SELECT count(*) AS rows, count(*) = expected_rows('Photovoltaik', 100, 0.0) AS complete
+FROM (SELECT clara_stream('Photovoltaik', 100, 0.0, batch_size => 2, search_types => '{keyword}')) s;
 COMMIT;
 
 -- A query of stop words only has no terms: no rows, and a notice says why.
@@ -70,3 +82,4 @@ SELECT count(*) FROM clara_stream('Quantenchromodynamik', 10, 0.0, search_types 
 
 -- Defaults: top_k 100, min_quality 0.5.
 SELECT count(*) = expected_rows('Photovoltaik', 100, 0.5) AS defaults_ok FROM clara_stream('Photovoltaik', search_types => '{keyword}');
+DROP FUNCTION expected_rows;

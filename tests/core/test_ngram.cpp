@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -437,25 +436,4 @@ TEST(GramScorer, MalformedBlockIsReported) {
     std::string bad = block_of({{5, 1, 8}});
     bad.pop_back();
     EXPECT_FALSE(s.add_block(bytes(bad), bad.size()));
-}
-
-// Prints the extraction speed (no assertion on time).
-TEST(GramBenchmark, ExtractionPerDocument) {
-    std::string content;
-    const char *words[] = {"Genehmigung", "der", "Photovoltaikanlage", "auf", "dem", "Carport", "nach",
-                           "Bauordnung", "Abstandsflächen", "zum", "Nachbargrundstück", "werden", "eingehalten"};
-    std::mt19937 rng(5);
-    while (content.size() < 2048) {
-        content += words[rng() % 13];
-        content += ' ';
-    }
-    clara::GramExtractor e;
-    std::vector<clara::GramCount> grams;
-    const int rounds = 20000;
-    uint64_t sink = 0;
-    auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < rounds; ++i) sink += e.document("Photovoltaik auf dem Carport", content, grams);
-    double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / rounds;
-    std::printf("[ bench    ] gram extraction: %.2f us per 2 KB document (%zu distinct grams)\n", us, grams.size());
-    EXPECT_GT(sink, 0u);
 }

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -406,20 +405,6 @@ TEST(Quality, EmptyAndBlankContent) {
         EXPECT_TRUE(std::isfinite(s.duplicate_line_fraction));
         EXPECT_TRUE(std::isfinite(s.duplicate_ngram_fraction));
     }
-}
-
-TEST(Quality, TimingPerTwoKilobyteDocument) {
-    // Not an assertion: prints microseconds per ~2 KB document.
-    std::string doc = std::string(kGermanProse) + kEnglishProse;
-    doc.resize(2048);
-    const int n = 10000;
-    double sink = 0.0;
-    auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < n; ++i) sink += assess_quality(full_meta(doc)).score;
-    auto t1 = std::chrono::steady_clock::now();
-    const double us = std::chrono::duration<double, std::micro>(t1 - t0).count() / n;
-    std::printf("[quality] %zu-byte document: %.2f us per document (checksum %.1f)\n", doc.size(), us, sink);
-    EXPECT_GT(sink, 0.0);
 }
 
 }  // namespace

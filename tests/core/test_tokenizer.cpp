@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -98,7 +97,8 @@ TEST(StopWords, EveryWordOfPostgresLists) {
     for (const char *name : {"english", "german"}) {
         const std::string path = std::string("/usr/share/postgresql/15/tsearch_data/") + name + ".stop";
         std::ifstream in(path);
-        if (!in) continue;
+        // Reported as skipped, not passed, when PostgreSQL's files are absent.
+        if (!in) GTEST_SKIP() << path << " is not installed";
         std::string word;
         size_t n = 0;
         while (in >> word) {
@@ -296,36 +296,5 @@ TEST(Tokenizer, WordCacheDoesNotChangeResults) {
         clara::Tokenizer(false).tokenize(s, b);
         ASSERT_EQ(a.arena, b.arena);
         ASSERT_EQ(a.size(), b.size());
-    }
-}
-
-// Not a correctness test: prints the tokenizer's speed on generated German
-// documents, normalized to 2 KB of text, with and without the word cache.
-TEST(TokenizerBenchmark, MicrosecondsPer2KB) {
-    size_t bytes = 0;
-    const auto texts = sample_documents(2000, &bytes);
-    for (const bool word_cache : {true, false}) {
-        clara::Tokenizer t(word_cache);
-        clara::LexemeList out;
-        size_t lexemes = 0;
-        for (const auto &s : texts) {  // warm-up: buffers and cache reach their steady state
-            out.clear();
-            t.tokenize(s, out);
-        }
-        const int rounds = 5;
-        const auto start = std::chrono::steady_clock::now();
-        for (int r = 0; r < rounds; ++r) {
-            for (const auto &s : texts) {
-                out.clear();
-                t.tokenize(s, out);
-                lexemes += out.size();
-            }
-        }
-        const double us =
-            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / rounds;
-        std::printf("[ bench    ] word cache %-3s: %zu docs, %.0f bytes/doc, %.0f lexemes/doc: %.2f us/doc, "
-                    "%.2f us per 2 KB, %.1f MB/s\n",
-                    word_cache ? "on" : "off", texts.size(), double(bytes) / texts.size(),
-                    double(lexemes) / rounds / texts.size(), us / texts.size(), us / bytes * 2048, bytes / us);
     }
 }

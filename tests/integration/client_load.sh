@@ -10,9 +10,20 @@ new_database
 docs() { sql -c "SELECT count(*) FROM clara_documents"; }
 # Every row version of the corpus and the graph: equal before and after
 # means nothing was written, not even an identical new version.
+# Each half is read and checked on its own: a failing query (or an empty
+# corpus) fails the test instead of comparing two equal empty strings.
 versions() {
-    sql -c "SELECT md5(string_agg(document_id || ':' || xmin || ':' || doc_key, ',' ORDER BY document_id)) FROM clara_documents"
-    sql -c "SELECT md5(coalesce(string_agg(src_id || '>' || dst_id || ':' || xmin, ',' ORDER BY src_id, dst_id), '')) FROM clara_edges"
+    local documents edges
+    documents=$(sql -c "SELECT md5(string_agg(document_id || ':' || xmin || ':' || doc_key, ',' ORDER BY document_id)) FROM clara_documents") &&
+        edges=$(sql -c "SELECT md5(coalesce(string_agg(src_id || '>' || dst_id || ':' || xmin, ',' ORDER BY src_id, dst_id), '')) FROM clara_edges") &&
+        [ -n "$documents" ] && [ -n "$edges" ] || fail "versions: a query failed or the corpus is empty"
+    echo "$documents $edges"
+}
+# unchanged_since BEFORE WHAT: the row versions are still BEFORE.
+unchanged_since() {
+    local after
+    after=$(versions)
+    [ -n "$1" ] && [ -n "$after" ] && [ "$after" = "$1" ] || fail "$2"
 }
 
 cat >"$WORK/good.jsonl" <<'EOF_DOCS'
@@ -37,7 +48,7 @@ pass "load: 3 documents, text and edges exact"
 before=$(versions)
 expect_exit 0 "$CLARA_STREAM" load "$WORK/good.jsonl"
 stderr_has "3 read, 0 inserted, 0 updated, 3 unchanged, 0 skipped; edges +0 -0"
-[ "$(versions)" = "$before" ] || fail "a second load of the same file wrote rows"
+unchanged_since "$before" "a second load of the same file wrote rows"
 pass "idempotent: second load 0 inserted, 0 updated, no new row versions"
 
 # 3. Changed documents are updated, new ones inserted, a document's edges
@@ -45,6 +56,7 @@ pass "idempotent: second load 0 inserted, 0 updated, no new row versions"
 sed -e 's/auf dem Dach/auf dem Carport/' -e 's/"citations":\["b","c"\]/"citations":["c","d"]/' "$WORK/good.jsonl" >"$WORK/changed.jsonl"
 echo '{"document_id":"d","content":"Neu: der Widerspruch ist zulässig."}' >>"$WORK/changed.jsonl"
 b_version=$(sql -c "SELECT xmin FROM clara_documents WHERE document_id = 'b'")
+[ -n "$b_version" ] || fail "no document b before the update"
 expect_exit 0 "$CLARA_STREAM" load "$WORK/changed.jsonl"
 stderr_has "4 read, 1 inserted, 1 updated, 2 unchanged, 0 skipped; edges +1 -1"
 [ "$(sql -c "SELECT xmin FROM clara_documents WHERE document_id = 'b'")" = "$b_version" ] || fail "unchanged b was rewritten"
@@ -73,7 +85,7 @@ stderr_has "line 6: created_at"
 stderr_has "line 8: citations must be non-empty"
 stderr_has "5 malformed lines"
 stderr_has "nothing loaded"
-[ "$(versions)" = "$before" ] || fail "--on-error abort changed the corpus"
+unchanged_since "$before" "--on-error abort changed the corpus"
 pass "abort: line numbers reported, nothing loaded, exit 7"
 
 # A repeated document_id is an input error too (found on the server).
@@ -81,7 +93,7 @@ head -n 1 "$WORK/bad.jsonl" >"$WORK/dup.jsonl"
 sed -n 7p "$WORK/bad.jsonl" >>"$WORK/dup.jsonl"
 expect_exit 7 "$CLARA_STREAM" load "$WORK/dup.jsonl"
 stderr_has 'line 2: duplicate document_id "e1" (first on line 1)'
-[ "$(versions)" = "$before" ] || fail "a duplicate document_id changed the corpus"
+unchanged_since "$before" "a duplicate document_id changed the corpus"
 pass "abort: duplicate document_id, nothing loaded"
 
 # 5. --on-error skip loads the valid lines (the first of a repeated id).
@@ -99,7 +111,7 @@ before=$(versions)
 "$CLARA_STREAM" generate --docs 1500 --seed 3 --output "$WORK/corpus.jsonl" --quiet
 expect_exit 0 "$CLARA_STREAM" load "$WORK/corpus.jsonl"
 stderr_has "1500 read, 0 inserted, 0 updated, 1500 unchanged, 0 skipped; edges +0 -0"
-[ "$(versions)" = "$before" ] || fail "reloading the generated corpus wrote rows"
+unchanged_since "$before" "reloading the generated corpus wrote rows"
 pass "stdin load of a generated corpus; reloading it changes nothing"
 
 # 7. stats over the loaded corpus, as JSON and as a table.

@@ -182,10 +182,15 @@ remote_sleepers() {
 SELECT count(*) FROM pg_stat_activity WHERE datname = :'remote' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()
 SQL
 }
-# wait_for_sleepers N SECONDS: polls until remote_sleepers is N.
+# wait_for_sleepers N SECONDS: polls until remote_sleepers is N. The count
+# is read into a variable and must be a number: a failing query is a
+# failure, not an end of the wait (`[ "" -ne N ]` is false).
 wait_for_sleepers() {
-    local want=$1 deadline=$(($(now_ms) + $2 * 1000))
-    while [ "$(remote_sleepers)" -ne "$want" ]; do
+    local want=$1 deadline=$(($(now_ms) + $2 * 1000)) got
+    while :; do
+        got=$(remote_sleepers) || fail "wait_for_sleepers: the pg_stat_activity query failed"
+        [[ $got =~ ^[0-9]+$ ]] || fail "wait_for_sleepers: not a count: '$got'"
+        [ "$got" -eq "$want" ] && return 0
         [ "$(now_ms)" -lt "$deadline" ] || return 1
         sleep 0.05
     done

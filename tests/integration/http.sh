@@ -210,7 +210,10 @@ d = json.load(open(sys.argv[1]))
 assert d["total"] == len(d["documents"]), d["total"]
 print(",".join("%d %s" % (x["rank"], x["document_id"]) for x in d["documents"]))
 PY
-cmp -s "$WORK/search.sql" "$WORK/search.ids" || fail "search: $(cat "$WORK/search.ids") != $(cat "$WORK/search.sql")"
+search_sql=$(cat "$WORK/search.sql")
+search_http=$(cat "$WORK/search.ids")
+[ -n "$search_sql" ] || fail "search: clara_search found nothing (choose a query that matches)"
+[ "$search_http" = "$search_sql" ] || fail "search: $search_http != $search_sql"
 curl -sS -o "$WORK/stats.json" -w '%{http_code}' -G "$MAIN_URL/api/datasets/stats" --data-urlencode "query=$nasty" \
     --data-urlencode top_k=500 --data-urlencode min_quality_score=0.2 --data-urlencode domain=baurecht >"$WORK/status"
 [ "$(status)" = 200 ] || fail "stats: HTTP $(status): $(cat "$WORK/stats.json")"
@@ -225,6 +228,7 @@ curl -sS -o "$WORK/e.json" -w '%{http_code}' "$MAIN_URL/api/datasets/stats?query
 expect_error 400 top_k "$WORK/e.json"
 curl -sS -o "$WORK/health.json" -w '%{http_code}' "$MAIN_URL/health" >"$WORK/status"
 version=$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'clara'")
+[ -n "$version" ] || fail "health: no clara extension version in the database"
 "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] == "ok" and d["extension_version"] == sys.argv[2], d' \
     "$WORK/health.json" "$version" || fail "health: $(cat "$WORK/health.json")"
 pass "search = clara_search, stats = clara_stats, health reports extension $version"
@@ -310,6 +314,7 @@ rss_during=$(rss)
 kill "$client"
 wait "$client" 2>/dev/null || true
 [ "$state" = "active/ClientWrite" ] || fail "slow reader: the export is '$state', expected blocked in ClientWrite"
+[ -n "$rss_before" ] && [ -n "$rss_during" ] || fail "slow reader: no RSS measurement of serve ('$rss_before', '$rss_during')"
 [ $((rss_during - rss_before)) -lt 10240 ] || fail "slow reader: server RSS grew from $rss_before to $rss_during kB"
 wait_not_running "slow reader gone"
 pass "slow reader: export waits in ClientWrite, server RSS +$((rss_during - rss_before)) kB"

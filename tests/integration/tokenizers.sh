@@ -72,6 +72,8 @@ bad = 0
 with psycopg.connect(sys.argv[3]) as conn:
     for name in ("llama3", "cl100k", "o200k"):
         tokens = 0
+        # zip() stops at the shorter list: a short reference would check nothing.
+        assert len(ref[name]) == len(texts) > 0, f"{name}: {len(ref[name])} reference lists for {len(texts)} texts"
         for text, want in zip(texts, ref[name]):
             got = conn.execute("SELECT clara_tokenize(%s, %s), clara_token_count(%s, %s)",
                                (text, name, text, name)).fetchone()
@@ -91,6 +93,7 @@ query="Genehmigung Bescheid Verwaltungsrecht"
 name=$(sql -c "SELECT name FROM clara_tokenizers WHERE name LIKE 'sha256-%'")
 [ -n "$name" ] || fail "the CLI did not register its tokenizer file"
 reference_copy "$query" "60, 0, '{}', '{keyword}', NULL, 100, '$name', 64, 8" >"$WORK/psql.jsonl"
+[ -s "$WORK/psql.jsonl" ] || fail "psql's chunked COPY is empty (choose a query that matches)"
 cmp -s "$WORK/chunks.jsonl" "$WORK/psql.jsonl" || fail "the CLI's chunked export differs from psql's COPY"
 
 # Within the budget by the reference's count, nothing lost, indexes in order.
@@ -127,6 +130,7 @@ node "$ROOT/tests/tokenizers/reference.mjs" "$REF" ids <"$WORK/chunk_texts.json"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 ref = json.load(open(sys.argv[2]))["llama3"]
+assert len(ref) == len(lines) > 0, f"{len(ref)} reference counts for {len(lines)} chunks"
 for l, ids in zip(lines, ref):
     assert l["metadata"]["token_count"] == len(ids) <= 64, (l["document_id"], l["metadata"]["token_count"], len(ids))
 print(f"tokenizers: ok: every chunk's token_count is the reference's count of its text, all <= 64")
@@ -138,6 +142,7 @@ PY
     --prompt-template 'Worum geht es in "{title}"?\n' --output "$WORK/messages.jsonl" --quiet
 reference_copy "$query" "20, 0, '{}', '{keyword}', NULL, 100, NULL, NULL, 0, 'messages', E'Worum geht es in \"{title}\"?\\n', NULL" \
     >"$WORK/messages_psql.jsonl"
+[ -s "$WORK/messages_psql.jsonl" ] || fail "psql's --format messages COPY is empty"
 cmp -s "$WORK/messages.jsonl" "$WORK/messages_psql.jsonl" || fail "--format messages differs from psql's COPY"
 "$CLARA_STREAM" --query "$query" --top-k 10 --min-quality 0 --search-types keyword --format alpaca \
     --tokenizer llama3 --chunk-tokens 100 --output "$WORK/alpaca.jsonl" --quiet
