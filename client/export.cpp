@@ -52,7 +52,7 @@ std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string
 
 void run_export(const ExportOptions &opt_in) {
     using Clock = std::chrono::steady_clock;
-    Connection conn(opt_in.dsn);
+    Connection conn(opt_in.connection);
     std::string schema = conn.clara_schema();
     ExportOptions opt = opt_in;
     opt.search.tokenizer = resolve_tokenizer(conn, schema, opt_in.search.tokenizer);

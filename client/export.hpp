@@ -2,6 +2,7 @@
 // written to the output as they arrive.
 #pragma once
 
+#include "core/connection_target.hpp"
 #include "search_arguments.hpp"
 
 #include <chrono>
@@ -13,7 +14,7 @@ struct ExportOptions {
     SearchArguments search;
     int batch_size = 100;
     std::string output;  // a path, or "-" for stdout
-    std::string dsn;
+    ConnectionTarget connection;  // --dsn, -h, -p, -U, -d
     bool quiet = false;
     std::chrono::steady_clock::time_point started;  // for time to first document
 };

@@ -396,7 +396,7 @@ void report(const std::vector<InputError> &errors, uint64_t total, const char *v
 
 void load(const LoadOptions &opt) {
     LineReader input(opt.input, opt.max_line_bytes);
-    Connection conn(opt.dsn);
+    Connection conn(opt.connection);
     std::string schema = conn.clara_schema();
     CancelOnSignal cancel(conn.get());
     const bool skip = opt.on_error == OnError::skip;
