@@ -71,6 +71,11 @@ void run_export(const ExportOptions &opt_in) {
     };
 
     Progress progress(opt.quiet);
+    // The exact count is known only at the end (min(top_k, matching)), and
+    // counting first would run the ranking twice: --top-k is an upper bound,
+    // shown as one. With chunks a line is a chunk, and top_k bounds nothing.
+    if (!opt.search.chunk_tokens)
+        progress.set_total({ProgressTotal::Of::items_at_most, static_cast<uint64_t>(opt.search.top_k)});
     std::string buffer;
     buffer.reserve(kWriteChunk + (64 << 10));
     uint64_t documents = 0, bytes = 0;

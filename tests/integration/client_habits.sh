@@ -123,3 +123,24 @@ for _ in $(seq 50); do
 done
 [ "$running" = 0 ] || fail "$running clara-stream backends still running after the pipe closed"
 pass "export / generate | head -1: exit 141, stderr empty, no .partial, no backend left"
+
+# 5. Progress on a terminal (script(1) gives the client a pty): load shows
+# bytes of the file's total, percentage and ETA; an export shows --top-k as
+# the upper bound it is. On a pipe, as before, only the summary.
+command -v script >/dev/null || fail "script(1) (util-linux) is needed for the progress test"
+"$CLARA_STREAM" generate --docs 20000 --seed 17 --output "$WORK/big.jsonl" --quiet
+size_mb=$("$PYTHON" -c 'import os,sys; print(f"{os.path.getsize(sys.argv[1]) / 1e6:.1f}")' "$WORK/big.jsonl")
+script -qec "'$CLARA_STREAM' load '$WORK/big.jsonl' -d '$DB'" "$WORK/load.tty" </dev/null >/dev/null
+tr '\r' '\n' <"$WORK/load.tty" >"$WORK/load.lines"
+grep -qE "documents  [0-9.]+ of $size_mb MB  [0-9]+%  ETA [0-9]+:[0-9]{2}  [0-9]+/s" "$WORK/load.lines" ||
+    fail "load on a terminal: no 'N documents  X of $size_mb MB  P%  ETA m:ss' line: $(head -c 600 "$WORK/load.lines")"
+script -qec "'$CLARA_STREAM' --query '$query' --top-k 2500 --min-quality 0 --output - -d '$DB' | (sleep 1; cat >/dev/null)" \
+    "$WORK/export.tty" </dev/null >/dev/null
+tr '\r' '\n' <"$WORK/export.tty" >"$WORK/export.lines"
+grep -qE "[0-9]+ of ≤2500 documents \(--top-k\)  [0-9.]+ MB  ≥[0-9]+%" "$WORK/export.lines" ||
+    fail "export on a terminal: no 'N of ≤2500 documents (--top-k) ... ≥P%' line: $(head -c 600 "$WORK/export.lines")"
+grep -qE "≥[0-9]+%  ETA ≤[0-9]+:[0-9]{2}" "$WORK/export.lines" ||
+    fail "export on a terminal: no ETA once rows arrive: $(head -c 600 "$WORK/export.lines")"
+expect_exit 0 "$CLARA_STREAM" load "$WORK/big.jsonl"
+if grep -q "ETA" "$WORK/stderr"; then fail "progress drawn on a stderr that is no terminal"; fi
+pass "progress on a terminal: load X of $size_mb MB, P%, ETA; export of ≤--top-k with ≥P% and ETA ≤; none on a pipe"
