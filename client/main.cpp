@@ -6,8 +6,9 @@
 //   clara-stream stats --query Q [...] [--json]
 //   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
+// Every subcommand that connects: [-h HOST] [-p PORT] [-U USER] [-d DB] [--dsn DSN].
 //
-// Exit codes: exit_code.hpp (and docs/cli.md).
+// Exit codes: exit_code.hpp (and docs/cli.md; --help prints them).
 #include "connection.hpp"
 #include "core/arguments.hpp"
 #include "exit_code.hpp"
