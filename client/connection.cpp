@@ -38,41 +38,32 @@ std::string server_error_message(const PGresult *result, PGconn *conn) {
     return message;
 }
 
-Connection::Connection(const std::string &dsn_flag, const char *application_name) {
-    std::string dsn = dsn_flag;
-    const char *from = "--dsn";
-    if (dsn.empty()) {
-        const char *env = std::getenv("CLARA_DSN");
-        if (env != nullptr) dsn = env;
-        from = "CLARA_DSN";
+Connection::Connection(const ConnectionTarget &target, const char *application_name) {
+    std::string from;
+    std::string dsn;
+    try {
+        dsn = effective_dsn(target, std::getenv("CLARA_DSN"), from);
+    } catch (const std::invalid_argument &e) {
+        throw Failure(ExitCode::usage, e.what());
     }
-    // Like libpq: a DSN with '=' or a postgres:// prefix is a connection
-    // string (checked here, exit code usage), anything else a database name.
-    bool is_conninfo = dsn.find('=') != std::string::npos || dsn.rfind("postgresql://", 0) == 0 ||
-                       dsn.rfind("postgres://", 0) == 0;
-    if (is_conninfo) {
+    // A connection string is checked here (exit code usage); a plain name
+    // is a database name.
+    if (is_connection_string(dsn)) {
         char *error = nullptr;
         PQconninfoOption *options = PQconninfoParse(dsn.c_str(), &error);
         if (options == nullptr) {
             std::string reason = error ? one_line(error) : "out of memory";
             PQfreemem(error);
-            throw Failure(ExitCode::usage, std::string(from) + ": invalid connection string: " + reason);
+            throw Failure(ExitCode::usage, from + ": invalid connection string: " + reason);
         }
         PQconninfoFree(options);
     }
-    // Keywords after dbname override what the DSN says (expand_dbname): the
-    // export must receive UTF-8 whatever the locale. Those before it are
-    // defaults the DSN may change.
-    std::vector<const char *> keys = {"fallback_application_name"};
-    std::vector<const char *> values = {application_name};
-    if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
-        keys.push_back("connect_timeout");  // libpq waits forever by default
-        values.push_back("10");
+    auto params = connection_parameters(target, dsn, application_name, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+    std::vector<const char *> keys, values;
+    for (const auto &[key, value] : params) {
+        keys.push_back(key.c_str());
+        values.push_back(value.c_str());
     }
-    keys.push_back("dbname");
-    values.push_back(dsn.empty() ? nullptr : dsn.c_str());
-    keys.push_back("client_encoding");
-    values.push_back("UTF8");
     keys.push_back(nullptr);
     values.push_back(nullptr);
     conn_ = PQconnectdbParams(keys.data(), values.data(), 1);

@@ -1,8 +1,9 @@
-// libpq connection for every subcommand: which server (--dsn, else
-// CLARA_DSN, else libpq's PG* environment), one-line errors with exit codes,
-// and the schema the clara extension lives in.
+// libpq connection for every subcommand: which server (-h/-p/-U/-d over
+// --dsn, else CLARA_DSN, over libpq's PG* environment), one-line errors
+// with exit codes, and the schema the clara extension lives in.
 #pragma once
 
+#include "core/connection_target.hpp"
 #include "exit_code.hpp"
 
 #include <libpq-fe.h>
@@ -28,10 +29,11 @@ std::string server_error_message(const PGresult *result, PGconn *conn);
 
 class Connection {
 public:
-    // dsn_flag: the --dsn value, "" when not given. Throws Failure: usage for
-    // an unparsable connection string, connection when the server cannot be
-    // reached or refuses the login. application_name unless the DSN names one.
-    explicit Connection(const std::string &dsn_flag, const char *application_name = "clara-stream");
+    // target: --dsn and -h/-p/-U/-d (core/connection_target.hpp). Throws
+    // Failure: usage for an unparsable connection string, connection when
+    // the server cannot be reached or refuses the login. application_name
+    // unless the DSN names one.
+    explicit Connection(const ConnectionTarget &target, const char *application_name = "clara-stream");
     ~Connection();
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;

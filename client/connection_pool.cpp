@@ -32,8 +32,8 @@ bool back_to_idle(PGconn *conn) {
 
 }  // namespace
 
-ConnectionPool::ConnectionPool(std::string dsn, size_t size, const char *application_name)
-    : dsn_(std::move(dsn)), size_(size), application_name_(application_name) {}
+ConnectionPool::ConnectionPool(ConnectionTarget target, size_t size, const char *application_name)
+    : target_(std::move(target)), size_(size), application_name_(application_name) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -82,7 +82,7 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds wait) {
         }
         try {
             auto fresh = std::make_unique<Slot>();
-            fresh->conn = std::make_unique<Connection>(dsn_, application_name_);
+            fresh->conn = std::make_unique<Connection>(target_, application_name_);
             fresh->schema = fresh->conn->clara_schema();
             return Lease(*this, std::move(fresh));
         } catch (...) {

@@ -29,7 +29,7 @@ class ConnectionPool {
 
 public:
     // Connections are opened on demand, at most size of them.
-    ConnectionPool(std::string dsn, size_t size, const char *application_name);
+    ConnectionPool(ConnectionTarget target, size_t size, const char *application_name);
     ~ConnectionPool();
 
     // A borrowed connection. Returned on destruction: kept when it is idle
@@ -66,7 +66,7 @@ public:
 private:
     void give_back(std::unique_ptr<Slot> slot, bool discard);
 
-    const std::string dsn_;
+    const ConnectionTarget target_;
     const size_t size_;
     const char *application_name_;
     mutable std::mutex mutex_;

@@ -19,7 +19,27 @@ enum class ExitCode : int {
     io = 6,                   // reading the input or writing the output failed
     bad_input = 7,            // load: malformed input documents (nothing loaded)
     interrupted = 130,        // SIGINT (Ctrl-C): query cancelled, partial output removed
+    broken_pipe = 141,        // the reader of stdout went away (`| head`): stopped quietly, like SIGPIPE
     terminated = 143,         // SIGTERM: the same as SIGINT
+};
+
+// The table `clara-stream --help` prints in its footer.
+struct ExitCodeHelp {
+    ExitCode code;
+    const char *meaning;
+};
+inline constexpr ExitCodeHelp kExitCodeHelp[] = {
+    {ExitCode::ok, "success"},
+    {ExitCode::internal, "internal error (a bug)"},
+    {ExitCode::usage, "bad command line"},
+    {ExitCode::connection, "cannot connect, or the connection was lost"},
+    {ExitCode::extension_missing, "the database has no clara extension"},
+    {ExitCode::server, "the server rejected the query (SQLSTATE in the message)"},
+    {ExitCode::io, "cannot read the input or write the output"},
+    {ExitCode::bad_input, "load: malformed input documents, nothing loaded"},
+    {ExitCode::interrupted, "SIGINT (Ctrl-C): query cancelled, partial output removed"},
+    {ExitCode::broken_pipe, "stdout closed by its reader (| head): stopped without a message"},
+    {ExitCode::terminated, "SIGTERM: as for SIGINT"},
 };
 
 // What the server said about a statement it rejected (the fields of its

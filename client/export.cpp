@@ -95,7 +95,7 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
 
 void run_export(const ExportOptions &opt_in) {
     using Clock = std::chrono::steady_clock;
-    Connection conn(opt_in.dsn);
+    Connection conn(opt_in.connection);
     std::string schema = conn.clara_schema();
     ExportOptions opt = opt_in;
     opt.search.tokenizer = resolve_tokenizer(conn, schema, opt_in.search.tokenizer);
@@ -135,6 +135,11 @@ void run_export(const ExportOptions &opt_in) {
     };
 
     Progress progress(opt.quiet);
+    // The exact count is known only at the end (min(top_k, matching)), and
+    // counting first would run the ranking twice: --top-k is an upper bound,
+    // shown as one. With chunks a line is a chunk, and top_k bounds nothing.
+    if (!opt.search.chunk_tokens)
+        progress.set_total({ProgressTotal::Of::items_at_most, static_cast<uint64_t>(opt.search.top_k)});
     std::string buffer;
     buffer.reserve(kWriteChunk + (64 << 10));
     uint64_t documents = 0, bytes = 0;

@@ -2,6 +2,7 @@
 // written to the output as they arrive.
 #pragma once
 
+#include "core/connection_target.hpp"
 #include "search_arguments.hpp"
 
 #include <chrono>
@@ -19,7 +20,7 @@ struct ExportOptions {
     unsigned long long shard_size = 512ull << 20;  // text bytes per shard (output_dir)
     std::vector<std::string> argv;  // the command line, for the manifest
     std::string version;            // "clara-stream X.Y.Z", for the manifest
-    std::string dsn;
+    ConnectionTarget connection;    // --dsn, -h, -p, -U, -d
     bool quiet = false;
     std::chrono::steady_clock::time_point started;  // for time to first document
 };

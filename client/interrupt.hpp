@@ -15,7 +15,8 @@
 namespace clara::cli {
 
 // SIGINT and SIGTERM without SA_RESTART (a blocked poll/read returns EINTR);
-// SIGPIPE ignored (a closed stdout is an EPIPE error, not a silent death).
+// SIGPIPE ignored: a closed stdout is an EPIPE that ends the run quietly
+// with exit 141 (ExitCode::broken_pipe), after the cleanup a signal death would skip.
 void install_interrupt_handlers();
 
 // 0, or the first SIGINT / SIGTERM received.

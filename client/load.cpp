@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 #include <vector>
+#include <sys/stat.h>
 
 namespace clara::cli {
 
@@ -279,6 +280,14 @@ public:
         return Read::line;
     }
     uint64_t bytes() const { return bytes_; }
+    // The bytes left to read when the input is a regular file (also stdin
+    // redirected from one), else 0: the progress line's total.
+    uint64_t size() const {
+        struct stat st {};
+        if (fstat(fileno(file_), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+        off_t at = ftello(file_);
+        return static_cast<uint64_t>(st.st_size - (at > 0 ? at : 0));
+    }
 
 private:
     static constexpr size_t kBuffer = 1 << 20;
@@ -396,7 +405,7 @@ void report(const std::vector<InputError> &errors, uint64_t total, const char *v
 
 void load(const LoadOptions &opt) {
     LineReader input(opt.input, opt.max_line_bytes);
-    Connection conn(opt.dsn);
+    Connection conn(opt.connection);
     std::string schema = conn.clara_schema();
     CancelOnSignal cancel(conn.get());
     const bool skip = opt.on_error == OnError::skip;
@@ -418,6 +427,7 @@ void load(const LoadOptions &opt) {
     buffer.reserve(kCopyChunk + (64 << 10));
     std::optional<CopySender> sender(std::in_place, conn);
     Progress progress(opt.quiet);
+    if (uint64_t size = input.size(); size > 0) progress.set_total({ProgressTotal::Of::bytes, size});
     std::string_view line;
     uint64_t length = 0;
     for (LineReader::Read got; (got = input.next(line, length)) != LineReader::Read::end;) {

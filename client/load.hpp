@@ -3,6 +3,8 @@
 // table, upserted in one transaction.
 #pragma once
 
+#include "core/connection_target.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -15,7 +17,7 @@ struct LoadOptions {
     std::string input;  // a path, or "-" for stdin
     OnError on_error = OnError::abort;
     size_t max_line_bytes = size_t{64} << 20;  // a longer line is a bad line
-    std::string dsn;
+    ConnectionTarget connection;  // --dsn, -h, -p, -U, -d
     bool quiet = false;
     std::chrono::steady_clock::time_point started;
 };

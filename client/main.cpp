@@ -6,8 +6,9 @@
 //   clara-stream stats --query Q [...] [--json]
 //   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
+// Every subcommand that connects: [-h HOST] [-p PORT] [-U USER] [-d DB] [--dsn DSN].
 //
-// Exit codes: exit_code.hpp (and docs/cli.md).
+// Exit codes: exit_code.hpp (and docs/cli.md; --help prints them).
 #include "connection.hpp"
 #include "core/arguments.hpp"
 #include "exit_code.hpp"
@@ -71,8 +72,29 @@ struct SearchFlags {
 };
 
 int fail(ExitCode code, const std::string &message) {
-    std::fprintf(stderr, "clara-stream: %s\n", message.c_str());
+    // A reader that stopped reading (`| head -1`) is no error to report:
+    // quiet, like a tool that SIGPIPE ends (psql, pg_dump, cat).
+    if (code != ExitCode::broken_pipe) std::fprintf(stderr, "clara-stream: %s\n", message.c_str());
     return static_cast<int>(code);
+}
+
+// The footer of every --help: what a script branches on and what the
+// environment changes. The exit codes come from exit_code.hpp.
+std::string help_footer() {
+    std::string text = "Exit codes:\n";
+    for (const ExitCodeHelp &e : kExitCodeHelp) {
+        char line[160];
+        std::snprintf(line, sizeof line, "  %3d  %s\n", static_cast<int>(e.code), e.meaning);
+        text += line;
+    }
+    text +=
+        "\nEnvironment:\n"
+        "  CLARA_DSN          connection string or URI when --dsn is not given\n"
+        "  PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGPASSFILE PGSERVICE PGSSLMODE ...\n"
+        "                     libpq's variables, below CLARA_DSN, --dsn and -h/-p/-U/-d\n"
+        "  PGCONNECT_TIMEOUT  seconds to wait for a connection (default here: 10)\n"
+        "\nReference: docs/cli.md\n";
+    return text;
 }
 
 int run(int argc, char **argv) {
@@ -81,12 +103,28 @@ int run(int argc, char **argv) {
                  "Without a subcommand it exports: clara-stream --query Q --output FILE",
                  "clara-stream"};
     app.set_version_flag("--version", kVersion);
+    // -h is psql's and pg_dump's --host: help is --help alone. Set before
+    // the subcommands are added, which copy it.
+    app.set_help_flag("--help", "Print this help and exit");
+    const std::string footer = help_footer();
+    app.footer(footer);
     app.require_subcommand(0, 1);
 
-    std::string dsn;
+    ConnectionTarget connection;
     bool quiet = false;
+    // psql's and pg_dump's connection flags; each overrides the same field
+    // of --dsn / $CLARA_DSN, which override libpq's PG* variables.
+    auto add_connection = [&](CLI::App &cmd) {
+        cmd.add_option("--dsn", connection.dsn,
+                       "libpq connection string or URI (default: $CLARA_DSN, else PG* variables)");
+        cmd.add_option("-h,--host", connection.host, "Database server host or socket directory (over --dsn's)");
+        cmd.add_option("-p,--port", connection.port, "Database server port (over --dsn's)");
+        cmd.add_option("-U,--username", connection.user, "Database user name (over --dsn's)");
+        cmd.add_option("-d,--dbname", connection.dbname,
+                       "Database name (over --dsn's), or a connection string as in psql -d");
+    };
     auto add_common = [&](CLI::App &cmd) {
-        cmd.add_option("--dsn", dsn, "libpq connection string or URI (default: $CLARA_DSN, else PG* variables)");
+        add_connection(cmd);
         cmd.add_flag("--quiet", quiet, "No progress and no summary on stderr");
     };
 
@@ -146,6 +184,7 @@ int run(int argc, char **argv) {
 
     // load
     CLI::App *load = app.add_subcommand("load", "Load JSONL documents into clara_documents (one transaction)");
+    load->footer(footer);
     std::string load_input;
     std::string on_error = "abort";
     load->add_option("FILE", load_input, "JSONL file, - for stdin")->required();
@@ -161,6 +200,7 @@ int run(int argc, char **argv) {
 
     // stats
     CLI::App *stats = app.add_subcommand("stats", "Statistics of a query's result (the seed's get_statistics)");
+    stats->footer(footer);
     SearchFlags stats_search;
     bool stats_json = false;
     stats_search.add_to(*stats);
@@ -169,6 +209,7 @@ int run(int argc, char **argv) {
 
     // generate
     CLI::App *generate = app.add_subcommand("generate", "Write the deterministic sample corpus as load input");
+    generate->footer(footer);
     GenerateOptions gen;
     generate->add_option("--docs", gen.docs, "Number of documents")->required();
     generate->add_option("--seed", gen.seed, "Seed; the same seed gives the same bytes")->capture_default_str();
@@ -180,10 +221,11 @@ int run(int argc, char **argv) {
 
     // serve
     CLI::App *serve = app.add_subcommand("serve", "HTTP API: POST /api/datasets/stream, /search, GET /stats, /health");
+    serve->footer(footer);
     ServeOptions serve_opt;
     serve->add_option("--listen", serve_opt.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
         ->capture_default_str();
-    serve->add_option("--dsn", dsn, "libpq connection string or URI (default: $CLARA_DSN, else PG* variables)");
+    add_connection(*serve);
     serve->add_option("--pool-size", serve_opt.pool_size, "Database connections: statements running at once")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000));
@@ -231,7 +273,7 @@ int run(int argc, char **argv) {
             opt.input = load_input;
             opt.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
             opt.max_line_bytes = max_line_bytes;
-            opt.dsn = dsn;
+            opt.connection = connection;
             opt.quiet = quiet;
             opt.started = started;
             run_load(opt);
@@ -240,10 +282,10 @@ int run(int argc, char **argv) {
             StatsOptions opt;
             opt.search = stats_search.resolve();
             opt.json = stats_json;
-            opt.dsn = dsn;
+            opt.connection = connection;
             run_stats(opt);
         } else if (*serve) {
-            serve_opt.dsn = dsn;
+            serve_opt.connection = connection;
             run_serve(serve_opt);
         } else if (*generate) {
             gen.quiet = quiet;
@@ -293,15 +335,19 @@ int run(int argc, char **argv) {
             opt.output_dir = output_dir;
             opt.compression = compression;
             opt.shard_size = parse_byte_size(shard_size);
-            // The command for the manifest, without the connection string
-            // (it may hold a password).
+            // The command for the manifest, without a connection string (it
+            // may hold a password): --dsn's value, and -d's when it is one.
             for (int i = 0; i < argc; i++) {
-                std::string a = argv[i];
-                bool dsn_next = i > 0 && std::string(argv[i - 1]) == "--dsn";
-                opt.argv.push_back(dsn_next ? "(not recorded)" : a.rfind("--dsn=", 0) == 0 ? "--dsn=(not recorded)" : a);
+                std::string a = argv[i], before = i > 0 ? argv[i - 1] : "";
+                bool conninfo = a.find('=') != std::string::npos || a.find("://") != std::string::npos;
+                if (before == "--dsn" || ((before == "-d" || before == "--dbname") && conninfo))
+                    a = "(not recorded)";
+                else if (a.rfind("--dsn=", 0) == 0 || (a.rfind("--dbname=", 0) == 0 && conninfo))
+                    a = a.substr(0, a.find('=') + 1) + "(not recorded)";
+                opt.argv.push_back(a);
             }
             opt.version = kVersion;
-            opt.dsn = dsn;
+            opt.connection = connection;
             opt.quiet = quiet;
             opt.started = started;
             run_export(opt);

@@ -104,6 +104,9 @@ void OutputFile::write(const char *data, size_t size) {
         ssize_t n = ::write(fd_, data, size);
         if (n < 0) {
             if (errno == EINTR) continue;
+            // SIGPIPE is ignored (interrupt.hpp): a reader that went away
+            // (`| head -1`) is EPIPE, and main() exits quietly with 141.
+            if (errno == EPIPE) throw Failure(ExitCode::broken_pipe, name_ + " closed by its reader");
             io_failure("cannot write to " + name_, errno);
         }
         data += n;

@@ -206,7 +206,7 @@ Fill fill(StreamJob &job) {
 class Service {
 public:
     Service(const ServeOptions &opt, HttpServer &server)
-        : opt_(opt), server_(server), pool_(opt.dsn, static_cast<size_t>(opt.pool_size), kApplicationName),
+        : opt_(opt), server_(server), pool_(opt.connection, static_cast<size_t>(opt.pool_size), kApplicationName),
           pool_wait_(static_cast<long long>(opt.pool_wait * 1000)) {
         if (!opt.token_file.empty()) token_ = read_token_file(opt.token_file);
     }

@@ -6,6 +6,8 @@
 // See docs/http.md.
 #pragma once
 
+#include "core/connection_target.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -14,7 +16,7 @@ namespace clara::cli {
 
 struct ServeOptions {
     std::string listen = "127.0.0.1:45681";  // the seed's port
-    std::string dsn;
+    ConnectionTarget connection;  // --dsn, -h, -p, -U, -d
     int pool_size = 8;          // database connections: concurrent statements
     int workers = 64;           // HTTP worker threads: concurrent connections
     double pool_wait = 5.0;     // seconds a request waits for a connection before 503

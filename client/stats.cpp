@@ -28,7 +28,7 @@ void print_counts(const char *title, const nlohmann::json &counts) {
 }  // namespace
 
 void run_stats(const StatsOptions &opt) {
-    Connection conn(opt.dsn);
+    Connection conn(opt.connection);
     std::string schema = conn.clara_schema();
     CancelOnSignal cancel(conn.get());
     const SearchArguments &s = opt.search;

@@ -42,7 +42,7 @@ struct Harness {
         FILE *f = std::fopen(options.token_file.c_str(), "w");
         if (!f || std::fputs(kToken, f) < 0 || std::fclose(f) != 0) std::abort();
         // A socket directory nobody listens in: connecting fails immediately.
-        options.dsn = std::string("host=") + dir + " port=1 connect_timeout=1";
+        options.connection.dsn = std::string("host=") + dir + " port=1 connect_timeout=1";
         options.pool_size = 1;
         options.pool_wait = 0.01;
         options.max_body = 64 << 10;
