@@ -44,6 +44,7 @@ struct IndexDelta {
     std::vector<clara::GramCount> doc_grams;  // scratch: one document's grams
     std::string key;                          // scratch: one term
     size_t pending_postings = 0;              // word postings not yet written
+    MemoryContext flush_cxt = nullptr;        // one flush's pallocs, reset after it
 
     int64_t n_docs = 0;
     int64_t total_length = 0;
@@ -194,7 +195,20 @@ void flush_grams(IndexDelta *delta, const char *schema) {
 // Writes the pending postings and df deltas, and with last set the corpus
 // statistics (once per statement: the single clara_corpus row is the last
 // lock a loading statement takes). SPI must be connected.
+void flush_in(IndexDelta *delta, const char *schema, bool last);
+
+// Everything a flush pallocs (statements, arrays) goes into one context,
+// reset when it ends: after SPI_connect the current context is SPI's
+// procedure context, which would keep it all until SPI_finish, so a long
+// load or a compaction would grow with every flush.
 void flush(IndexDelta *delta, const char *schema, bool last) {
+    MemoryContext old = MemoryContextSwitchTo(delta->flush_cxt);
+    flush_in(delta, schema, last);
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(delta->flush_cxt);
+}
+
+void flush_in(IndexDelta *delta, const char *schema, bool last) {
     int nterms = static_cast<int>(delta->terms.size());
     // Indexes into delta->sorted: the terms with postings, those whose df changes.
     auto *with_block = static_cast<int *>(palloc(sizeof(int) * Max(nterms, 1)));
@@ -319,6 +333,7 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara index", ALLOCSET_DEFAULT_SIZES);
     MemoryContext row_cxt = AllocSetContextCreate(work, "clara index row", ALLOCSET_DEFAULT_SIZES);
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
+    delta->flush_cxt = AllocSetContextCreate(work, "clara index flush", ALLOCSET_DEFAULT_SIZES);
     Relation rel = trig->tg_relation;
     const char *schema = clara::pg::extension_schema();
 
@@ -363,14 +378,19 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara compact", ALLOCSET_DEFAULT_SIZES);
     MemoryContext row_cxt = AllocSetContextCreate(work, "clara compact row", ALLOCSET_DEFAULT_SIZES);
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
+    delta->flush_cxt = AllocSetContextCreate(work, "clara compact flush", ALLOCSET_DEFAULT_SIZES);
     const char *schema = clara::pg::extension_schema();
     int64 documents = 0;
 
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int guc_level = clara::pg::spi_connect();
+    // DELETE, not TRUNCATE: TRUNCATE is not MVCC-safe, so a REPEATABLE READ
+    // transaction whose snapshot predates the compaction would find the
+    // index tables empty afterwards and every search would return nothing.
+    // Deleted rows stay visible to older snapshots; VACUUM reclaims them.
     char *reset = psprintf(
         "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
-        "TRUNCATE %1$s.clara_postings, %1$s.clara_terms, %1$s.clara_gram_postings; "
+        "DELETE FROM %1$s.clara_postings; DELETE FROM %1$s.clara_terms; DELETE FROM %1$s.clara_gram_postings; "
         "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0",
         schema);
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
