@@ -8,7 +8,7 @@ PACKAGES=(
     postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-common libpq-dev
     nlohmann-json3-dev libicu-dev libcli11-dev libgtest-dev libcpp-httplib-dev
     zlib1g-dev libzstd-dev libssl-dev zstd
-    python3 python3-psycopg python3-pytest
+    python3 python3-psycopg python3-pytest python3-zstandard
     curl procps
     # The ranking evaluation on real text (make eval, tests/integration/eval_real.sh):
     # the reference retriever is scikit-learn's; manual pages are rendered with groff.

@@ -109,3 +109,30 @@ def test_a_replaced_file_keeps_its_mode(api, tmp_path):
     api.stream_to_jsonl_sync(DatasetSearchQuery("Genehmigung", top_k=5, min_quality_score=0.0), path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert len(path.read_text(encoding="utf-8").splitlines()) == 5
+
+
+def test_compressed_by_the_file_name(api, dsn, tmp_path):
+    """.jsonl.gz is gzip and .jsonl.zst zstd, as from the CLI: both
+    decompress to the plain export; other compressed names are refused
+    before any file is created."""
+    import gzip
+
+    zstandard = pytest.importorskip("zstandard")
+    query = DatasetSearchQuery("Baurecht Dachanlage", top_k=500, min_quality_score=0.0)
+    plain = cli_export(dsn, tmp_path / "cli.jsonl", "--query", "Baurecht Dachanlage", "--top-k", "500",
+                       "--min-quality", "0")
+    assert plain.count(b"\n") > 100
+    api.stream_to_jsonl_sync(query, tmp_path / "set.jsonl.gz")
+    api.stream_to_jsonl_sync(query, tmp_path / "set.jsonl.zst")
+    assert gzip.decompress((tmp_path / "set.jsonl.gz").read_bytes()) == plain
+    zst = (tmp_path / "set.jsonl.zst").read_bytes()
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(zst) == plain
+    assert len(zst) < len(plain) / 3
+    # The CLI's .gz of the same query: the same text.
+    cli_gz = cli_export(dsn, tmp_path / "cli.jsonl.gz", "--query", "Baurecht Dachanlage", "--top-k", "500",
+                        "--min-quality", "0")
+    assert gzip.decompress(cli_gz) == plain
+    with pytest.raises(ValueError, match="not .xz"):
+        api.stream_to_jsonl_sync(query, tmp_path / "set.jsonl.xz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cli.jsonl", "cli.jsonl.gz", "set.jsonl.gz",
+                                                          "set.jsonl.zst"]

@@ -2,8 +2,36 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import stat
+
+_REFUSED = (".bz2", ".xz", ".lz4", ".lzma", ".zip", ".7z", ".br", ".Z", ".tgz")
+
+
+def _check_name(path: str) -> None:
+    """Refuses a compressed format Clara does not write, and .zst without
+    the zstandard module, before any file is created."""
+    for suffix in _REFUSED:
+        if path.endswith(suffix):
+            raise ValueError(f"{path}: Clara writes plain, .gz or .zst files, not {suffix} "
+                             "(name the file .jsonl, .jsonl.gz or .jsonl.zst)")
+    if path.endswith(".zst"):
+        try:
+            import zstandard  # noqa: F401
+        except ImportError:
+            raise ValueError(f"{path}: writing .zst needs the zstandard module (Debian: python3-zstandard)") from None
+
+
+def _compressor(path: str, raw):
+    """What writes into raw for this file name: gzip for .gz (no time stamp
+    in the header, like the CLI's), zstd level 3 for .zst, raw otherwise."""
+    if path.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    if path.endswith(".zst"):
+        import zstandard
+        return zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False)
+    return raw
 
 
 _NAME_MAX = 255
@@ -36,6 +64,7 @@ class AtomicOutput:
 
     def __init__(self, path: "os.PathLike[str] | str"):
         self.path = os.fspath(path)
+        _check_name(self.path)
         try:
             self._in_place = not stat.S_ISREG(os.stat(self.path).st_mode)
         except FileNotFoundError:
@@ -67,19 +96,23 @@ class AtomicOutput:
                 os.unlink(self._partial)
                 raise
             self._file = os.fdopen(fd, "wb", buffering=1 << 20)
+        self._raw = self._file
         self._done = False
+        self._file = _compressor(self.path, self._raw)
 
     def write(self, data) -> None:
         self._file.write(data)
 
     def commit(self) -> None:
-        self._file.flush()
+        if self._file is not self._raw:
+            self._file.close()  # the compressed stream's end; the file stays open
+        self._raw.flush()
         if self._partial is None:
-            self._file.close()
+            self._raw.close()
             self._done = True
             return
-        os.fsync(self._file.fileno())
-        self._file.close()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
         os.replace(self._partial, self.path)
         directory = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
         try:
@@ -99,10 +132,11 @@ class AtomicOutput:
                 os.unlink(self._partial)
             except FileNotFoundError:
                 pass
-        try:
-            self._file.close()
-        except OSError:
-            pass
+        for f in (self._file, self._raw):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
 
     def __enter__(self) -> "AtomicOutput":
         return self
