@@ -103,6 +103,10 @@ std::string insert_statement(const std::string &schema, const std::string &rows)
            " FROM clara_stream_staged s"
            " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema +
            ".clara_documents e WHERE e.document_id = s.document_id)"
+           // In id order, whatever the file's: two loads of the same new ids
+           // then meet at the first one in the unique index and queue,
+           // instead of each holding an id the other waits for (40P01).
+           " ORDER BY s.document_id"
            " ON CONFLICT (document_id) DO UPDATE SET title = excluded.title, content = excluded.content,"
            " domain = excluded.domain, document_type = excluded.document_type, source = excluded.source,"
            " created_at = excluded.created_at, metadata = excluded.metadata WHERE " + changed +

@@ -45,6 +45,7 @@ struct IndexDelta {
     std::string key;                          // scratch: one term
     size_t pending_postings = 0;              // word postings not yet written
     MemoryContext flush_cxt = nullptr;        // one flush's pallocs, reset after it
+    bool defer_df = true;                     // document frequencies only at the last flush (see flush_in)
 
     int64_t n_docs = 0;
     int64_t total_length = 0;
@@ -197,6 +198,8 @@ void flush_grams(IndexDelta *delta, const char *schema) {
 // lock a loading statement takes). SPI must be connected.
 void flush_in(IndexDelta *delta, const char *schema, bool last);
 
+constexpr size_t kMaxDeferredTerms = size_t(1) << 20;
+
 // Everything a flush pallocs (statements, arrays) goes into one context,
 // reset when it ends: after SPI_connect the current context is SPI's
 // procedure context, which would keep it all until SPI_finish, so a long
@@ -221,10 +224,23 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         std::sort(delta->sorted.begin(), delta->sorted.end(),
                   [](const auto &a, const auto &b) { return *a.first < *b.first; });
     });
+    // Postings are appended (no row is updated, nobody waits on them) at
+    // every flush. Document frequencies are upserts that lock their
+    // clara_terms rows until commit: they are all written by the
+    // statement's last flush, in one pass in term order, so two concurrent
+    // statements lock terms in the same order and queue instead of
+    // deadlocking (a statement that flushed several times took its terms
+    // in several sorted passes, and two such statements could each hold
+    // what the other waited for). The df map holds one entry per distinct
+    // term of the statement, not its postings; past kMaxDeferredTerms of
+    // them it is written anyway (a statement that large is a bulk load).
+    // clara_compact() needs no deferring: it holds clara_documents in
+    // SHARE mode, so no writer runs beside it.
+    const bool write_df = last || !delta->defer_df || delta->terms.size() > kMaxDeferredTerms;
     for (int i = 0; i < nterms; i++) {
         const TermDelta &t = *delta->sorted[i].second;
         if (!t.block.empty()) with_block[nblocks++] = i;
-        if (t.df != 0) {
+        if (write_df && t.df != 0) {
             dfs[ndfs] = Int32GetDatum(t.df);
             with_df[ndfs++] = i;
         }
@@ -277,7 +293,11 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
     pfree(dfs);
     clara::pg::run_cpp("flushing the index", [&] {
         delta->sorted.clear();
-        delta->terms.clear();
+        if (write_df) {
+            delta->terms.clear();
+        } else {
+            for (auto &kv : delta->terms) std::string().swap(kv.second.block);  // written; the df stays
+        }
         delta->pending_postings = 0;
     });
 }
@@ -379,6 +399,7 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     MemoryContext row_cxt = AllocSetContextCreate(work, "clara compact row", ALLOCSET_DEFAULT_SIZES);
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
     delta->flush_cxt = AllocSetContextCreate(work, "clara compact flush", ALLOCSET_DEFAULT_SIZES);
+    delta->defer_df = false;
     const char *schema = clara::pg::extension_schema();
     int64 documents = 0;
 
