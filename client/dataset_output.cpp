@@ -222,21 +222,23 @@ void DatasetDirectory::close_shard(Split &s) {
     s.file.reset();
 }
 
+void DatasetDirectory::open_shard(Split &s, const std::string &split) {
+    char name[64];
+    std::snprintf(name, sizeof name, "-%05zu.jsonl", s.shards.size());
+    Shard shard;
+    shard.name = split + name + compression_suffix(compression_);
+    s.shards.push_back(shard);
+    s.file = std::make_unique<OutputFile>(partial_ + "/" + s.shards.back().name);
+    OutputFile *file = s.file.get();
+    s.encoder = std::make_unique<Encoder>(compression_, [file](const char *d, size_t n) { file->write(d, n); });
+}
+
 void DatasetDirectory::add(const char *line, size_t size) {
     LineFacts facts;
     scan_line(std::string_view(line, size), facts);
     Split &s = splits_[facts.split];
     if (s.file && s.shards.back().bytes + size > shard_bytes_ && s.shards.back().rows > 0) close_shard(s);
-    if (!s.file) {
-        char name[64];
-        std::snprintf(name, sizeof name, "-%05zu.jsonl", s.shards.size());
-        Shard shard;
-        shard.name = facts.split + name + compression_suffix(compression_);
-        s.shards.push_back(shard);
-        s.file = std::make_unique<OutputFile>(partial_ + "/" + s.shards.back().name);
-        OutputFile *file = s.file.get();
-        s.encoder = std::make_unique<Encoder>(compression_, [file](const char *d, size_t n) { file->write(d, n); });
-    }
+    if (!s.file) open_shard(s, facts.split);
     s.encoder->write(line, size);
     Shard &shard = s.shards.back();
     shard.rows++;
@@ -251,7 +253,8 @@ void DatasetDirectory::add(const char *line, size_t size) {
 
 void DatasetDirectory::commit(nlohmann::json manifest, const std::string &title) {
     using nlohmann::json;
-    if (splits_.empty()) splits_["train"];  // an empty result is an empty train split, not no dataset
+    // Nothing matched: an empty train shard, so loaders find a (0-row) split.
+    if (splits_.empty()) open_shard(splits_["train"], "train");
     json splits = json::object(), files = json::array();
     std::string configs;
     for (auto &[name, s] : splits_) {

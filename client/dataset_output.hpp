@@ -95,6 +95,7 @@ private:
         uint64_t rows = 0, documents = 0, tokens = 0;
         bool has_tokens = false;
     };
+    void open_shard(Split &s, const std::string &split);
     void close_shard(Split &s);
 
     std::string dir_, partial_;

@@ -110,7 +110,12 @@ expect_exit 2 "$CLARA_STREAM" "${args[@]}" --output "$WORK/x.jsonl" --compressio
 expect_exit 2 "$CLARA_STREAM" "${args[@]}" --output "$WORK/x.jsonl" --output-dir "$WORK/y"
 expect_exit 2 "$CLARA_STREAM" "${args[@]}" --output-dir "$WORK/y" --compression lz4
 [ ! -e "$WORK/y" ] && [ ! -e "$WORK/y.partial" ] || fail "a refused export created $WORK/y"
+# Nothing matches: one empty train shard, so a loader finds a 0-row split.
+"$CLARA_STREAM" --query Genehmigung --domain keine-solche-domain --output-dir "$WORK/empty" --quiet
+files=$(cd "$WORK/empty" && ls | tr '\n' ' ')
+[ "$files" = "README.md manifest.json train-00000-of-00001.jsonl " ] || fail "empty result: files '$files'"
+[ ! -s "$WORK/empty/train-00000-of-00001.jsonl" ] || fail "empty result: the shard is not empty"
 # A server error: nothing is left, neither DIR nor DIR.partial.
 expect_exit 5 "$CLARA_STREAM" --query Genehmigung --filter colour=blue --output-dir "$WORK/failed"
 [ ! -e "$WORK/failed" ] && [ ! -e "$WORK/failed.partial" ] || fail "a failed export left $(ls -d "$WORK"/failed*)"
-pass "plain shards; non-empty DIR, taken DIR.partial, misplaced --compression refused; a failed export leaves nothing"
+pass "plain shards; an empty result is one empty train shard; non-empty DIR, taken DIR.partial, misplaced --compression refused; a failed export leaves nothing"
