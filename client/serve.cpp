@@ -136,12 +136,14 @@ public:
     static constexpr int kSeconds = 5;
 
     void add(uint64_t bytes, Clock::time_point now) {
+        if (!start_) start_ = now;
         roll(now);
         counts_[static_cast<size_t>(second_ % (kSeconds + 1))] += bytes;
     }
-    // Bytes per second over the last kSeconds whole seconds, or -1 while the
-    // stream is younger than that.
+    // Bytes per second over the last kSeconds whole seconds, or -1 until the
+    // first write is that old (the ranking before it does not count).
     double rate(Clock::time_point now) {
+        if (!start_) return -1.0;
         roll(now);
         if (second_ < kSeconds) return -1.0;
         uint64_t sum = 0;
@@ -151,10 +153,11 @@ public:
 
 private:
     void roll(Clock::time_point now) {
-        long long s = std::chrono::duration_cast<std::chrono::seconds>(now - start_).count();
+        long long s = std::chrono::duration_cast<std::chrono::seconds>(now - *start_).count();
+        if (s - second_ > kSeconds) second_ = s - kSeconds - 1;  // everything older is zeroed below
         for (; second_ < s; ++second_) counts_[static_cast<size_t>((second_ + 1) % (kSeconds + 1))] = 0;
     }
-    Clock::time_point start_ = Clock::now();
+    std::optional<Clock::time_point> start_;  // the first write
     long long second_ = 0;
     uint64_t counts_[kSeconds + 1] = {};
 };
