@@ -90,6 +90,20 @@ std::string update_statement(const std::string &schema, const std::string &rows)
            kChanged + " AND " + rows;
 }
 
+// Locks the rows the UPDATE will change, and the edges of the loaded
+// documents, in key order first: two loads changing the same documents in
+// different file orders then queue at the first one instead of each holding
+// a row the other waits for (40P01). The UPDATE and DELETE cannot be ordered
+// themselves.
+std::string lock_statement(const std::string &schema, const std::string &rows) {
+    return "SELECT FROM " + schema + ".clara_documents d JOIN clara_stream_staged s ON d.document_id = s.document_id"
+           " WHERE " + std::string(kChanged) + " AND " + rows + " ORDER BY d.document_id FOR UPDATE OF d";
+}
+std::string lock_edges_statement(const std::string &schema, const std::string &rows) {
+    return "SELECT FROM " + schema + ".clara_edges e JOIN clara_stream_staged s ON e.src_id = s.document_id"
+           " WHERE e.relation = 'cites' AND " + rows + " ORDER BY e.src_id, e.dst_id FOR UPDATE OF e";
+}
+
 std::string insert_statement(const std::string &schema, const std::string &rows) {
     std::string changed = kChanged;
     changed.replace(changed.find("(s."), std::string::npos,
@@ -132,6 +146,7 @@ std::string insert_edges_statement(const std::string &schema, const std::string 
            " FROM clara_stream_staged s, jsonb_array_elements_text(s.citations) AS c(dst_id)"
            " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema + ".clara_edges e"
            "                   WHERE e.src_id = s.document_id AND e.dst_id = c.dst_id AND e.relation = 'cites')"
+           " ORDER BY s.document_id, c.dst_id"
            " ON CONFLICT DO NOTHING";
 }
 
@@ -153,10 +168,12 @@ struct Written {
 Written write_staged(Connection &conn, const std::string &schema, const std::string &rows,
                      const std::vector<std::optional<std::string>> &params) {
     Written w;
+    conn.exec_params(lock_statement(schema, rows), params);
     w.updated = affected(conn.exec_params(update_statement(schema, rows), params));
     Result ins = conn.exec_params(insert_statement(schema, rows), params);
     w.inserted = value(ins, 0, 0);
     w.updated += value(ins, 0, 1);
+    conn.exec_params(lock_edges_statement(schema, rows), params);
     w.edges_removed = affected(conn.exec_params(delete_edges_statement(schema, rows), params));
     w.edges_added = affected(conn.exec_params(insert_edges_statement(schema, rows), params));
     return w;

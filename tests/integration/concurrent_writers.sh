@@ -48,6 +48,22 @@ dup=$(sql -c "SELECT count(*) - count(DISTINCT document_id) FROM clara_documents
 [ "$n" -eq 4000 ] && [ "$dup" -eq 0 ] || fail "two loads of the same ids: $n documents, $dup doubled"
 pass "two concurrent loads of the same new ids in opposite orders: no deadlock, none lost or doubled"
 
+# The same 800 documents changed, loaded twice at once in opposite orders:
+# both loads UPDATE the same existing rows (and replace their edges).
+"$PYTHON" - "$WORK/shared.jsonl" "$WORK/changed.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
+    for line in f:
+        doc = json.loads(line)
+        doc["content"] += " Nachtrag: geändert."
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+PY
+tac "$WORK/changed.jsonl" >"$WORK/changed-reversed.jsonl"
+run_loads "$WORK/changed.jsonl" "$WORK/changed-reversed.jsonl"
+n=$(sql -c "SELECT count(*) FROM clara_documents WHERE content LIKE '% Nachtrag: geändert.'")
+[ "$n" -eq 800 ] || fail "two loads changing the same documents: $n of 800 changed"
+pass "two concurrent loads changing the same 800 documents in opposite orders: no deadlock, all changed"
+
 live=$(index_state)
 [ -n "$live" ] || fail "no index state"
 rebuilt_docs=$(sql -c "SELECT clara_compact()")
