@@ -180,13 +180,16 @@ struct StreamJob {
 // client's socket, so a stream that has to end (server stopping, a slow
 // reader while others wait) ends between two lines. 0: wait for room. A
 // line longer than the whole socket buffer goes alone, blocking.
+size_t first_line(const std::string &buffer) {
+    size_t end = buffer.find('\n');
+    return end == std::string::npos ? buffer.size() : end + 1;
+}
+
 size_t sendable(const std::string &buffer, HttpServer::Room room) {
     if (room.capacity == 0 || buffer.size() <= room.free) return buffer.size();
     size_t end = room.free == 0 ? std::string::npos : buffer.rfind('\n', room.free - 1);
     if (end != std::string::npos) return end + 1;
-    size_t first = buffer.find('\n');
-    size_t first_line = first == std::string::npos ? buffer.size() : first + 1;
-    return first_line > room.capacity ? first_line : 0;
+    return first_line(buffer) > room.capacity ? first_line(buffer) : 0;
 }
 
 enum class Fill { data, waiting, finished };
@@ -473,8 +476,7 @@ private:
                         if (w == HttpServer::Wait::timeout) continue;
                         // The kernel takes more than the estimate said: one
                         // line, however long it takes to go out.
-                        size_t first = job->buffer.find('\n');
-                        n = first == std::string::npos ? job->buffer.size() : first + 1;
+                        n = first_line(job->buffer);
                     }
                     if (!sink.write(job->buffer.data(), n)) {
                         rec.outcome = server_.aborting() ? "aborted: server stopping"
