@@ -2,6 +2,7 @@
 // derived columns (doc_key, tsv, term_tfs, doc_length, quality_score,
 // quality_signals, content_hash) so that loading a row is all it takes.
 #include "catalog.hpp"
+#include "dedup.hpp"
 #include "pg.hpp"
 #include "quality.hpp"
 #include "terms.hpp"
@@ -22,7 +23,7 @@ namespace {
 // Column positions in clara_documents, looked up by name for each row.
 struct DocumentColumns {
     int title, content, domain, document_type, source, created_at, metadata;
-    int doc_key, tsv, term_tfs, doc_length, quality_score, quality_signals, content_hash;
+    int doc_key, tsv, term_tfs, doc_length, quality_score, quality_signals, content_hash, dedup;
 };
 
 int column(TupleDesc desc, const char *name) {
@@ -41,7 +42,8 @@ DocumentColumns document_columns(TupleDesc desc) {
                            column(desc, "metadata"),      column(desc, "doc_key"),
                            column(desc, "tsv"),           column(desc, "term_tfs"),
                            column(desc, "doc_length"),    column(desc, "quality_score"),
-                           column(desc, "quality_signals"), column(desc, "content_hash")};
+                           column(desc, "quality_signals"), column(desc, "content_hash"),
+                           column(desc, "dedup")};
 }
 
 // A text column's bytes (detoasted), or len -1 when NULL.
@@ -76,6 +78,19 @@ Datum sha256(TextValue v) {
         pg_cryptohash_final(ctx, reinterpret_cast<uint8 *>(VARDATA(out)), PG_SHA256_DIGEST_LENGTH) < 0)
         elog(ERROR, "clara: could not compute SHA-256: %s", pg_cryptohash_error(ctx));
     pg_cryptohash_free(ctx);
+    return PointerGetDatum(out);
+}
+
+// The duplicate signature of a text (dedup.hpp), palloc'd.
+Datum dedup_signature(TextValue v) {
+    auto *out = static_cast<bytea *>(palloc(VARHDRSZ + clara::kDedupBytes));
+    SET_VARSIZE(out, VARHDRSZ + clara::kDedupBytes);
+    clara::pg::run_cpp("computing a duplicate signature", [&] {
+        thread_local std::string bytes;
+        bytes.clear();
+        clara::encode_signature(clara::dedup_signature(std::string_view(v.data, Max(v.len, 0))), bytes);
+        memcpy(VARDATA(out), bytes.data(), bytes.size());
+    });
     return PointerGetDatum(out);
 }
 
@@ -125,9 +140,9 @@ extern "C" Datum clara_documents_derive(PG_FUNCTION_ARGS) {
         text_changed = !same_text(title, text_value(old_tuple, desc, col.title)) ||
                        !same_text(content, text_value(old_tuple, desc, col.content));
 
-    int replace_cols[8];
-    Datum replace_vals[8];
-    bool replace_nulls[8] = {false, false, false, false, false, false, false, false};
+    int replace_cols[9];
+    Datum replace_vals[9];
+    bool replace_nulls[9] = {false, false, false, false, false, false, false, false, false};
     int n = 0;
 
     if (text_changed) {
@@ -153,6 +168,13 @@ extern "C" Datum clara_documents_derive(PG_FUNCTION_ARGS) {
             replace_nulls[n++] = isnull;
         }
     }
+
+    // The duplicate signature follows the content; a row stored before the
+    // column existed gets one at its next update.
+    bool old_dedup_null = true;
+    Datum old_dedup = is_update ? heap_getattr(old_tuple, col.dedup, desc, &old_dedup_null) : 0;
+    replace_cols[n] = col.dedup;
+    replace_vals[n++] = text_changed || old_dedup_null ? dedup_signature(content) : old_dedup;
 
     bool created_null;
     heap_getattr(tuple, col.created_at, desc, &created_null);

@@ -24,7 +24,10 @@ extern "C" {
 #include "nodes/execnodes.h"
 }
 
+#include <algorithm>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace {
 
@@ -47,6 +50,33 @@ struct LineBuffers {
     std::string rendered;  // rendered text_template
     std::string_view split;  // of the current document (a name in the SplitSpec, or "train")
 };
+
+// dedup => 'exact' | 'near': the ranks (1-based) of documents another,
+// better-ranked copy stands for, and the size of each kept document's
+// cluster among the ranked documents (others: 1). Only ranked documents
+// that have duplicates take room here.
+enum class Dedup { kNone, kExact, kNear };
+
+struct DupPlan {
+    Dedup mode = Dedup::kNone;
+    std::vector<int64_t> dropped;                     // ascending
+    std::vector<std::pair<int64_t, uint32_t>> kept;   // (rank, cluster size), ascending
+    size_t next_dropped = 0, next_kept = 0;
+    // scratch while planning
+    std::unordered_map<int32_t, int32_t> label;       // doc_key -> cluster label
+    std::unordered_map<int32_t, std::pair<int64_t, uint32_t>> first;  // label -> (best rank, size)
+};
+
+// What the last export of this backend did (clara_export_summary()).
+struct ExportSummary {
+    Dedup dedup = Dedup::kNone;
+    int64 ranked = 0;
+    int64 documents = 0;
+    int64 lines = 0;
+    int64 removed_duplicates = 0;
+    bool complete = false;
+};
+ExportSummary g_summary;
 
 struct StreamState {
     Form form;
@@ -87,6 +117,8 @@ struct StreamState {
     int64 token_budget;
     int64 tokens_out;
     bool budget_spent;
+    // dedup: which ranks go out as their cluster's copy, which are dropped.
+    DupPlan *dup;
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -178,6 +210,66 @@ void parse_line_shape(StreamState *st, FunctionCallInfo fcinfo, const clara::pg:
     }
 }
 
+// dedup: reads the clusters of the ranked documents (as the index, like
+// the ranking) and decides which rank of each cluster goes out: the best.
+void plan_dedup(StreamState *st, const char *mode, MemoryContext owner) {
+    Dedup m;
+    if (strcmp(mode, "exact") == 0)
+        m = Dedup::kExact;
+    else if (strcmp(mode, "near") == 0)
+        m = Dedup::kNear;
+    else if (strcmp(mode, "none") == 0)
+        return;
+    else
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown dedup \"%s\"", mode),
+                        errhint("dedup is exact (same normalised text), near (MinHash, docs/training.md#duplicates) "
+                                "or none.")));
+    DupPlan *plan = clara::pg::make_owned<DupPlan>(owner);
+    plan->mode = m;
+    st->dup = plan;
+    g_summary.dedup = m;
+    const std::vector<int32_t> &keys = st->ranking->keys;
+    if (keys.empty()) return;
+    MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "clara dedup plan", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(scratch);
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * keys.size()));
+    for (size_t i = 0; i < keys.size(); i++) datums[i] = Int32GetDatum(keys[i]);
+    Oid type = INT4ARRAYOID;
+    Datum arg = clara::pg::int4_array(datums, static_cast<int>(keys.size()));
+    const char *sql = psprintf("SELECT doc_key, %s FROM %s.clara_dup_clusters WHERE doc_key = ANY($1) AND %s IS NOT NULL",
+                               m == Dedup::kNear ? "near_cluster" : "exact_cluster", clara::pg::extension_schema(),
+                               m == Dedup::kNear ? "near_cluster" : "exact_cluster");
+    clara::pg::SavedUser caller = clara::pg::as_index_owner();
+    int rc = SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0);
+    clara::pg::restore_user(caller);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "clara: could not read the duplicate clusters");
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        bool isnull;
+        const int32 doc = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+        const int32 label = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+        clara::pg::run_cpp("planning dedup", [&] { plan->label[doc] = label; });
+    }
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(scratch);
+    clara::pg::run_cpp("planning dedup", [&] {
+        // Ranks ascend: the first rank seen of a cluster is its best.
+        for (size_t r = 0; r < keys.size() && !plan->label.empty(); r++) {
+            auto it = plan->label.find(keys[r]);
+            if (it == plan->label.end()) continue;
+            auto ins = plan->first.emplace(it->second, std::make_pair(static_cast<int64_t>(r + 1), 1u));
+            if (!ins.second) {
+                ins.first->second.second++;
+                plan->dropped.push_back(static_cast<int64_t>(r + 1));
+            }
+        }
+        for (const auto &f : plan->first)
+            if (f.second.second > 1) plan->kept.push_back(f.second);
+        std::sort(plan->kept.begin(), plan->kept.end());
+        plan->label = {};
+        plan->first = {};
+    });
+}
+
 // Ranks (connecting to SPI itself). The ranking and the batch query text
 // belong to owner.
 void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner,
@@ -222,6 +314,9 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
         }
     }
     if (form == Form::Jsonl) parse_line_shape(st, fcinfo, req, owner);
+    g_summary = ExportSummary{};
+    g_summary.ranked = static_cast<int64>(st->ranking->keys.size());
+    if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17)) plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
     clara::pg::spi_finish(guc_level);
 }
 
@@ -402,6 +497,7 @@ bool within_budget(StreamState *st, size_t n) {
     if (st->token_budget <= 0) return true;
     if (st->tokens_out + static_cast<int64>(n) > st->token_budget) {
         st->budget_spent = true;  // nothing more comes out
+        g_summary.complete = true;
         return false;
     }
     st->tokens_out += static_cast<int64>(n);
@@ -417,6 +513,7 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
     }
     for (;;) {
         int r = next_document_row(st, values, nulls);
+        if (r == 0) g_summary.complete = true;
         if (r >= 0) return r == 1;
     }
 }
@@ -456,6 +553,14 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
             nulls[6] = false;
             return 1;
         case Form::Jsonl: break;
+    }
+    if (st->dup != nullptr) {
+        DupPlan *plan = st->dup;
+        while (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] < ord) plan->next_dropped++;
+        if (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] == ord) {
+            g_summary.removed_duplicates++;
+            return -1;
+        }
     }
     if (st->split != nullptr) {
         TextField id = text_field(row, desc, kDocumentId);
@@ -504,7 +609,7 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
     double quality = DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
     LineBuffers *buf = st->buffers;
     // Sorted in jsonb key order: shorter keys first, then bytewise.
-    ColumnOverride overrides[9];
+    ColumnOverride overrides[10];
     int noverrides = 0;
     if (st->split != nullptr)
         overrides[noverrides++] = {"split", TextField{buf->split.data(), static_cast<int>(buf->split.size()), false}};
@@ -512,6 +617,8 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
     overrides[noverrides++] = {"title", text_field(row, desc, kTitle)};
     overrides[noverrides++] = {"domain", text_field(row, desc, kDomain)};
     std::string_view body(content.data, content.len);
+    if (st->chunk_tokens == 0 || buf->next_chunk == 0) g_summary.documents++;
+    g_summary.lines++;
     char numbers[5][16];
     if (st->chunk_tokens > 0) {
         const clara::TextChunk &c = buf->chunks[buf->next_chunk];
@@ -525,12 +632,21 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
         body = body.substr(c.start, c.end - c.start);
         buf->next_chunk++;
     }
+    const int document_type_at = noverrides;
     overrides[noverrides++] = {"document_type", text_field(row, desc, kDocumentType)};
+    char cluster_size[16];
+    if (st->dup != nullptr) {
+        DupPlan *plan = st->dup;
+        while (plan->next_kept < plan->kept.size() && plan->kept[plan->next_kept].first < ord) plan->next_kept++;
+        const bool in_cluster = plan->next_kept < plan->kept.size() && plan->kept[plan->next_kept].first == ord;
+        int len = snprintf(cluster_size, sizeof cluster_size, "%u", in_cluster ? plan->kept[plan->next_kept].second : 1u);
+        overrides[noverrides++] = {"dup_cluster_size", TextField{cluster_size, len, false}, true};
+    }
     auto view = [](const TextField &f) { return f.isnull ? std::string_view() : std::string_view(f.data, f.len); };
     clara::TemplateValues values_for_templates{view(overrides[title_at].value), body,
                                                std::string_view(st->query, st->query_len),
                                                view(document_id), view(source), view(overrides[title_at + 1].value),
-                                               view(overrides[noverrides - 1].value)};
+                                               view(overrides[document_type_at].value)};
     clara::pg::run_cpp("building a training line", [&] {
         buf->metadata.clear();
         append_metadata(buf->metadata, metadata, overrides, noverrides);
@@ -638,6 +754,7 @@ Datum stream(FunctionCallInfo fcinfo, Form form) {
 }  // namespace
 
 extern "C" {
+PG_FUNCTION_INFO_V1(clara_export_summary);
 PG_FUNCTION_INFO_V1(clara_stream);
 PG_FUNCTION_INFO_V1(clara_stream_jsonl);
 PG_FUNCTION_INFO_V1(clara_search);
@@ -663,4 +780,17 @@ extern "C" Datum clara_bm25(PG_FUNCTION_ARGS) {
 
 extern "C" Datum clara_vector(PG_FUNCTION_ARGS) {
     return materialize(fcinfo, Form::Raw, false, clara::pg::RawRanking::kVector);
+}
+
+// clara_export_summary(): the counts of this backend's last export.
+extern "C" Datum clara_export_summary(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    const ExportSummary &s = g_summary;
+    const char *dedup = s.dedup == Dedup::kNear ? "\"near\"" : s.dedup == Dedup::kExact ? "\"exact\"" : "null";
+    char *json = psprintf("{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
+                          "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld}}",
+                          static_cast<long long>(s.ranked), static_cast<long long>(s.documents),
+                          static_cast<long long>(s.lines), s.complete ? "true" : "false", dedup,
+                          static_cast<long long>(s.removed_duplicates));
+    return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }

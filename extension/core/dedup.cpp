@@ -8,6 +8,7 @@
 #include <unicode/stringpiece.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -17,7 +18,6 @@ namespace {
 using namespace clara::text;
 
 constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001B3ull;
 constexpr uint64_t kShinglePrime = 0x9E3779B97F4A7C15ull;
 constexpr uint64_t kExactSalt = 0x6A09E667F3BCC908ull;
 constexpr uint64_t kBandSalt = 0xBB67AE8584CAA73Bull;
@@ -62,35 +62,59 @@ bool is_space_cp(uint32_t cp) {
     }
 }
 
-// Feeds the normalised text (after NFC) to sink(bytes, n).
-template <typename Sink>
-void normalize(std::string_view text, Sink &&sink) {
+// Writes the normalised text (after NFC) to out (replacing its contents).
+void normalize(std::string_view text, std::string &out) {
     const auto *p = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = text.size();
+    // Lower-casing never takes a code point past 3 bytes, nor 1 byte to more than 2.
+    out.resize(2 * n + 4);
+    char *w = out.data();
+    char *const begin = w;
     bool space = false;
-    bool any = false;
-    char out[4];
     for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        const size_t len = p[i] < 0x80 ? (cp = p[i], 1) : decode_utf8(p + i, n - i, &cp);
-        if (cp != kInvalid && is_space_cp(cp)) {
-            space = any;
-            i += len;
+        const unsigned char c = p[i];
+        if (c < 0x80) {
+            if (c == ' ' || (c >= '\t' && c <= '\r')) {
+                space = w != begin;
+            } else {
+                if (space) *w++ = ' ';
+                space = false;
+                *w++ = kAscii.lower[c];
+            }
+            i++;
             continue;
         }
-        if (space) sink(" ", 1);
-        space = false;
-        any = true;
-        if (cp == kInvalid) {
-            sink(reinterpret_cast<const char *>(p + i), len);
-        } else if (cp < 0x80) {
-            out[0] = kAscii.lower[cp];
-            sink(out, 1);
+        uint32_t cp;
+        const size_t len = decode_utf8(p + i, n - i, &cp);
+        if (cp != kInvalid && is_space_cp(cp)) {
+            space = w != begin;
         } else {
-            sink(out, encode_utf8(out, lower_cp(cp)));
+            if (space) *w++ = ' ';
+            space = false;
+            if (cp == kInvalid) {
+                memcpy(w, p + i, len);
+                w += len;
+            } else {
+                w += encode_utf8(w, lower_cp(cp));
+            }
         }
         i += len;
     }
+    out.resize(static_cast<size_t>(w - begin));
+}
+
+// A 64-bit hash of bytes, 8 at a time.
+uint64_t hash_bytes(const char *s, size_t n, uint64_t seed) {
+    uint64_t h = seed ^ (n * kShinglePrime);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        h = (h ^ fmix64(v)) * kShinglePrime;
+    }
+    uint64_t tail = 0;
+    for (size_t k = 0; i + k < n; k++) tail |= static_cast<uint64_t>(static_cast<unsigned char>(s[i + k])) << (8 * k);
+    return fmix64(h ^ tail);
 }
 
 // Calls word(hash) for each word of text, in order.
@@ -98,19 +122,27 @@ template <typename Word>
 void for_each_word(std::string_view text, Word &&word) {
     const auto *p = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = text.size();
+    char buf[256];  // a word's lower-cased bytes; longer words hash in pieces
+    size_t len = 0;
     uint64_t h = kFnvOffset;
     bool in_word = false;
-    char out[4];
+    auto flush = [&] {
+        h = hash_bytes(buf, len, h);
+        len = 0;
+    };
     auto end_word = [&] {
-        if (in_word) word(fmix64(h));
+        if (!in_word) return;
+        flush();
+        word(h);
         in_word = false;
         h = kFnvOffset;
     };
     for (size_t i = 0; i < n;) {
         const unsigned char c = p[i];
+        if (len + 4 > sizeof buf) flush();
         if (c < 0x80) {
             if (kAscii.cls[c] != 0) {
-                h = (h ^ static_cast<unsigned char>(kAscii.lower[c])) * kFnvPrime;
+                buf[len++] = kAscii.lower[c];
                 in_word = true;
                 i++;
                 continue;
@@ -122,14 +154,12 @@ void for_each_word(std::string_view text, Word &&word) {
             continue;
         }
         uint32_t cp;
-        const size_t len = decode_utf8(p + i, n - i, &cp);
-        i += len;
+        i += decode_utf8(p + i, n - i, &cp);
         if (cp == kInvalid || !is_word_cp(cp)) {
             end_word();
             continue;
         }
-        const size_t m = encode_utf8(out, lower_cp(cp));
-        for (size_t k = 0; k < m; k++) h = (h ^ static_cast<unsigned char>(out[k])) * kFnvPrime;
+        len += encode_utf8(buf + len, lower_cp(cp));
         in_word = true;
     }
     end_word();
@@ -215,19 +245,16 @@ void label_components(const std::vector<std::pair<uint32_t, uint32_t>> &edges,
 
 std::string normalized_text(std::string_view text) {
     std::string buf, out;
-    normalize(nfc(text, buf), [&](const char *s, size_t n) { out.append(s, n); });
+    normalize(nfc(text, buf), out);
     return out;
 }
 
 DedupSignature dedup_signature(std::string_view text) {
     DedupSignature sig;
-    std::string buf;
+    thread_local std::string buf, normalized;  // reused: no allocation per document
     const std::string_view t = nfc(text, buf);
-    uint64_t h = kFnvOffset;
-    normalize(t, [&](const char *s, size_t n) {
-        for (size_t i = 0; i < n; i++) h = (h ^ static_cast<unsigned char>(s[i])) * kFnvPrime;
-    });
-    sig.exact = fmix64(h);
+    normalize(t, normalized);
+    sig.exact = hash_bytes(normalized.data(), normalized.size(), kFnvOffset);
 
     std::array<uint32_t, kMinHashes> mins;
     std::array<bool, kMinHashes> filled{};

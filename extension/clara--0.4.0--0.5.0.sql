@@ -1,0 +1,100 @@
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION clara UPDATE TO '0.5.0'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- issue 12: duplicates kept out at query time (docs/training.md#duplicates).
+-- Each document carries a duplicate signature (the hash of its normalised
+-- text and a word 5-gram MinHash), derived with the other columns; a GIN
+-- index over its keys finds the candidates of a new document, and a
+-- statement trigger files documents that have duplicates into
+-- clara_dup_clusters. An export with dedup => 'exact' or 'near' keeps the
+-- best-ranked document of each cluster.
+ALTER TABLE clara_documents ADD COLUMN dedup bytea;
+COMMENT ON COLUMN clara_documents.dedup IS
+    'derived: duplicate signature of content (clara_dedup_signature); read by exports with dedup';
+
+CREATE FUNCTION clara_dedup_signature(content text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'clara_dedup_signature' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION clara_dedup_signature(text) IS
+    'Duplicate signature of a text: hash of its normalised form (NFC, lower case, white space) and a word 5-gram MinHash';
+CREATE FUNCTION clara_dedup_keys(signature bytea) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'clara_dedup_keys' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION clara_dedup_keys(bytea) IS
+    'Index keys of a duplicate signature: the exact key, then one key per MinHash band';
+
+-- Documents with at least one duplicate, and their clusters: near_cluster
+-- (near or exact duplicates, transitively) and exact_cluster (same
+-- normalised text). A label is a doc_key of the cluster. Derived (rebuilt
+-- by the triggers when a dump is restored), kept as the extension's owner.
+CREATE TABLE clara_dup_clusters (
+    doc_key       integer PRIMARY KEY,
+    near_cluster  integer NOT NULL,
+    exact_cluster integer
+);
+CREATE INDEX clara_dup_clusters_near ON clara_dup_clusters (near_cluster);
+CREATE INDEX clara_dup_clusters_exact ON clara_dup_clusters (exact_cluster);
+REVOKE ALL ON clara_dup_clusters FROM PUBLIC;
+COMMENT ON TABLE clara_dup_clusters IS 'derived: clusters of duplicate documents (dedup => exact | near)';
+
+-- fastupdate off: every insert files a document by many small lookups, each of
+-- which would scan the whole pending list.
+CREATE INDEX clara_documents_dedup_keys ON clara_documents USING gin (clara_dedup_keys(dedup))
+    WITH (fastupdate = off);
+
+CREATE FUNCTION clara_documents_dedup() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'clara_documents_dedup' LANGUAGE C;
+CREATE TRIGGER clara_documents_dedup_insert
+    AFTER INSERT ON clara_documents REFERENCING NEW TABLE AS new_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_dedup();
+CREATE TRIGGER clara_documents_dedup_update
+    AFTER UPDATE ON clara_documents REFERENCING OLD TABLE AS old_docs NEW TABLE AS new_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_dedup();
+CREATE TRIGGER clara_documents_dedup_delete
+    AFTER DELETE ON clara_documents REFERENCING OLD TABLE AS old_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_dedup();
+
+CREATE OR REPLACE FUNCTION clara_documents_truncate() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
+             @extschema@.clara_dup_clusters;
+    UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
+    RETURN NULL;
+END
+$$;
+
+-- Exports: dedup => 'exact' | 'near' (NULL: none).
+DROP FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer,
+                                 integer, text, text, text, text, bigint, text, bigint);
+CREATE FUNCTION clara_stream_jsonl(
+    query         text,
+    top_k         integer          DEFAULT 100,
+    min_quality   double precision DEFAULT 0.5,
+    filters       jsonb            DEFAULT '{}',
+    search_types  text[]           DEFAULT NULL,
+    weights       jsonb            DEFAULT NULL,
+    batch_size    integer          DEFAULT NULL,
+    tokenizer     text             DEFAULT NULL,
+    chunk_tokens  integer          DEFAULT NULL,
+    chunk_overlap integer          DEFAULT 0,
+    format          text           DEFAULT 'raw',
+    prompt_template text           DEFAULT NULL,
+    text_template   text           DEFAULT NULL,
+    split           text           DEFAULT NULL,
+    split_seed      bigint         DEFAULT 0,
+    only_split      text           DEFAULT NULL,
+    token_budget    bigint         DEFAULT NULL,
+    dedup           text           DEFAULT NULL)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;
+
+-- What the last export of this session did: documents ranked, written,
+-- removed by each step.
+CREATE FUNCTION clara_export_summary() RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'clara_export_summary' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION clara_export_summary() IS
+    'Counts of the last clara_stream_jsonl call in this session: documents ranked, written, removed per step';
+
+-- Documents stored before 0.5.0 get their signatures (and clusters) now:
+-- this rewrites clara_documents once.
+UPDATE clara_documents SET dedup = NULL;

@@ -1,0 +1,305 @@
+// Duplicate clusters (dedup.hpp): clara_dedup_signature / clara_dedup_keys
+// (the GIN index on clara_documents is over the keys), and the AFTER ...
+// FOR EACH STATEMENT trigger that files each added document into the
+// clusters of clara_dup_clusters. Only documents with at least one duplicate
+// have a row there; exports read it to keep the best-ranked copy.
+#include "catalog.hpp"
+#include "dedup.hpp"
+#include "pg.hpp"
+
+extern "C" {
+#include "commands/trigger.h"
+#include "executor/tuptable.h"
+#include "utils/rel.h"
+#include "utils/guc.h"
+#include "utils/tuplestore.h"
+}
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace {
+
+// Documents filed per round: one index query over their keys each.
+constexpr size_t kDedupBatch = 2048;
+// Documents per index lookup (see file_batch).
+constexpr size_t kDocsPerLookup = 16;
+
+struct DedupWork {
+    std::vector<clara::DupDocument> added;
+    std::vector<clara::DupDocument> candidates;
+    std::unordered_map<uint32_t, clara::DupLabels> existing;
+    std::unordered_set<uint32_t> old_keys, new_keys;
+    std::vector<int64_t> keys;
+    std::unordered_set<int64_t> seen_keys;
+    // One batch's results (held here, not on the stack: SPI calls between
+    // may raise errors).
+    clara::DupChanges changes;
+    std::vector<uint32_t> others, docs, near, exact;
+    std::unordered_set<uint32_t> found;
+};
+
+bool read_signature(Datum d, clara::DedupSignature *sig) {
+    bytea *b = DatumGetByteaPP(d);
+    return clara::decode_signature(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), sig);
+}
+
+Datum int8_array(const std::vector<int64_t> &v) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(v.size(), (size_t)1)));
+    for (size_t i = 0; i < v.size(); i++) datums[i] = Int64GetDatum(v[i]);
+    return PointerGetDatum(construct_array(datums, static_cast<int>(v.size()), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum int4_vector(const std::vector<uint32_t> &v) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(v.size(), (size_t)1)));
+    for (size_t i = 0; i < v.size(); i++) datums[i] = Int32GetDatum(static_cast<int32>(v[i]));
+    return clara::pg::int4_array(datums, static_cast<int>(v.size()));
+}
+
+void exec(const char *sql, int nargs, Oid *types, Datum *args, int expected, const char *what) {
+    if (SPI_execute_with_args(sql, nargs, types, args, nullptr, false, 0) != expected)
+        elog(ERROR, "clara: could not %s", what);
+}
+
+// Files work->added into the clusters; leaves work->added empty.
+void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
+    if (work->added.empty()) return;
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    clara::pg::run_cpp("filing duplicates", [&] {
+        work->candidates.clear();
+        work->existing.clear();
+        work->others.clear();
+        work->found.clear();
+    });
+    // GIN's cost for an overlap query grows with keys x matches: a query per
+    // few documents, not one for the whole batch.
+    SPIPlanPtr plan = nullptr;
+    {
+        Oid type = INT8ARRAYOID;
+        plan = SPI_prepare(psprintf("SELECT doc_key, dedup FROM %s.clara_documents WHERE %s.clara_dedup_keys(dedup) "
+                                    "OPERATOR(pg_catalog.&&) $1",
+                                    schema, schema),
+                           1, &type);
+        if (plan == nullptr) elog(ERROR, "clara: could not plan the duplicate lookup");
+    }
+    for (size_t from = 0; from < work->added.size(); from += kDocsPerLookup) {
+        clara::pg::run_cpp("filing duplicates", [&] {
+            work->keys.clear();
+            work->seen_keys.clear();
+            int64_t keys[clara::kDedupKeys];
+            for (size_t i = from; i < Min(from + kDocsPerLookup, work->added.size()); i++) {
+                size_t n = clara::dedup_keys(work->added[i].sig, keys);
+                for (size_t k = 0; k < n; k++)
+                    if (work->seen_keys.insert(keys[k]).second) work->keys.push_back(keys[k]);
+            }
+        });
+        Datum arg = int8_array(work->keys);
+        if (SPI_execute_plan(plan, &arg, nullptr, false, 0) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not look up duplicate candidates");
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            bool null_key, null_sig;
+            Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &null_key);
+            Datum sig = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &null_sig);
+            clara::DupDocument d;
+            if (null_key || null_sig || !read_signature(sig, &d.sig)) continue;
+            d.doc_key = static_cast<uint32_t>(DatumGetInt32(key));
+            clara::pg::run_cpp("filing duplicates", [&] {
+                if (!work->found.insert(d.doc_key).second) return;
+                if (work->new_keys.count(d.doc_key) == 0) work->others.push_back(d.doc_key);
+                work->candidates.push_back(d);
+            });
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_freeplan(plan);
+    // Stored labels matter only for documents from earlier statements (the
+    // added ones have none yet).
+    if (!work->others.empty()) {
+        Oid t4 = INT4ARRAYOID;
+        Datum ids = int4_vector(work->others);
+        exec(psprintf("SELECT doc_key, near_cluster, COALESCE(exact_cluster, 0) FROM %s.clara_dup_clusters "
+                      "WHERE doc_key = ANY($1)",
+                      schema),
+             1, &t4, &ids, SPI_OK_SELECT, "read duplicate clusters");
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            bool isnull;
+            HeapTuple row = SPI_tuptable->vals[i];
+            TupleDesc desc = SPI_tuptable->tupdesc;
+            const auto doc = static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(row, desc, 1, &isnull)));
+            clara::DupLabels l{static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull))),
+                               static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull)))};
+            clara::pg::run_cpp("filing duplicates", [&] { work->existing[doc] = l; });
+        }
+    }
+    clara::pg::run_cpp("filing duplicates", [&] {
+        work->changes = clara::cluster_duplicates(work->added, work->candidates, work->existing);
+    });
+    const clara::DupChanges &changes = work->changes;
+    // Merged clusters first, then the members (in doc_key order, as every
+    // writer does, so concurrent statements queue rather than deadlock).
+    const char *columns[2] = {"near_cluster", "exact_cluster"};
+    const std::vector<std::pair<uint32_t, uint32_t>> *relabels[2] = {&changes.near_relabel, &changes.exact_relabel};
+    for (int kind = 0; kind < 2; kind++)
+        for (const auto &r : *relabels[kind]) {
+            Oid types[2] = {INT4OID, INT4OID};
+            Datum args[2] = {Int32GetDatum(static_cast<int32>(r.first)), Int32GetDatum(static_cast<int32>(r.second))};
+            exec(psprintf("UPDATE %s.clara_dup_clusters SET %s = $2 WHERE %s = $1", schema, columns[kind],
+                          columns[kind]),
+                 2, types, args, SPI_OK_UPDATE, "merge duplicate clusters");
+        }
+    if (!changes.members.empty()) {
+        clara::pg::run_cpp("filing duplicates", [&] {
+            work->docs.clear();
+            work->near.clear();
+            work->exact.clear();
+            for (const auto &m : changes.members) {
+                work->docs.push_back(m.doc_key);
+                work->near.push_back(m.labels.near);
+                work->exact.push_back(m.labels.exact);
+            }
+        });
+        Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
+        Datum args[3] = {int4_vector(work->docs), int4_vector(work->near), int4_vector(work->exact)};
+        exec(psprintf("INSERT INTO %s.clara_dup_clusters AS c (doc_key, near_cluster, exact_cluster) "
+                      "SELECT d, n, NULLIF(e, 0) FROM ROWS FROM (pg_catalog.unnest($1::integer[]), "
+                      "pg_catalog.unnest($2::integer[]), pg_catalog.unnest($3::integer[])) "
+                      "AS u(d, n, e) ORDER BY d "
+                      "ON CONFLICT (doc_key) DO UPDATE SET near_cluster = EXCLUDED.near_cluster, "
+                      "exact_cluster = EXCLUDED.exact_cluster",
+                      schema),
+             3, types, args, SPI_OK_INSERT, "store duplicate clusters");
+    }
+    clara::pg::run_cpp("filing duplicates", [&] { work->added.clear(); });
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(cxt);
+}
+
+// Calls visit(doc_key, dedup datum, dedup isnull) for each row of store.
+template <typename Visit>
+void scan(Tuplestorestate *store, Relation rel, MemoryContext row_cxt, Visit &&visit) {
+    TupleDesc desc = RelationGetDescr(rel);
+    const int key_col = SPI_fnumber(desc, "doc_key"), sig_col = SPI_fnumber(desc, "dedup");
+    if (key_col <= 0 || sig_col <= 0)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("clara_documents has no doc_key or dedup column"),
+                        errhint("Update the clara extension: ALTER EXTENSION clara UPDATE.")));
+    TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+    int reader = tuplestore_alloc_read_pointer(store, 0);
+    tuplestore_select_read_pointer(store, reader);
+    tuplestore_rescan(store);
+    while (tuplestore_gettupleslot(store, true, false, slot)) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(row_cxt);
+        bool key_null, sig_null;
+        Datum key = slot_getattr(slot, key_col, &key_null);
+        Datum sig = slot_getattr(slot, sig_col, &sig_null);
+        if (!key_null) visit(static_cast<uint32_t>(DatumGetInt32(key)), sig, sig_null);
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(row_cxt);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+}
+
+}  // namespace
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clara_dedup_signature);
+PG_FUNCTION_INFO_V1(clara_dedup_keys);
+PG_FUNCTION_INFO_V1(clara_documents_dedup);
+}
+
+// clara_dedup_signature(content text) -> bytea
+extern "C" Datum clara_dedup_signature(PG_FUNCTION_ARGS) {
+    text *t = PG_GETARG_TEXT_PP(0);
+    std::string_view body(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    auto *out = static_cast<bytea *>(palloc(VARHDRSZ + clara::kDedupBytes));
+    SET_VARSIZE(out, VARHDRSZ + clara::kDedupBytes);
+    clara::pg::run_cpp("computing a duplicate signature", [&] {
+        std::string bytes;
+        clara::encode_signature(clara::dedup_signature(body), bytes);
+        memcpy(VARDATA(out), bytes.data(), bytes.size());
+    });
+    PG_RETURN_BYTEA_P(out);
+}
+
+// clara_dedup_keys(signature bytea) -> bigint[]: the exact key, then one
+// key per band (none for a text without words).
+extern "C" Datum clara_dedup_keys(PG_FUNCTION_ARGS) {
+    clara::DedupSignature sig;
+    if (!read_signature(PG_GETARG_DATUM(0), &sig))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("not a clara duplicate signature"),
+                        errhint("Signatures come from clara_dedup_signature(content).")));
+    int64_t keys[clara::kDedupKeys];
+    const size_t n = clara::dedup_keys(sig, keys);
+    Datum datums[clara::kDedupKeys];
+    for (size_t i = 0; i < n; i++) datums[i] = Int64GetDatum(keys[i]);
+    PG_RETURN_ARRAYTYPE_P(construct_array(datums, static_cast<int>(n), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("clara_documents_dedup must be called as a trigger")));
+    auto *trig = reinterpret_cast<TriggerData *>(fcinfo->context);
+    if (!TRIGGER_FIRED_AFTER(trig->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trig->tg_event))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("clara_documents_dedup must be an AFTER ... FOR EACH STATEMENT trigger")));
+    MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "clara dedup", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext row_cxt = AllocSetContextCreate(cxt, "clara dedup row", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext batch_cxt = AllocSetContextCreate(cxt, "clara dedup batch", ALLOCSET_DEFAULT_SIZES);
+    DedupWork *work = clara::pg::make_owned<DedupWork>(cxt);
+    Relation rel = trig->tg_relation;
+    const char *schema = clara::pg::extension_schema();
+
+    // As the index: the extension's owner keeps the clusters (the caller's
+    // privileges were checked for the change itself).
+    clara::pg::SavedUser caller = clara::pg::as_index_owner();
+    int guc_level = clara::pg::spi_connect();
+    // The candidates come from the GIN index over the signatures' keys. The
+    // planner, seeing a table that grew in this statement (or an array of
+    // thousands of keys), may pick a sequential scan, which compares each
+    // row's keys with the whole array: forbid it for these queries.
+    (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    // On UPDATE a document whose text did not change keeps its doc_key: it
+    // stays where it is.
+    if (trig->tg_oldtable && trig->tg_newtable) {
+        // (A row without a signature before, stored by an older version,
+        // is filed now.)
+        scan(trig->tg_oldtable, rel, row_cxt, [&](uint32_t key, Datum, bool sig_null) {
+            if (!sig_null) clara::pg::run_cpp("filing duplicates", [&] { work->old_keys.insert(key); });
+        });
+    }
+    if (trig->tg_newtable)
+        scan(trig->tg_newtable, rel, row_cxt, [&](uint32_t key, Datum, bool) {
+            clara::pg::run_cpp("filing duplicates", [&] { work->new_keys.insert(key); });
+        });
+    if (trig->tg_oldtable) {
+        std::vector<uint32_t> *gone = clara::pg::make_owned<std::vector<uint32_t>>(cxt);
+        scan(trig->tg_oldtable, rel, row_cxt, [&](uint32_t key, Datum, bool) {
+            clara::pg::run_cpp("filing duplicates", [&] {
+                if (work->new_keys.count(key) == 0) gone->push_back(key);
+            });
+        });
+        if (!gone->empty()) {
+            Oid type = INT4ARRAYOID;
+            Datum arg = int4_vector(*gone);
+            exec(psprintf("DELETE FROM %s.clara_dup_clusters WHERE doc_key = ANY($1)", schema), 1, &type, &arg,
+                 SPI_OK_DELETE, "remove documents from their duplicate clusters");
+        }
+    }
+    if (trig->tg_newtable)
+        scan(trig->tg_newtable, rel, row_cxt, [&](uint32_t key, Datum sig, bool sig_null) {
+            if (sig_null || work->old_keys.count(key) > 0) return;
+            clara::DupDocument d;
+            if (!read_signature(sig, &d.sig)) return;
+            d.doc_key = key;
+            clara::pg::run_cpp("filing duplicates", [&] { work->added.push_back(d); });
+            if (work->added.size() >= kDedupBatch) file_batch(work, schema, batch_cxt);
+        });
+    file_batch(work, schema, batch_cxt);
+    clara::pg::spi_finish(guc_level);
+    clara::pg::restore_user(caller);
+    MemoryContextDelete(cxt);
+    return PointerGetDatum(nullptr);
+}
