@@ -53,6 +53,14 @@ CREATE TRIGGER clara_documents_dedup_delete
     AFTER DELETE ON clara_documents REFERENCING OLD TABLE AS old_docs
     FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_dedup();
 
+-- Files every document again from scratch: after duplicates were stored by
+-- concurrent transactions (which do not see each other's rows). Only the
+-- owner of clara_documents may run it, as for clara_compact().
+CREATE FUNCTION clara_dedup_rebuild() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'clara_dedup_rebuild' LANGUAGE C;
+COMMENT ON FUNCTION clara_dedup_rebuild() IS
+    'Rebuilds clara_dup_clusters from every document; returns the number of documents in clusters';
+
 CREATE OR REPLACE FUNCTION clara_documents_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN

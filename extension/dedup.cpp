@@ -38,7 +38,7 @@ struct DedupWork {
     // may raise errors).
     clara::DupChanges changes;
     std::vector<uint32_t> others, docs, near, exact;
-    std::unordered_set<uint32_t> found;
+    std::unordered_set<uint32_t> found, batch_keys;
 };
 
 bool read_signature(Datum d, clara::DedupSignature *sig) {
@@ -72,6 +72,8 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
         work->existing.clear();
         work->others.clear();
         work->found.clear();
+        work->batch_keys.clear();
+        for (const auto &d : work->added) work->batch_keys.insert(d.doc_key);
     });
     // GIN's cost for an overlap query grows with keys x matches: a query per
     // few documents, not one for the whole batch.
@@ -107,15 +109,15 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
             d.doc_key = static_cast<uint32_t>(DatumGetInt32(key));
             clara::pg::run_cpp("filing duplicates", [&] {
                 if (!work->found.insert(d.doc_key).second) return;
-                if (work->new_keys.count(d.doc_key) == 0) work->others.push_back(d.doc_key);
+                if (work->batch_keys.count(d.doc_key) == 0) work->others.push_back(d.doc_key);
                 work->candidates.push_back(d);
             });
         }
         SPI_freetuptable(SPI_tuptable);
     }
     SPI_freeplan(plan);
-    // Stored labels matter only for documents from earlier statements (the
-    // added ones have none yet).
+    // Stored labels matter for every candidate outside this batch (earlier
+    // statements, earlier batches of this one); the batch's own have none.
     if (!work->others.empty()) {
         Oid t4 = INT4ARRAYOID;
         Datum ids = int4_vector(work->others);
@@ -207,6 +209,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(clara_dedup_signature);
 PG_FUNCTION_INFO_V1(clara_dedup_keys);
 PG_FUNCTION_INFO_V1(clara_documents_dedup);
+PG_FUNCTION_INFO_V1(clara_dedup_rebuild);
 }
 
 // clara_dedup_signature(content text) -> bytea
@@ -302,4 +305,54 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
     clara::pg::restore_user(caller);
     MemoryContextDelete(cxt);
     return PointerGetDatum(nullptr);
+}
+
+// clara_dedup_rebuild(): files every document again, from scratch (after
+// duplicates were stored by concurrent transactions, which do not see each
+// other's rows). Returns the number of documents in clusters.
+extern "C" Datum clara_dedup_rebuild(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    clara::pg::check_corpus_owner("clara_dedup_rebuild()");
+    MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "clara dedup rebuild", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext batch_cxt = AllocSetContextCreate(cxt, "clara dedup batch", ALLOCSET_DEFAULT_SIZES);
+    DedupWork *work = clara::pg::make_owned<DedupWork>(cxt);
+    const char *schema = clara::pg::extension_schema();
+    clara::pg::SavedUser caller = clara::pg::as_index_owner();
+    int guc_level = clara::pg::spi_connect();
+    (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    // Documents stored without a signature get one (their update files them).
+    exec(psprintf("UPDATE %s.clara_documents SET dedup = NULL WHERE dedup IS NULL", schema), 0, nullptr, nullptr,
+         SPI_OK_UPDATE, "sign documents");
+    exec(psprintf("DELETE FROM %s.clara_dup_clusters", schema), 0, nullptr, nullptr, SPI_OK_DELETE,
+         "empty the duplicate clusters");
+    Portal portal = SPI_cursor_open_with_args(
+        nullptr, psprintf("SELECT doc_key, dedup FROM %s.clara_documents ORDER BY doc_key", schema), 0, nullptr,
+        nullptr, nullptr, false, 0);
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        SPI_cursor_fetch(portal, true, static_cast<long>(kDedupBatch));
+        const uint64 n = SPI_processed;
+        SPITupleTable *rows = SPI_tuptable;
+        if (n == 0) break;
+        for (uint64 i = 0; i < n; i++) {
+            bool null_key, null_sig;
+            Datum key = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &null_key);
+            Datum sig = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &null_sig);
+            clara::DupDocument d;
+            if (null_key || null_sig || !read_signature(sig, &d.sig)) continue;
+            d.doc_key = static_cast<uint32_t>(DatumGetInt32(key));
+            clara::pg::run_cpp("filing duplicates", [&] { work->added.push_back(d); });
+        }
+        SPI_freetuptable(rows);
+        file_batch(work, schema, batch_cxt);
+    }
+    SPI_cursor_close(portal);
+    exec(psprintf("SELECT pg_catalog.count(*) FROM %s.clara_dup_clusters", schema), 0, nullptr, nullptr,
+         SPI_OK_SELECT, "count the clustered documents");
+    bool isnull;
+    int64 clustered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    clara::pg::spi_finish(guc_level);
+    clara::pg::restore_user(caller);
+    MemoryContextDelete(cxt);
+    PG_RETURN_INT64(clustered);
 }

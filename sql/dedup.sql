@@ -1,0 +1,94 @@
+-- Duplicates: signatures derived with the other columns, clusters kept by
+-- the statement triggers, exports keeping the best-ranked copy (dedup).
+\i sql/fixture/corpus.sql
+
+-- Every document has a signature; its keys: the exact key and 16 bands.
+SELECT count(*) AS documents, count(dedup) AS signed,
+       bool_and(cardinality(clara_dedup_keys(dedup)) = 17) AS all_keys
+FROM clara_documents WHERE content ~ '\w';
+-- The fixture's dup-001 is an exact copy of bau-001.
+SELECT count(*) AS clustered FROM clara_dup_clusters;
+
+-- Planted: an exact copy of bau-001 (other case and white space), a near
+-- copy (a few words changed) and a form letter written to two people.
+INSERT INTO clara_documents (document_id, title, content, domain, document_type)
+SELECT 'bau-001-copy', 'Kopie', '  ' || upper(content) || E'\n', domain, document_type FROM clara_documents WHERE document_id = 'bau-001';
+INSERT INTO clara_documents (document_id, title, content, domain, document_type)
+SELECT 'bau-001-edit', 'Abschrift', replace(content, 'verfahrensfrei', 'genehmigungsfrei'), domain, document_type
+FROM clara_documents WHERE document_id = 'bau-001';
+INSERT INTO clara_documents (document_id, title, content, domain, document_type) VALUES
+('brief-1', 'Bescheid', E'Sehr geehrter Herr Becker,\n\nIhr Antrag auf Erteilung einer Baugenehmigung für die Errichtung einer Photovoltaikanlage auf dem Dach Ihres Wohnhauses vom 3. März wird hiermit abgelehnt, weil das Grundstück im Außenbereich liegt, die Erschließung nicht gesichert ist und öffentliche Belange des Denkmalschutzes entgegenstehen. Gegen diesen Bescheid können Sie innerhalb eines Monats nach Bekanntgabe Widerspruch bei der Bauaufsichtsbehörde einlegen.\n\nMit freundlichen Grüßen\nBauamt Musterstadt', 'baurecht', 'bescheid'),
+('brief-2', 'Bescheid', E'Sehr geehrte Frau Yilmaz,\n\nIhr Antrag auf Erteilung einer Baugenehmigung für die Errichtung einer Photovoltaikanlage auf dem Dach Ihres Wohnhauses vom 3. März wird hiermit abgelehnt, weil das Grundstück im Außenbereich liegt, die Erschließung nicht gesichert ist und öffentliche Belange des Denkmalschutzes entgegenstehen. Gegen diesen Bescheid können Sie innerhalb eines Monats nach Bekanntgabe Widerspruch bei der Bauaufsichtsbehörde einlegen.\n\nMit freundlichen Grüßen\nBauamt Musterstadt', 'baurecht', 'bescheid'),
+-- Different decisions under the same letterhead and closing: not duplicates.
+('brief-3', 'Bescheid', E'Sehr geehrter Herr Becker,\n\nIhrem Widerspruch gegen die Festsetzung der Abwassergebühren für das Jahr 2023 wird abgeholfen, da die veranlagte Fläche fehlerhaft ermittelt wurde und die versiegelte Fläche des Grundstücks tatsächlich geringer ist. Die zu viel gezahlten Beträge werden Ihnen innerhalb von vier Wochen erstattet.\n\nMit freundlichen Grüßen\nBauamt Musterstadt', 'baurecht', 'bescheid');
+
+SELECT d.document_id, c.near_cluster = min(c.near_cluster) OVER (PARTITION BY c.near_cluster) AS in_cluster,
+       count(*) OVER (PARTITION BY c.near_cluster) AS near_size,
+       count(c.exact_cluster) OVER (PARTITION BY c.exact_cluster) AS exact_size
+FROM clara_dup_clusters c JOIN clara_documents d USING (doc_key) ORDER BY 1;
+
+-- Exports: without dedup all copies; exact keeps one of bau-001 / copy;
+-- near keeps one of each cluster, always the best-ranked.
+CREATE TEMP TABLE plain AS
+SELECT row_number() OVER () AS rank, line::jsonb->>'document_id' AS id
+FROM clara_stream_jsonl('Photovoltaikanlage Dach Wohnhaus Baugenehmigung', 20, 0.0, search_types => '{keyword}') AS line;
+SELECT id FROM plain ORDER BY rank;
+SELECT line::jsonb->>'document_id' AS id, line::jsonb->'metadata'->'dup_cluster_size' AS dup_cluster_size
+FROM clara_stream_jsonl('Photovoltaikanlage Dach Wohnhaus Baugenehmigung', 20, 0.0, search_types => '{keyword}', dedup => 'near') AS line;
+SELECT clara_export_summary() - 'complete' AS summary;
+SELECT line::jsonb->>'document_id' AS id, line::jsonb->'metadata'->'dup_cluster_size' AS dup_cluster_size
+FROM clara_stream_jsonl('Photovoltaikanlage Dach Wohnhaus Baugenehmigung', 20, 0.0, search_types => '{keyword}', dedup => 'exact') AS line;
+SELECT clara_export_summary()->'removed' AS removed;
+-- The kept copy is the best-ranked one of its cluster in the plain export.
+SELECT bool_and(k.rank = (SELECT min(p.rank) FROM plain p JOIN clara_documents d ON d.document_id = p.id
+                          JOIN clara_dup_clusters c USING (doc_key)
+                          WHERE c.near_cluster = kc.near_cluster)) AS best_kept
+FROM (SELECT p.rank, p.id FROM plain p
+      JOIN (SELECT line::jsonb->>'document_id' AS id
+            FROM clara_stream_jsonl('Photovoltaikanlage Dach Wohnhaus Baugenehmigung', 20, 0.0,
+                                    search_types => '{keyword}', dedup => 'near') AS line) n USING (id)) k
+JOIN clara_documents kd ON kd.document_id = k.id JOIN clara_dup_clusters kc ON kc.doc_key = kd.doc_key;
+-- Every line of a dedup export has the key, as a number (stable types).
+SELECT count(*) AS lines, bool_and(jsonb_typeof(line::jsonb->'metadata'->'dup_cluster_size') = 'number') AS typed
+FROM clara_stream_jsonl('Verwaltungsrecht', 20, 0.0, dedup => 'near') AS line;
+-- Deletes and updates keep the clusters: a rebuild from scratch gives the
+-- same groups as the triggers did.
+DELETE FROM clara_documents WHERE document_id = 'bau-001';
+UPDATE clara_documents SET content = content || ' Nachtrag.' WHERE document_id = 'brief-2';
+UPDATE clara_documents SET metadata = '{"geprüft": true}' WHERE document_id = 'brief-1';
+CREATE TEMP TABLE incremental AS
+SELECT d.document_id, min(d.document_id) OVER (PARTITION BY c.near_cluster) AS grp
+FROM clara_dup_clusters c JOIN clara_documents d USING (doc_key);
+SELECT clara_dedup_rebuild() AS clustered;
+CREATE TEMP TABLE rebuilt AS
+SELECT d.document_id, min(d.document_id) OVER (PARTITION BY c.near_cluster) AS grp
+FROM clara_dup_clusters c JOIN clara_documents d USING (doc_key);
+SELECT * FROM incremental ORDER BY 1;
+SELECT (SELECT count(*) FROM (SELECT * FROM incremental EXCEPT SELECT * FROM rebuilt) a) AS only_incremental,
+       (SELECT count(*) FROM (SELECT * FROM rebuilt EXCEPT SELECT * FROM incremental) b) AS only_rebuilt;
+
+-- Row-level security: a role that cannot see brief-1 gets brief-2, the
+-- best copy it may read, with the cluster size it can see.
+CREATE ROLE dedup_reader;
+GRANT USAGE ON SCHEMA public TO dedup_reader;
+GRANT SELECT ON clara_documents TO dedup_reader;
+ALTER TABLE clara_documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY hide_brief_1 ON clara_documents FOR SELECT TO dedup_reader USING (document_id <> 'brief-1');
+SET ROLE dedup_reader;
+SELECT line::jsonb->>'document_id' AS id, line::jsonb->'metadata'->'dup_cluster_size' AS dup_cluster_size
+FROM clara_stream_jsonl('Baugenehmigung Photovoltaikanlage Außenbereich', 5, 0.0, search_types => '{keyword}', dedup => 'near') AS line
+WHERE line::jsonb->>'document_id' LIKE 'brief%';
+SELECT count(*) FROM clara_dup_clusters;  -- the clusters are the index's, not the reader's
+RESET ROLE;
+DROP POLICY hide_brief_1 ON clara_documents;
+ALTER TABLE clara_documents DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON clara_documents FROM dedup_reader;
+REVOKE ALL ON SCHEMA public FROM dedup_reader;
+DROP ROLE dedup_reader;
+
+-- Bad input.
+SELECT clara_stream_jsonl('Photovoltaik', dedup => 'fuzzy');
+SELECT clara_dedup_keys('\x00'::bytea);
+-- TRUNCATE empties the clusters with the corpus.
+TRUNCATE clara_documents, clara_edges;
+SELECT count(*) AS clustered_after_truncate FROM clara_dup_clusters;
