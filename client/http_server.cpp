@@ -201,6 +201,14 @@ RequestRecord &current_request() { return t_request; }
 
 HttpServer::HttpServer() {
     set_keep_alive_max_count(100);
+    // cpp-httplib sets SO_REUSEPORT on Linux, which lets a second serve bind
+    // the same port and silently take half of the connections (to its own
+    // database). SO_REUSEADDR alone still allows a restart while old
+    // connections linger in TIME_WAIT, but refuses a port in use.
+    set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void *>(&yes), sizeof(yes));
+    });
 }
 
 int HttpServer::bind(const std::string &host, int port) {

@@ -14,6 +14,21 @@ start_server main --dsn "dbname=$DB" --pool-size 32 --shutdown-grace 1
 MAIN_URL=$URL
 MAIN_PID=$SERVER_PID
 
+# 0. A second serve on the port in use is refused (cpp-httplib's
+#    SO_REUSEPORT would let it bind and take half of the connections).
+rc=0
+"$CLARA_STREAM" serve --listen "${MAIN_URL#http://}" --dsn "dbname=$DB" 2>"$WORK/second.err" &
+second=$!
+for i in $(seq 1 100); do kill -0 "$second" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$second" 2>/dev/null; then
+    kill "$second"
+    fail "a second serve on ${MAIN_URL#http://} kept running"
+fi
+wait "$second" || rc=$?
+[ "$rc" = 6 ] || fail "a second serve on the same port: exit $rc, expected 6"
+grep -q "cannot listen" "$WORK/second.err" || fail "a second serve: no reason given: $(cat "$WORK/second.err")"
+pass "a second serve on the port in use exits 6: $(tail -1 "$WORK/second.err")"
+
 # 1. The stream is byte-identical to the CLI export of the same query, for
 #    the defaults and for every argument (the last query has quotes,
 #    backslashes and a newline).
