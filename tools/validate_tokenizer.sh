@@ -181,7 +181,7 @@ echo "== ours"
 echo "== PostgreSQL 15 (throwaway cluster)"
 (
     unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD
-    pg_virtualenv -v 15 -- bash "$ROOT/tools/validate_tokenizer.sh" --in-cluster "$W" >"$W/pg.log" 2>&1
+    pg_virtualenv -t -v 15 -- bash "$ROOT/tools/validate_tokenizer.sh" --in-cluster "$W" >"$W/pg.log" 2>&1
 ) || { cat "$W/pg.log"; exit 1; }
 
 echo "== compare"
