@@ -14,6 +14,9 @@ MODULEDIR  = extension
 DATA       = extension/clara.control $(wildcard extension/clara--*.sql)
 
 CORE_SRCS = $(wildcard extension/core/*.cpp)
+# The sample-corpus generator (clara-stream generate, core tests): a fixtures
+# library, its word tables in tools/generator/corpus_words.inc.
+GENERATOR_SRCS = $(wildcard tools/generator/*.cpp)
 GLUE_SRCS = $(wildcard extension/*.cpp)
 OBJS      = $(GLUE_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
 
@@ -53,13 +56,13 @@ $(OBJS): $(wildcard extension/core/*.hpp) $(wildcard extension/*.hpp)
 # Objects are built one by one (with -MMD header dependencies) into
 # build/test/, or build/test-asan/ for the sanitizer build, so a change
 # recompiles only what it touches.
-CORE_TEST_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Iextension/core -Iclient -MMD -MP
+CORE_TEST_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Iextension/core -Iclient -Itools -MMD -MP
 CORE_TEST_DIR = build/test
 ifeq ($(CORE_SANITIZE),1)
 CORE_TEST_CXXFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 CORE_TEST_DIR = build/test-asan
 endif
-CORE_TEST_SRCS = $(wildcard tests/core/*.cpp) $(CORE_SRCS) $(wildcard client/core/*.cpp)
+CORE_TEST_SRCS = $(wildcard tests/core/*.cpp) $(CORE_SRCS) $(wildcard client/core/*.cpp) $(GENERATOR_SRCS)
 CORE_TEST_OBJS = $(patsubst %.cpp,$(CORE_TEST_DIR)/%.o,$(CORE_TEST_SRCS))
 
 $(CORE_TEST_DIR)/%.o: %.cpp
@@ -90,11 +93,11 @@ test:
 # headers, like the server's above.
 PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
 PG_LIBDIR     := $(shell $(PG_CONFIG) --libdir)
-CLIENT_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror -pthread -Iclient -Iextension/core -isystem $(PG_INCLUDEDIR) -MMD -MP
+CLIENT_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror -pthread -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) -MMD -MP
 # extension/core/jsonl.cpp: the one JSON string encoder (the corpus generator uses it).
 # Compressed exports (zlib, libzstd) and their SHA-256 (OpenSSL's libcrypto).
 CLIENT_LIBS = -lz -lzstd -lcrypto
-CLIENT_SRCS = $(wildcard client/*.cpp) $(wildcard client/core/*.cpp) extension/core/jsonl.cpp
+CLIENT_SRCS = $(wildcard client/*.cpp) $(wildcard client/core/*.cpp) $(GENERATOR_SRCS) extension/core/jsonl.cpp
 CLIENT_OBJS = $(patsubst %.cpp,build/%.o,$(CLIENT_SRCS))
 PREFIX ?= /usr/local
 
@@ -108,6 +111,10 @@ build/client/%.o: client/%.cpp
 	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
 
 build/extension/core/%.o: extension/core/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
+
+build/tools/generator/%.o: tools/generator/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
 
@@ -173,7 +180,7 @@ eval: all
 FUZZ_CXX ?= clang++-14
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CXXFLAGS = -std=c++17 -g -O1 -Wall -Wextra -Werror $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link \
-                -Iclient -Iextension/core -isystem $(PG_INCLUDEDIR) $(HTTPLIB_CFLAGS) -MMD -MP
+                -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) $(HTTPLIB_CFLAGS) -MMD -MP
 FUZZ_TARGETS = load_document request http_server text
 FUZZ_BINS = $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 fuzz_objs = $(patsubst %.cpp,build/fuzz/obj/%.o,$(1))

@@ -22,7 +22,8 @@ DB=clara_bench_$N
 log() { echo "bench corpus $N: $*" >&2; }
 
 sharedir=$(pg_config --sharedir 2>/dev/null || /usr/lib/postgresql/15/bin/pg_config --sharedir)
-settings_hash=$( { echo "docs=$N seed=$SEED"; cat client/core/corpus_generator.cpp client/core/corpus_generator.hpp; } |
+settings_hash=$( { echo "docs=$N seed=$SEED"; cat tools/generator/corpus_generator.cpp tools/generator/corpus_generator.hpp \
+                                                  tools/generator/corpus_words.inc; } |
                  sha256sum | cut -c1-16)
 extension_hash=$(cat "$sharedir"/extension/clara--*.sql | sha256sum | cut -c1-16)
 

@@ -1,7 +1,7 @@
 #include "generate.hpp"
 
 #include "core/arguments.hpp"
-#include "core/corpus_generator.hpp"
+#include "generator/corpus_generator.hpp"
 #include "interrupt.hpp"
 #include "output_file.hpp"
 

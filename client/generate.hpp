@@ -1,5 +1,5 @@
 // `clara-stream generate`: the deterministic sample corpus
-// (client/core/corpus_generator.hpp) as `load` input.
+// (tools/generator/corpus_generator.hpp) as `load` input.
 #pragma once
 
 #include <chrono>

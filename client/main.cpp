@@ -143,7 +143,7 @@ int run(int argc, char **argv) {
         ->capture_default_str();
     app.add_option("--shard-size", shard_size, "Text per shard in --output-dir, e.g. 512MB, 1G")
         ->capture_default_str();
-    app.add_option("--batch-size", batch_size, "Rows the server fetches from its cursor per batch")
+    app.add_option("--batch-size", batch_size, "Rows the server reads per batch (one query each)")
         ->capture_default_str()
         ->check(CLI::Range(1, INT_MAX));
     std::optional<std::string> tokenizer;

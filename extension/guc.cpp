@@ -29,12 +29,12 @@ const struct config_enum_entry kFusionMethods[] = {
 void define_settings() {
     DefineCustomBoolVariable(
         "clara.streaming_enabled",
-        "Stream clara_stream rows from a cursor batch by batch.",
+        "Stream clara_stream rows batch by batch, each batch one query over the next ranked keys.",
         "When off, clara_stream computes its whole result first, like clara_search.",
         &g_streaming_enabled, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "clara.streaming_batch_size",
-        "Rows fetched from the cursor per batch when streaming.",
+        "Rows read per batch (one query each) when streaming.",
         "Larger batches mean fewer round trips inside the server and more memory per batch.",
         &g_streaming_batch_size, 100, kMinBatchSize, kMaxBatchSize, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(

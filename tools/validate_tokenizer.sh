@@ -4,7 +4,7 @@
 #   tools/validate_tokenizer.sh [--docs N] [--doc-check N]
 #
 # 1. Stemmer + stop words, word by word: every distinct lower-cased
-#    letter-only word of a generated corpus (tools/clara_generate, N docs,
+#    letter-only word of a generated corpus (clara-stream generate, N docs,
 #    default 20000), of the English texts in /usr/share/common-licenses, of
 #    /usr/share/dict/ngerman and /usr/share/dict/american-english when present
 #    (Debian packages wngerman, wamerican), and a built-in list of German
@@ -19,8 +19,9 @@
 #    remaining differences come from the PostgreSQL parser's special token
 #    types (numbers with '.', host names, URLs, file paths ...).
 #
-# Needs g++, python3 and pg_virtualenv (postgresql-15); runs a throwaway
-# cluster. Exit status 1 if any word disagrees.
+# Needs g++ and the client's build dependencies (make client), python3 and
+# pg_virtualenv (postgresql-15); runs a throwaway cluster. Exit status 1 if
+# any word disagrees.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,11 +62,11 @@ echo "work directory: $W"
 CXX=${CXX:-g++}
 FLAGS="-std=c++17 -O2 -Wall -Wextra -Werror"
 
-echo "== build the corpus generator and the tokenizer driver"
-if ! $CXX -std=c++17 -O2 -I"$ROOT/client" -I"$ROOT/extension/core" -o "$W/gen" "$ROOT/tools/clara_generate.cpp" \
-        "$ROOT/client/core/corpus_generator.cpp" "$ROOT/extension/core/jsonl.cpp" 2>/dev/null; then
-    $CXX -std=c++17 -O2 -I"$ROOT/client" -I"$ROOT/extension/core" -o "$W/gen" "$ROOT/tools/clara_generate.cpp" \
-        "$ROOT/client/core/corpus_generator.cpp"
+echo "== build the client (its generate command) and the tokenizer driver"
+# CLARA_STREAM: an already built client; by default the worktree's, built here.
+if [ -z "${CLARA_STREAM:-}" ]; then
+    make -s -C "$ROOT" client
+    CLARA_STREAM=$ROOT/build/clara-stream
 fi
 cat >"$W/driver.cpp" <<'CPP'
 // words: "id \t source \t word" lines -> "id \t stem" ("" for a stop word).
@@ -103,7 +104,7 @@ CPP
 $CXX $FLAGS -I"$ROOT/extension/core" -o "$W/driver" "$W/driver.cpp" "$ROOT/extension/core/tokenizer.cpp"
 
 echo "== generate $DOCS documents"
-"$W/gen" --docs "$DOCS" --output "$W/corpus.jsonl"
+"$CLARA_STREAM" generate --docs "$DOCS" --output "$W/corpus.jsonl"
 
 echo "== collect words"
 /usr/bin/python3 - "$W" "$DOC_CHECK" <<'PY'
@@ -180,7 +181,7 @@ echo "== ours"
 echo "== PostgreSQL 15 (throwaway cluster)"
 (
     unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD
-    pg_virtualenv -v 15 -- bash "$ROOT/tools/validate_tokenizer.sh" --in-cluster "$W" >"$W/pg.log" 2>&1
+    pg_virtualenv -t -v 15 -- bash "$ROOT/tools/validate_tokenizer.sh" --in-cluster "$W" >"$W/pg.log" 2>&1
 ) || { cat "$W/pg.log"; exit 1; }
 
 echo "== compare"

@@ -1,5 +1,5 @@
-// Tests for the deterministic sample corpus generator (client/core/corpus_generator.*).
-#include "core/corpus_generator.hpp"
+// Tests for the deterministic sample corpus generator (tools/generator/corpus_generator.*).
+#include "generator/corpus_generator.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -3,7 +3,7 @@
 // stemmer against PostgreSQL on ~490K words.
 #include "tokenizer.hpp"
 
-#include "core/corpus_generator.hpp"
+#include "generator/corpus_generator.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,6 +9,9 @@
 // Document i (1-based, id "doc-%07d") depends only on (seed, i): the first K
 // lines of an N-document corpus equal a K-document corpus. Near-duplicates and
 // citations only refer to documents with a smaller index.
+//
+// A fixtures library (tools/generator/), not client logic: `clara-stream
+// generate` writes it, the core tests and the benchmark's corpora use it.
 #pragma once
 
 #include <cstddef>
