@@ -6,7 +6,10 @@
 #include "text_classes.hpp"
 #include "tokenizer.hpp"
 
+#include <libstemmer.h>
+
 #include <cstring>
+#include <new>
 
 namespace clara {
 namespace {
@@ -327,6 +330,35 @@ std::string german_stem(std::string_view lower_word) {
     std::vector<uint32_t> wide;
     append_german_stem(lower_word, out, wide);
     return out;
+}
+
+// ---------------------------------------------------------------------------
+// GermanStemmer
+
+GermanStemmer::GermanStemmer() : stemmer_(sb_stemmer_new("german", "UTF_8")) {
+    // NULL: out of memory (the algorithm and encoding are compiled in).
+    if (stemmer_ == nullptr) throw std::bad_alloc();
+}
+
+GermanStemmer::~GermanStemmer() { sb_stemmer_delete(stemmer_); }
+
+std::string_view GermanStemmer::stem(std::string_view lower_word) {
+    if (lower_word.size() > kMaxStemBytes) return lower_word;
+    const auto *p = reinterpret_cast<const unsigned char *>(lower_word.data());
+    const size_t n = lower_word.size();
+    // libstemmer reads UTF-8 without checking it: give it valid text only.
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        uint32_t cp;
+        i += decode_utf8(p + i, n - i, &cp);
+        if (cp == kInvalid) return lower_word;
+    }
+    const sb_symbol *s = sb_stemmer_stem(stemmer_, p, static_cast<int>(n));
+    if (s == nullptr) throw std::bad_alloc();
+    return std::string_view(reinterpret_cast<const char *>(s), static_cast<size_t>(sb_stemmer_length(stemmer_)));
 }
 
 // ---------------------------------------------------------------------------

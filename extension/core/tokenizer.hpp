@@ -53,6 +53,8 @@
 #include <string_view>
 #include <vector>
 
+struct sb_stemmer;  // libstemmer.h (Debian's libstemmer-dev)
+
 namespace clara {
 
 constexpr size_t kMaxTokenBytes = 2047;
@@ -127,6 +129,26 @@ bool is_stop_word(std::string_view lower_word);
 // and ä ö ü become a o u. lower_word must be lower-cased UTF-8; it is not
 // checked against the stop lists.
 std::string german_stem(std::string_view lower_word);
+
+// Snowball's own German stemmer, from its C library (libstemmer): one
+// sb_stemmer, created with the object. Not thread-safe (the library keeps
+// its work buffer in it); use one per thread. Throws std::bad_alloc when the
+// library cannot allocate.
+class GermanStemmer {
+public:
+    GermanStemmer();
+    ~GermanStemmer();
+    GermanStemmer(const GermanStemmer &) = delete;
+    GermanStemmer &operator=(const GermanStemmer &) = delete;
+
+    // The stem of lower_word (lower-cased UTF-8, not checked against the
+    // stop lists); valid until the next call. Words longer than
+    // kMaxStemBytes and invalid UTF-8 come back unchanged.
+    std::string_view stem(std::string_view lower_word);
+
+private:
+    sb_stemmer *stemmer_;
+};
 
 // Appends the stem of lower_word to out. wide is scratch space, used only
 // for words with code points above U+00FF.
