@@ -19,7 +19,7 @@
 #    remaining differences come from the PostgreSQL parser's special token
 #    types (numbers with '.', host names, URLs, file paths ...).
 #
-# Needs g++, python3 and pg_virtualenv (postgresql-15); runs a throwaway
+# Needs g++, libstemmer-dev, python3 and pg_virtualenv (postgresql-15); runs a throwaway
 # cluster. Exit status 1 if any word disagrees.
 set -euo pipefail
 
@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
     }
 }
 CPP
-$CXX $FLAGS -I"$ROOT/extension/core" -o "$W/driver" "$W/driver.cpp" "$ROOT/extension/core/tokenizer.cpp"
+$CXX $FLAGS -I"$ROOT/extension/core" -o "$W/driver" "$W/driver.cpp" "$ROOT/extension/core/tokenizer.cpp" -lstemmer
 
 echo "== generate $DOCS documents"
 "$W/gen" --docs "$DOCS" --output "$W/corpus.jsonl"
@@ -180,7 +180,7 @@ echo "== ours"
 echo "== PostgreSQL 15 (throwaway cluster)"
 (
     unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD
-    pg_virtualenv -v 15 -- bash "$ROOT/tools/validate_tokenizer.sh" --in-cluster "$W" >"$W/pg.log" 2>&1
+    pg_virtualenv -t -v 15 -- bash "$ROOT/tools/validate_tokenizer.sh" --in-cluster "$W" >"$W/pg.log" 2>&1
 ) || { cat "$W/pg.log"; exit 1; }
 
 echo "== compare"

@@ -80,7 +80,7 @@ TEST(GermanStem, NonLatinLettersPassThrough) {
     // No vowels of the algorithm: empty regions, nothing removed.
     EXPECT_EQ(clara::german_stem("λόγος"), "λόγος");
     EXPECT_EQ(clara::german_stem("москва"), "москва");
-    // Mixed: the general (code point) path still stems the Latin part.
+    // Mixed: the Latin part is still stemmed.
     EXPECT_EQ(clara::german_stem("häuserλ"), "hauserλ");
     EXPECT_EQ(clara::german_stem("ŝtraßen"), "ŝtrass");
     EXPECT_EQ(clara::german_stem(""), "");
