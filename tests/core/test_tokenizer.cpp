@@ -84,6 +84,9 @@ TEST(GermanStem, NonLatinLettersPassThrough) {
     EXPECT_EQ(clara::german_stem("häuserλ"), "hauserλ");
     EXPECT_EQ(clara::german_stem("ŝtraßen"), "ŝtrass");
     EXPECT_EQ(clara::german_stem(""), "");
+    // libstemmer does not check UTF-8: invalid words are not given to it.
+    EXPECT_EQ(clara::german_stem("h\xc3user"), "h\xc3user");
+    EXPECT_EQ(clara::german_stem("kinder\xed\xa0\x80"), "kinder\xed\xa0\x80");
 }
 
 TEST(StopWords, BothListsLowerCase) {
