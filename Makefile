@@ -35,7 +35,8 @@ CLARA_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" extension
 PG_CPPFLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSION_VERSION='"$(CLARA_VERSION)"'
 PG_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror
 # PGXS links with the C compiler: pull in the C++ runtime explicitly.
-SHLIB_LINK  = -lstdc++ -licuuc
+# libstemmer: Snowball's German stemmer (Debian's libstemmer-dev).
+SHLIB_LINK  = -lstdc++ -licuuc -lstemmer
 # Debian's PGXS would also compile every file to LLVM bitcode with clang-14,
 # without our flags; JIT inlining of this module buys nothing, so skip it.
 override with_llvm = no
@@ -72,7 +73,7 @@ $(CORE_TEST_DIR)/%.o: %.cpp
 -include $(CORE_TEST_OBJS:.o=.d)
 
 build/core_tests: $(CORE_TEST_OBJS)
-	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -licuuc -pthread
+	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -licuuc -lstemmer -pthread
 
 .PHONY: core-tests core-tests-asan test
 core-tests: build/core_tests
@@ -205,7 +206,7 @@ build/fuzz/request: $(call fuzz_objs,$(FUZZ_REQUEST_SRCS))
 build/fuzz/http_server: $(call fuzz_objs,$(FUZZ_HTTP_SERVER_SRCS))
 	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) $(CLIENT_LIBS) -pthread
 build/fuzz/text: $(call fuzz_objs,$(FUZZ_TEXT_SRCS))
-	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -licuuc
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -licuuc -lstemmer
 
 .PHONY: fuzz fuzz-build fuzz-parsers fuzz-sqlsmith fuzz-sql
 fuzz-build: $(FUZZ_BINS)

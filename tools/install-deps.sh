@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential g++ make pkg-config
     postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-common libpq-dev
-    nlohmann-json3-dev libicu-dev libcli11-dev libgtest-dev libcpp-httplib-dev
+    nlohmann-json3-dev libicu-dev libcli11-dev libgtest-dev libcpp-httplib-dev libstemmer-dev
     zlib1g-dev libzstd-dev libssl-dev zstd
     python3 python3-psycopg python3-pytest python3-zstandard
     curl procps

@@ -19,9 +19,9 @@
 #    remaining differences come from the PostgreSQL parser's special token
 #    types (numbers with '.', host names, URLs, file paths ...).
 #
-# Needs g++ and the client's build dependencies (make client), python3 and
-# pg_virtualenv (postgresql-15); runs a throwaway cluster. Exit status 1 if
-# any word disagrees.
+# Needs g++, libstemmer-dev and the client's build dependencies (make client),
+# python3 and pg_virtualenv (postgresql-15); runs a throwaway cluster. Exit
+# status 1 if any word disagrees.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
     }
 }
 CPP
-$CXX $FLAGS -I"$ROOT/extension/core" -o "$W/driver" "$W/driver.cpp" "$ROOT/extension/core/tokenizer.cpp"
+$CXX $FLAGS -I"$ROOT/extension/core" -o "$W/driver" "$W/driver.cpp" "$ROOT/extension/core/tokenizer.cpp" -lstemmer
 
 echo "== generate $DOCS documents"
 "$CLARA_STREAM" generate --docs "$DOCS" --output "$W/corpus.jsonl"

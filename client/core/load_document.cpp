@@ -5,12 +5,15 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
 
 namespace clara::cli {
 
 namespace {
 
-constexpr int kMaxDepth = 256;  // nesting inside metadata; jsonb has its own stack limit
+constexpr size_t kMaxDepth = 256;  // nesting inside metadata; jsonb has its own stack limit
 
 enum Key { kDocumentId, kTitle, kContent, kDomain, kDocumentType, kSource, kCreatedAt, kMetadata, kCitations, kNone };
 
@@ -18,41 +21,6 @@ Key find_key(std::string_view name) {
     for (int k = 0; k < kNone; ++k)
         if (name == kLoadKeys[k]) return static_cast<Key>(k);
     return kNone;
-}
-
-// Length of the valid UTF-8 sequence at p (a byte >= 0x80), 0 if invalid
-// (overlong forms, surrogates and code points above U+10FFFF included).
-size_t utf8_length(const unsigned char *p, const unsigned char *end) {
-    auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-        return p + i < end && p[i] >= lo && p[i] <= hi;
-    };
-    unsigned char c = p[0];
-    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
-
-void append_utf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
 }
 
 // The first key of keys that appears twice, or null. Sorting views keeps a
@@ -75,257 +43,386 @@ const std::string *repeated_key(const std::vector<std::string> &keys) {
     return twice == sorted.end() ? nullptr : *twice;
 }
 
-// A strict JSON reader over one line. Every method returns false after
-// recording the first error; the position it names is 1-based, in bytes.
-class Reader {
+// A number, which must also fit a double (what JSON readers such as Python's
+// and Hugging Face's make of it) and PostgreSQL's numeric (what jsonb
+// stores): the server rejects 1e1000000 with SQLSTATE 22003. text is valid
+// JSON number syntax (the lexer checked it). Returns "" or the reason.
+std::string check_number(std::string_view text) {
+    const char *p = text.data(), *end = p + text.size();
+    auto digits_end = [&end](const char *q) {
+        while (q < end && *q >= '0' && *q <= '9') ++q;
+        return q;
+    };
+    if (p < end && *p == '-') ++p;
+    const char *int_begin = p;
+    p = digits_end(p);
+    const char *int_end = p, *frac_begin = p;
+    if (p < end && *p == '.') {
+        frac_begin = ++p;
+        p = digits_end(p);
+    }
+    const char *frac_end = p;
+    int64_t exponent = 0;  // saturates: only its range matters beyond 2^31
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        bool negative = p < end && *p == '-';
+        if (p < end && (*p == '+' || *p == '-')) ++p;
+        for (; p < end && exponent < (int64_t{1} << 40); ++p) exponent = exponent * 10 + (*p - '0');
+        if (negative) exponent = -exponent;
+    }
+    auto shown = [&] { return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 37)) + "..."; };
+    int64_t frac_digits = frac_end - frac_begin;
+    if (exponent >= 1000000000 || exponent <= -1000000000 || frac_digits - exponent > kMaxNumericScale)
+        return "number " + shown() + " has more than " + std::to_string(kMaxNumericScale) +
+               " digits after the decimal point, or too large an exponent, for PostgreSQL's numeric";
+    // Decimal magnitude: the power of ten of the first non-zero digit.
+    const char *first = int_begin;
+    while (first < frac_end && (*first == '0' || *first == '.')) ++first;
+    if (first == frac_end) return "";  // zero
+    int64_t magnitude = (first < int_end ? int_end - first - 1 : -(first - frac_begin) - 1) + exponent;
+    if (magnitude < 308) return "";
+    double parsed;
+    auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (magnitude > 308 || error == std::errc::result_out_of_range || stop != text.data() + text.size() ||
+        !std::isfinite(parsed))
+        return "number " + shown() + " is beyond the range of a double (about 1.8e308)";
+    return "";
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Where the token that ends at byte `end` (exclusive) of line begins: a
+// string back to its opening quote (one not escaped by an odd number of
+// backslashes), a number or a literal back over its characters.
+size_t token_begin(std::string_view line, size_t end, std::string_view token) {
+    end = std::min(end, line.size());
+    if (end == 0) return 0;
+    size_t i = end - 1;
+    if (token == "string literal") {
+        while (i > 0) {
+            --i;
+            if (line[i] != '"') continue;
+            size_t backslashes = 0;
+            while (backslashes < i && line[i - 1 - backslashes] == '\\') ++backslashes;
+            if (backslashes % 2 == 0) return i;
+        }
+        return i;
+    }
+    auto part = [&token](char c) {
+        if (token == "number literal") return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+        return c >= 'a' && c <= 'z';  // true, false, null
+    };
+    if (!part(line[i])) return i;
+    while (i > 0 && part(line[i - 1])) --i;
+    // "01" is two numbers: the unexpected one begins after the zero.
+    if (token == "number literal")
+        for (size_t j = i; j + 1 < end; ++j)
+            if (line[j] == '0' && line[j + 1] >= '0' && line[j + 1] <= '9' && (j == i || line[j - 1] == '-'))
+                return j + 1;
+    return i;
+}
+
+// nlohmann's parse error in our words, and the 1-based column it is at.
+// nlohmann writes "syntax error while parsing <context> - <what>[; last
+// read: '<token>'][; expected <token name>]" (the last read token can be the
+// rest of the line: it is not repeated) and counts position as the bytes
+// read, the offending one included: for a lexer error that is the column of
+// the offending byte, for an unexpected token the column of its last byte.
+std::string describe_syntax_error(const std::string &what, std::string_view line, size_t position) {
+    std::string_view m = what;
+    size_t column = position;
+    auto at = [&column](const std::string &text) {
+        return "not valid JSON at column " + std::to_string(column) + ": " + text;
+    };
+    size_t start = m.find("syntax error ");
+    if (start == std::string_view::npos) return at(std::string(m));
+    m.remove_prefix(start + std::strlen("syntax error "));
+    std::string_view context;
+    if (m.substr(0, 14) == "while parsing ") {
+        size_t dash = m.find(" - ");
+        context = m.substr(14, dash == std::string_view::npos ? std::string_view::npos : dash - 14);
+    }
+    size_t dash = m.find("- ");
+    std::string_view body = dash == std::string_view::npos ? m : m.substr(dash + 2);
+    // The expected token, named by nlohmann's token_type_name.
+    static const std::pair<const char *, const char *> kExpected[] = {
+        {"string literal", "a string"},  {"':'", "':'"},  {"'}'", "',' or '}'"},         {"']'", "',' or ']'"},
+        {"'[', '{', or a literal", "a value"}, {"end of input", "the end of the line"},
+    };
+    std::string expected;
+    for (const auto &[name, ours] : kExpected) {
+        std::string suffix = std::string("; expected ") + name;
+        if (ends_with(body, suffix)) {
+            body.remove_suffix(suffix.size());
+            expected = ours;
+            break;
+        }
+    }
+    std::string found;
+    size_t last_read = body.find("; last read: '");
+    if (last_read != std::string_view::npos) {  // the lexer's own message
+        std::string_view lexer = body.substr(0, last_read);
+        if (lexer == "invalid string: ill-formed UTF-8 byte") {
+            found = "invalid UTF-8 in a string";
+        } else if (lexer == "invalid literal") {
+            // A literal is letters: did true, false or null start here? (The
+            // offending byte may be the one after its letters: "tru}".)
+            size_t end = std::min(position, line.size());
+            if (end > 1 && !(line[end - 1] >= 'a' && line[end - 1] <= 'z')) --end;
+            size_t begin = token_begin(line, end, "literal");
+            if (begin < line.size() && std::strchr("tfn", line[begin]) != nullptr) {
+                found = "invalid literal";
+                column = begin + 1;
+            } else if (expected.empty() && context == "value") {
+                expected = "a value";
+            }
+        } else {
+            found = std::string(lexer);
+        }
+    } else if (body.substr(0, 11) == "unexpected ") {
+        std::string_view token = body.substr(11);
+        if (token != "end of input") column = token_begin(line, position, token) + 1;
+        found = token == "end of input" ? "the end of the line" : std::string(token);
+    } else {
+        found = std::string(body);
+    }
+    if (expected.empty()) return at(found);
+    return at("expected " + expected + (found.empty() ? "" : ", found " + found));
+}
+
+// nlohmann's input adapter reads the line through this iterator, so the
+// parser's position is known at every SAX event: after '{' or '[' it is
+// just past that character, after '}' or ']' just past that one (brackets
+// are one-character tokens, read without look-ahead). That gives metadata
+// and citations the text they were written as.
+class TrackedIterator {
 public:
-    explicit Reader(std::string_view s)
-        : begin_(reinterpret_cast<const unsigned char *>(s.data())), p_(begin_), end_(begin_ + s.size()) {}
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char *;
+    using reference = const char &;
+
+    explicit TrackedIterator(const char **cursor) : cursor_(cursor) {}
+    const char &operator*() const { return **cursor_; }
+    TrackedIterator &operator++() {
+        ++*cursor_;
+        return *this;
+    }
+    TrackedIterator operator++(int) {
+        TrackedIterator before = *this;
+        ++*cursor_;
+        return before;
+    }
+    bool operator==(const TrackedIterator &other) const { return *cursor_ == *other.cursor_; }
+    bool operator!=(const TrackedIterator &other) const { return *cursor_ != *other.cursor_; }
+
+private:
+    const char **cursor_;
+};
+
+// The SAX handler: one line's events, checked as they come. Every method
+// returns false (nlohmann then stops) after recording the first error.
+class LoadHandler {
+public:
+    using json = nlohmann::json;
+
+    LoadHandler(std::string_view line, const char *const *cursor, LoadDocument &doc)
+        : line_(line), cursor_(cursor), doc_(doc) {}
 
     const std::string &error() const { return error_; }
-    size_t offset() const { return static_cast<size_t>(p_ - begin_); }
-    std::string_view text_since(size_t start) const {
-        return {reinterpret_cast<const char *>(begin_ + start), offset() - start};
-    }
-    bool at_end() const { return p_ == end_; }
-    char peek() const { return p_ < end_ ? static_cast<char>(*p_) : '\0'; }
+    bool has_id() const { return has_id_; }
+    bool has_content() const { return has_content_; }
 
-    bool fail(const std::string &what) {
-        if (error_.empty()) error_ = "not valid JSON at column " + std::to_string(offset() + 1) + ": " + what;
-        return false;
+    bool null() { return scalar(JsonType::null); }
+    bool boolean(bool) { return scalar(JsonType::boolean); }
+    bool number_integer(json::number_integer_t) { return scalar(JsonType::number); }
+    bool number_unsigned(json::number_unsigned_t) { return scalar(JsonType::number); }
+    bool number_float(json::number_float_t, const json::string_t &text) {
+        std::string why = check_number(text);
+        if (!why.empty()) return reject(why);
+        return scalar(JsonType::number);
     }
-    // An error about a value rather than the syntax (no column).
-    bool reject(const std::string &what) {
-        if (error_.empty()) error_ = what;
-        return false;
-    }
+    bool binary(json::binary_t &) { return reject("binary values are not JSON"); }  // only from binary formats
 
-    void skip_space() {
-        while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
-    }
-    bool consume(char c) {
-        skip_space();
-        if (p_ < end_ && *p_ == static_cast<unsigned char>(c)) {
-            ++p_;
+    bool string(json::string_t &value) {
+        if (std::memchr(value.data(), '\0', value.size()) != nullptr)
+            return reject("contains \\u0000, which PostgreSQL cannot store");
+        if (depth_ == 1) {
+            switch (field_) {
+                case kDocumentId: has_id_ = true; doc_.document_id.swap(value); return true;
+                case kContent: has_content_ = true; doc_.content.swap(value); return true;
+                case kTitle: doc_.title.emplace().swap(value); return true;
+                case kDomain: doc_.domain.emplace().swap(value); return true;
+                case kDocumentType: doc_.document_type.emplace().swap(value); return true;
+                case kSource: doc_.source.emplace().swap(value); return true;
+                case kCreatedAt: doc_.created_at.emplace().swap(value); return true;
+                default: break;
+            }
+        } else if (depth_ == 2 && field_ == kCitations) {
+            if (value.empty()) return reject("citations must be non-empty document_id strings");
+            if (value.size() > kMaxDocumentIdBytes)
+                return reject("citations: a document_id of " + std::to_string(value.size()) + " bytes (at most " +
+                              std::to_string(kMaxDocumentIdBytes) + ")");
             return true;
         }
-        return false;
-    }
-    bool expect(char c, const char *what) { return consume(c) || fail(std::string("expected ") + what); }
-
-    // A string at the current position (after spaces); decoded into out
-    // unless out is null.
-    bool string(std::string *out) {
-        skip_space();
-        if (p_ == end_ || *p_ != '"') return fail("expected a string");
-        ++p_;
-        if (out) out->clear();
-        for (;;) {
-            const unsigned char *run = p_;
-            while (p_ < end_ && *p_ != '"' && *p_ != '\\' && *p_ >= 0x20 && *p_ < 0x80) ++p_;
-            if (out) out->append(reinterpret_cast<const char *>(run), static_cast<size_t>(p_ - run));
-            if (p_ == end_) return fail("unterminated string");
-            unsigned char c = *p_;
-            if (c == '"') {
-                ++p_;
-                return true;
-            }
-            if (c < 0x20) return fail("control character in a string (it must be escaped)");
-            if (c >= 0x80) {
-                size_t n = utf8_length(p_, end_);
-                if (n == 0) return fail("invalid UTF-8");
-                if (out) out->append(reinterpret_cast<const char *>(p_), n);
-                p_ += n;
-                continue;
-            }
-            if (!escape(out)) return false;
-        }
+        return scalar(JsonType::string);
     }
 
-    // Any JSON value, checked and skipped. For objects at top_types_depth
-    // == depth, the keys and their types go to top_types.
-    bool value(int depth, JsonType *type, std::vector<std::pair<std::string, JsonType>> *top_types = nullptr) {
-        if (depth > kMaxDepth) return fail("nested too deeply");
-        skip_space();
-        if (p_ == end_) return fail("expected a value");
-        JsonType t;
-        switch (*p_) {
-            case '"':
-                t = JsonType::string;
-                if (!string(nullptr)) return false;
-                break;
-            case '{':
-                t = JsonType::object;
-                if (!object(depth, top_types)) return false;
-                break;
-            case '[':
-                t = JsonType::array;
-                ++p_;
-                if (!consume(']')) {
-                    do {
-                        JsonType ignored;
-                        if (!value(depth + 1, &ignored)) return false;
-                    } while (consume(','));
-                    if (!expect(']', "',' or ']'")) return false;
-                }
-                break;
-            case 't':
-                t = JsonType::boolean;
-                if (!literal("true")) return false;
-                break;
-            case 'f':
-                t = JsonType::boolean;
-                if (!literal("false")) return false;
-                break;
-            case 'n':
-                t = JsonType::null;
-                if (!literal("null")) return false;
-                break;
-            default:
-                if (*p_ != '-' && (*p_ < '0' || *p_ > '9')) return fail("expected a value");
-                t = JsonType::number;
-                if (!number()) return false;
+    bool start_object(std::size_t) {
+        if (!container(JsonType::object)) return false;
+        if (depth_ == 1 && field_ == kMetadata) metadata_begin_ = *cursor_ - 1;
+        if (depth_ >= 1) {
+            if (keys_.size() <= depth_) keys_.resize(depth_ + 1);
+            keys_[depth_].clear();
         }
-        if (type) *type = t;
+        ++depth_;
         return true;
     }
 
-    // An object at the current position; its keys must be distinct.
-    bool object(int depth, std::vector<std::pair<std::string, JsonType>> *types) {
-        if (!expect('{', "'{'")) return false;
-        if (consume('}')) return true;
-        std::vector<std::string> keys;
-        std::string key;
-        do {
-            if (!string(&key)) return false;
-            if (!expect(':', "':'")) return false;
-            JsonType t;
-            if (!value(depth + 1, &t)) return false;
-            if (types) types->emplace_back(key, t);
-            keys.push_back(std::move(key));
-        } while (consume(','));
-        if (!expect('}', "',' or '}'")) return false;
-        if (const std::string *twice = repeated_key(keys))
+    bool key(json::string_t &name) {
+        if (std::memchr(name.data(), '\0', name.size()) != nullptr)
+            return reject("contains \\u0000, which PostgreSQL cannot store");
+        if (depth_ == 1) {
+            field_ = find_key(name);
+            if (field_ == kNone)
+                return reject("unknown key \"" + name +
+                              "\" (allowed: document_id, content, title, domain, document_type, source, created_at, "
+                              "metadata, citations)");
+            if (seen_[field_]) return reject("key \"" + name + "\" appears twice");
+            seen_[field_] = true;
+            return true;
+        }
+        // Inside metadata: repeats are looked for when the object ends.
+        if (depth_ == 2) doc_.metadata_types.emplace_back(name, JsonType::null);
+        keys_[depth_ - 1].push_back(std::move(name));
+        return true;
+    }
+
+    bool end_object() {
+        --depth_;
+        if (depth_ == 0) {
+            top_done_ = true;
+            return true;
+        }
+        if (const std::string *twice = repeated_key(keys_[depth_]))
             return reject("metadata: key \"" + *twice + "\" appears twice in an object");
+        if (depth_ == 1) doc_.metadata_json.assign(metadata_begin_, static_cast<size_t>(*cursor_ - metadata_begin_));
         return true;
     }
 
-    bool literal(const char *word) {
-        size_t n = std::strlen(word);
-        if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return fail("invalid literal");
-        p_ += n;
+    bool start_array(std::size_t) {
+        if (!container(JsonType::array)) return false;
+        if (depth_ == 1 && field_ == kCitations) citations_begin_ = *cursor_ - 1;
+        ++depth_;
         return true;
+    }
+
+    bool end_array() {
+        --depth_;
+        if (depth_ == 1 && field_ == kCitations)
+            doc_.citations_json.assign(citations_begin_, static_cast<size_t>(*cursor_ - citations_begin_));
+        return true;
+    }
+
+    bool parse_error(std::size_t position, const std::string &last_token, const nlohmann::detail::exception &e) {
+        if (e.id == 406) {  // number overflow: a double cannot hold it
+            std::string why = check_number(last_token);
+            return reject(why.empty() ? "number " + last_token.substr(0, 40) + " is beyond the range of a double"
+                                      : why);
+        }
+        if (top_done_) return fail_at(position, "text after the object (one document per line)");
+        return reject(describe_syntax_error(e.what(), line_, position));
     }
 
 private:
-    bool digits() {
-        if (p_ == end_ || *p_ < '0' || *p_ > '9') return fail("invalid number");
-        while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
-        return true;
-    }
-
-    // A number, which must also fit a double (what JSON readers such as
-    // Python's and Hugging Face's make of it) and PostgreSQL's numeric (what
-    // jsonb stores): the server rejects 1e1000000 with SQLSTATE 22003.
-    bool number() {
-        const unsigned char *start = p_;
-        if (p_ < end_ && *p_ == '-') ++p_;
-        const unsigned char *int_begin = p_;
-        if (p_ < end_ && *p_ == '0') {
-            ++p_;
-        } else if (!digits()) {
-            return false;
-        }
-        const unsigned char *int_end = p_, *frac_begin = p_;
-        if (p_ < end_ && *p_ == '.') {
-            frac_begin = ++p_;
-            if (!digits()) return false;
-        }
-        const unsigned char *frac_end = p_;
-        int64_t exponent = 0;  // saturates: only its range matters beyond 2^31
-        if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
-            ++p_;
-            bool negative = p_ < end_ && *p_ == '-';
-            if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-            const unsigned char *exp_begin = p_;
-            if (!digits()) return false;
-            for (const unsigned char *d = exp_begin; d < p_ && exponent < (int64_t{1} << 40); ++d)
-                exponent = exponent * 10 + (*d - '0');
-            if (negative) exponent = -exponent;
-        }
-        std::string_view text(reinterpret_cast<const char *>(start), static_cast<size_t>(p_ - start));
-        auto shown = [&] { return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 37)) + "..."; };
-        int64_t frac_digits = frac_end - frac_begin;
-        if (exponent >= 1000000000 || exponent <= -1000000000 || frac_digits - exponent > kMaxNumericScale)
-            return reject("number " + shown() + " has more than " + std::to_string(kMaxNumericScale) +
-                          " digits after the decimal point, or too large an exponent, for PostgreSQL's numeric");
-        // Decimal magnitude: the power of ten of the first non-zero digit.
-        const unsigned char *first = int_begin;
-        while (first < frac_end && (*first == '0' || *first == '.')) ++first;
-        if (first == frac_end) return true;  // zero
-        int64_t magnitude = (first < int_end ? int_end - first - 1 : -(first - frac_begin) - 1) + exponent;
-        if (magnitude < 308) return true;
-        double parsed;
-        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-        if (magnitude > 308 || error == std::errc::result_out_of_range || end != text.data() + text.size() ||
-            !std::isfinite(parsed))
-            return reject("number " + shown() + " is beyond the range of a double (about 1.8e308)");
-        return true;
-    }
-
-    bool hex4(uint32_t &cp) {
-        if (end_ - p_ < 4) return fail("invalid \\u escape");
-        cp = 0;
-        for (int i = 0; i < 4; ++i) {
-            unsigned char c = *p_++;
-            cp <<= 4;
-            if (c >= '0' && c <= '9') cp |= c - '0';
-            else if (c >= 'a' && c <= 'f') cp |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') cp |= c - 'A' + 10;
-            else return fail("invalid \\u escape");
-        }
-        return true;
-    }
-
-    // At a backslash inside a string.
-    bool escape(std::string *out) {
-        ++p_;
-        if (p_ == end_) return fail("unterminated string");
-        char c = static_cast<char>(*p_++);
-        char plain;
-        switch (c) {
-            case '"': plain = '"'; break;
-            case '\\': plain = '\\'; break;
-            case '/': plain = '/'; break;
-            case 'b': plain = '\b'; break;
-            case 'f': plain = '\f'; break;
-            case 'n': plain = '\n'; break;
-            case 'r': plain = '\r'; break;
-            case 't': plain = '\t'; break;
-            case 'u': {
-                uint32_t cp = 0;
-                if (!hex4(cp)) return false;
-                if (cp >= 0xDC00 && cp <= 0xDFFF) return fail("lone low surrogate in \\u escape");
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                    uint32_t low = 0;
-                    if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return fail("lone high surrogate in \\u escape");
-                    p_ += 2;
-                    if (!hex4(low)) return false;
-                    if (low < 0xDC00 || low > 0xDFFF) return fail("lone high surrogate in \\u escape");
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                }
-                if (cp == 0) return reject("contains \\u0000, which PostgreSQL cannot store");
-                if (out) append_utf8(*out, cp);
-                return true;
+    // A value that is not a container, at the current depth.
+    bool scalar(JsonType type) {
+        if (!value(type)) return false;
+        if (depth_ == 1) {
+            switch (field_) {
+                case kDocumentId:
+                case kContent:
+                    // null is reported as missing after the whole line.
+                    if (type == JsonType::null) return true;
+                    return reject(std::string(kLoadKeys[field_]) + " must be a string, not " + to_string(type));
+                case kTitle:
+                case kDomain:
+                case kDocumentType:
+                case kSource:
+                case kCreatedAt:
+                    if (type == JsonType::null) return true;
+                    return reject(std::string(kLoadKeys[field_]) + " must be a string or null, not " + to_string(type));
+                case kMetadata:
+                    if (type == JsonType::null) return true;
+                    return reject(std::string("metadata must be an object or null, not ") + to_string(type));
+                case kCitations:
+                    if (type == JsonType::null) return true;
+                    return reject(std::string("citations must be an array of document_id strings or null, not ") +
+                                  to_string(type));
+                default: return true;
             }
-            default: return fail("invalid escape \\" + std::string(1, c));
         }
-        if (out) out->push_back(plain);
         return true;
     }
 
-    const unsigned char *begin_, *p_, *end_;
+    // An object or array about to open at the current depth.
+    bool container(JsonType type) {
+        if (depth_ == 0) {
+            if (type != JsonType::object) return reject(std::string("expected a JSON object, got ") + to_string(type));
+            return true;
+        }
+        if (!value(type)) return false;
+        if (depth_ == 1) {
+            switch (field_) {
+                case kMetadata:
+                    if (type == JsonType::object) return true;
+                    return reject(std::string("metadata must be an object or null, not ") + to_string(type));
+                case kCitations:
+                    if (type == JsonType::array) return true;
+                    return reject(std::string("citations must be an array of document_id strings or null, not ") +
+                                  to_string(type));
+                case kDocumentId:
+                case kContent: return reject(std::string(kLoadKeys[field_]) + " must be a string, not " + to_string(type));
+                default:
+                    return reject(std::string(kLoadKeys[field_]) + " must be a string or null, not " + to_string(type));
+            }
+        }
+        return true;
+    }
+
+    // Checks that apply to every value below the top level.
+    bool value(JsonType type) {
+        if (depth_ == 0) return reject(std::string("expected a JSON object, got ") + to_string(type));
+        // The value's position is known exactly only for a container (its
+        // bracket was the last byte read); for a scalar, its last byte.
+        if (depth_ > kMaxDepth) return fail_at(static_cast<size_t>(*cursor_ - line_.data()), "nested too deeply");
+        if (depth_ == 2 && field_ == kCitations && type != JsonType::string)
+            return reject(std::string("citations must be document_id strings, not ") + to_string(type));
+        if (depth_ == 2 && field_ == kMetadata) doc_.metadata_types.back().second = type;
+        return true;
+    }
+
+    bool fail_at(size_t column, const std::string &what) {
+        return reject("not valid JSON at column " + std::to_string(column) + ": " + what);
+    }
+    bool reject(std::string what) {
+        if (error_.empty()) error_ = std::move(what);
+        return false;
+    }
+
+    std::string_view line_;
+    const char *const *cursor_;  // just past the last byte nlohmann read
+    LoadDocument &doc_;
     std::string error_;
+    size_t depth_ = 0;  // containers open
+    Key field_ = kNone;  // the top-level key whose value is being read
+    bool seen_[kNone] = {};
+    bool has_id_ = false, has_content_ = false, top_done_ = false;
+    const char *metadata_begin_ = nullptr, *citations_begin_ = nullptr;
+    std::vector<std::vector<std::string>> keys_;  // per open metadata object (by depth): its keys so far
 };
 
 bool digits(std::string_view s, size_t pos, size_t n, int &value) {
@@ -335,74 +432,6 @@ bool digits(std::string_view s, size_t pos, size_t n, int &value) {
         if (s[i] < '0' || s[i] > '9') return false;
         value = value * 10 + (s[i] - '0');
     }
-    return true;
-}
-
-// A field that is a string or null.
-bool optional_string(Reader &in, const char *key, std::optional<std::string> &out) {
-    in.skip_space();
-    if (in.peek() == '"') return in.string(&out.emplace());
-    JsonType t;
-    if (!in.value(1, &t)) return false;
-    if (t != JsonType::null) return in.reject(std::string(key) + " must be a string or null, not " + to_string(t));
-    out.reset();
-    return true;
-}
-
-bool required_string(Reader &in, const char *key, std::string &out) {
-    in.skip_space();
-    if (in.peek() == '"') return in.string(&out);
-    JsonType t;
-    if (!in.value(1, &t)) return false;
-    return in.reject(std::string(key) + " must be a string, not " + to_string(t));
-}
-
-bool metadata(Reader &in, LoadDocument &doc) {
-    in.skip_space();
-    size_t start = in.offset();
-    if (in.peek() == '{') {
-        if (!in.object(1, &doc.metadata_types)) return false;
-        doc.metadata_json.assign(in.text_since(start));
-        return true;
-    }
-    JsonType t;
-    if (!in.value(1, &t)) return false;
-    if (t != JsonType::null) return in.reject(std::string("metadata must be an object or null, not ") + to_string(t));
-    doc.metadata_json = "{}";
-    return true;
-}
-
-bool citations(Reader &in, LoadDocument &doc) {
-    in.skip_space();
-    size_t start = in.offset();
-    if (in.peek() == '[') {
-        in.expect('[', "'['");
-        if (!in.consume(']')) {
-            std::string id;
-            do {
-                in.skip_space();
-                if (in.peek() != '"') {
-                    JsonType t;
-                    if (!in.value(2, &t)) return false;
-                    return in.reject(std::string("citations must be document_id strings, not ") + to_string(t));
-                }
-                if (!in.string(&id)) return false;
-                if (id.empty()) return in.reject("citations must be non-empty document_id strings");
-                if (id.size() > kMaxDocumentIdBytes)
-                    return in.reject("citations: a document_id of " + std::to_string(id.size()) +
-                                     " bytes (at most " + std::to_string(kMaxDocumentIdBytes) + ")");
-            } while (in.consume(','));
-            if (!in.expect(']', "',' or ']'")) return false;
-        }
-        doc.citations_json.assign(in.text_since(start));
-        return true;
-    }
-    JsonType t;
-    if (!in.value(1, &t)) return false;
-    if (t != JsonType::null)
-        return in.reject(std::string("citations must be an array of document_id strings or null, not ") +
-                         to_string(t));
-    doc.citations_json = "[]";
     return true;
 }
 
@@ -428,7 +457,6 @@ bool is_blank_line(std::string_view line) {
 
 std::string parse_load_document(std::string_view line, LoadDocument &doc) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    Reader in(line);
     doc.title.reset();
     doc.domain.reset();
     doc.document_type.reset();
@@ -438,57 +466,16 @@ std::string parse_load_document(std::string_view line, LoadDocument &doc) {
     doc.citations_json = "[]";
     doc.metadata_types.clear();
 
-    in.skip_space();
-    if (in.peek() != '{') {
-        JsonType t;
-        if (!in.value(0, &t)) return in.error();
-        return std::string("expected a JSON object, got ") + to_string(t);
-    }
-    in.expect('{', "'{'");
-    bool seen[kNone] = {};
-    bool has_id = false, has_content = false;
-    std::string key;
-    if (!in.consume('}')) {
-        do {
-            if (!in.string(&key)) return in.error();
-            Key k = find_key(key);
-            if (k == kNone)
-                return "unknown key \"" + key +
-                       "\" (allowed: document_id, content, title, domain, document_type, source, created_at, "
-                       "metadata, citations)";
-            if (seen[k]) return "key \"" + key + "\" appears twice";
-            seen[k] = true;
-            if (!in.expect(':', "':'")) return in.error();
-            bool ok = true;
-            switch (k) {
-                case kDocumentId:
-                    in.skip_space();
-                    has_id = in.peek() != 'n';  // null is reported as missing below
-                    ok = has_id ? required_string(in, "document_id", doc.document_id) : in.literal("null");
-                    break;
-                case kContent:
-                    in.skip_space();
-                    has_content = in.peek() != 'n';
-                    ok = has_content ? required_string(in, "content", doc.content) : in.literal("null");
-                    break;
-                case kTitle: ok = optional_string(in, "title", doc.title); break;
-                case kDomain: ok = optional_string(in, "domain", doc.domain); break;
-                case kDocumentType: ok = optional_string(in, "document_type", doc.document_type); break;
-                case kSource: ok = optional_string(in, "source", doc.source); break;
-                case kCreatedAt: ok = optional_string(in, "created_at", doc.created_at); break;
-                case kMetadata: ok = metadata(in, doc); break;
-                case kCitations: ok = citations(in, doc); break;
-                case kNone: break;
-            }
-            if (!ok) return in.error();
-        } while (in.consume(','));
-        if (!in.expect('}', "',' or '}'")) return in.error();
-    }
-    in.skip_space();
-    if (!in.at_end()) {
-        in.fail("text after the object (one document per line)");
-        return in.error();
-    }
+    // nlohmann skips a UTF-8 byte order mark; a line of JSON has none.
+    if (line.substr(0, 3) == "\xEF\xBB\xBF") return "not valid JSON at column 1: expected a value, found a byte order mark";
+    const char *cursor = line.data();
+    const char *end = line.data() + line.size();
+    LoadHandler handler(line, &cursor, doc);
+    // strict: nothing but spaces after the object; no comments.
+    if (!nlohmann::json::sax_parse(TrackedIterator(&cursor), TrackedIterator(&end),
+                                   &handler, nlohmann::json::input_format_t::json, true, false))
+        return handler.error();
+    const bool has_id = handler.has_id(), has_content = handler.has_content();
 
     if (!has_id) return "document_id is missing";
     if (doc.document_id.empty()) return "document_id must not be empty";

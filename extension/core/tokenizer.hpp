@@ -1,6 +1,6 @@
 // Text -> lexemes for BM25: a fast stand-in for PostgreSQL's text search
 // parser + the clara_de_en configuration (English stop words, then Snowball
-// German). Pure C++17: no PostgreSQL headers, no dependencies.
+// German). C++17, no PostgreSQL headers; links libstemmer (Snowball).
 //
 // Semantics (input is UTF-8; invalid bytes separate tokens):
 //  * Tokens are maximal runs of word characters: ASCII letters and digits,
@@ -33,8 +33,8 @@
 //  * Tokens of digits only are kept as they are. Tokens mixing letters and
 //    digits ("covid19", "b2b") are kept lower-cased, not stemmed (PostgreSQL's
 //    numword -> simple dictionary).
-//  * Letter-only tokens are stemmed with Snowball German (the algorithm of
-//    PostgreSQL 15's german_stem; see german_stem below).
+//  * Letter-only tokens are stemmed with Snowball German: Snowball's own C
+//    library (libstemmer), the algorithm PostgreSQL 15's german_stem compiles in.
 //  * Length limits follow PostgreSQL: a token longer than kMaxTokenBytes
 //    (2047) bytes after lower-casing is dropped (PostgreSQL: "word is too long
 //    to be indexed"); a letter token longer than kMaxStemBytes (1000) bytes is
@@ -43,8 +43,7 @@
 //
 // Validation: tools/validate_tokenizer.sh compares stop lists + german_stem
 // with PostgreSQL's ts_lexize on ~490K distinct words (generated corpus,
-// German and English word lists): 100 % agreement. Speed: the benchmark in
-// tests/core/test_tokenizer.cpp prints microseconds per 2 KB document.
+// German and English word lists): 100 % agreement.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +51,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct sb_stemmer;  // libstemmer.h (Debian's libstemmer-dev)
 
 namespace clara {
 
@@ -83,6 +84,26 @@ struct LexemeList {
     }
 };
 
+// Snowball's own German stemmer, from its C library (libstemmer): one
+// sb_stemmer, created with the object. Not thread-safe (the library keeps
+// its work buffer in it); use one per thread. Throws std::bad_alloc when the
+// library cannot allocate.
+class GermanStemmer {
+public:
+    GermanStemmer();
+    ~GermanStemmer();
+    GermanStemmer(const GermanStemmer &) = delete;
+    GermanStemmer &operator=(const GermanStemmer &) = delete;
+
+    // The stem of lower_word (lower-cased UTF-8, not checked against the
+    // stop lists); valid until the next call. Words longer than
+    // kMaxStemBytes and invalid UTF-8 come back unchanged.
+    std::string_view stem(std::string_view lower_word);
+
+private:
+    sb_stemmer *stemmer_;
+};
+
 // Keep one Tokenizer for many documents (e.g. one per backend): besides its
 // scratch buffers it keeps a cache of recent words and their stems (or "stop
 // word"), 8192 entries x 64 bytes, allocated once it has seen 4096 tokens
@@ -108,7 +129,7 @@ private:
     struct CacheSlot;
     size_t finish_token(char *arena, size_t start, size_t end, unsigned flags, LexemeList &out);
 
-    std::vector<uint32_t> wide_;  // stemmer scratch for words beyond Latin-1
+    GermanStemmer stemmer_;
     CacheSlot *cache_ = nullptr;  // word -> stem cache, see finish_token
     size_t tokens_seen_ = 0;
     bool word_cache_;
@@ -117,19 +138,8 @@ private:
 // True if lower_word (lower-cased UTF-8) is in english.stop or german.stop.
 bool is_stop_word(std::string_view lower_word);
 
-// Snowball German stemmer (Snowball's "german" algorithm as shipped with
-// PostgreSQL 15): ß -> ss; u and y between vowels are protected (U, Y);
-// regions R1 (at least 3 letters in front) and R2; step 1 removes
-// em ern er | e en es (then "niss" -> "nis") | s after b d f g h k l m n r t;
-// step 2 removes en er est | st after b d f g h k l m n t with >= 3 letters
-// before that; step 3 removes end ung (+ ig), ig ik isch (not after e),
-// lich heit (+ er/en in R1), keit (+ lich/ig in R2); finally U/Y become u/y
-// and ä ö ü become a o u. lower_word must be lower-cased UTF-8; it is not
-// checked against the stop lists.
+// The stem of lower_word with a GermanStemmer of the calling thread (for
+// tests and tools; a Tokenizer keeps its own).
 std::string german_stem(std::string_view lower_word);
-
-// Appends the stem of lower_word to out. wide is scratch space, used only
-// for words with code points above U+00FF.
-void append_german_stem(std::string_view lower_word, std::string &out, std::vector<uint32_t> &wide);
 
 }  // namespace clara

@@ -205,7 +205,8 @@ TEST(ClientMetadataTypes, WarnsOncePerKeyAndIgnoresNull) {
     EXPECT_EQ(check.observe(parsed(R"({"document_id":"d","content":"","metadata":{"year":"2021"}})"), 4), "");
 }
 
-// The hand-written parser against nlohmann/json on mutated lines: whatever
+// The SAX-based parser against nlohmann/json's document parser on mutated
+// lines (what the handler adds must not change what is JSON): whatever
 // nlohmann rejects, we reject; whatever it accepts, we accept with the same
 // decoded content, except what PostgreSQL cannot store (\u0000) and repeated
 // keys, which we reject on purpose.
@@ -320,4 +321,31 @@ TEST(ClientMetadataTypes, MemoryIsBoundedByDistinctKeys) {
     // Keys seen before the limit are still checked.
     std::string w = check.observe(parsed(R"({"document_id":"b","content":"","metadata":{"key7":"x"}})"), 99999);
     EXPECT_NE(w.find("\"key7\" is a string here but a number on line 8"), std::string::npos) << w;
+}
+
+// Syntax errors name the byte column where the offending token begins, as
+// before nlohmann read the lines.
+TEST(ClientLoadDocument, SyntaxErrorColumns) {
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d" "content":"x"})", "column 20: expected ',' or '}'"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"n":01}})", "column 51:"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a" 1}})", "column 50: expected ':'"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":[1,2}}})", "column 54: expected ',' or ']'"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":tru})", "column 30: invalid literal"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x"}  x)", "column 36: text after the object"));
+    EXPECT_TRUE(rejected_because("\xEF\xBB\xBF{\"document_id\":\"d\",\"content\":\"x\"}", "column 1: expected a value"));
+    // The rest of the line is not repeated in the message.
+    std::string r = reason(R"({"document_id":"d","content":")" + std::string(100000, 'x'));
+    EXPECT_NE(r.find("column 100031"), std::string::npos) << r.substr(0, 200);
+    EXPECT_LT(r.size(), 200u) << r.substr(0, 200);
+}
+
+// metadata nests at most 256 deep (the line's object is level 0).
+TEST(ClientLoadDocument, NestingLimit) {
+    auto nested = [](int arrays) {
+        return R"({"document_id":"d","content":"x","metadata":{"a":)" + std::string(arrays, '[') +
+               std::string(arrays, ']') + "}}";
+    };
+    EXPECT_EQ(reason(nested(255)), "");
+    EXPECT_TRUE(rejected_because(nested(256), "not valid JSON at column 305: nested too deeply"));
+    EXPECT_TRUE(rejected_because(nested(100000), "nested too deeply"));
 }

@@ -80,10 +80,13 @@ TEST(GermanStem, NonLatinLettersPassThrough) {
     // No vowels of the algorithm: empty regions, nothing removed.
     EXPECT_EQ(clara::german_stem("λόγος"), "λόγος");
     EXPECT_EQ(clara::german_stem("москва"), "москва");
-    // Mixed: the general (code point) path still stems the Latin part.
+    // Mixed: the Latin part is still stemmed.
     EXPECT_EQ(clara::german_stem("häuserλ"), "hauserλ");
     EXPECT_EQ(clara::german_stem("ŝtraßen"), "ŝtrass");
     EXPECT_EQ(clara::german_stem(""), "");
+    // libstemmer does not check UTF-8: invalid words are not given to it.
+    EXPECT_EQ(clara::german_stem("h\xc3user"), "h\xc3user");
+    EXPECT_EQ(clara::german_stem("kinder\xed\xa0\x80"), "kinder\xed\xa0\x80");
 }
 
 TEST(StopWords, BothListsLowerCase) {

@@ -1,7 +1,7 @@
 // libFuzzer target: one line of `clara-stream load` input (client/core/load_document).
 // Besides crashes and sanitizer reports it checks the parser against
-// nlohmann/json: a line our strict reader accepts must be JSON nlohmann
-// accepts too, with the same decoded strings, and its COPY row must have the
+// nlohmann/json's document parser: a line our SAX handler accepts must be
+// JSON nlohmann accepts too, with the same decoded strings, and its COPY row must have the
 // ten fields of the staging table on one line.
 #include "core/load_document.hpp"
 
