@@ -88,7 +88,8 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                           {"chunk_tokens", or_null(s.chunk_tokens)}, {"chunk_overlap", s.chunk_overlap},
                           {"format", s.format}, {"prompt_template", or_null(s.prompt_template)},
                           {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
-                          {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)}}}};
+                          {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)},
+                          {"dedup", or_null(s.dedup)}}}};
 }
 
 }  // namespace
@@ -144,12 +145,16 @@ void run_export(const ExportOptions &opt_in) {
     buffer.reserve(kWriteChunk + (64 << 10));
     uint64_t documents = 0, bytes = 0;
     std::optional<Clock::duration> first_document;
+    std::string summary;  // clara_export_summary() of this export
     try {
         JsonlCopy copy(conn, schema, opt.search, opt.batch_size, dir ? &provenance : nullptr);
         throw_if_interrupted(cancelled);
         for (;;) {
             JsonlCopy::Status status = copy.next();
-            if (status == JsonlCopy::Status::finished) break;
+            if (status == JsonlCopy::Status::finished) {
+                summary = copy.summary();
+                break;
+            }
             if (status == JsonlCopy::Status::row && pending_signal() != 0) {
                 check_signal();  // interrupted: drop what still arrives until the server confirms
                 continue;
@@ -186,9 +191,15 @@ void run_export(const ExportOptions &opt_in) {
     throw_if_interrupted(cancelled);  // the COPY ended before the cancel reached it
     write_out(buffer);
     progress.finish();
-    if (dir)
-        dir->commit(manifest_header(opt, provenance), opt.search.query);
-    else
+    // What the server left out, by reason ({"duplicates": N}).
+    nlohmann::json counts = nlohmann::json::parse(summary, nullptr, false);
+    nlohmann::json removed = counts.is_object() ? counts.value("removed", nlohmann::json::object())
+                                                : nlohmann::json::object();
+    if (dir) {
+        nlohmann::json manifest = manifest_header(opt, provenance);
+        manifest["removed"] = removed;
+        dir->commit(std::move(manifest), opt.search.query);
+    } else
         file->commit();
     Clock::time_point done = Clock::now();
 
@@ -196,8 +207,11 @@ void run_export(const ExportOptions &opt_in) {
     double seconds = std::chrono::duration<double>(done - opt.started).count();
     // With chunks, a line is a chunk, not a document.
     const bool chunks = opt.search.chunk_tokens.has_value();
-    std::fprintf(stderr, "clara-stream: %llu %s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
-                 static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents",
+    std::string duplicates;
+    if (opt.search.dedup && *opt.search.dedup != "none")
+        duplicates = " (" + std::to_string(removed.value("duplicates", 0LL)) + " duplicates removed)";
+    std::fprintf(stderr, "clara-stream: %llu %s%s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
+                 static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents", duplicates.c_str(),
                  static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds,
                  static_cast<double>(documents) / seconds, chunks ? "chunks" : "docs",
                  static_cast<double>(bytes) / 1e6 / seconds);

@@ -33,7 +33,8 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.text_template', $13, true),"
     " pg_catalog.set_config('clara_stream.split', $14, true),"
     " pg_catalog.set_config('clara_stream.split_seed', $15, true),"
-    " pg_catalog.set_config('clara_stream.token_budget', $16, true)";
+    " pg_catalog.set_config('clara_stream.token_budget', $16, true),"
+    " pg_catalog.set_config('clara_stream.dedup', $17, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -56,7 +57,8 @@ std::string copy_statement(const std::string &schema) {
            " NULLIF(pg_catalog.current_setting('clara_stream.text_template'), ''),"
            " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
            " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
-           " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint))"
+           " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
+           " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), '')))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -108,7 +110,7 @@ void wait_readable(int fd, int timeout_ms) {
 
 JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &s, int batch_size,
                      std::string *provenance)
-    : conn_(conn) {
+    : conn_(conn), schema_(schema) {
     if (provenance == nullptr) {
         conn_.exec("BEGIN");
     } else {
@@ -137,7 +139,8 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
                                       std::to_string(s.chunk_overlap), s.format, s.prompt_template.value_or(""),
                                       s.text_template.value_or(""), s.split.value_or(""),
                                       std::to_string(s.split_seed),
-                                      s.token_budget ? std::to_string(*s.token_budget) : std::string()});
+                                      s.token_budget ? std::to_string(*s.token_budget) : std::string(),
+                                      s.dedup.value_or("")});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 
@@ -185,6 +188,10 @@ JsonlCopy::Status JsonlCopy::next() {
         while (Result extra{PQgetResult(pg)}) {
         }
         phase_ = Phase::failed;  // until COMMIT succeeds
+        // The counts live in this backend until its next export: read them
+        // in the same transaction, before a pooler may hand the connection on.
+        Result summary = conn_.exec_params("SELECT " + schema_ + ".clara_export_summary()::text", {});
+        summary_ = PQgetvalue(summary.get(), 0, 0);
         conn_.exec("COMMIT");
         phase_ = Phase::finished;
         return Status::finished;

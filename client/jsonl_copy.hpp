@@ -42,6 +42,9 @@ public:
 
     int socket() const { return PQsocket(conn_.get()); }
     bool finished() const { return phase_ == Phase::finished; }
+    // Once finished: clara_export_summary() of this export as JSON text
+    // (documents ranked and written, removed duplicates, ...).
+    const std::string &summary() const { return summary_; }
 
     // Stops a COPY that has not finished: sends a cancel request, reads and
     // drops what the server still sends until it confirms, and rolls back.
@@ -54,6 +57,8 @@ private:
     void free_row();
 
     Connection &conn_;
+    std::string schema_;
+    std::string summary_;
     Phase phase_ = Phase::starting;
     char *row_ = nullptr;
     int row_size_ = 0;

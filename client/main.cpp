@@ -180,6 +180,11 @@ int run(int argc, char **argv) {
                    "Stop before the line that would take the export past N tokens of --tokenizer "
                    "(best-ranked first)")
         ->check(CLI::Range(1LL, LLONG_MAX));
+    std::optional<std::string> dedup;
+    app.add_option("--dedup", dedup,
+                   "Duplicates go out once, as their best-ranked copy: exact (same normalised text), near "
+                   "(MinHash) or none; each line's metadata.dup_cluster_size counts its cluster")
+        ->check(CLI::IsMember({"exact", "near", "none"}));
     add_common(app);
 
     // load
@@ -328,6 +333,7 @@ int run(int argc, char **argv) {
             opt.search.split = split;
             opt.search.split_seed = split_seed;
             opt.search.token_budget = token_budget;
+            opt.search.dedup = dedup;
             opt.search.prompt_template = unescape(prompt_template);
             opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;

@@ -26,6 +26,8 @@ struct SearchArguments {
     std::optional<std::string> split;
     long long split_seed = 0;
     std::optional<long long> token_budget;  // tokens of --tokenizer for the whole export
+    // Duplicates (export only): exact, near or none; nullopt: none.
+    std::optional<std::string> dedup;
 };
 
 // A double as text that reads back to the same value.

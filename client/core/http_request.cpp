@@ -170,7 +170,7 @@ void parse_training(const json &t, SearchArguments &s) {
     if (!t.is_object()) wrong_type("training", "an object", t);
     reject_unknown_keys(t, "training.",
                         {"tokenizer", "chunk_tokens", "chunk_overlap", "format", "prompt_template", "text_template",
-                         "split", "split_seed", "token_budget"});
+                         "split", "split_seed", "token_budget", "dedup"});
     auto text = [&](const char *key) -> std::optional<std::string> {
         auto it = t.find(key);
         if (it == t.end() || it->is_null()) return std::nullopt;
@@ -198,6 +198,14 @@ void parse_training(const json &t, SearchArguments &s) {
     s.split = text("split");
     if (auto n = number("split_seed", LLONG_MIN, LLONG_MAX)) s.split_seed = *n;
     if (auto n = number("token_budget", 1, LLONG_MAX)) s.token_budget = *n;
+    // Checked here as well as by the server, like the CLI's --dedup: a
+    // misspelt mode is the caller's mistake, reported before any ranking.
+    if (auto d = text("dedup")) {
+        if (*d != "exact" && *d != "near" && *d != "none")
+            throw RequestError("training.dedup", "training.dedup must be \"exact\", \"near\" or \"none\", not " +
+                                                     json(*d).dump());
+        s.dedup = *d;
+    }
 }
 
 }  // namespace

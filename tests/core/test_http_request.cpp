@@ -91,6 +91,32 @@ TEST(HttpDatasetRequest, ErrorsNameTheirField) {
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "name": 3})"), "name");
 }
 
+TEST(HttpDatasetRequest, Dedup) {
+    for (const char *mode : {"exact", "near", "none"}) {
+        DatasetRequest r = parse_dataset_request(std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": ")") +
+                                                 mode + "\"}}");
+        EXPECT_EQ(r.search.dedup, std::optional<std::string>(mode));
+        EXPECT_TRUE(r.training);
+    }
+    // absent or null: no dedup argument (the server's NULL, none)
+    EXPECT_FALSE(parse_dataset_request(R"({"search_query": {"query_text": "x"}})").search.dedup);
+    EXPECT_FALSE(parse_dataset_request(R"({"search_query": {"query_text": "x"}, "training": {"dedup": null}})")
+                     .search.dedup);
+    // anything else is the caller's mistake: 400 naming the field
+    for (const char *bad : {R"("fuzzy")", R"("Near")", R"("")", R"(" near")", R"(1)", R"(true)", R"(["near"])"})
+        EXPECT_EQ(error_field(std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": )") + bad + "}}"),
+                  "training.dedup")
+            << bad;
+    try {
+        parse_dataset_request(R"({"search_query": {"query_text": "x"}, "training": {"dedup": "fuzzy"}})");
+        FAIL() << "no error";
+    } catch (const RequestError &e) {
+        EXPECT_EQ(std::string(e.what()), R"(training.dedup must be "exact", "near" or "none", not "fuzzy")");
+    }
+    // a top-level "dedup" is not where it goes
+    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "dedup": "near"})"), "dedup");
+}
+
 TEST(HttpDatasetRequest, UnknownKeysAreErrors) {
     // "min_quality" instead of "min_quality_score" must not quietly mean 0.5.
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "min_quality": 0.9}})"), "search_query.min_quality");

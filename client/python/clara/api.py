@@ -82,7 +82,8 @@ _SET_ARGUMENTS = sql.SQL(
     " pg_catalog.set_config('clara_stream.text_template', %s, true),"
     " pg_catalog.set_config('clara_stream.split', %s, true),"
     " pg_catalog.set_config('clara_stream.split_seed', %s, true),"
-    " pg_catalog.set_config('clara_stream.token_budget', %s, true)"
+    " pg_catalog.set_config('clara_stream.token_budget', %s, true),"
+    " pg_catalog.set_config('clara_stream.dedup', %s, true)"
 )
 _COPY = sql.SQL(
     "COPY (SELECT {schema}.clara_stream_jsonl("
@@ -101,7 +102,8 @@ _COPY = sql.SQL(
     " NULLIF(pg_catalog.current_setting('clara_stream.text_template'), ''),"
     " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
     " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
-    " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint))"
+    " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
+    " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), '')))"
     " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 )
 
@@ -153,6 +155,7 @@ def _set_arguments(query: DatasetSearchQuery, batch_size: int,
         optional(t.split),
         str(t.split_seed),
         optional(t.token_budget),
+        optional(t.dedup),
     )
 
 

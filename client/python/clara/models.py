@@ -208,6 +208,9 @@ def statistics(documents) -> Dict[str, Any]:
 __all__: List[str] = ["DatasetDocument", "DatasetSearchQuery", "ExactNumber", "statistics", "training_line"]
 
 
+_DEDUP_MODES = ("exact", "near", "none")
+
+
 @dataclass(frozen=True)
 class TrainingOptions:
     """How stream_to_jsonl shapes the training file (docs/training.md); the
@@ -217,7 +220,9 @@ class TrainingOptions:
     chunk_overlap: cut documents into chunks of that many of its tokens;
     format: raw, text, messages, prompt-completion or alpaca, with
     prompt_template / text_template; split: "validation=0.02,test=0.01"
-    with split_seed; token_budget: stop before the line that would exceed it.
+    with split_seed; token_budget: stop before the line that would exceed it;
+    dedup: "exact" or "near" sends each cluster of duplicates once, as its
+    best-ranked copy, with metadata.dup_cluster_size ("none" or None: all).
     The server checks the values (SQLSTATE 22023 with a hint).
     """
 
@@ -230,8 +235,11 @@ class TrainingOptions:
     split: Optional[str] = None
     split_seed: int = 0
     token_budget: Optional[int] = None
+    dedup: Optional[str] = None
 
     def __post_init__(self) -> None:
+        if self.dedup is not None and self.dedup not in _DEDUP_MODES:
+            raise ValueError(f"dedup must be one of {', '.join(_DEDUP_MODES)} (or None), not {self.dedup!r}")
         for name in ("tokenizer", "prompt_template", "text_template", "split"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or "\x00" in value):
