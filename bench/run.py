@@ -78,7 +78,6 @@ def main():
     ap.add_argument("--load-docs", type=int, default=100000, help="0: no load measurement")
     ap.add_argument("--load-runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--http-port", type=int, default=18089)
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     ap.add_argument("--work-dir", default="/var/tmp/clara-bench-work")
     ap.add_argument("--no-plot", action="store_true")

@@ -246,26 +246,32 @@ class Bench:
         if shutil.which("curl") is None:
             self.note("http skipped: no curl")
             return None
-        port = self.args.http_port
+        # Port 0: the server picks a free port and names it in its startup
+        # line, so a server left over from an earlier run can never answer.
         self.serve_appname = f"clara_bench_serve_{os.getpid()}"
-        err = open(self.work / "serve.log", "wb")
-        proc = subprocess.Popen([CLARA_STREAM, "serve", "--listen", f"127.0.0.1:{port}", "--pool-size", "2"],
+        log_path = self.work / "serve.log"
+        err = open(log_path, "wb")
+        proc = subprocess.Popen([CLARA_STREAM, "serve", "--listen", "127.0.0.1:0", "--pool-size", "2"],
                                 env=dict(os.environ, PGDATABASE=db, PGAPPNAME=self.serve_appname),
                                 stdout=subprocess.DEVNULL, stderr=err)
-        for _ in range(100):
+        err.close()
+        for _ in range(200):
             if proc.poll() is not None:
                 break
-            r = subprocess.run(["curl", "-sf", "-o", "/dev/null", f"http://127.0.0.1:{port}/health"],
-                               capture_output=True)
-            if r.returncode == 0:
-                self.serve_proc = proc
-                return port
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+) ", log_path.read_text(errors="replace"))
+            if m:
+                port = int(m.group(1))
+                r = subprocess.run(["curl", "-sf", "-o", "/dev/null", f"http://127.0.0.1:{port}/health"],
+                                   capture_output=True)
+                if r.returncode == 0:
+                    self.serve_proc = proc
+                    return port
             time.sleep(0.05)
-        proc.kill()
+        if proc.poll() is None:
+            proc.kill()
         proc.wait()
-        err.close()
-        self.note(f"http skipped: `clara-stream serve --listen 127.0.0.1:{port}` did not start: "
-                  + (self.work / "serve.log").read_text(errors="replace")[-300:])
+        self.note("http skipped: `clara-stream serve --listen 127.0.0.1:0` did not start: "
+                  + log_path.read_text(errors="replace")[-300:])
         return None
 
     def stop_serve(self):
