@@ -11,6 +11,8 @@ variants run interleaved, RUNS times each, for the same query and min_quality:
   seed_batch   bench/seed_batch.py: fetchall, dicts, json.dumps each (the seed's
                batch mode)
   clara_stream build/clara-stream export, keyword
+  clara_dedup  build/clara-stream export, keyword, --dedup near (issue 12:
+               at most 1.5 x clara_stream's time at 100K / top_k 100K)
   clara_hybrid build/clara-stream export, keyword+vector+graph (skipped while
                the server refuses it with 0A000)
   psql_clara   psql COPY of the same clara_stream_jsonl call (server work
@@ -72,7 +74,7 @@ def main():
                     help="also top_k = all matches, on corpora of at least --all-matches-min-docs")
     ap.add_argument("--all-matches-min-docs", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--variants", default="floor,naive_sql,seed_batch,clara_stream,clara_hybrid,psql_clara,http,python")
+    ap.add_argument("--variants", default="floor,naive_sql,seed_batch,clara_stream,clara_hybrid,clara_dedup,psql_clara,http,python")
     ap.add_argument("--validate", choices=["first", "all"], default="first",
                     help="full JSON check of the first run of each cell (line counts are always checked)")
     ap.add_argument("--load-docs", type=int, default=100000, help="0: no load measurement")

@@ -20,6 +20,7 @@ VARIANTS = {
     "seed_batch": "seed-style Python batch (psycopg, json.dumps)",
     "clara_stream": "clara-stream export (keyword)",
     "clara_hybrid": "clara-stream export (hybrid)",
+    "clara_dedup": "clara-stream export (keyword, --dedup near)",
     "psql_clara": "psql COPY clara_stream_jsonl",
     "http": "HTTP: curl /api/datasets/stream",
     "python": "Python: stream_to_jsonl",

@@ -180,6 +180,7 @@ class Bench:
                            "--top-k", str(top_k), "--min-quality", str(m)],
             "clara_stream": export + ["--search-types", "keyword"],
             "clara_hybrid": export + ["--search-types", "keyword,vector,graph"],
+            "clara_dedup": export + ["--search-types", "keyword", "--dedup", "near"],
             "psql_clara": ["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-c", psql_clara],
         }
         if self.http_port:
@@ -214,6 +215,15 @@ class Bench:
                                           f"vector/graph (SQLSTATE 0A000): {why}")
                     else:
                         self.note(f"clara_hybrid skipped: probe exited {probe.returncode}: {why}")
+                    continue
+            if v == "clara_dedup":
+                probe = subprocess.run(
+                    [CLARA_STREAM, "--query", self.args.query, "--top-k", "1", "--min-quality", "0",
+                     "--dedup", "near", "--output", "/dev/null", "--quiet"],
+                    env=dict(os.environ, PGDATABASE=db), capture_output=True, text=True)
+                if probe.returncode != 0:
+                    why = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else ""
+                    self.note(f"clara_dedup skipped: probe exited {probe.returncode}: {why}")
                     continue
             if v == "http":
                 port = self.start_serve(db)
@@ -342,6 +352,14 @@ class Bench:
                 with psycopg.connect(dbname=db, autocommit=True) as conn:
                     hybrid_expected = conn.execute(
                         "SELECT count(*) FROM clara_search(%s, %s, %s, '{}', '{keyword,vector,graph}')", (a.query, k, a.min_quality)).fetchone()[0]
+            # dedup near removes the copies among the ranked documents: its
+            # count comes from the server too.
+            dedup_expected = None
+            if "clara_dedup" in variants:
+                with psycopg.connect(dbname=db, autocommit=True) as conn:
+                    dedup_expected = conn.execute(
+                        "SELECT count(*) FROM (SELECT clara_stream_jsonl(%s, %s, %s, search_types => '{keyword}', "
+                        "dedup => 'near')) s", (a.query, k, a.min_quality)).fetchone()[0]
             cmds = self.commands(db, k, expected, tsq)
             runs = {v: [] for v in variants}
             checks = {}
@@ -351,7 +369,8 @@ class Bench:
                     out = self.work / f"{v}.out"
                     r = self.measure(cmds[v], db, out, via_serve=(v == "http"))
                     want = (naive_expected if v == "naive_sql" else
-                            hybrid_expected if v == "clara_hybrid" else expected)
+                            hybrid_expected if v == "clara_hybrid" else
+                            dedup_expected if v == "clara_dedup" else expected)
                     problems = check.run_problems(r, want)
                     if not problems and (a.validate == "all" or rep == 0):
                         problems, got_ids = check.validate(v, out, want)
