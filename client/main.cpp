@@ -9,6 +9,7 @@
 // Every subcommand that connects: [-h HOST] [-p PORT] [-U USER] [-d DB] [--dsn DSN].
 //
 // Exit codes: exit_code.hpp (and docs/cli.md; --help prints them).
+#include "batch_size.hpp"
 #include "connection.hpp"
 #include "core/arguments.hpp"
 #include "exit_code.hpp"
@@ -131,7 +132,7 @@ int run(int argc, char **argv) {
     // export (no subcommand)
     SearchFlags export_search;
     std::string output;
-    int batch_size = 100;
+    int batch_size = clara::kDefaultBatchSize;
     export_search.add_to(app);
     app.add_option("-o,--output", output, "Output JSONL file, - for stdout (written as FILE.partial, then renamed)");
     std::string output_dir, compression = "none", shard_size = "512MB";
