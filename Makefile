@@ -113,6 +113,11 @@ build/extension/core/%.o: extension/core/%.cpp
 
 -include $(CLIENT_OBJS:.o=.d)
 
+# One version number: clara-stream --version (and a dataset manifest's
+# "version") is clara.control's default_version.
+build/client/main.o: CLIENT_CXXFLAGS += -DCLARA_VERSION='"$(CLARA_VERSION)"'
+build/client/main.o: extension/clara.control
+
 # clara-stream serve: Debian's cpp-httplib is a compiled library, and the
 # header must see the same feature macros it was built with (pkg-config).
 HTTPLIB_CFLAGS := $(shell pkg-config --cflags cpp-httplib)

@@ -30,7 +30,12 @@ namespace {
 
 using namespace clara::cli;
 
-constexpr const char *kVersion = "clara-stream 0.2.0";
+// One version number for the extension, this client and the Python package:
+// clara.control's default_version, passed in by the Makefile.
+#ifndef CLARA_VERSION
+#error "CLARA_VERSION is clara.control's default_version: build with make client"
+#endif
+constexpr const char *kVersion = "clara-stream " CLARA_VERSION;
 
 // The search flags export and stats share.
 struct SearchFlags {
