@@ -5,6 +5,7 @@
 #   make client     build the client, build/clara-stream (make install-client)
 #   make test       build everything, install, run every test against a throwaway cluster
 #   make demo       fresh machine -> sample corpus -> export
+#   make lint       clang-format and clang-tidy over our C++ (make format applies clang-format)
 #
 # WERROR=1 adds -Werror to -Wall -Wextra (extension, client, core tests):
 # make test and CI build with it so our code stays warning-free; a packager's
@@ -239,3 +240,41 @@ fuzz-sqlsmith: all client
 fuzz-sql: all client
 	$(MAKE) -s install
 	$(FUZZ_PG) env CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) CLARA_FUZZ_SEED=$(FUZZ_SEED) bash tests/integration/fuzz_sql.sh
+
+# ---------------------------------------------------------------------------
+# Lint (make test runs it): clang-format (style: .clang-format) and
+# clang-tidy (checks: .clang-tidy) over our C++; make format rewrites the
+# files in clang-format's style. clang-tidy sees each file with the flags it
+# is built with, other people's headers (PostgreSQL, libstdc++, CLI11, ...)
+# as system headers, so only our code is checked; build/tidy/*.ok records a
+# clean file (re-checked when it, a header of ours or .clang-tidy changes).
+CLANG_FORMAT ?= clang-format-14
+CLANG_TIDY ?= clang-tidy-14
+LINT_SRCS = $(wildcard extension/*.cpp extension/core/*.cpp client/*.cpp client/core/*.cpp \
+                       tests/core/*.cpp tests/fuzz/*.cpp tools/*.cpp tools/*/*.cpp)
+LINT_HDRS = $(wildcard extension/*.hpp extension/core/*.hpp client/*.hpp client/core/*.hpp \
+                       tests/core/*.hpp tools/*/*.hpp)
+TIDY_STAMPS = $(patsubst %.cpp,build/tidy/%.ok,$(LINT_SRCS))
+# The extension's glue sees the server's headers; everything else the client's.
+TIDY_GLUE_FLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSION_VERSION='"$(CLARA_VERSION)"'
+TIDY_OTHER_FLAGS = -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) $(HTTPLIB_CFLAGS) -DCLARA_VERSION='"$(CLARA_VERSION)"'
+tidy_flags = -std=c++17 $(if $(filter extension/%,$(filter-out extension/core/%,$(1))),$(TIDY_GLUE_FLAGS),$(TIDY_OTHER_FLAGS))
+
+# (Without clang's "N warnings generated.": those are the system headers'.)
+build/tidy/%.ok: %.cpp .clang-tidy $(LINT_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "clang-tidy $<"
+	@$(CLANG_TIDY) --quiet $< -- $(call tidy_flags,$<) >$@.log 2>&1; status=$$?; \
+	    grep -v 'warnings* generated\.$$' $@.log; rm -f $@.log; \
+	    [ $$status -eq 0 ] && touch $@
+
+.PHONY: lint lint-format lint-tidy format
+lint: lint-format lint-tidy
+
+lint-format:
+	$(CLANG_FORMAT) --dry-run -Werror $(LINT_SRCS) $(LINT_HDRS)
+
+lint-tidy: $(TIDY_STAMPS)
+
+format:
+	$(CLANG_FORMAT) -i $(LINT_SRCS) $(LINT_HDRS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: build (with -Werror), the core tests (plain and under
+# make test: build (with -Werror), lint, the core tests (plain and under
 # ASan + UBSan), install, then every test against a throwaway PostgreSQL 15
 # cluster made by pg_virtualenv (works as root or as a normal user) and
 # dropped at the end. Ends with one "N passed, N failed" line.
@@ -18,6 +18,20 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build (extension, client)"
 make -s -j"$jobs" all client PG_CONFIG="$PG_CONFIG" || exit 1
+
+# clang-format and clang-tidy (make lint); a finding fails the run, the
+# other suites still run.
+echo "== lint"
+lint_log=$(mktemp)
+make -s -k -j"$jobs" lint >"$lint_log" 2>&1
+lint_status=$?
+if [ "$lint_status" -eq 0 ]; then
+    echo "lint: clean"
+else
+    head -n 100 "$lint_log"
+    echo "lint: FAILED (make lint; make format applies clang-format's changes)"
+fi
+rm -f "$lint_log"
 
 echo "== core unit tests (GoogleTest)"
 make -s -j"$jobs" build/core_tests || exit 1
@@ -50,6 +64,7 @@ passed=0 failed=0
 gtest_passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
 gtest_failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
 passed=$((passed + gtest_passed)); failed=$((failed + gtest_failed))
+if [ "$lint_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 regress_ok=$(grep -cE '^(ok|test) .* \.\.\. ok' "$log")
 regress_bad=$(grep -cE '\.\.\. FAILED' "$log")
 passed=$((passed + regress_ok)); failed=$((failed + regress_bad))
