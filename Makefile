@@ -1,9 +1,15 @@
 # Clara: PostgreSQL extension (PGXS), core unit tests, client, test harness.
 #
-#   make            build the extension (and the client once it exists)
+#   make            build the extension (as pgvector's make: the extension only)
 #   make install    install the extension into the server's directories
-#   make test       build, install, run every test against a throwaway cluster
-#   make demo       (client issue) fresh machine -> sample corpus -> export
+#   make client     build the client, build/clara-stream (make install-client)
+#   make test       build everything, install, run every test against a throwaway cluster
+#   make demo       fresh machine -> sample corpus -> export
+#   make lint       clang-format and clang-tidy over our C++ (make format applies clang-format)
+#
+# WERROR=1 adds -Werror to -Wall -Wextra (extension, client, core tests):
+# make test and CI build with it so our code stays warning-free; a packager's
+# newer compiler with new warnings still builds without it.
 
 PG_CONFIG ?= pg_config
 
@@ -26,14 +32,19 @@ OBJS      = $(GLUE_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
 REGRESS      = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress --load-extension=clara
 
-# Our code is held to -Wall -Wextra -Werror; PostgreSQL's headers are included
-# as system headers (-isystem wins over PGXS's -I) so the strictness stops there.
+# Our code is held to -Wall -Wextra (and -Werror with WERROR=1); PostgreSQL's
+# headers are included as system headers (-isystem wins over PGXS's -I) so the
+# strictness stops there.
+WARNINGS = -Wall -Wextra
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
 PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 # The library checks that the installed SQL objects are the version it was
 # built for: clara.control's default_version.
 CLARA_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" extension/clara.control)
 PG_CPPFLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSION_VERSION='"$(CLARA_VERSION)"'
-PG_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror
+PG_CXXFLAGS = -std=c++17 -O2 $(WARNINGS)
 # PGXS links with the C compiler: pull in the C++ runtime explicitly.
 # libstemmer: Snowball's German stemmer (Debian's libstemmer-dev).
 SHLIB_LINK  = -lstdc++ -licuuc -lstemmer
@@ -55,13 +66,15 @@ $(OBJS): $(wildcard extension/core/*.hpp) $(wildcard extension/*.hpp)
 # ---------------------------------------------------------------------------
 # Pure C++ core: GoogleTest, no PostgreSQL. CORE_SANITIZE=1 builds with ASan+UBSan.
 # Objects are built one by one (with -MMD header dependencies) into
-# build/test/, or build/test-asan/ for the sanitizer build, so a change
-# recompiles only what it touches.
-CORE_TEST_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Iextension/core -Iclient -Itools -MMD -MP
+# build/test/ for build/core_tests, or build/test-asan/ for the sanitizer
+# build build/core_tests_asan, so a change recompiles only what it touches.
+CORE_TEST_CXXFLAGS = -std=c++17 -O2 -g $(WARNINGS) -Iextension/core -Iclient -Itools -MMD -MP
 CORE_TEST_DIR = build/test
+CORE_TEST_BIN = build/core_tests
 ifeq ($(CORE_SANITIZE),1)
 CORE_TEST_CXXFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 CORE_TEST_DIR = build/test-asan
+CORE_TEST_BIN = build/core_tests_asan
 endif
 CORE_TEST_SRCS = $(wildcard tests/core/*.cpp) $(CORE_SRCS) $(wildcard client/core/*.cpp) $(GENERATOR_SRCS)
 CORE_TEST_OBJS = $(patsubst %.cpp,$(CORE_TEST_DIR)/%.o,$(CORE_TEST_SRCS))
@@ -72,18 +85,17 @@ $(CORE_TEST_DIR)/%.o: %.cpp
 
 -include $(CORE_TEST_OBJS:.o=.d)
 
-build/core_tests: $(CORE_TEST_OBJS)
+$(CORE_TEST_BIN): $(CORE_TEST_OBJS)
 	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -licuuc -lstemmer -pthread
 
 .PHONY: core-tests core-tests-asan test
 core-tests: build/core_tests
 	./build/core_tests
 
+# Any sanitizer report fails the run (UBSan would otherwise only print).
 core-tests-asan:
-	rm -f build/core_tests
-	$(MAKE) CORE_SANITIZE=1 build/core_tests
-	./build/core_tests
-	rm -f build/core_tests
+	$(MAKE) CORE_SANITIZE=1 build/core_tests_asan
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./build/core_tests_asan
 
 test:
 	bash tests/run_all.sh
@@ -94,15 +106,13 @@ test:
 # headers, like the server's above.
 PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
 PG_LIBDIR     := $(shell $(PG_CONFIG) --libdir)
-CLIENT_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -Werror -pthread -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) -MMD -MP
+CLIENT_CXXFLAGS = -std=c++17 -O2 $(WARNINGS) -pthread -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) -MMD -MP
 # extension/core/jsonl.cpp: the one JSON string encoder (the corpus generator uses it).
 # Compressed exports (zlib, libzstd) and their SHA-256 (OpenSSL's libcrypto).
 CLIENT_LIBS = -lz -lzstd -lcrypto
 CLIENT_SRCS = $(wildcard client/*.cpp) $(wildcard client/core/*.cpp) $(GENERATOR_SRCS) extension/core/jsonl.cpp
 CLIENT_OBJS = $(patsubst %.cpp,build/%.o,$(CLIENT_SRCS))
 PREFIX ?= /usr/local
-
-all: build/clara-stream
 
 build/clara-stream: $(CLIENT_OBJS)
 	$(CXX) -o $@ $(CLIENT_OBJS) -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) $(CLIENT_LIBS) -pthread
@@ -120,6 +130,11 @@ build/tools/generator/%.o: tools/generator/%.cpp
 	$(CXX) $(CLIENT_CXXFLAGS) -c -o $@ $<
 
 -include $(CLIENT_OBJS:.o=.d)
+
+# One version number: clara-stream --version (and a dataset manifest's
+# "version") is clara.control's default_version.
+build/client/main.o: CLIENT_CXXFLAGS += -DCLARA_VERSION='"$(CLARA_VERSION)"'
+build/client/main.o: extension/clara.control
 
 # clara-stream serve: Debian's cpp-httplib is a compiled library, and the
 # header must see the same feature macros it was built with (pkg-config).
@@ -150,13 +165,13 @@ demo-stop:
 # it too, as tests/integration/bench_smoke.sh), here in a throwaway cluster.
 build/rss_exec: bench/rss_exec.c
 	@mkdir -p build
-	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) -O2 $(WARNINGS) -o $@ $<
 
 .PHONY: bench bench-smoke bench-stop
-bench: all build/rss_exec
+bench: all client build/rss_exec
 	bash bench/run.sh --cluster
 
-bench-smoke: all build/rss_exec
+bench-smoke: all client build/rss_exec
 	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
 	    pg_virtualenv -t -v 15 -- bash bench/run.sh --smoke
 
@@ -167,7 +182,7 @@ bench-stop:
 # on judged queries over a generated corpus) in a throwaway cluster; results in
 # bench/results/eval.{json,md}. More options: make eval EVAL_ARGS="--corpus-docs 20000".
 .PHONY: eval
-eval: all
+eval: all client
 	bash bench/eval.sh $(EVAL_ARGS)
 
 # Fuzzing (docs/security.md). The parsers under libFuzzer, built with
@@ -180,7 +195,7 @@ eval: all
 # Objects are built one by one with header dependencies into build/fuzz/obj/.
 FUZZ_CXX ?= clang++-14
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CXXFLAGS = -std=c++17 -g -O1 -Wall -Wextra -Werror $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link \
+FUZZ_CXXFLAGS = -std=c++17 -g -O1 $(WARNINGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link \
                 -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) $(HTTPLIB_CFLAGS) -MMD -MP
 FUZZ_TARGETS = load_document request http_server text
 FUZZ_BINS = $(addprefix build/fuzz/,$(FUZZ_TARGETS))
@@ -226,10 +241,50 @@ fuzz-parsers: fuzz-build
 	CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/integration/fuzz_parsers.sh
 
 # The database fuzzers test the current build: install it first.
-fuzz-sqlsmith: all
+fuzz-sqlsmith: all client
 	$(MAKE) -s install
 	$(FUZZ_PG) env CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/integration/fuzz_sqlsmith.sh
 
-fuzz-sql: all
+fuzz-sql: all client
 	$(MAKE) -s install
 	$(FUZZ_PG) env CLARA_FUZZ_SECONDS=$(FUZZ_SECONDS) CLARA_FUZZ_SEED=$(FUZZ_SEED) bash tests/integration/fuzz_sql.sh
+
+# ---------------------------------------------------------------------------
+# Lint (make test runs it): clang-format (style: .clang-format) and
+# clang-tidy (checks: .clang-tidy) over our C++; make format rewrites the
+# files in clang-format's style. clang-tidy sees each file with the flags it
+# is built with, other people's headers (PostgreSQL, libstdc++, CLI11, ...)
+# as system headers, so only our code is checked; build/tidy/*.ok records a
+# clean file (re-checked when it, a header of ours or .clang-tidy changes).
+CLANG_FORMAT ?= clang-format-14
+CLANG_TIDY ?= clang-tidy-14
+LINT_SRCS = $(wildcard extension/*.cpp extension/core/*.cpp client/*.cpp client/core/*.cpp \
+                       tests/core/*.cpp tests/fuzz/*.cpp tools/*.cpp tools/*/*.cpp)
+LINT_HDRS = $(wildcard extension/*.hpp extension/core/*.hpp client/*.hpp client/core/*.hpp \
+                       tests/core/*.hpp tools/*/*.hpp)
+# clang-tidy skips the GoogleTest files: their macros cost ~10 s of CPU per
+# file (~170 s of CPU in all), and the tests run under ASan and UBSan anyway.
+TIDY_STAMPS = $(patsubst %.cpp,build/tidy/%.ok,$(filter-out tests/core/%,$(LINT_SRCS)))
+# The extension's glue sees the server's headers; everything else the client's.
+TIDY_GLUE_FLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSION_VERSION='"$(CLARA_VERSION)"'
+TIDY_OTHER_FLAGS = -Iclient -Iextension/core -Itools -isystem $(PG_INCLUDEDIR) $(HTTPLIB_CFLAGS) -DCLARA_VERSION='"$(CLARA_VERSION)"'
+tidy_flags = -std=c++17 $(if $(filter extension/%,$(filter-out extension/core/%,$(1))),$(TIDY_GLUE_FLAGS),$(TIDY_OTHER_FLAGS))
+
+# (Without clang's "N warnings generated.": those are the system headers'.)
+build/tidy/%.ok: %.cpp .clang-tidy $(LINT_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "clang-tidy $<"
+	@$(CLANG_TIDY) --quiet $< -- $(call tidy_flags,$<) >$@.log 2>&1; status=$$?; \
+	    grep -v 'warnings* generated\.$$' $@.log; rm -f $@.log; \
+	    [ $$status -eq 0 ] && touch $@
+
+.PHONY: lint lint-format lint-tidy format
+lint: lint-format lint-tidy
+
+lint-format:
+	$(CLANG_FORMAT) --dry-run -Werror $(LINT_SRCS) $(LINT_HDRS)
+
+lint-tidy: $(TIDY_STAMPS)
+
+format:
+	$(CLANG_FORMAT) -i $(LINT_SRCS) $(LINT_HDRS)

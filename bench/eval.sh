@@ -13,7 +13,7 @@ log() { echo "eval: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 bash tools/install-deps.sh >/dev/null
-make -s all
+make -s all client
 # Evaluate the extension as built here: install it when the server's copy differs.
 if ! cmp -s clara.so "$(pg_config --pkglibdir)/clara.so"; then
     log "installing the extension (the server's clara.so differs from ./clara.so)"

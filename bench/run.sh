@@ -31,7 +31,7 @@ done
 log() { echo "bench: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-make -s all build/rss_exec
+make -s all client build/rss_exec
 
 if [ "$mode" = full ]; then
     # The plot needs gnuplot; the profile needs perf (Debian: linux-perf).

@@ -120,6 +120,7 @@ Result Connection::exec(const char *sql, ExecStatusType expected) {
 
 Result Connection::exec_params(const std::string &sql, const std::vector<std::optional<std::string>> &params) {
     std::vector<const char *> values;
+    values.reserve(params.size());
     for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
     Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0));

@@ -9,6 +9,7 @@
 // Every subcommand that connects: [-h HOST] [-p PORT] [-U USER] [-d DB] [--dsn DSN].
 //
 // Exit codes: exit_code.hpp (and docs/cli.md; --help prints them).
+#include "batch_size.hpp"
 #include "connection.hpp"
 #include "core/arguments.hpp"
 #include "exit_code.hpp"
@@ -29,7 +30,12 @@ namespace {
 
 using namespace clara::cli;
 
-constexpr const char *kVersion = "clara-stream 0.2.0";
+// One version number for the extension, this client and the Python package:
+// clara.control's default_version, passed in by the Makefile.
+#ifndef CLARA_VERSION
+#error "CLARA_VERSION is clara.control's default_version: build with make client"
+#endif
+constexpr const char *kVersion = "clara-stream " CLARA_VERSION;
 
 // The search flags export and stats share.
 struct SearchFlags {
@@ -131,7 +137,7 @@ int run(int argc, char **argv) {
     // export (no subcommand)
     SearchFlags export_search;
     std::string output;
-    int batch_size = 100;
+    int batch_size = clara::kDefaultBatchSize;
     export_search.add_to(app);
     app.add_option("-o,--output", output, "Output JSONL file, - for stdout (written as FILE.partial, then renamed)");
     std::string output_dir, compression = "none", shard_size = "512MB";

@@ -262,7 +262,7 @@ public:
             send_error(res, res.status, reason(res.status));
             return httplib::Server::HandlerResponse::Handled;
         }));
-        server_.set_exception_handler([](const Request &, Response &res, std::exception_ptr ep) {
+        server_.set_exception_handler([](const Request &, Response &res, const std::exception_ptr &ep) {
             std::string what = "unknown exception";
             try {
                 std::rethrow_exception(ep);
@@ -537,7 +537,8 @@ private:
             // (the whole answer): a connection that read a large one is
             // closed instead of kept, so the pool does not hold it.
             if (body.size() > (4u << 20)) lease->discard();
-            res.set_content(std::move(body), "application/json");
+            // Debian's cpp-httplib (0.11) copies; later ones take the string by rvalue.
+            res.set_content(std::move(body), "application/json");  // NOLINT(performance-move-const-arg)
         } catch (const Failure &f) {
             send_failure(res, f);
         }

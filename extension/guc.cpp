@@ -36,7 +36,8 @@ void define_settings() {
         "clara.streaming_batch_size",
         "Rows read per batch (one query each) when streaming.",
         "Larger batches mean fewer round trips inside the server and more memory per batch.",
-        &g_streaming_batch_size, 100, kMinBatchSize, kMaxBatchSize, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+        &g_streaming_batch_size, kDefaultBatchSize, kMinBatchSize, kMaxBatchSize, PGC_USERSET, 0, nullptr, nullptr,
+        nullptr);
     DefineCustomIntVariable(
         "clara.index_flush_postings",
         "Postings (word and gram postings each) a loading statement buffers before writing them out.",

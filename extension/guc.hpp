@@ -2,10 +2,9 @@
 // seed's STREAMING_ENABLED and STREAMING_BATCH_SIZE.
 #pragma once
 
-namespace clara::pg {
+#include "batch_size.hpp"  // its range and default
 
-constexpr int kMinBatchSize = 1;
-constexpr int kMaxBatchSize = 100000;
+namespace clara::pg {
 
 void define_settings();
 bool streaming_enabled();

@@ -76,7 +76,7 @@ char *sha256_hex(bytea *data) {
     bytea *digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(data)));
     const auto *d = reinterpret_cast<const unsigned char *>(VARDATA_ANY(digest));
     char *hex = static_cast<char *>(palloc(65));
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    for (size_t i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
     return hex;
 }
 

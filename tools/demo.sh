@@ -47,7 +47,7 @@ step "dependencies (Debian packages)"
 bash tools/install-deps.sh
 
 step "build"
-make -s all
+make -s all client
 
 step "install the extension"
 if [ "$(id -u)" -eq 0 ]; then

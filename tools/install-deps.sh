@@ -16,6 +16,8 @@ PACKAGES=(
     # Fuzzing (make fuzz, tests/integration/fuzz_*.sh): clang-14 with its
     # libFuzzer and sanitizer runtimes, and sqlsmith.
     clang-14 libclang-rt-14-dev sqlsmith
+    # make lint (make test runs it): clang-format and clang-tidy.
+    clang-format-14 clang-tidy-14
 )
 
 SUDO=""

@@ -249,7 +249,7 @@ DatasetRequest parse_dataset_request(std::string_view body) {
         if (!jsonl) throw RequestError("export_formats", "export_formats must include \"jsonl\" (the format served)");
     }
     if (auto it = doc.find("batch_size"); it != doc.end() && !it->is_null())
-        r.batch_size = integer_field(*it, "batch_size", 1, kMaxBatchSize);
+        r.batch_size = integer_field(*it, "batch_size", kMinBatchSize, kMaxBatchSize);
 
     auto q = doc.find("search_query");
     if (q == doc.end() || q->is_null()) throw RequestError("search_query", "search_query is required");

@@ -8,6 +8,7 @@
 // server), and its errors come back as 400 with the field they are about.
 #pragma once
 
+#include "batch_size.hpp"
 #include "search_arguments.hpp"
 
 #include <stdexcept>
@@ -33,9 +34,6 @@ private:
 // The defaults of the seed's DatasetSearchQuery (the CLI's --top-k is 1000).
 constexpr int kDefaultTopK = 100;
 constexpr double kDefaultMinQuality = 0.5;
-constexpr int kDefaultBatchSize = 100;
-// The extension's batch_size range (clara.streaming_batch_size).
-constexpr int kMaxBatchSize = 100000;
 // JSON in a request (body, filters/weights parameters) nests at most this
 // deep; the seed's deepest request is 4 levels.
 constexpr int kMaxJsonDepth = 64;

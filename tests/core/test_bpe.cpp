@@ -44,6 +44,7 @@ std::vector<std::string> pieces(clara::BpePattern p, std::string_view text) {
     std::vector<std::pair<uint32_t, uint32_t>> r;
     clara::bpe_pre_tokenize(p, text, r);
     std::vector<std::string> out;
+    out.reserve(r.size());
     for (auto [a, b] : r) out.emplace_back(text.substr(a, b - a));
     return out;
 }

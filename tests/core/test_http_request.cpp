@@ -188,7 +188,7 @@ TEST(HttpStatsParameters, FromTheUrl) {
 }
 
 TEST(HttpStatsParameters, Errors) {
-    auto field = [](std::vector<std::pair<std::string, std::string>> params) {
+    auto field = [](const std::vector<std::pair<std::string, std::string>> &params) {
         try {
             parse_stats_parameters(params);
         } catch (const RequestError &e) {

@@ -69,7 +69,7 @@ void dataset_request(std::string_view body) {
     try {
         DatasetRequest r = parse_dataset_request(body);
         check_search(r.search);
-        check(r.batch_size >= 1 && r.batch_size <= kMaxBatchSize, "batch_size in range");
+        check(r.batch_size >= clara::kMinBatchSize && r.batch_size <= clara::kMaxBatchSize, "batch_size in range");
         check(r.name.find('\0') == std::string::npos, "name without NUL");
     } catch (const RequestError &) {
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PostgreSQL users' habits (issue 16): psql's -h/-p/-U/-d on every
 # subcommand that connects, over --dsn / $CLARA_DSN; --help lists the exit
-# codes and the environment; `| head -1` ends the export quietly.
+# codes and the environment; `| head -1` ends the export quietly; one
+# version number for the client, the Python package and the extension.
 set -euo pipefail
 TEST=client_habits
 source "$(dirname "$0")/lib/client.bash"
@@ -144,3 +145,20 @@ grep -qE "≥[0-9]+%  ETA ≤[0-9]+:[0-9]{2}" "$WORK/export.lines" ||
 expect_exit 0 "$CLARA_STREAM" load "$WORK/big.jsonl"
 if grep -q "ETA" "$WORK/stderr"; then fail "progress drawn on a stderr that is no terminal"; fi
 pass "progress on a terminal: load X of $size_mb MB, P%, ETA; export of ≤--top-k with ≥P% and ETA ≤; none on a pipe"
+
+# 6. One version number: clara-stream --version, the Python package's
+# clara.__version__ and the extension created here are all clara.control's
+# default_version (the Makefile compiles it into the client).
+control=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$ROOT/extension/clara.control")
+[ -n "$control" ] || fail "no default_version in extension/clara.control"
+expect_exit 0 "$CLARA_STREAM" --version
+client_version=$(cat "$WORK/stdout")
+[ "$client_version" = "clara-stream $control" ] ||
+    fail "clara-stream --version says '$client_version', clara.control's default_version is $control"
+python_version=$(cd "$WORK" && PYTHONPATH="$ROOT/client/python" "$PYTHON" -P -c 'import clara; print(clara.__version__)')
+[ "$python_version" = "$control" ] ||
+    fail "the Python package's clara.__version__ is '$python_version', clara.control's default_version is $control"
+extension_version=$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'clara'")
+[ "$extension_version" = "$control" ] ||
+    fail "CREATE EXTENSION clara made version '$extension_version', clara.control's default_version is $control"
+pass "one version: clara-stream --version, clara.__version__ and the extension are $control"
