@@ -248,7 +248,7 @@ public:
     bool binary(json::binary_t &) { return reject("binary values are not JSON"); }  // only from binary formats
 
     bool string(json::string_t &value) {
-        if (std::memchr(value.data(), '\0', value.size()) != nullptr)
+        if (value.find('\0') != std::string::npos)
             return reject("contains \\u0000, which PostgreSQL cannot store");
         if (depth_ == 1) {
             switch (field_) {
@@ -283,7 +283,7 @@ public:
     }
 
     bool key(json::string_t &name) {
-        if (std::memchr(name.data(), '\0', name.size()) != nullptr)
+        if (name.find('\0') != std::string::npos)
             return reject("contains \\u0000, which PostgreSQL cannot store");
         if (depth_ == 1) {
             field_ = find_key(name);

@@ -311,7 +311,7 @@ bool decode_signature(const void *data, size_t len, DedupSignature *sig) {
     if (len != kDedupBytes || p[0] != kDedupFormat) return false;
     sig->exact = get_le(p + 1, 8);
     sig->shingles = static_cast<uint32_t>(get_le(p + 9, 4));
-    for (uint32_t i = 0; i < kMinHashes; i++) sig->bins[i] = static_cast<uint16_t>(get_le(p + 13 + 2 * i, 2));
+    for (size_t i = 0; i < kMinHashes; i++) sig->bins[i] = static_cast<uint16_t>(get_le(p + 13 + 2 * i, 2));
     return true;
 }
 
@@ -379,6 +379,7 @@ DupChanges cluster_duplicates(const std::vector<DupDocument> &added, const std::
         return it != relabel.end() && it->first == l ? it->second : l;
     };
     std::vector<uint32_t> docs;
+    docs.reserve(near_labels.size() + exact_labels.size());
     for (const auto &p : near_labels) docs.push_back(p.first);
     for (const auto &p : exact_labels)
         if (near_labels.count(p.first) == 0) docs.push_back(p.first);

@@ -25,4 +25,4 @@ __all__ = [
     "TrainingOptions",
     "training_line",
 ]
-__version__ = "0.4.0"  # clara.control's default_version (tests/integration/client_habits.sh checks)
+__version__ = "0.5.0"  # clara.control's default_version (tests/integration/client_habits.sh checks)
