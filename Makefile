@@ -15,9 +15,14 @@ PG_CONFIG ?= pg_config
 
 MODULE_big = clara
 # Install the control file and scripts from extension/ into share/extension
-# (PGXS's EXTENSION variable would look for them in the top directory).
+# (PGXS's EXTENSION variable would look for them in the top directory):
+# extension/clara.sql, the current version in one file, as
+# clara--<default_version>.sql; the update scripts clara--A--B.sql; and
+# 0.1.0's install script (extension/history/), from which older versions
+# are made (tests/integration/upgrade.sh).
 MODULEDIR  = extension
-DATA       = extension/clara.control $(wildcard extension/clara--*.sql)
+DATA       = extension/clara.control extension/history/clara--0.1.0.sql $(wildcard extension/clara--*--*.sql)
+DATA_built = build/clara--$(CLARA_VERSION).sql
 
 CORE_SRCS = $(wildcard extension/core/*.cpp)
 # The sample-corpus generator (clara-stream generate, core tests): a fixtures
@@ -59,6 +64,10 @@ include $(PGXS)
 
 # The version check is compiled in from the control file.
 extension/catalog.o: extension/clara.control
+
+build/clara--$(CLARA_VERSION).sql: extension/clara.sql extension/clara.control
+	@mkdir -p build
+	cp $< $@
 
 # Every object depends on the core headers (no generated dependency files).
 $(OBJS): $(wildcard extension/core/*.hpp) $(wildcard extension/*.hpp)

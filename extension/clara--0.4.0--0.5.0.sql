@@ -1,5 +1,79 @@
--- complain if script is sourced in psql, rather than via ALTER EXTENSION
-\echo Use "ALTER EXTENSION clara UPDATE TO '0.5.0'" to load this file. \quit
+-- issue 16: comments, search_path, parallel safety
+-- clara 0.4.0 -> 0.5.0. The objects of 0.4.0 get the descriptions that
+-- extension/clara.sql gives them (COMMENT ON every function, table, the
+-- sequence and the text search objects), so \df+ and \dt+ explain them in
+-- an updated database as in a fresh one.
+--
+-- Nothing else of 0.4.0's catalog changes: its SQL and PL/pgSQL functions
+-- already pin search_path (0.3.0 -> 0.4.0), its C functions keep the
+-- caller's (clara.sql's header says why), and every function's parallel
+-- label stays what 0.4.0 declared (PARALLEL SAFE for the three pure text
+-- functions, the default UNSAFE for the rest), now written out with its
+-- reason in clara.sql.
+\echo Use "ALTER EXTENSION clara UPDATE" to load this file. \quit
+
+COMMENT ON TEXT SEARCH DICTIONARY clara_english_stop IS
+    'Clara: drops English stop words and passes every other word on (to german_stem in clara_de_en)';
+COMMENT ON TEXT SEARCH CONFIGURATION clara_de_en IS
+    'Clara: German and English text, the lexemes of clara_documents.tsv (English stop words, then German Snowball stems)';
+COMMENT ON SEQUENCE clara_doc_key_seq IS
+    'Clara: doc_key of each new or re-texted document, drawn by the clara_documents_derive trigger';
+COMMENT ON TABLE clara_edges IS
+    'Clara citation graph: src_id cites dst_id (clara-stream load fills it from each document''s "citations")';
+COMMENT ON TABLE clara_postings IS
+    'Clara BM25 index: postings blocks per term (doc_key, tf, doc_length); the extension''s owner only';
+COMMENT ON TABLE clara_terms IS
+    'Clara BM25 index: document frequency of each term over the live documents; the extension''s owner only';
+COMMENT ON TABLE clara_corpus IS
+    'Clara corpus statistics (one row): documents, total length, dead postings, total gram length; the extension''s owner only';
+COMMENT ON TABLE clara_gram_postings IS
+    'Clara vector index: postings blocks per character 4-gram of each document''s lead; the extension''s owner only';
+COMMENT ON TABLE clara_sources IS
+    'Clara enrichment sources: relations whose rows add fields to exported metadata (clara_register_source)';
+COMMENT ON TABLE clara_tokenizers IS
+    'Clara tokenizers of users'' models (clara_register_tokenizer): the file''s bytes and what was read from it';
+COMMENT ON FUNCTION clara_documents_derive() IS
+    'Trigger: computes a stored document''s derived columns (doc_key, tsv, term_tfs, doc_length, quality_score, quality_signals, content_hash)';
+COMMENT ON FUNCTION clara_documents_index() IS
+    'Trigger: keeps the word and gram postings, document frequencies and corpus statistics after each statement on clara_documents';
+COMMENT ON FUNCTION clara_documents_truncate() IS
+    'Trigger: empties the index and the corpus statistics when clara_documents is truncated';
+COMMENT ON FUNCTION clara_compact() IS
+    'Rebuilds the word and gram postings from the live documents (drops dead postings, merges blocks); returns the number of documents indexed; owner of clara_documents only';
+COMMENT ON FUNCTION clara_stream(text, integer, double precision, jsonb, text[], jsonb, integer) IS
+    'Ranked documents for a query, quality-filtered, one row per call (call it in the SELECT list to stream)';
+COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint) IS
+    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split or cut to a token budget: what COPY (SELECT ...) TO STDOUT exports';
+COMMENT ON FUNCTION clara_search(text, integer, double precision, jsonb, text[], jsonb) IS
+    'clara_stream''s rows for a query, returned all at once (batch form)';
+COMMENT ON FUNCTION clara_bm25(text) IS
+    'BM25 score of every document containing any query term (no quality threshold, filters or fusion), for inspection';
+COMMENT ON FUNCTION clara_vector(text) IS
+    'Similarity (0..1) of every document sharing character 4-grams with the query (no depth limit, quality threshold or filters), for inspection';
+COMMENT ON FUNCTION clara_stats(text, integer, double precision, jsonb, text[], jsonb) IS
+    'Statistics of a query''s result (the seed''s get_statistics): total_documents, avg_quality_score, avg_relevance_score, total_tokens, domains, document_types';
+COMMENT ON FUNCTION clara_query_terms(text) IS
+    'The distinct lexemes of a query, as the ranking looks them up';
+COMMENT ON FUNCTION clara_tokens(text) IS
+    'Every lexeme of a text in order, repeats included: the tokens BM25 counts (German stems, German and English stop words dropped)';
+COMMENT ON FUNCTION clara_grams(text, boolean) IS
+    'The character 4-grams of a text as the vector retriever sees them, in order, repeats included (lead => true: a document''s first 700 code points)';
+COMMENT ON FUNCTION clara_register_source(text, regclass, name, integer, text) IS
+    'Registers or replaces an enrichment source: a relation keyed by document id whose other columns become fields of metadata->name';
+COMMENT ON FUNCTION clara_unregister_source(text) IS
+    'Removes an enrichment source; false if there was none of that name';
+COMMENT ON FUNCTION clara_register_tokenizer(text, text) IS
+    'Registers a model tokenizer (tokenizer.json, tiktoken) from a file on the database server (superuser or pg_read_server_files); returns what was read';
+COMMENT ON FUNCTION clara_register_tokenizer(text, bytea) IS
+    'Registers a model tokenizer (tokenizer.json, tiktoken) from the file''s bytes (any role); returns what was read';
+COMMENT ON FUNCTION clara_unregister_tokenizer(text) IS
+    'Removes a tokenizer registered by the calling role (any, for a superuser); false if there was none';
+COMMENT ON FUNCTION clara_token_count(text, text) IS
+    'Number of tokens of a text by a registered tokenizer (no BOS/EOS)';
+COMMENT ON FUNCTION clara_tokenize(text, text) IS
+    'Token ids of a text by a registered tokenizer (no BOS/EOS)';
+COMMENT ON FUNCTION clara_chunks(text, text, integer, integer) IS
+    'A text cut into chunks of at most chunk_tokens tokens of a registered tokenizer, consecutive chunks sharing about chunk_overlap tokens (char_start, char_end in code points)';
 
 -- ---------------------------------------------------------------------------
 -- issue 12: duplicates kept out at query time (docs/training.md#duplicates).
@@ -10,6 +84,8 @@
 -- clara_dup_clusters. An export with dedup => 'exact' or 'near' keeps the
 -- best-ranked document of each cluster.
 ALTER TABLE clara_documents ADD COLUMN dedup bytea;
+COMMENT ON TABLE clara_documents IS
+    'Clara corpus; tsv, term_tfs, doc_length, quality_score, quality_signals, content_hash, dedup and doc_key are derived';
 COMMENT ON COLUMN clara_documents.dedup IS
     'derived: duplicate signature of content (clara_dedup_signature); read by exports with dedup';
 
@@ -43,6 +119,8 @@ CREATE INDEX clara_documents_dedup_keys ON clara_documents USING gin (clara_dedu
 
 CREATE FUNCTION clara_documents_dedup() RETURNS trigger
     AS 'MODULE_PATHNAME', 'clara_documents_dedup' LANGUAGE C;
+COMMENT ON FUNCTION clara_documents_dedup() IS
+    'Trigger: files each statement''s added documents into the clusters of clara_dup_clusters (as the extension''s owner)';
 CREATE TRIGGER clara_documents_dedup_insert
     AFTER INSERT ON clara_documents REFERENCING NEW TABLE AS new_docs
     FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_dedup();
@@ -95,6 +173,8 @@ CREATE FUNCTION clara_stream_jsonl(
     dedup           text           DEFAULT NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;
+COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text) IS
+    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget or without duplicates: what COPY (SELECT ...) TO STDOUT exports';
 
 -- What the last export of this session did: documents ranked, written,
 -- removed by each step.
