@@ -43,7 +43,9 @@ DocumentColumns document_columns(TupleDesc desc) {
                            column(desc, "tsv"),           column(desc, "term_tfs"),
                            column(desc, "doc_length"),    column(desc, "quality_score"),
                            column(desc, "quality_signals"), column(desc, "content_hash"),
-                           column(desc, "dedup")};
+                           // 0.5.0's column: a database not yet updated
+                           // (ALTER EXTENSION clara UPDATE) has none.
+                           SPI_fnumber(desc, "dedup")};
 }
 
 // A text column's bytes (detoasted), or len -1 when NULL.
@@ -171,10 +173,12 @@ extern "C" Datum clara_documents_derive(PG_FUNCTION_ARGS) {
 
     // The duplicate signature follows the content; a row stored before the
     // column existed gets one at its next update.
-    bool old_dedup_null = true;
-    Datum old_dedup = is_update ? heap_getattr(old_tuple, col.dedup, desc, &old_dedup_null) : 0;
-    replace_cols[n] = col.dedup;
-    replace_vals[n++] = text_changed || old_dedup_null ? dedup_signature(content) : old_dedup;
+    if (col.dedup > 0) {
+        bool old_dedup_null = true;
+        Datum old_dedup = is_update ? heap_getattr(old_tuple, col.dedup, desc, &old_dedup_null) : 0;
+        replace_cols[n] = col.dedup;
+        replace_vals[n++] = text_changed || old_dedup_null ? dedup_signature(content) : old_dedup;
+    }
 
     bool created_null;
     heap_getattr(tuple, col.created_at, desc, &created_null);
