@@ -89,7 +89,8 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                           {"format", s.format}, {"prompt_template", or_null(s.prompt_template)},
                           {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
                           {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)},
-                          {"dedup", or_null(s.dedup)}}}};
+                          {"dedup", or_null(s.dedup)}, {"record", or_null(s.record)},
+                          {"exclude", s.exclude}, {"exclude_held_out", s.exclude_held_out}}}};
 }
 
 }  // namespace
