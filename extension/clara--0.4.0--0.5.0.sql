@@ -104,6 +104,9 @@ COMMENT ON TABLE clara_export_documents IS
 CREATE INDEX clara_export_documents_export ON clara_export_documents (export_name, split);
 CREATE INDEX clara_export_documents_id ON clara_export_documents (document_id);
 CREATE INDEX clara_export_documents_hash ON clara_export_documents (content_hash);
+-- Held-out documents, so an export finds at once that there are none (and
+-- skips the per-batch lookup).
+CREATE INDEX clara_export_documents_held_out ON clara_export_documents (export_name) WHERE split <> 'train';
 
 ALTER TABLE clara_exports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clara_export_documents ENABLE ROW LEVEL SECURITY;

@@ -343,8 +343,19 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
                                                                TYPALIGN_INT));
     ledger->exclude_splits = PointerGetDatum(construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1,
                                                                 false, TYPALIGN_INT));
-    ledger->lookup = nexclude > 0 || held_out;
     const char *record = has_record ? text_to_cstring(PG_GETARG_TEXT_PP(18)) : nullptr;
+    ledger->lookup = nexclude > 0;
+    if (held_out && nexclude == 0) {
+        // No earlier validation/test document the caller may see: no lookup
+        // per batch (the usual export, before any --record).
+        Oid type = TEXTOID;
+        Datum arg = record != nullptr ? CStringGetTextDatum(record) : static_cast<Datum>(0);
+        const char *sql = psprintf("SELECT 1 FROM %s.clara_export_documents e WHERE e.split IN ('validation', 'test') "
+                                   "AND e.export_name IS DISTINCT FROM $1 LIMIT 1", schema);
+        if (SPI_execute_with_args(sql, 1, &type, &arg, record != nullptr ? " " : "n", true, 1) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read the export ledger");
+        ledger->lookup = SPI_processed > 0;
+    }
     ledger->record = record;
     // One query per batch: the ledger rows of the batch's documents, by id
     // and by content hash (two index scans each), folded per document.
