@@ -344,18 +344,6 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
     ledger->exclude_splits = PointerGetDatum(construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1,
                                                                 false, TYPALIGN_INT));
     const char *record = has_record ? text_to_cstring(PG_GETARG_TEXT_PP(18)) : nullptr;
-    ledger->lookup = nexclude > 0;
-    if (held_out && nexclude == 0) {
-        // No earlier validation/test document the caller may see: no lookup
-        // per batch (the usual export, before any --record).
-        Oid type = TEXTOID;
-        Datum arg = record != nullptr ? CStringGetTextDatum(record) : static_cast<Datum>(0);
-        const char *sql = psprintf("SELECT 1 FROM %s.clara_export_documents e WHERE e.split IN ('validation', 'test') "
-                                   "AND e.export_name IS DISTINCT FROM $1 LIMIT 1", schema);
-        if (SPI_execute_with_args(sql, 1, &type, &arg, record != nullptr ? " " : "n", true, 1) != SPI_OK_SELECT)
-            elog(ERROR, "clara: could not read the export ledger");
-        ledger->lookup = SPI_processed > 0;
-    }
     ledger->record = record;
     // One query per batch: the ledger rows of the batch's documents, by id
     // and by content hash (two index scans each), folded per document.
@@ -375,6 +363,20 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         "UPDATE %s.clara_exports SET documents = documents + (SELECT count(*) FROM written) WHERE name = $1",
         schema, schema);
     MemoryContextSwitchTo(old);
+    // After here SPI calls leave CurrentMemoryContext in SPI's own context:
+    // nothing below allocates what must outlive start_stream.
+    ledger->lookup = nexclude > 0;
+    if (held_out && nexclude == 0) {
+        // No earlier validation/test document the caller may see: no lookup
+        // per batch (the usual export, before any --record).
+        Oid type = TEXTOID;
+        Datum arg = record != nullptr ? CStringGetTextDatum(record) : static_cast<Datum>(0);
+        const char *sql = psprintf("SELECT 1 FROM %s.clara_export_documents e WHERE e.split IN ('validation', 'test') "
+                                   "AND e.export_name IS DISTINCT FROM $1 LIMIT 1", schema);
+        if (SPI_execute_with_args(sql, 1, &type, &arg, record != nullptr ? " " : "n", true, 1) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read the export ledger");
+        ledger->lookup = SPI_processed > 0;
+    }
 
     if (nexclude > 0) {
         // A name that is not there (or not the caller's to see) would
@@ -511,6 +513,8 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
 // indexed query for the whole batch; flags in batch_cxt (the current context).
 void lookup_ledger(StreamState *st) {
     Ledger *ledger = st->ledger;
+    // Explicitly: an SPI call before (enrichment) leaves SPI's context current.
+    MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
     const int n = static_cast<int>(st->nrows);
     const size_t rows = Max(st->nrows, (uint64)1);
     ledger->excluded = static_cast<bool *>(palloc0(sizeof(bool) * rows));
@@ -522,7 +526,10 @@ void lookup_ledger(StreamState *st) {
         ledger->splits = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
         ledger->pending = 0;
     }
-    if (!ledger->lookup || n == 0) return;
+    if (!ledger->lookup || n == 0) {
+        MemoryContextSwitchTo(old);
+        return;
+    }
     auto *ids = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
     auto *hashes = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
     auto *hash_nulls = static_cast<bool *>(palloc(sizeof(bool) * rows));
@@ -552,6 +559,7 @@ void lookup_ledger(StreamState *st) {
         Datum held = SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull);
         ledger->in_held_out[i - 1] = !isnull && DatumGetBool(held);
     }
+    MemoryContextSwitchTo(old);
 }
 
 // Reads the documents of the next batch of keys into batch_cxt.

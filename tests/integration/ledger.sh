@@ -37,7 +37,7 @@ ids() { cat "$@" | "$PYTHON" -c 'import json,sys; print("\n".join(sorted(json.lo
 
 # 1. Record run1 with a validation split; exclusion of nothing yet.
 "$CLARA_STREAM" "${ARGS[@]}" --split validation=0.3 --split-seed 1 --record run1 --output-dir "$WORK/run1" \
-    2>"$WORK/run1.summary"
+    2>"$WORK/run1.summary" || fail "--record run1: $(cat "$WORK/run1.summary")"
 grep -Eq '^clara-stream: 40 documents \(0 held out\), ' "$WORK/run1.summary" ||
     fail "run1 summary line: $(cat "$WORK/run1.summary")"
 ids "$WORK"/run1/validation-*.jsonl >"$WORK/run1.validation"
