@@ -53,6 +53,20 @@ SELECT count(*) FILTER (WHERE line::jsonb->>'document_id' = 'bau-001-neu') AS ne
 FROM clara_stream_jsonl('Photovoltaikanlage Dach Wohnhaus', 50, 0.0, search_types => '{keyword}',
                         exclude_held_out => false) AS line;
 
+-- With an enrichment source (its lookup runs before the ledger's in each
+-- batch), recorded and held out alike.
+CREATE TABLE ledger_notes (document_id text PRIMARY KEY, note text);
+INSERT INTO ledger_notes VALUES ('bau-002', 'Denkmal'), ('ver-001', 'Anhörung');
+SELECT clara_register_source('notes', 'ledger_notes');
+SELECT count(*) AS lines, count(*) FILTER (WHERE line::jsonb->'metadata'->'notes' <> '[]') AS enriched
+FROM clara_stream_jsonl('Photovoltaik Behörde Verwaltungsakt solar Anlage', 50, 0.0, batch_size => 3,
+                        record => 'enriched') AS line;
+SELECT documents, splits FROM clara_list_exports() WHERE name = 'enriched';
+SELECT clara_export_summary()->'removed' AS removed;
+SELECT clara_drop_export('enriched') AS dropped_documents;
+SELECT clara_unregister_source('notes') AS unregistered;
+DROP TABLE ledger_notes;
+
 -- An export that fails records nothing: the ledger is written in its own
 -- transaction. Here the statement fails after every line was produced.
 SELECT line::jsonb->>'document_id' AS id,
