@@ -8,8 +8,9 @@
 set -euo pipefail
 TEST=ledger
 source "$(dirname "$0")/lib/client.bash"
+source "$(dirname "$0")/lib/http.bash"
 OTHER="clara_ledger_other_$$"
-trap 'cleanup; dropuser --if-exists "$OTHER" 2>/dev/null || true' EXIT
+trap 'stop_servers; cleanup; dropuser --if-exists "$OTHER" 2>/dev/null || true' EXIT
 
 new_database
 "$CLARA_STREAM" generate --docs 200 --seed 5 --quiet | "$CLARA_STREAM" load - --quiet
@@ -113,7 +114,27 @@ m=$(lines "$WORK/run3.jsonl")
 [ "$n" -eq "$m" ] || fail "run3 recorded $n documents of $m lines"
 pass "--record under default_transaction_read_only: $n documents recorded"
 
-# 7. Another role sees none of it and cannot drop it; the owner can.
+# 7. HTTP: training.record / exclude / exclude_held_out, the CLI's bytes.
+"$CLARA_STREAM" "${ARGS[@]}" --exclude run1:validation --no-held-out-exclusion --output "$WORK/cli4.jsonl" --quiet
+start_server main
+MAIN_URL=$URL
+post /api/datasets/stream "$(body Moorlerche 100 0 '{"search_query": {"search_types": ["keyword"]}, "training": {"record": "run4", "exclude": ["run1:validation"], "exclude_held_out": false}}')" \
+    "$WORK/http4.jsonl"
+code=$(status)
+[ "$code" = 200 ] || fail "HTTP record: status $code: $(head -c 300 "$WORK/http4.jsonl")"
+cmp -s "$WORK/cli4.jsonl" "$WORK/http4.jsonl" || fail "HTTP exclude differs from the CLI's export"
+n=$(sql -c "SELECT documents FROM clara_exports WHERE name = 'run4'")
+m=$(lines "$WORK/http4.jsonl")
+[ "$n" -eq "$m" ] || fail "HTTP run4 recorded $n documents of $m lines"
+post /api/datasets/stream "$(body Moorlerche 100 0 '{"training": {"exclude": "run1"}}')" "$WORK/http_bad.json"
+expect_error 400 training.exclude "$WORK/http_bad.json"
+post /api/datasets/stream "$(body Moorlerche 100 0 '{"training": {"exclude": ["nope"]}}')" "$WORK/http_nope.json"
+code=$(status)
+[ "$code" != 200 ] || fail "HTTP exclude of an unknown export: status 200"
+"$CLARA_STREAM" exports --drop run4 --quiet
+pass "HTTP: training.record/exclude/exclude_held_out give the CLI's bytes and record $n documents; bad values 400"
+
+# 8. Another role sees none of it and cannot drop it; the owner can.
 createuser "$OTHER"
 sql -c "GRANT SELECT ON clara_documents TO \"$OTHER\""
 listing=$("$CLARA_STREAM" exports -U "$OTHER")
