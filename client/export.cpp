@@ -89,7 +89,8 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                           {"format", s.format}, {"prompt_template", or_null(s.prompt_template)},
                           {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
                           {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)},
-                          {"dedup", or_null(s.dedup)}}}};
+                          {"dedup", or_null(s.dedup)}, {"record", or_null(s.record)},
+                          {"exclude", s.exclude}, {"exclude_held_out", s.exclude_held_out}}}};
 }
 
 }  // namespace
@@ -207,9 +208,15 @@ void run_export(const ExportOptions &opt_in) {
     double seconds = std::chrono::duration<double>(done - opt.started).count();
     // With chunks, a line is a chunk, not a document.
     const bool chunks = opt.search.chunk_tokens.has_value();
+    // What each step kept out: "(3 duplicates removed, 2 excluded, 1 held out)".
     std::string duplicates;
+    auto add_removed = [&](const std::string &part) { duplicates += (duplicates.empty() ? " (" : ", ") + part; };
     if (opt.search.dedup && *opt.search.dedup != "none")
-        duplicates = " (" + std::to_string(removed.value("duplicates", 0LL)) + " duplicates removed)";
+        add_removed(std::to_string(removed.value("duplicates", 0LL)) + " duplicates removed");
+    if (!opt.search.exclude.empty()) add_removed(std::to_string(removed.value("excluded", 0LL)) + " excluded");
+    const long long held_out = removed.value("held_out", 0LL);
+    if (held_out > 0 || opt.search.record) add_removed(std::to_string(held_out) + " held out");
+    if (!duplicates.empty()) duplicates += ")";
     std::fprintf(stderr, "clara-stream: %llu %s%s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
                  static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents", duplicates.c_str(),
                  static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds,

@@ -1,5 +1,7 @@
 #include "jsonl_copy.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -34,7 +36,10 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.split', $14, true),"
     " pg_catalog.set_config('clara_stream.split_seed', $15, true),"
     " pg_catalog.set_config('clara_stream.token_budget', $16, true),"
-    " pg_catalog.set_config('clara_stream.dedup', $17, true)";
+    " pg_catalog.set_config('clara_stream.dedup', $17, true),"
+    " pg_catalog.set_config('clara_stream.record', $18, true),"
+    " pg_catalog.set_config('clara_stream.exclude', $19, true),"
+    " pg_catalog.set_config('clara_stream.exclude_held_out', $20, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -58,7 +63,10 @@ std::string copy_statement(const std::string &schema) {
            " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
            " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
            " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
-           " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), '')))"
+           " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
+           " NULLIF(pg_catalog.current_setting('clara_stream.record'), ''),"
+           " ARRAY(SELECT pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('clara_stream.exclude')::jsonb)),"
+           " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -111,12 +119,15 @@ void wait_readable(int fd, int timeout_ms) {
 JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &s, int batch_size,
                      std::string *provenance)
     : conn_(conn), schema_(schema) {
+    // --record writes the ledger in the export's own transaction: read-write
+    // even where default_transaction_read_only is on (a standby refuses it).
+    const char *access = s.record ? " READ WRITE" : "";
     if (provenance == nullptr) {
-        conn_.exec("BEGIN");
+        conn_.exec((std::string("BEGIN") + access).c_str());
     } else {
         // One snapshot for the whole export, taken by this first statement:
         // the manifest names the database state the lines come from.
-        conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        conn_.exec((std::string("BEGIN ISOLATION LEVEL REPEATABLE READ") + access).c_str());
         Result r = conn_.exec_params(
             "SELECT pg_catalog.json_build_object("
             "'database', pg_catalog.current_database(),"
@@ -140,7 +151,8 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
                                       s.text_template.value_or(""), s.split.value_or(""),
                                       std::to_string(s.split_seed),
                                       s.token_budget ? std::to_string(*s.token_budget) : std::string(),
-                                      s.dedup.value_or("")});
+                                      s.dedup.value_or(""), s.record.value_or(""), nlohmann::json(s.exclude).dump(),
+                                      s.exclude_held_out ? "true" : "false"});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 

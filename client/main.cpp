@@ -6,6 +6,7 @@
 //   clara-stream stats --query Q [...] [--json]
 //   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
+//   clara-stream exports [--drop NAME] [--json]     the export ledger (--record)
 // Every subcommand that connects: [-h HOST] [-p PORT] [-U USER] [-d DB] [--dsn DSN].
 //
 // Exit codes: exit_code.hpp (and docs/cli.md; --help prints them).
@@ -14,6 +15,7 @@
 #include "core/arguments.hpp"
 #include "exit_code.hpp"
 #include "export.hpp"
+#include "exports.hpp"
 #include "generate.hpp"
 #include "interrupt.hpp"
 #include "load.hpp"
@@ -191,6 +193,21 @@ int run(int argc, char **argv) {
                    "Duplicates go out once, as their best-ranked copy: exact (same normalised text), near "
                    "(MinHash) or none; each line's metadata.dup_cluster_size counts its cluster")
         ->check(CLI::IsMember({"exact", "near", "none"}));
+    std::optional<std::string> record;
+    std::vector<std::string> exclude;
+    bool no_held_out_exclusion = false;
+    app.add_option("--record", record,
+                   "Record this export in the ledger under NAME: which documents (id, content hash) went to which "
+                   "split (see clara-stream exports)")
+        ->check([](const std::string &v) { return v.empty() ? std::string("a non-empty name") : std::string(); });
+    app.add_option("--exclude", exclude,
+                   "Keep out the documents of a recorded export, NAME or NAME:split (e.g. run1:validation); "
+                   "repeatable; matched by document_id or content hash")
+        ->type_size(1)
+        ->allow_extra_args(false);
+    app.add_flag("--no-held-out-exclusion", no_held_out_exclusion,
+                 "Let documents that an earlier recorded export put in validation or test go to train "
+                 "(by default they are kept out)");
     add_common(app);
 
     // load
@@ -229,6 +246,14 @@ int run(int argc, char **argv) {
                          "Also write the generator's ground truth as TSV (document_id, quality, domain, topic_id, "
                          "topic_name, duplicate_of, topic_in_text)");
     generate->add_flag("--quiet", quiet, "No summary on stderr");
+
+    // exports
+    CLI::App *exports = app.add_subcommand("exports", "List the recorded exports (--record) you may see, or drop one");
+    exports->footer(footer);
+    ExportsOptions exports_opt;
+    exports->add_option("--drop", exports_opt.drop, "Drop this export and its documents from the ledger");
+    exports->add_flag("--json", exports_opt.json, "One JSON object per export");
+    add_common(*exports);
 
     // serve
     CLI::App *serve = app.add_subcommand("serve", "HTTP API: POST /api/datasets/stream, /search, GET /stats, /health");
@@ -295,6 +320,10 @@ int run(int argc, char **argv) {
             opt.json = stats_json;
             opt.connection = connection;
             run_stats(opt);
+        } else if (*exports) {
+            exports_opt.connection = connection;
+            exports_opt.quiet = quiet;
+            run_exports(exports_opt);
         } else if (*serve) {
             serve_opt.connection = connection;
             run_serve(serve_opt);
@@ -340,6 +369,9 @@ int run(int argc, char **argv) {
             opt.search.split_seed = split_seed;
             opt.search.token_budget = token_budget;
             opt.search.dedup = dedup;
+            opt.search.record = record;
+            opt.search.exclude = exclude;
+            opt.search.exclude_held_out = !no_held_out_exclusion;
             opt.search.prompt_template = unescape(prompt_template);
             opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace clara::cli {
 
@@ -28,6 +29,11 @@ struct SearchArguments {
     std::optional<long long> token_budget;  // tokens of --tokenizer for the whole export
     // Duplicates (export only): exact, near or none; nullopt: none.
     std::optional<std::string> dedup;
+    // The export ledger (export only): record under NAME; keep out NAME or
+    // NAME:split; keep earlier validation/test documents out of train.
+    std::optional<std::string> record;
+    std::vector<std::string> exclude;
+    bool exclude_held_out = true;
 };
 
 // A double as text that reads back to the same value.

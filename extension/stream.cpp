@@ -21,6 +21,7 @@
 #include "request.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "nodes/execnodes.h"
 }
 
@@ -37,7 +38,7 @@ enum class Form { Record, Jsonl, Raw };
 // Column numbers of a batch's rows for each form.
 enum CursorColumn {
     kOrd = 1, kDocumentId, kContent, kMetadata, kSource, kQuality,
-    kDomain, kDocumentType, kTitle  // Jsonl only
+    kDomain, kDocumentType, kTitle, kContentHash  // Jsonl only
 };
 
 // The buffers a training line is built in; reused across rows.
@@ -74,6 +75,8 @@ struct ExportSummary {
     int64 documents = 0;
     int64 lines = 0;
     int64 removed_duplicates = 0;
+    int64 removed_excluded = 0;   // exclude: in a named earlier export
+    int64 removed_held_out = 0;   // exclude_held_out: in an earlier validation/test split
     bool complete = false;
 };
 ExportSummary g_summary;
@@ -119,6 +122,29 @@ struct StreamState {
     bool budget_spent;
     // dedup: which ranks go out as their cluster's copy, which are dropped.
     DupPlan *dup;
+    // The export ledger (record, exclude, exclude_held_out): nullptr without.
+    struct Ledger *ledger;
+};
+
+// The export ledger of one export (docs/training.md#export-ledger). Plain
+// data in the stream's memory context; per-batch arrays in batch_cxt.
+struct Ledger {
+    const char *record;          // record => name, or nullptr
+    const char *record_sql;      // files written documents under record
+    const char *lookup_sql;      // which documents of a batch earlier exports hold
+    Datum exclude_names;         // text[]: exclude's export names (or an empty array)
+    Datum exclude_splits;        // text[]: their splits, NULL for all splits
+    bool held_out;               // exclude_held_out
+    bool lookup;                 // run lookup_sql per batch
+    // Per batch row (index = row in the batch): kept out by exclude / held out.
+    bool *excluded;
+    bool *in_held_out;
+    // Documents written since the last flush (record): at most one batch.
+    Datum *ids;
+    Datum *hashes;
+    bool *hash_nulls;
+    Datum *splits;
+    int pending;
 };
 
 const char *batch_sql(Form form, const char *schema) {
@@ -131,7 +157,7 @@ const char *batch_sql(Form form, const char *schema) {
             break;
         case Form::Jsonl:
             columns = "d.document_id, d.content, d.metadata, d.source, d.quality_score, d.domain, "
-                      "d.document_type, d.title";
+                      "d.document_type, d.title, d.content_hash";
             break;
         case Form::Raw: columns = "d.document_id"; break;
     }
@@ -270,6 +296,168 @@ void plan_dedup(StreamState *st, const char *mode, MemoryContext owner) {
     });
 }
 
+// record, exclude, exclude_held_out (clara_stream_jsonl's arguments 18-20):
+// checked, the ledger row of record created (SPI connected). The lookup
+// and the inserts run as the caller, so row-level security decides which
+// exports count: those of roles the caller is a member of.
+void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner) {
+    const bool has_record = !PG_ARGISNULL(18), has_exclude = !PG_ARGISNULL(19);
+    const bool held_out = PG_ARGISNULL(20) ? true : PG_GETARG_BOOL(20);
+    if (!has_record && !has_exclude && !held_out) return;
+    const char *schema = clara::pg::extension_schema();
+    MemoryContext old = MemoryContextSwitchTo(owner);
+    auto *ledger = static_cast<Ledger *>(palloc0(sizeof(Ledger)));
+    ledger->held_out = held_out;
+    // exclude: 'NAME' or 'NAME:split' (the last colon separates the split).
+    int nexclude = 0;
+    Datum *names = nullptr, *splits = nullptr;
+    bool *split_nulls = nullptr;
+    if (has_exclude) {
+        Datum *items;
+        bool *item_nulls;
+        deconstruct_array(PG_GETARG_ARRAYTYPE_P(19), TEXTOID, -1, false, TYPALIGN_INT, &items, &item_nulls, &nexclude);
+        names = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nexclude, 1)));
+        splits = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nexclude, 1)));
+        split_nulls = static_cast<bool *>(palloc(sizeof(bool) * Max(nexclude, 1)));
+        for (int i = 0; i < nexclude; i++) {
+            if (item_nulls[i])
+                ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("exclude must not contain NULL")));
+            char *item = TextDatumGetCString(items[i]);
+            char *colon = strrchr(item, ':');
+            split_nulls[i] = colon == nullptr;
+            if (colon != nullptr) {
+                *colon = '\0';
+                if (colon[1] == '\0')
+                    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                    errmsg("exclude \"%s:\" names no split", item),
+                                    errhint("Write NAME for every split of an export, NAME:split for one.")));
+                splits[i] = CStringGetTextDatum(colon + 1);
+            } else {
+                splits[i] = static_cast<Datum>(0);
+            }
+            names[i] = CStringGetTextDatum(item);
+        }
+    }
+    int dims[1] = {nexclude}, lbs[1] = {1};
+    ledger->exclude_names = PointerGetDatum(construct_md_array(names, nullptr, 1, dims, lbs, TEXTOID, -1, false,
+                                                               TYPALIGN_INT));
+    ledger->exclude_splits = PointerGetDatum(construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1,
+                                                                false, TYPALIGN_INT));
+    const char *record = has_record ? text_to_cstring(PG_GETARG_TEXT_PP(18)) : nullptr;
+    ledger->record = record;
+    // One query per batch: the ledger rows of the batch's documents, by id
+    // and by content hash (two index scans each), folded per document.
+    ledger->lookup_sql = psprintf(
+        "SELECT u.i, bool_or(l.export_name = ANY($3) AND EXISTS (SELECT 1 FROM unnest($3, $4) x(n, s) "
+        "WHERE x.n = l.export_name AND (x.s IS NULL OR x.s = l.split))), "
+        "bool_or($5 AND l.split IN ('validation', 'test')) "
+        "FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(id, h, i) "
+        "CROSS JOIN LATERAL (SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.document_id = u.id "
+        "UNION ALL SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.content_hash = u.h) l "
+        "WHERE l.export_name IS DISTINCT FROM $6 AND (l.export_name = ANY($3) OR ($5 AND l.split IN ('validation', 'test'))) "
+        "GROUP BY u.i",
+        schema, schema);
+    ledger->record_sql = psprintf(
+        "WITH written AS (INSERT INTO %s.clara_export_documents (export_name, document_id, content_hash, split) "
+        "SELECT $1, u.id, u.h, u.s FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(id, h, s) RETURNING 1) "
+        "UPDATE %s.clara_exports SET documents = documents + (SELECT count(*) FROM written) WHERE name = $1",
+        schema, schema);
+    MemoryContextSwitchTo(old);
+    // After here SPI calls leave CurrentMemoryContext in SPI's own context:
+    // nothing below allocates what must outlive start_stream.
+    ledger->lookup = nexclude > 0;
+    if (held_out && nexclude == 0) {
+        // No earlier validation/test document the caller may see: no lookup
+        // per batch (the usual export, before any --record).
+        Oid type = TEXTOID;
+        Datum arg = record != nullptr ? CStringGetTextDatum(record) : static_cast<Datum>(0);
+        const char *sql = psprintf("SELECT 1 FROM %s.clara_export_documents e WHERE e.split IN ('validation', 'test') "
+                                   "AND e.export_name IS DISTINCT FROM $1 LIMIT 1", schema);
+        if (SPI_execute_with_args(sql, 1, &type, &arg, record != nullptr ? " " : "n", true, 1) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read the export ledger");
+        ledger->lookup = SPI_processed > 0;
+    }
+
+    if (nexclude > 0) {
+        // A name that is not there (or not the caller's to see) would
+        // silently exclude nothing: an error instead.
+        Oid type = TEXTARRAYOID;
+        Datum arg = ledger->exclude_names;
+        const char *sql = psprintf("SELECT n FROM unnest($1::text[]) AS n WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM %s.clara_exports e WHERE e.name = n) LIMIT 1", schema);
+        if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read the export ledger");
+        if (SPI_processed > 0)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("export \"%s\" does not exist",
+                                   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+                            errhint("clara_list_exports() lists the exports you may see: your own and those of "
+                                    "roles you are a member of.")));
+    }
+    if (record != nullptr) {
+        if (record[0] == '\0')
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("record needs a non-empty name")));
+        if (XactReadOnly)
+            ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                            errmsg("record needs a read-write transaction"),
+                            errhint("The ledger is written in the export's own transaction: record on the primary, "
+                                    "outside BEGIN READ ONLY; a standby can export without record.")));
+        // The export's arguments, as given (NULL: the default).
+        constexpr int kArgs = 19;
+        const int arg_index[kArgs] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20};
+        const Oid arg_type[kArgs] = {TEXTOID, INT4OID, FLOAT8OID, JSONBOID, TEXTARRAYOID, JSONBOID, TEXTOID,
+                                     INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,  TEXTOID,      INT8OID,
+                                     TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID};
+        Oid types[kArgs + 1];
+        Datum values[kArgs + 1];
+        char nulls[kArgs + 2];
+        types[0] = TEXTOID;
+        values[0] = PG_GETARG_DATUM(18);
+        nulls[0] = ' ';
+        for (int i = 0; i < kArgs; i++) {
+            const int a = arg_index[i];
+            types[i + 1] = arg_type[i];
+            values[i + 1] = PG_ARGISNULL(a) ? static_cast<Datum>(0) : PG_GETARG_DATUM(a);
+            nulls[i + 1] = PG_ARGISNULL(a) ? 'n' : ' ';
+        }
+        nulls[kArgs + 1] = '\0';
+        const char *sql = psprintf(
+            "INSERT INTO %s.clara_exports (name, query, arguments) VALUES ($1, $2, jsonb_build_object("
+            "'top_k', $3, 'min_quality', $4, 'filters', $5, 'search_types', $6, 'weights', $7, 'tokenizer', $8, "
+            "'chunk_tokens', $9, 'chunk_overlap', $10, 'format', $11, 'prompt_template', $12, 'text_template', $13, "
+            "'split', $14, 'split_seed', $15, 'only_split', $16, 'token_budget', $17, 'dedup', $18, "
+            "'exclude', $19, 'exclude_held_out', $20)) ON CONFLICT (name) DO NOTHING",
+            schema);
+        if (SPI_execute_with_args(sql, kArgs + 1, types, values, nulls, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "clara: could not record the export");
+        if (SPI_processed == 0)
+            ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("export \"%s\" already exists", record),
+                            errhint("Choose another name, or drop the old one first: SELECT clara_drop_export('%s') "
+                                    "(clara-stream exports --drop NAME).", record)));
+    }
+    st->ledger = ledger;
+}
+
+// Files the documents written since the last flush under record, in one
+// statement (its own SPI connection).
+void flush_record(StreamState *st) {
+    Ledger *ledger = st->ledger;
+    if (ledger == nullptr || ledger->record == nullptr || ledger->pending == 0) return;
+    int guc_level = clara::pg::spi_connect();
+    int dims[1] = {ledger->pending}, lbs[1] = {1};
+    Oid types[4] = {TEXTOID, TEXTARRAYOID, BYTEAARRAYOID, TEXTARRAYOID};
+    Datum values[4] = {
+        CStringGetTextDatum(ledger->record),
+        PointerGetDatum(construct_md_array(ledger->ids, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT)),
+        PointerGetDatum(construct_md_array(ledger->hashes, ledger->hash_nulls, 1, dims, lbs, BYTEAOID, -1, false,
+                                           TYPALIGN_INT)),
+        PointerGetDatum(construct_md_array(ledger->splits, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT))};
+    if (SPI_execute_with_args(ledger->record_sql, 4, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
+        elog(ERROR, "clara: could not record the documents of export \"%s\"", ledger->record);
+    ledger->pending = 0;
+    clara::pg::spi_finish(guc_level);
+}
+
 // Ranks (connecting to SPI itself). The ranking and the batch query text
 // belong to owner.
 void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner,
@@ -317,11 +505,66 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     g_summary = ExportSummary{};
     g_summary.ranked = static_cast<int64>(st->ranking->keys.size());
     if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17)) plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
+    if (form == Form::Jsonl && PG_NARGS() > 20) start_ledger(st, fcinfo, owner);
     clara::pg::spi_finish(guc_level);
+}
+
+// The batch's documents that earlier exports hold (exclude, held out): one
+// indexed query for the whole batch; flags in batch_cxt (the current context).
+void lookup_ledger(StreamState *st) {
+    Ledger *ledger = st->ledger;
+    // Explicitly: an SPI call before (enrichment) leaves SPI's context current.
+    MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
+    const int n = static_cast<int>(st->nrows);
+    const size_t rows = Max(st->nrows, (uint64)1);
+    ledger->excluded = static_cast<bool *>(palloc0(sizeof(bool) * rows));
+    ledger->in_held_out = static_cast<bool *>(palloc0(sizeof(bool) * rows));
+    if (ledger->record != nullptr) {
+        ledger->ids = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
+        ledger->hashes = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
+        ledger->hash_nulls = static_cast<bool *>(palloc(sizeof(bool) * rows));
+        ledger->splits = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
+        ledger->pending = 0;
+    }
+    if (!ledger->lookup || n == 0) {
+        MemoryContextSwitchTo(old);
+        return;
+    }
+    auto *ids = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
+    auto *hashes = static_cast<Datum *>(palloc(sizeof(Datum) * rows));
+    auto *hash_nulls = static_cast<bool *>(palloc(sizeof(bool) * rows));
+    for (int i = 0; i < n; i++) {
+        bool isnull;
+        ids[i] = heap_getattr(st->rows[i], kDocumentId, st->batch_desc, &isnull);
+        hashes[i] = heap_getattr(st->rows[i], kContentHash, st->batch_desc, &hash_nulls[i]);
+    }
+    int dims[1] = {n}, lbs[1] = {1};
+    Oid types[6] = {TEXTARRAYOID, BYTEAARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLOID, TEXTOID};
+    Datum values[6] = {
+        PointerGetDatum(construct_md_array(ids, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT)),
+        PointerGetDatum(construct_md_array(hashes, hash_nulls, 1, dims, lbs, BYTEAOID, -1, false, TYPALIGN_INT)),
+        ledger->exclude_names, ledger->exclude_splits, BoolGetDatum(ledger->held_out),
+        ledger->record != nullptr ? CStringGetTextDatum(ledger->record) : static_cast<Datum>(0)};
+    char nulls[7] = "     n";
+    if (ledger->record != nullptr) nulls[5] = ' ';
+    if (SPI_execute_with_args(ledger->lookup_sql, 6, types, values, nulls, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "clara: could not read the export ledger");
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        bool isnull;
+        HeapTuple t = SPI_tuptable->vals[r];
+        const int64 i = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+        if (i < 1 || i > n) continue;
+        Datum ex = SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull);
+        ledger->excluded[i - 1] = !isnull && DatumGetBool(ex);
+        Datum held = SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull);
+        ledger->in_held_out[i - 1] = !isnull && DatumGetBool(held);
+    }
+    MemoryContextSwitchTo(old);
 }
 
 // Reads the documents of the next batch of keys into batch_cxt.
 void fetch_batch(StreamState *st) {
+    flush_record(st);  // its documents live in the batch about to go
     MemoryContextReset(st->batch_cxt);
     st->rows = nullptr;
     st->nrows = st->next = 0;
@@ -359,6 +602,7 @@ void fetch_batch(StreamState *st) {
         st->extra = static_cast<Jsonb **>(palloc(sizeof(Jsonb *) * Max(st->nrows, (uint64)1)));
         clara::pg::enrich_batch(st->enrichment, ids, nids, st->extra);
     }
+    if (st->ledger != nullptr) lookup_ledger(st);
     MemoryContextSwitchTo(old);
     clara::pg::spi_finish(guc_level);
     st->batch_start = static_cast<int64>(st->next_key);
@@ -504,8 +748,17 @@ bool within_budget(StreamState *st, size_t n) {
     return true;
 }
 
-// Fills values/nulls for the next output row; false at the end.
+bool next_line(StreamState *st, Datum *values, bool *nulls);
+
+// Fills values/nulls for the next output row; false at the end (when the
+// last documents written are recorded).
 bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
+    if (next_line(st, values, nulls)) return true;
+    flush_record(st);
+    return false;
+}
+
+bool next_line(StreamState *st, Datum *values, bool *nulls) {
     if (st->budget_spent) return false;
     if (st->chunk_tokens > 0 && st->buffers->next_chunk < st->buffers->chunks.size()) {
         if (!within_budget(st, st->buffers->chunks[st->buffers->next_chunk].token_count)) return false;
@@ -562,6 +815,12 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
             return -1;
         }
     }
+    Ledger *ledger = st->ledger;
+    const uint64 batch_row = st->next - 1;
+    if (ledger != nullptr && ledger->excluded[batch_row]) {
+        g_summary.removed_excluded++;
+        return -1;
+    }
     if (st->split != nullptr) {
         TextField id = text_field(row, desc, kDocumentId);
         const clara::SplitSpec *spec = st->split;
@@ -570,6 +829,11 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
             buf->split = clara::assign_split(*spec, clara::split_point(st->split_seed, std::string_view(id.data, id.len)));
         });
         if (st->only_split != nullptr && buf->split != st->only_split) return -1;
+    }
+    // Held out: an earlier validation/test document never goes to train.
+    if (ledger != nullptr && ledger->in_held_out[batch_row] && (st->split == nullptr || st->buffers->split == "train")) {
+        g_summary.removed_held_out++;
+        return -1;
     }
     if (st->chunk_tokens > 0) {
         TextField content = text_field(row, desc, kContent);
@@ -592,6 +856,18 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         size_t n = 0;
         clara::pg::run_cpp("counting tokens", [&] { n = st->tokenizer->count(std::string_view(content.data, content.len)); });
         if (!within_budget(st, n)) return 0;
+    }
+    if (ledger != nullptr && ledger->record != nullptr) {
+        // Pointers into the batch's rows: flushed before the batch is freed.
+        std::string_view split = st->split != nullptr ? st->buffers->split : std::string_view("train");
+        bool isnull;
+        ledger->ids[ledger->pending] = heap_getattr(row, kDocumentId, desc, &isnull);
+        ledger->hashes[ledger->pending] = heap_getattr(row, kContentHash, desc, &ledger->hash_nulls[ledger->pending]);
+        MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
+        ledger->splits[ledger->pending] =
+            PointerGetDatum(cstring_to_text_with_len(split.data(), static_cast<int>(split.size())));
+        MemoryContextSwitchTo(old);
+        ledger->pending++;
     }
     return emit_training_line(st, row, ord, extra, values, nulls) ? 1 : 0;
 }
@@ -788,9 +1064,11 @@ extern "C" Datum clara_export_summary(PG_FUNCTION_ARGS) {
     const ExportSummary &s = g_summary;
     const char *dedup = s.dedup == Dedup::kNear ? "\"near\"" : s.dedup == Dedup::kExact ? "\"exact\"" : "null";
     char *json = psprintf("{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
-                          "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld}}",
+                          "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld, "
+                          "\"excluded\": %lld, \"held_out\": %lld}}",
                           static_cast<long long>(s.ranked), static_cast<long long>(s.documents),
                           static_cast<long long>(s.lines), s.complete ? "true" : "false", dedup,
-                          static_cast<long long>(s.removed_duplicates));
+                          static_cast<long long>(s.removed_duplicates), static_cast<long long>(s.removed_excluded),
+                          static_cast<long long>(s.removed_held_out));
     return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }

@@ -170,7 +170,7 @@ void parse_training(const json &t, SearchArguments &s) {
     if (!t.is_object()) wrong_type("training", "an object", t);
     reject_unknown_keys(t, "training.",
                         {"tokenizer", "chunk_tokens", "chunk_overlap", "format", "prompt_template", "text_template",
-                         "split", "split_seed", "token_budget", "dedup"});
+                         "split", "split_seed", "token_budget", "dedup", "record", "exclude", "exclude_held_out"});
     auto text = [&](const char *key) -> std::optional<std::string> {
         auto it = t.find(key);
         if (it == t.end() || it->is_null()) return std::nullopt;
@@ -205,6 +205,18 @@ void parse_training(const json &t, SearchArguments &s) {
             throw RequestError("training.dedup", "training.dedup must be \"exact\", \"near\" or \"none\", not " +
                                                      json(*d).dump());
         s.dedup = *d;
+    }
+    // The export ledger (docs/training.md#export-ledger): names checked by the server.
+    s.record = text("record");
+    if (s.record && s.record->empty())
+        throw RequestError("training.record", "training.record must be a non-empty name");
+    if (auto it = t.find("exclude"); it != t.end() && !it->is_null()) {
+        if (!it->is_array()) wrong_type("training.exclude", "an array of strings", *it);
+        for (const json &e : *it) s.exclude.push_back(text_field(e, "training.exclude"));
+    }
+    if (auto it = t.find("exclude_held_out"); it != t.end() && !it->is_null()) {
+        if (!it->is_boolean()) wrong_type("training.exclude_held_out", "a boolean", *it);
+        s.exclude_held_out = it->get<bool>();
     }
 }
 

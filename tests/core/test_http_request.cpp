@@ -91,6 +91,25 @@ TEST(HttpDatasetRequest, ErrorsNameTheirField) {
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "name": 3})"), "name");
 }
 
+TEST(HttpDatasetRequest, Ledger) {
+    DatasetRequest r = parse_dataset_request(
+        R"({"search_query": {"query_text": "x"}, "training": {"record": "run2", "exclude": ["run1", "run0:validation"], "exclude_held_out": false}})");
+    EXPECT_EQ(r.search.record, std::optional<std::string>("run2"));
+    EXPECT_EQ(r.search.exclude, (std::vector<std::string>{"run1", "run0:validation"}));
+    EXPECT_FALSE(r.search.exclude_held_out);
+    // absent: nothing recorded or excluded, held-out exclusion on
+    DatasetRequest d = parse_dataset_request(R"({"search_query": {"query_text": "x"}})");
+    EXPECT_FALSE(d.search.record);
+    EXPECT_TRUE(d.search.exclude.empty());
+    EXPECT_TRUE(d.search.exclude_held_out);
+    const std::string head = R"({"search_query": {"query_text": "x"}, "training": )";
+    EXPECT_EQ(error_field(head + R"({"record": ""}})"), "training.record");
+    EXPECT_EQ(error_field(head + R"({"record": 3}})"), "training.record");
+    EXPECT_EQ(error_field(head + R"({"exclude": "run1"}})"), "training.exclude");
+    EXPECT_EQ(error_field(head + R"({"exclude": [1]}})"), "training.exclude");
+    EXPECT_EQ(error_field(head + R"({"exclude_held_out": "no"}})"), "training.exclude_held_out");
+}
+
 TEST(HttpDatasetRequest, Dedup) {
     for (const char *mode : {"exact", "near", "none"}) {
         DatasetRequest r = parse_dataset_request(std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": ")") +

@@ -21,6 +21,8 @@ FROM generate_series(1, 300) g;
 DELETE FROM clara_documents WHERE document_id IN ('doc-7', 'doc-8');
 UPDATE clara_documents SET content = content || ' Widerspruch zurückgewiesen.' WHERE document_id = 'doc-9';
 INSERT INTO clara_edges (src_id, dst_id) VALUES ('doc-1', 'doc-2');
+-- The export ledger is user data: kept by pg_dump.
+CREATE TEMP TABLE dumped AS SELECT l FROM clara_stream_jsonl('Photovoltaik Nachbar', 40, 0.0, split => 'validation=0.5', record => 'dumped') l;
 SQL
 
 pg_dump -d "$src" -f "$dump"
@@ -32,6 +34,8 @@ for q in "SELECT count(*) FROM clara_documents" \
          "SELECT n_docs || '/' || total_length FROM clara_corpus" \
          "SELECT count(*) FROM clara_edges" \
          "SELECT string_agg(document_id || ':' || round(score::numeric, 12), ',' ORDER BY score DESC, document_id) FROM clara_bm25('Photovoltaik Widerspruch Dach')" \
+         "SELECT name || ' ' || owner || ' ' || documents || ' ' || arguments::text FROM clara_exports" \
+         "SELECT string_agg(export_name || ':' || document_id || ':' || split || ':' || encode(content_hash, 'hex'), ',' ORDER BY document_id) FROM clara_export_documents" \
          "SELECT md5(string_agg(l, E'\n')) FROM clara_stream_jsonl('Genehmigung Nachbar', 50, 0.0) l"; do
     a=$(query "$src" "$q"); b=$(query "$dst" "$q")
     [ -n "$a" ] || fail "empty result for: $q"
@@ -40,4 +44,4 @@ for q in "SELECT count(*) FROM clara_documents" \
   restored: ${b:0:200}"
 done
 [ "$(query "$dst" "SELECT count(*) FROM clara_documents")" = 298 ] || fail "expected 298 documents"
-echo "dump_restore: corpus, statistics, edges, BM25 scores and JSONL identical after pg_dump + restore"
+echo "dump_restore: corpus, statistics, edges, BM25 scores, the export ledger and JSONL identical after pg_dump + restore"

@@ -83,8 +83,14 @@ _SET_ARGUMENTS = sql.SQL(
     " pg_catalog.set_config('clara_stream.split', %s, true),"
     " pg_catalog.set_config('clara_stream.split_seed', %s, true),"
     " pg_catalog.set_config('clara_stream.token_budget', %s, true),"
-    " pg_catalog.set_config('clara_stream.dedup', %s, true)"
+    " pg_catalog.set_config('clara_stream.dedup', %s, true),"
+    " pg_catalog.set_config('clara_stream.record', %s, true),"
+    " pg_catalog.set_config('clara_stream.exclude', %s, true),"
+    " pg_catalog.set_config('clara_stream.exclude_held_out', %s, true)"
 )
+# record writes the ledger in the export's own transaction: read-write even
+# where default_transaction_read_only is on (the CLI does the same).
+_READ_WRITE = sql.SQL("SET TRANSACTION READ WRITE")
 _COPY = sql.SQL(
     "COPY (SELECT {schema}.clara_stream_jsonl("
     "pg_catalog.current_setting('clara_stream.query'),"
@@ -103,7 +109,10 @@ _COPY = sql.SQL(
     " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
     " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
     " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
-    " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), '')))"
+    " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
+    " NULLIF(pg_catalog.current_setting('clara_stream.record'), ''),"
+    " ARRAY(SELECT pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('clara_stream.exclude')::jsonb)),"
+    " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean))"
     " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 )
 
@@ -156,6 +165,9 @@ def _set_arguments(query: DatasetSearchQuery, batch_size: int,
         str(t.split_seed),
         optional(t.token_budget),
         optional(t.dedup),
+        optional(t.record),
+        _json_dumps(list(t.exclude)),
+        "true" if t.exclude_held_out else "false",
     )
 
 
@@ -294,6 +306,8 @@ class DatasetSearchAPI:
             with AtomicOutput(output_path) as out:
                 rows = 0
                 async with conn.cursor() as cur:
+                    if training is not None and training.record is not None:
+                        await cur.execute(_READ_WRITE)
                     await cur.execute(_SET_ARGUMENTS, _set_arguments(query, batch_size, training))
                     async with cur.copy(_COPY.format(schema=schema)) as copy:
                         async for block in copy:
@@ -317,6 +331,8 @@ class DatasetSearchAPI:
             with AtomicOutput(output_path) as out:
                 rows = 0
                 with conn.cursor() as cur:
+                    if training is not None and training.record is not None:
+                        cur.execute(_READ_WRITE)
                     cur.execute(_SET_ARGUMENTS, _set_arguments(query, batch_size, training))
                     with cur.copy(_COPY.format(schema=schema)) as copy:
                         for block in copy:

@@ -15,7 +15,7 @@ import decimal
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 _dumps_string = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -222,7 +222,11 @@ class TrainingOptions:
     prompt_template / text_template; split: "validation=0.02,test=0.01"
     with split_seed; token_budget: stop before the line that would exceed it;
     dedup: "exact" or "near" sends each cluster of duplicates once, as its
-    best-ranked copy, with metadata.dup_cluster_size ("none" or None: all).
+    best-ranked copy, with metadata.dup_cluster_size ("none" or None: all);
+    record: file the export's documents in the ledger under that name;
+    exclude: names of recorded exports ("NAME" or "NAME:split") to keep out;
+    exclude_held_out: keep earlier validation/test documents out of train
+    (docs/training.md#export-ledger).
     The server checks the values (SQLSTATE 22023 with a hint).
     """
 
@@ -236,8 +240,19 @@ class TrainingOptions:
     split_seed: int = 0
     token_budget: Optional[int] = None
     dedup: Optional[str] = None
+    record: Optional[str] = None
+    exclude: Tuple[str, ...] = ()
+    exclude_held_out: bool = True
 
     def __post_init__(self) -> None:
+        if isinstance(self.exclude, str) or not all(isinstance(e, str) and e and "\x00" not in e
+                                                    for e in self.exclude):
+            raise ValueError("exclude must be a sequence of export names (\"NAME\" or \"NAME:split\")")
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+        if self.record is not None and (not isinstance(self.record, str) or not self.record or "\x00" in self.record):
+            raise ValueError("record must be a non-empty name without NUL characters (or None)")
+        if not isinstance(self.exclude_held_out, bool):
+            raise ValueError("exclude_held_out must be a boolean")
         if self.dedup is not None and self.dedup not in _DEDUP_MODES:
             raise ValueError(f"dedup must be one of {', '.join(_DEDUP_MODES)} (or None), not {self.dedup!r}")
         for name in ("tokenizer", "prompt_template", "text_template", "split"):
