@@ -258,8 +258,8 @@ CREATE FUNCTION clara_stream_jsonl(
     exclude_held_out boolean       DEFAULT true)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100;
-COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text) IS
-    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget or without duplicates: what COPY (SELECT ...) TO STDOUT exports';
+COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text, text, text[], boolean) IS
+    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget, without duplicates or earlier exports'' documents, recorded: what COPY (SELECT ...) TO STDOUT exports';
 
 -- What the last export of this session did: documents ranked, written,
 -- removed by each step.

@@ -359,6 +359,91 @@ COMMENT ON FUNCTION clara_dedup_rebuild() IS
     'Rebuilds clara_dup_clusters from every document; returns the number of documents in clusters';
 
 -- ===========================================================================
+-- The export ledger (docs/training.md#export-ledger). An export
+-- with record => 'NAME' files every document it writes (id, content hash,
+-- split) under NAME, in its own transaction; exclude => '{NAME, NAME:split}'
+-- keeps them out of a later export, and by default no later train split gets
+-- a document an earlier export put in validation or test.
+--
+-- A ledger is user data, not derived: nothing could rebuild it, so pg_dump
+-- keeps it (pg_extension_config_dump). Row-level security: a role sees,
+-- excludes by and drops only exports owned by roles it is a member of.
+CREATE TABLE clara_exports (
+    name       text PRIMARY KEY,
+    owner      name NOT NULL DEFAULT current_user,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    query      text NOT NULL,
+    arguments  jsonb NOT NULL DEFAULT '{}',
+    documents  bigint NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE clara_exports IS
+    'Recorded exports (clara_stream_jsonl record => name): query, arguments, documents written';
+CREATE TABLE clara_export_documents (
+    export_name  text NOT NULL REFERENCES clara_exports (name) ON DELETE CASCADE,
+    document_id  text NOT NULL,
+    content_hash bytea,
+    split        text NOT NULL DEFAULT 'train'
+);
+COMMENT ON TABLE clara_export_documents IS
+    'The documents of each recorded export: document_id, content_hash (clara_documents.content_hash) and split';
+-- Exclusion looks documents up by id and by content hash; listing and
+-- dropping go by export.
+CREATE INDEX clara_export_documents_export ON clara_export_documents (export_name, split);
+CREATE INDEX clara_export_documents_id ON clara_export_documents (document_id);
+CREATE INDEX clara_export_documents_hash ON clara_export_documents (content_hash);
+-- Held-out documents, so an export finds at once that there are none (and
+-- skips the per-batch lookup).
+CREATE INDEX clara_export_documents_held_out ON clara_export_documents (export_name) WHERE split <> 'train';
+
+ALTER TABLE clara_exports ENABLE ROW LEVEL SECURITY;
+ALTER TABLE clara_export_documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY clara_exports_member ON clara_exports
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+-- A document row is visible with its export (whose policy applies inside).
+CREATE POLICY clara_export_documents_member ON clara_export_documents
+    USING (EXISTS (SELECT 1 FROM @extschema@.clara_exports e WHERE e.name = export_name));
+GRANT SELECT, INSERT, UPDATE (documents), DELETE ON clara_exports TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON clara_export_documents TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('clara_exports', '');
+SELECT pg_catalog.pg_extension_config_dump('clara_export_documents', '');
+
+-- Listing: a function (running as the caller, so the policies apply; a plain
+-- view would read the tables as its owner).
+CREATE FUNCTION clara_list_exports()
+RETURNS TABLE (name text, owner name, created_at timestamptz, query text, documents bigint, splits jsonb)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+PARALLEL UNSAFE  -- the default: a listing gains nothing from parallel workers
+AS $$
+    SELECT e.name, e.owner, e.created_at, e.query, e.documents,
+           coalesce((SELECT jsonb_object_agg(s.split, s.n ORDER BY s.split)
+                     FROM (SELECT d.split, count(*) AS n FROM @extschema@.clara_export_documents d
+                           WHERE d.export_name = e.name GROUP BY d.split) s), '{}')
+    FROM @extschema@.clara_exports e ORDER BY e.created_at, e.name
+$$;
+COMMENT ON FUNCTION clara_list_exports() IS
+    'Recorded exports the caller may see: name, owner, created_at, query, documents, documents per split';
+
+CREATE FUNCTION clara_drop_export(name text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+PARALLEL UNSAFE  -- deletes rows
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    DELETE FROM @extschema@.clara_exports e WHERE e.name = clara_drop_export.name RETURNING e.documents INTO n;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'export "%" does not exist', clara_drop_export.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'clara_list_exports() lists the exports you may see: your own and those of roles you are a member of.';
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION clara_drop_export(text) IS
+    'Drops a recorded export and its documents; returns its number of documents';
+
+-- ===========================================================================
 -- Retrieval. None of these is STRICT: a NULL optional argument means its
 -- default, a NULL query is an error (a STRICT function would silently return
 -- nothing).
@@ -396,7 +481,8 @@ COMMENT ON FUNCTION clara_stream(text, integer, double precision, jsonb, text[],
 -- split, fixed by a hash of split_seed and document_id (only_split keeps
 -- one); token_budget ends the export before the line that would take the
 -- tokens out past it; dedup ('exact' | 'near') keeps the best-ranked
--- document of each cluster of duplicates, with metadata.dup_cluster_size.
+-- document of each cluster of duplicates, with metadata.dup_cluster_size;
+-- record, exclude and exclude_held_out use the export ledger above.
 CREATE FUNCTION clara_stream_jsonl(
     query         text,
     top_k         integer          DEFAULT 100,
@@ -415,12 +501,15 @@ CREATE FUNCTION clara_stream_jsonl(
     split_seed      bigint         DEFAULT 0,
     only_split      text           DEFAULT NULL,
     token_budget    bigint         DEFAULT NULL,
-    dedup           text           DEFAULT NULL)
+    dedup           text           DEFAULT NULL,
+    record          text           DEFAULT NULL,
+    exclude         text[]         DEFAULT NULL,
+    exclude_held_out boolean       DEFAULT true)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100
 PARALLEL UNSAFE;  -- see Retrieval above
-COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text) IS
-    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget or without duplicates: what COPY (SELECT ...) TO STDOUT exports';
+COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text, text, text[], boolean) IS
+    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget, without duplicates or earlier exports'' documents, recorded: what COPY (SELECT ...) TO STDOUT exports';
 
 -- What the last export of this session did: documents ranked, written,
 -- removed by each step.
