@@ -89,7 +89,9 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                           {"format", s.format}, {"prompt_template", or_null(s.prompt_template)},
                           {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
                           {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)},
-                          {"dedup", or_null(s.dedup)}}}};
+                          {"dedup", or_null(s.dedup)}, {"decontaminate", s.decontaminate},
+                          {"decontaminate_mode", s.decontaminate.empty() ? json(nullptr)
+                                                 : json(s.decontaminate_report ? "report" : "drop")}}}};
 }
 
 }  // namespace
@@ -207,9 +209,14 @@ void run_export(const ExportOptions &opt_in) {
     double seconds = std::chrono::duration<double>(done - opt.started).count();
     // With chunks, a line is a chunk, not a document.
     const bool chunks = opt.search.chunk_tokens.has_value();
+    // "(4 duplicates, 1 contaminated removed)": one count per step that ran.
     std::string duplicates;
     if (opt.search.dedup && *opt.search.dedup != "none")
-        duplicates = " (" + std::to_string(removed.value("duplicates", 0LL)) + " duplicates removed)";
+        duplicates = std::to_string(removed.value("duplicates", 0LL)) + " duplicates";
+    if (!opt.search.decontaminate.empty() && !opt.search.decontaminate_report)
+        duplicates += (duplicates.empty() ? "" : ", ") + std::to_string(removed.value("contaminated", 0LL)) +
+                      " contaminated";
+    if (!duplicates.empty()) duplicates = " (" + duplicates + " removed)";
     std::fprintf(stderr, "clara-stream: %llu %s%s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
                  static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents", duplicates.c_str(),
                  static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds,

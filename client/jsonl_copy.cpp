@@ -1,5 +1,7 @@
 #include "jsonl_copy.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -34,7 +36,9 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.split', $14, true),"
     " pg_catalog.set_config('clara_stream.split_seed', $15, true),"
     " pg_catalog.set_config('clara_stream.token_budget', $16, true),"
-    " pg_catalog.set_config('clara_stream.dedup', $17, true)";
+    " pg_catalog.set_config('clara_stream.dedup', $17, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate', $18, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate_mode', $19, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -58,7 +62,12 @@ std::string copy_statement(const std::string &schema) {
            " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
            " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
            " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
-           " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), '')))"
+           " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
+           // Set names as a JSON array (names may hold commas); named, so
+           // the ledger's arguments before them keep their defaults.
+           " decontaminate => ARRAY(SELECT pg_catalog.jsonb_array_elements_text("
+           "pg_catalog.current_setting('clara_stream.decontaminate')::jsonb)),"
+           " decontaminate_mode => pg_catalog.current_setting('clara_stream.decontaminate_mode')))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -140,7 +149,8 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
                                       s.text_template.value_or(""), s.split.value_or(""),
                                       std::to_string(s.split_seed),
                                       s.token_budget ? std::to_string(*s.token_budget) : std::string(),
-                                      s.dedup.value_or("")});
+                                      s.dedup.value_or(""), nlohmann::json(s.decontaminate).dump(),
+                                      std::string(s.decontaminate_report ? "report" : "drop")});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 

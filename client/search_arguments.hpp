@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace clara::cli {
 
@@ -28,6 +29,10 @@ struct SearchArguments {
     std::optional<long long> token_budget;  // tokens of --tokenizer for the whole export
     // Duplicates (export only): exact, near or none; nullopt: none.
     std::optional<std::string> dedup;
+    // Decontamination (export only): registered evaluation sets; report
+    // keeps their documents and writes metadata.eval_overlap instead.
+    std::vector<std::string> decontaminate;
+    bool decontaminate_report = false;
 };
 
 // A double as text that reads back to the same value.
