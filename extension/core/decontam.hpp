@@ -32,7 +32,7 @@ public:
     // Sorts and removes repeats; contains() and overlap() need it.
     void finish();
     bool contains(uint64_t gram) const;
-    // Distinct grams of grams (sorted and deduplicated in place) in the set.
+    // Distinct grams of grams in the set (grams is overwritten).
     size_t overlap(std::vector<uint64_t> &grams) const;
     size_t size() const { return grams_.size(); }
     bool empty() const { return grams_.empty(); }

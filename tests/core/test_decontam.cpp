@@ -97,3 +97,15 @@ TEST(DecontamSet, NoAccidentalMatchesAcrossManyGrams) {
 }
 
 }  // namespace
+
+namespace {
+
+// The rolling hash gives each window the hash of the same words hashed alone.
+TEST(DecontamGrams, RollingWindowsEqualFreshOnes) {
+    const std::string text = numbered_words(0, 40);
+    auto all = grams(text);
+    ASSERT_EQ(all.size(), 28u);
+    for (int i = 0; i < 28; i++) EXPECT_EQ(all[i], grams(numbered_words(i, 13))[0]) << i;
+}
+
+}  // namespace
