@@ -8,6 +8,7 @@
 set -euo pipefail
 TEST=decontam
 source "$(dirname "$0")/lib/client.bash"
+source "$(dirname "$0")/lib/http.bash"
 
 new_database
 "$CLARA_STREAM" generate --docs 300 --seed 5 --quiet | "$CLARA_STREAM" load - --quiet
@@ -111,7 +112,31 @@ expect_exit 2 "$CLARA_STREAM" "${ARGS[@]}" --decontaminate-report --output "$WOR
 stderr_has "--decontaminate"
 pass "errors"
 
-# 7. drop: the set and its grams are gone; dropping it again is an error.
+# 7. HTTP: training.decontaminate gives the CLI's bytes; bad values are 400s naming the field.
+start_server main
+MAIN_URL=$URL
+post /api/datasets/stream "$(body Kranichrast 100 0 '{"search_query": {"search_types": ["keyword"]}, "training": {"decontaminate": ["fragen"]}}')" \
+    "$WORK/http_drop.jsonl"
+code=$(status)
+[ "$code" = 200 ] || fail "HTTP decontaminate: status $code: $(head -c 300 "$WORK/http_drop.jsonl")"
+cmp -s "$WORK/drop.jsonl" "$WORK/http_drop.jsonl" || fail "HTTP decontaminate differs from the CLI's export"
+post /api/datasets/stream "$(body Kranichrast 100 0 '{"search_query": {"search_types": ["keyword"]}, "training": {"decontaminate": ["fragen"], "decontaminate_mode": "report"}}')" \
+    "$WORK/http_report.jsonl"
+code=$(status)
+[ "$code" = 200 ] || fail "HTTP decontaminate report: status $code"
+cmp -s "$WORK/report.jsonl" "$WORK/http_report.jsonl" || fail "HTTP report mode differs from the CLI's export"
+post /api/datasets/stream "$(body Kranichrast 100 0 '{"training": {"decontaminate": "fragen"}}')" "$WORK/http_bad.json"
+expect_error 400 training.decontaminate "$WORK/http_bad.json"
+post /api/datasets/stream "$(body Kranichrast 100 0 '{"training": {"decontaminate": ["fragen"], "decontaminate_mode": "mark"}}')" "$WORK/http_bad.json"
+expect_error 400 training.decontaminate_mode "$WORK/http_bad.json"
+post /api/datasets/stream "$(body Kranichrast 100 0 '{"training": {"decontaminate": ["nirgends"]}}')" "$WORK/http_unknown.json"
+code=$(status)
+case "$code" in 4??) ;; *) fail "HTTP unknown set: status $code: $(head -c 300 "$WORK/http_unknown.json")" ;; esac
+grep -q 'nirgends' "$WORK/http_unknown.json" || fail "HTTP unknown set: the error does not name it"
+stop_servers
+pass "HTTP: training.decontaminate (drop and report) are the CLI's bytes; bad values 4xx naming the field"
+
+# 8. drop: the set and its grams are gone; dropping it again is an error.
 expect_exit 0 "$CLARA_STREAM" eval-set drop fragen
 left=$(sql -c "SELECT count(*) FROM clara_eval_grams WHERE set_name = 'fragen'")
 [ "$left" = 0 ] || fail "grams left after drop: $left"
