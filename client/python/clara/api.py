@@ -83,7 +83,9 @@ _SET_ARGUMENTS = sql.SQL(
     " pg_catalog.set_config('clara_stream.split', %s, true),"
     " pg_catalog.set_config('clara_stream.split_seed', %s, true),"
     " pg_catalog.set_config('clara_stream.token_budget', %s, true),"
-    " pg_catalog.set_config('clara_stream.dedup', %s, true)"
+    " pg_catalog.set_config('clara_stream.dedup', %s, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate', %s, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate_mode', %s, true)"
 )
 _COPY = sql.SQL(
     "COPY (SELECT {schema}.clara_stream_jsonl("
@@ -103,7 +105,10 @@ _COPY = sql.SQL(
     " NULLIF(pg_catalog.current_setting('clara_stream.split'), ''),"
     " pg_catalog.current_setting('clara_stream.split_seed')::bigint, NULL,"
     " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
-    " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), '')))"
+    " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
+    " decontaminate => ARRAY(SELECT pg_catalog.jsonb_array_elements_text("
+    "pg_catalog.current_setting('clara_stream.decontaminate')::jsonb)),"
+    " decontaminate_mode => pg_catalog.current_setting('clara_stream.decontaminate_mode')))"
     " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 )
 
@@ -156,6 +161,8 @@ def _set_arguments(query: DatasetSearchQuery, batch_size: int,
         str(t.split_seed),
         optional(t.token_budget),
         optional(t.dedup),
+        _json_dumps(list(t.decontaminate)),
+        t.decontaminate_mode,
     )
 
 

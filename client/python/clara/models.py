@@ -15,7 +15,7 @@ import decimal
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 _dumps_string = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -222,7 +222,10 @@ class TrainingOptions:
     prompt_template / text_template; split: "validation=0.02,test=0.01"
     with split_seed; token_budget: stop before the line that would exceed it;
     dedup: "exact" or "near" sends each cluster of duplicates once, as its
-    best-ranked copy, with metadata.dup_cluster_size ("none" or None: all).
+    best-ranked copy, with metadata.dup_cluster_size ("none" or None: all);
+    decontaminate: names of registered evaluation sets whose word 13-grams
+    keep documents out (decontaminate_mode "drop"), or, with "report", are
+    counted in metadata.eval_overlap on every line.
     The server checks the values (SQLSTATE 22023 with a hint).
     """
 
@@ -236,8 +239,16 @@ class TrainingOptions:
     split_seed: int = 0
     token_budget: Optional[int] = None
     dedup: Optional[str] = None
+    decontaminate: Tuple[str, ...] = ()
+    decontaminate_mode: str = "drop"
 
     def __post_init__(self) -> None:
+        if isinstance(self.decontaminate, str) or not all(
+                isinstance(n, str) and n and "\x00" not in n for n in self.decontaminate):
+            raise ValueError("decontaminate must be a sequence of evaluation set names")
+        object.__setattr__(self, "decontaminate", tuple(self.decontaminate))
+        if self.decontaminate_mode not in ("drop", "report"):
+            raise ValueError(f"decontaminate_mode must be drop or report, not {self.decontaminate_mode!r}")
         if self.dedup is not None and self.dedup not in _DEDUP_MODES:
             raise ValueError(f"dedup must be one of {', '.join(_DEDUP_MODES)} (or None), not {self.dedup!r}")
         for name in ("tokenizer", "prompt_template", "text_template", "split"):
