@@ -90,7 +90,10 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                           {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
                           {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)},
                           {"dedup", or_null(s.dedup)}, {"record", or_null(s.record)},
-                          {"exclude", s.exclude}, {"exclude_held_out", s.exclude_held_out}}}};
+                          {"exclude", s.exclude}, {"exclude_held_out", s.exclude_held_out},
+                          {"decontaminate", s.decontaminate},
+                          {"decontaminate_mode", s.decontaminate.empty() ? json(nullptr)
+                                                 : json(s.decontaminate_report ? "report" : "drop")}}}};
 }
 
 }  // namespace
@@ -208,7 +211,7 @@ void run_export(const ExportOptions &opt_in) {
     double seconds = std::chrono::duration<double>(done - opt.started).count();
     // With chunks, a line is a chunk, not a document.
     const bool chunks = opt.search.chunk_tokens.has_value();
-    // What each step kept out: "(3 duplicates removed, 2 excluded, 1 held out)".
+    // What each step kept out: "(3 duplicates removed, 2 excluded, 1 held out, 1 contaminated)".
     std::string duplicates;
     auto add_removed = [&](const std::string &part) { duplicates += (duplicates.empty() ? " (" : ", ") + part; };
     if (opt.search.dedup && *opt.search.dedup != "none")
@@ -216,6 +219,8 @@ void run_export(const ExportOptions &opt_in) {
     if (!opt.search.exclude.empty()) add_removed(std::to_string(removed.value("excluded", 0LL)) + " excluded");
     const long long held_out = removed.value("held_out", 0LL);
     if (held_out > 0 || opt.search.record) add_removed(std::to_string(held_out) + " held out");
+    if (!opt.search.decontaminate.empty() && !opt.search.decontaminate_report)
+        add_removed(std::to_string(removed.value("contaminated", 0LL)) + " contaminated removed");
     if (!duplicates.empty()) duplicates += ")";
     std::fprintf(stderr, "clara-stream: %llu %s%s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
                  static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents", duplicates.c_str(),

@@ -39,7 +39,9 @@ constexpr const char *kSetArguments =
     " pg_catalog.set_config('clara_stream.dedup', $17, true),"
     " pg_catalog.set_config('clara_stream.record', $18, true),"
     " pg_catalog.set_config('clara_stream.exclude', $19, true),"
-    " pg_catalog.set_config('clara_stream.exclude_held_out', $20, true)";
+    " pg_catalog.set_config('clara_stream.exclude_held_out', $20, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate', $21, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate_mode', $22, true)";
 
 // CSV with quote and delimiter bytes that never occur in a JSON line: each
 // line comes out exactly as the function returned it (text format would
@@ -66,7 +68,12 @@ std::string copy_statement(const std::string &schema) {
            " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
            " NULLIF(pg_catalog.current_setting('clara_stream.record'), ''),"
            " ARRAY(SELECT pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('clara_stream.exclude')::jsonb)),"
-           " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean))"
+           " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean,"
+           // Set names as a JSON array (names may hold commas); named, so
+           // the ledger's arguments before them keep their defaults.
+           " decontaminate => ARRAY(SELECT pg_catalog.jsonb_array_elements_text("
+           "pg_catalog.current_setting('clara_stream.decontaminate')::jsonb)),"
+           " decontaminate_mode => pg_catalog.current_setting('clara_stream.decontaminate_mode')))"
            " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')";
 }
 
@@ -152,7 +159,9 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
                                       std::to_string(s.split_seed),
                                       s.token_budget ? std::to_string(*s.token_budget) : std::string(),
                                       s.dedup.value_or(""), s.record.value_or(""), nlohmann::json(s.exclude).dump(),
-                                      s.exclude_held_out ? "true" : "false"});
+                                      s.exclude_held_out ? "true" : "false",
+                                      nlohmann::json(s.decontaminate).dump(),
+                                      std::string(s.decontaminate_report ? "report" : "drop")});
     if (PQsendQuery(conn_.get(), copy_statement(schema).c_str()) != 1) throw conn_.failure(nullptr);
 }
 

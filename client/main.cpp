@@ -14,6 +14,7 @@
 #include "connection.hpp"
 #include "core/arguments.hpp"
 #include "exit_code.hpp"
+#include "eval_set.hpp"
 #include "export.hpp"
 #include "exports.hpp"
 #include "generate.hpp"
@@ -208,6 +209,15 @@ int run(int argc, char **argv) {
     app.add_flag("--no-held-out-exclusion", no_held_out_exclusion,
                  "Let documents that an earlier recorded export put in validation or test go to train "
                  "(by default they are kept out)");
+    std::vector<std::string> decontaminate;
+    bool decontaminate_report = false;
+    app.add_option("--decontaminate", decontaminate,
+                   "Leave out documents sharing a word 13-gram with this registered evaluation set (repeatable; "
+                   "see eval-set register)")
+        ->take_all()
+        ->allow_extra_args(false);
+    app.add_flag("--decontaminate-report", decontaminate_report,
+                 "Keep those documents and write metadata.eval_overlap (shared grams, 0 when none) on every line");
     add_common(app);
 
     // load
@@ -254,6 +264,22 @@ int run(int argc, char **argv) {
     exports->add_option("--drop", exports_opt.drop, "Drop this export and its documents from the ledger");
     exports->add_flag("--json", exports_opt.json, "One JSON object per export");
     add_common(*exports);
+
+    // eval-set
+    CLI::App *eval_set = app.add_subcommand("eval-set", "Evaluation sets for --decontaminate");
+    eval_set->footer(footer);
+    eval_set->require_subcommand(1);
+    EvalSetOptions eval_opt;
+    CLI::App *eval_register =
+        eval_set->add_subcommand("register", "Register the \"text\" of each line of a JSONL file as an evaluation set");
+    eval_register->add_option("NAME", eval_opt.name, "Name of the set (--decontaminate NAME)")->required();
+    eval_register->add_option("FILE", eval_opt.input, "JSONL file with a \"text\" field per line, - for stdin")
+        ->required();
+    eval_register->add_option("--n", eval_opt.n, "Words per gram")->capture_default_str()->check(CLI::Range(1, 64));
+    add_common(*eval_register);
+    CLI::App *eval_drop = eval_set->add_subcommand("drop", "Drop an evaluation set and its grams");
+    eval_drop->add_option("NAME", eval_opt.name, "Name of the set")->required();
+    add_common(*eval_drop);
 
     // serve
     CLI::App *serve = app.add_subcommand("serve", "HTTP API: POST /api/datasets/stream, /search, GET /stats, /health");
@@ -327,6 +353,13 @@ int run(int argc, char **argv) {
         } else if (*serve) {
             serve_opt.connection = connection;
             run_serve(serve_opt);
+        } else if (*eval_set) {
+            eval_opt.connection = connection;
+            eval_opt.quiet = quiet;
+            if (*eval_register)
+                run_eval_set_register(eval_opt);
+            else
+                run_eval_set_drop(eval_opt);
         } else if (*generate) {
             gen.quiet = quiet;
             gen.started = started;
@@ -372,6 +405,10 @@ int run(int argc, char **argv) {
             opt.search.record = record;
             opt.search.exclude = exclude;
             opt.search.exclude_held_out = !no_held_out_exclusion;
+            if (decontaminate_report && decontaminate.empty())
+                return fail(ExitCode::usage, "--decontaminate-report needs --decontaminate NAME");
+            opt.search.decontaminate = decontaminate;
+            opt.search.decontaminate_report = decontaminate_report;
             opt.search.prompt_template = unescape(prompt_template);
             opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;

@@ -34,6 +34,10 @@ struct SearchArguments {
     std::optional<std::string> record;
     std::vector<std::string> exclude;
     bool exclude_held_out = true;
+    // Decontamination (export only): registered evaluation sets; report
+    // keeps their documents and writes metadata.eval_overlap instead.
+    std::vector<std::string> decontaminate;
+    bool decontaminate_report = false;
 };
 
 // A double as text that reads back to the same value.

@@ -444,6 +444,56 @@ COMMENT ON FUNCTION clara_drop_export(text) IS
     'Drops a recorded export and its documents; returns its number of documents';
 
 -- ===========================================================================
+-- Decontamination (docs/training.md#decontamination). An
+-- evaluation set is the hashes of the word n-grams (13 words by default)
+-- of its texts; an export with decontaminate => ARRAY['set'] leaves out
+-- (or, decontaminate_mode => 'report', marks with metadata.eval_overlap)
+-- every document sharing a gram with one of the sets. Everyone may list
+-- the sets; the library writes both tables as the extension's owner and
+-- reads the texts as the caller.
+CREATE TABLE clara_eval_sets (
+    name          text PRIMARY KEY,
+    n             integer NOT NULL CHECK (n BETWEEN 1 AND 64),
+    texts         bigint NOT NULL,
+    grams         bigint NOT NULL,
+    registered_by name NOT NULL,
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    source        text NOT NULL     -- where the texts came from: relation.column, a file, "N texts"
+);
+CREATE TABLE clara_eval_grams (
+    set_name text NOT NULL REFERENCES clara_eval_sets (name) ON DELETE CASCADE,
+    gram     bigint NOT NULL,
+    PRIMARY KEY (set_name, gram)
+);
+REVOKE ALL ON clara_eval_sets, clara_eval_grams FROM PUBLIC;
+GRANT SELECT ON clara_eval_sets TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('clara_eval_sets', '');
+SELECT pg_catalog.pg_extension_config_dump('clara_eval_grams', '');
+COMMENT ON TABLE clara_eval_sets IS 'evaluation sets for decontaminate: gram length, counts, who registered them';
+COMMENT ON TABLE clara_eval_grams IS '64-bit hashes of the word n-grams of each evaluation set';
+
+-- Registers the non-NULL values of relation.text_column (read with the
+-- caller's privileges), or the given texts. Spell the relation as a
+-- regclass ('evalq'::regclass) where a literal would be ambiguous with the
+-- text[] form. An existing name is an error (42710): drop it first.
+CREATE FUNCTION clara_register_eval_set(name text, relation regclass, text_column name DEFAULT 'text',
+                                        n integer DEFAULT 13, source text DEFAULT NULL) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'clara_register_eval_set_relation' LANGUAGE C VOLATILE
+    PARALLEL UNSAFE;  -- writes the evaluation tables
+CREATE FUNCTION clara_register_eval_set(name text, texts text[], n integer DEFAULT 13) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'clara_register_eval_set_texts' LANGUAGE C VOLATILE
+    PARALLEL UNSAFE;  -- writes the evaluation tables
+CREATE FUNCTION clara_unregister_eval_set(name text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'clara_unregister_eval_set' LANGUAGE C VOLATILE
+    PARALLEL UNSAFE;  -- deletes from the evaluation tables
+COMMENT ON FUNCTION clara_register_eval_set(text, regclass, name, integer, text) IS
+    'Registers the word n-grams of a column of evaluation texts for clara_stream_jsonl(decontaminate => ...)';
+COMMENT ON FUNCTION clara_register_eval_set(text, text[], integer) IS
+    'Registers the word n-grams of evaluation texts for clara_stream_jsonl(decontaminate => ...)';
+COMMENT ON FUNCTION clara_unregister_eval_set(text) IS
+    'Drops an evaluation set (the role that registered it, or a superuser); false when there was none';
+
+-- ===========================================================================
 -- Retrieval. None of these is STRICT: a NULL optional argument means its
 -- default, a NULL query is an error (a STRICT function would silently return
 -- nothing).
@@ -482,7 +532,9 @@ COMMENT ON FUNCTION clara_stream(text, integer, double precision, jsonb, text[],
 -- one); token_budget ends the export before the line that would take the
 -- tokens out past it; dedup ('exact' | 'near') keeps the best-ranked
 -- document of each cluster of duplicates, with metadata.dup_cluster_size;
--- record, exclude and exclude_held_out use the export ledger above.
+-- record, exclude and exclude_held_out use the export ledger above;
+-- decontaminate (set names) drops documents sharing a word 13-gram with
+-- those evaluation sets, or with decontaminate_mode 'report' marks them.
 CREATE FUNCTION clara_stream_jsonl(
     query         text,
     top_k         integer          DEFAULT 100,
@@ -504,12 +556,14 @@ CREATE FUNCTION clara_stream_jsonl(
     dedup           text           DEFAULT NULL,
     record          text           DEFAULT NULL,
     exclude         text[]         DEFAULT NULL,
-    exclude_held_out boolean       DEFAULT true)
+    exclude_held_out boolean       DEFAULT true,
+    decontaminate      text[]      DEFAULT NULL,
+    decontaminate_mode text        DEFAULT 'drop')
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'clara_stream_jsonl' LANGUAGE C VOLATILE ROWS 100
 PARALLEL UNSAFE;  -- see Retrieval above
-COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text, text, text[], boolean) IS
-    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget, without duplicates or earlier exports'' documents, recorded: what COPY (SELECT ...) TO STDOUT exports';
+COMMENT ON FUNCTION clara_stream_jsonl(text, integer, double precision, jsonb, text[], jsonb, integer, text, integer, integer, text, text, text, text, bigint, text, bigint, text, text, text[], boolean, text[], text) IS
+    'clara_stream''s documents as training lines (JSONL), optionally chunked by a tokenizer, formatted, split, cut to a token budget, without duplicates, earlier exports'' documents or evaluation text, recorded: what COPY (SELECT ...) TO STDOUT exports';
 
 -- What the last export of this session did: documents ranked, written,
 -- removed by each step.

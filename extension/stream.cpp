@@ -14,6 +14,7 @@
 #include "split.hpp"
 #include "tokenizers.hpp"
 #include "enrich.hpp"
+#include "eval_sets.hpp"
 #include "guc.hpp"
 #include "jsonl.hpp"
 #include "pg.hpp"
@@ -77,6 +78,7 @@ struct ExportSummary {
     int64 removed_duplicates = 0;
     int64 removed_excluded = 0;   // exclude: in a named earlier export
     int64 removed_held_out = 0;   // exclude_held_out: in an earlier validation/test split
+    int64 removed_contaminated = 0;  // decontaminate, mode drop
     bool complete = false;
 };
 ExportSummary g_summary;
@@ -122,6 +124,11 @@ struct StreamState {
     bool budget_spent;
     // dedup: which ranks go out as their cluster's copy, which are dropped.
     DupPlan *dup;
+    // decontaminate: the evaluation sets' grams (nullptr without); report
+    // mode keeps every document and writes the current one's overlap.
+    clara::pg::EvalGrams *eval;
+    bool eval_report;
+    int64 eval_overlap;
     // The export ledger (record, exclude, exclude_held_out): nullptr without.
     struct Ledger *ledger;
 };
@@ -458,6 +465,24 @@ void flush_record(StreamState *st) {
     clara::pg::spi_finish(guc_level);
 }
 
+// decontaminate (argument 21, set names) and decontaminate_mode (22, drop
+// or report): loads the sets' grams once, before the first row.
+void plan_decontamination(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner) {
+    if (!PG_ARGISNULL(22)) {
+        const char *mode = text_to_cstring(PG_GETARG_TEXT_PP(22));
+        if (strcmp(mode, "report") == 0)
+            st->eval_report = true;
+        else if (strcmp(mode, "drop") != 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown decontaminate_mode \"%s\"", mode),
+                            errhint("decontaminate_mode is drop (leave out documents sharing a gram with an evaluation "
+                                    "set) or report (keep them, metadata.eval_overlap counts the shared grams).")));
+    }
+    if (PG_ARGISNULL(21)) return;
+    ArrayType *names = PG_GETARG_ARRAYTYPE_P(21);
+    if (ArrayGetNItems(ARR_NDIM(names), ARR_DIMS(names)) == 0) return;
+    st->eval = clara::pg::load_eval_sets(names, owner);
+}
+
 // Ranks (connecting to SPI itself). The ranking and the batch query text
 // belong to owner.
 void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner,
@@ -506,6 +531,7 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     g_summary.ranked = static_cast<int64>(st->ranking->keys.size());
     if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17)) plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
     if (form == Form::Jsonl && PG_NARGS() > 20) start_ledger(st, fcinfo, owner);
+    if (form == Form::Jsonl && PG_NARGS() > 22) plan_decontamination(st, fcinfo, owner);
     clara::pg::spi_finish(guc_level);
 }
 
@@ -821,6 +847,14 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         g_summary.removed_excluded++;
         return -1;
     }
+    if (st->eval != nullptr) {
+        TextField content = text_field(row, desc, kContent);
+        st->eval_overlap = clara::pg::eval_overlap(st->eval, std::string_view(content.data, content.len));
+        if (st->eval_overlap > 0 && !st->eval_report) {
+            g_summary.removed_contaminated++;
+            return -1;
+        }
+    }
     if (st->split != nullptr) {
         TextField id = text_field(row, desc, kDocumentId);
         const clara::SplitSpec *spec = st->split;
@@ -885,7 +919,7 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
     double quality = DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
     LineBuffers *buf = st->buffers;
     // Sorted in jsonb key order: shorter keys first, then bytewise.
-    ColumnOverride overrides[10];
+    ColumnOverride overrides[12];
     int noverrides = 0;
     if (st->split != nullptr)
         overrides[noverrides++] = {"split", TextField{buf->split.data(), static_cast<int>(buf->split.size()), false}};
@@ -907,6 +941,11 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
         }
         body = body.substr(c.start, c.end - c.start);
         buf->next_chunk++;
+    }
+    char overlap[24];
+    if (st->eval != nullptr && st->eval_report) {
+        int len = snprintf(overlap, sizeof overlap, "%lld", static_cast<long long>(st->eval_overlap));
+        overrides[noverrides++] = {"eval_overlap", TextField{overlap, len, false}, true};
     }
     const int document_type_at = noverrides;
     overrides[noverrides++] = {"document_type", text_field(row, desc, kDocumentType)};
@@ -1065,10 +1104,10 @@ extern "C" Datum clara_export_summary(PG_FUNCTION_ARGS) {
     const char *dedup = s.dedup == Dedup::kNear ? "\"near\"" : s.dedup == Dedup::kExact ? "\"exact\"" : "null";
     char *json = psprintf("{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
                           "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld, "
-                          "\"excluded\": %lld, \"held_out\": %lld}}",
+                          "\"excluded\": %lld, \"held_out\": %lld, \"contaminated\": %lld}}",
                           static_cast<long long>(s.ranked), static_cast<long long>(s.documents),
                           static_cast<long long>(s.lines), s.complete ? "true" : "false", dedup,
                           static_cast<long long>(s.removed_duplicates), static_cast<long long>(s.removed_excluded),
-                          static_cast<long long>(s.removed_held_out));
+                          static_cast<long long>(s.removed_held_out), static_cast<long long>(s.removed_contaminated));
     return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }

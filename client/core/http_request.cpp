@@ -170,7 +170,8 @@ void parse_training(const json &t, SearchArguments &s) {
     if (!t.is_object()) wrong_type("training", "an object", t);
     reject_unknown_keys(t, "training.",
                         {"tokenizer", "chunk_tokens", "chunk_overlap", "format", "prompt_template", "text_template",
-                         "split", "split_seed", "token_budget", "dedup", "record", "exclude", "exclude_held_out"});
+                         "split", "split_seed", "token_budget", "dedup", "record", "exclude", "exclude_held_out",
+                         "decontaminate", "decontaminate_mode"});
     auto text = [&](const char *key) -> std::optional<std::string> {
         auto it = t.find(key);
         if (it == t.end() || it->is_null()) return std::nullopt;
@@ -217,6 +218,25 @@ void parse_training(const json &t, SearchArguments &s) {
     if (auto it = t.find("exclude_held_out"); it != t.end() && !it->is_null()) {
         if (!it->is_boolean()) wrong_type("training.exclude_held_out", "a boolean", *it);
         s.exclude_held_out = it->get<bool>();
+    }
+    // decontaminate: the names of registered evaluation sets (the server
+    // says which one is unknown); decontaminate_mode: drop or report.
+    if (auto it = t.find("decontaminate"); it != t.end() && !it->is_null()) {
+        if (!it->is_array()) wrong_type("training.decontaminate", "an array of set names", *it);
+        for (const json &name : *it) {
+            if (!name.is_string() || name.get<std::string>().empty())
+                wrong_type("training.decontaminate", "an array of set names", *it);
+            s.decontaminate.push_back(name.get<std::string>());
+        }
+    }
+    if (auto m = text("decontaminate_mode")) {
+        if (*m != "drop" && *m != "report")
+            throw RequestError("training.decontaminate_mode",
+                               "training.decontaminate_mode must be \"drop\" or \"report\", not " + json(*m).dump());
+        if (s.decontaminate.empty())
+            throw RequestError("training.decontaminate_mode",
+                               "training.decontaminate_mode needs training.decontaminate (the evaluation sets)");
+        s.decontaminate_report = *m == "report";
     }
 }
 

@@ -52,7 +52,8 @@ struct DatasetRequest {
 //    "export_formats": ["jsonl"], "batch_size": 100,
 //    "training": {"tokenizer": "llama3", "chunk_tokens": 2048, "chunk_overlap": 128, "format": "messages",
 //                 "prompt_template": "...", "text_template": "...", "split": "validation=0.02",
-//                 "split_seed": 7, "token_budget": 1000000, "dedup": "near"}}   (the stream endpoint only)
+//                 "split_seed": 7, "token_budget": 1000000, "dedup": "near",
+//                 "decontaminate": ["mmlu-de"], "decontaminate_mode": "drop"}}   (the stream endpoint only)
 // Only search_query.query_text is required. Unknown keys are errors (a
 // misspelt "min_quality" must not silently become the default 0.5).
 // Throws RequestError.

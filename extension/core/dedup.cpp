@@ -397,3 +397,13 @@ DupChanges cluster_duplicates(const std::vector<DupDocument> &added, const std::
 }
 
 }  // namespace clara
+
+namespace clara {
+
+void word_hashes(std::string_view text, std::vector<uint64_t> &out) {
+    out.clear();
+    thread_local std::string buf;
+    for_each_word(nfc(text, buf), [&](uint64_t w) { out.push_back(w); });
+}
+
+}  // namespace clara

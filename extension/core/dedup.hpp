@@ -118,3 +118,12 @@ DupChanges cluster_duplicates(const std::vector<DupDocument> &added, const std::
                               const std::unordered_map<uint32_t, DupLabels> &existing);
 
 }  // namespace clara
+
+namespace clara {
+
+// The 64-bit hashes of text's words, in order, by the rules above (NFC,
+// word characters, markup skipped, lower-cased, not stemmed): shared with
+// decontamination (decontam.hpp), so both see the same words.
+void word_hashes(std::string_view text, std::vector<uint64_t> &out);
+
+}  // namespace clara

@@ -136,6 +136,24 @@ TEST(HttpDatasetRequest, Dedup) {
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "dedup": "near"})"), "dedup");
 }
 
+TEST(HttpDatasetRequest, Decontaminate) {
+    DatasetRequest r = parse_dataset_request(
+        R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": ["a", "b,c"], "decontaminate_mode": "report"}})");
+    EXPECT_EQ(r.search.decontaminate, (std::vector<std::string>{"a", "b,c"}));
+    EXPECT_TRUE(r.search.decontaminate_report);
+    r = parse_dataset_request(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": ["a"]}})");
+    EXPECT_FALSE(r.search.decontaminate_report);
+    EXPECT_TRUE(parse_dataset_request(R"({"search_query": {"query_text": "x"}})").search.decontaminate.empty());
+    for (const char *bad : {R"("a")", R"([1])", R"([""])", R"({"a": 1})", R"(true)"})
+        EXPECT_EQ(error_field(std::string(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": )") + bad + "}}"),
+                  "training.decontaminate")
+            << bad;
+    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": ["a"], "decontaminate_mode": "mark"}})"),
+              "training.decontaminate_mode");
+    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate_mode": "report"}})"),
+              "training.decontaminate_mode");
+}
+
 TEST(HttpDatasetRequest, UnknownKeysAreErrors) {
     // "min_quality" instead of "min_quality_score" must not quietly mean 0.5.
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "min_quality": 0.9}})"), "search_query.min_quality");

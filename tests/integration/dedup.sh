@@ -153,7 +153,8 @@ pass "--dedup fuzzy: exit 2, $(cat "$WORK/stderr")"
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["training"]["dedup"] == "near", m["training"]
-assert m["removed"] == {"duplicates": 3, "excluded": 0, "held_out": 0}, m.get("removed")
+# other steps (decontamination, ...) did not run: their counts are 0
+assert m["removed"]["duplicates"] == 3 and sum(m["removed"].values()) == 3, m.get("removed")
 assert sum(s["rows"] for s in m["splits"].values()) == 3, m["splits"]
 PY
 "$CLARA_STREAM" "${ARGS[@]}" --output-dir "$WORK/set_plain" --quiet
@@ -161,7 +162,7 @@ PY
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["training"]["dedup"] is None, m["training"]
-assert m["removed"] == {"duplicates": 0, "excluded": 0, "held_out": 0}, m.get("removed")
+assert m["removed"]["duplicates"] == 0 and sum(m["removed"].values()) == 0, m.get("removed")
 PY
 pass "manifest.json: training.dedup and removed.duplicates"
 

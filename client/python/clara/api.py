@@ -86,7 +86,9 @@ _SET_ARGUMENTS = sql.SQL(
     " pg_catalog.set_config('clara_stream.dedup', %s, true),"
     " pg_catalog.set_config('clara_stream.record', %s, true),"
     " pg_catalog.set_config('clara_stream.exclude', %s, true),"
-    " pg_catalog.set_config('clara_stream.exclude_held_out', %s, true)"
+    " pg_catalog.set_config('clara_stream.exclude_held_out', %s, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate', %s, true),"
+    " pg_catalog.set_config('clara_stream.decontaminate_mode', %s, true)"
 )
 # record writes the ledger in the export's own transaction: read-write even
 # where default_transaction_read_only is on (the CLI does the same).
@@ -112,7 +114,10 @@ _COPY = sql.SQL(
     " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
     " NULLIF(pg_catalog.current_setting('clara_stream.record'), ''),"
     " ARRAY(SELECT pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('clara_stream.exclude')::jsonb)),"
-    " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean))"
+    " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean,"
+    " decontaminate => ARRAY(SELECT pg_catalog.jsonb_array_elements_text("
+    "pg_catalog.current_setting('clara_stream.decontaminate')::jsonb)),"
+    " decontaminate_mode => pg_catalog.current_setting('clara_stream.decontaminate_mode')))"
     " TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 )
 
@@ -168,6 +173,8 @@ def _set_arguments(query: DatasetSearchQuery, batch_size: int,
         optional(t.record),
         _json_dumps(list(t.exclude)),
         "true" if t.exclude_held_out else "false",
+        _json_dumps(list(t.decontaminate)),
+        t.decontaminate_mode,
     )
 
 

@@ -227,6 +227,9 @@ class TrainingOptions:
     exclude: names of recorded exports ("NAME" or "NAME:split") to keep out;
     exclude_held_out: keep earlier validation/test documents out of train
     (docs/training.md#export-ledger).
+    decontaminate: names of registered evaluation sets whose word 13-grams
+    keep documents out (decontaminate_mode "drop"), or, with "report", are
+    counted in metadata.eval_overlap on every line.
     The server checks the values (SQLSTATE 22023 with a hint).
     """
 
@@ -243,6 +246,8 @@ class TrainingOptions:
     record: Optional[str] = None
     exclude: Tuple[str, ...] = ()
     exclude_held_out: bool = True
+    decontaminate: Tuple[str, ...] = ()
+    decontaminate_mode: str = "drop"
 
     def __post_init__(self) -> None:
         if isinstance(self.exclude, str) or not all(isinstance(e, str) and e and "\x00" not in e
@@ -253,6 +258,12 @@ class TrainingOptions:
             raise ValueError("record must be a non-empty name without NUL characters (or None)")
         if not isinstance(self.exclude_held_out, bool):
             raise ValueError("exclude_held_out must be a boolean")
+        if isinstance(self.decontaminate, str) or not all(
+                isinstance(n, str) and n and "\x00" not in n for n in self.decontaminate):
+            raise ValueError("decontaminate must be a sequence of evaluation set names")
+        object.__setattr__(self, "decontaminate", tuple(self.decontaminate))
+        if self.decontaminate_mode not in ("drop", "report"):
+            raise ValueError(f"decontaminate_mode must be drop or report, not {self.decontaminate_mode!r}")
         if self.dedup is not None and self.dedup not in _DEDUP_MODES:
             raise ValueError(f"dedup must be one of {', '.join(_DEDUP_MODES)} (or None), not {self.dedup!r}")
         for name in ("tokenizer", "prompt_template", "text_template", "split"):
