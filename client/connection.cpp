@@ -101,7 +101,8 @@ Failure Connection::failure(const PGresult *result) const {
     server.message = field(PG_DIAG_MESSAGE_PRIMARY);
     server.detail = field(PG_DIAG_MESSAGE_DETAIL);
     server.hint = field(PG_DIAG_MESSAGE_HINT);
-    if (server.message.empty()) server.message = one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+    if (server.message.empty())
+        server.message = one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
     // The server ending our session (pg_terminate_backend, shutdown, crash
     // recovery: a FATAL, then the socket closes) is a lost connection, not a
     // rejected query, even when it said why first. An ERROR about another
@@ -122,8 +123,8 @@ Result Connection::exec_params(const std::string &sql, const std::vector<std::op
     std::vector<const char *> values;
     values.reserve(params.size());
     for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
-    Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0));
+    Result result(
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
     ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw failure(result.get());
     return result;

@@ -66,8 +66,7 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds wait) {
                 got = available_.wait_for(lock, wait, free);
                 --waiting_;
             }
-            if (!got)
-                throw PoolExhausted("all " + std::to_string(size_) + " database connections are busy");
+            if (!got) throw PoolExhausted("all " + std::to_string(size_) + " database connections are busy");
             if (!idle_.empty()) {
                 slot = std::move(idle_.back());
                 idle_.pop_back();

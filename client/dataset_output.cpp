@@ -167,8 +167,9 @@ std::string Encoder::sha256_hex() const {
 }
 
 EncodedOutput::EncodedOutput(const std::string &path)
-    : file_(path), encoder_(path == "-" ? Compression::none : compression_for(path),
-                            [this](const char *d, size_t n) { file_.write(d, n); }) {}
+    : file_(path), encoder_(path == "-" ? Compression::none : compression_for(path), [this](const char *d, size_t n) {
+          file_.write(d, n);
+      }) {}
 
 void EncodedOutput::commit() {
     encoder_.finish();
@@ -180,7 +181,8 @@ DatasetDirectory::DatasetDirectory(const std::string &dir, Compression c, uint64
     while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
     struct stat st;
     if (stat(dir_.c_str(), &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) throw Failure(ExitCode::io, "--output-dir " + dir_ + " exists and is not a directory");
+        if (!S_ISDIR(st.st_mode))
+            throw Failure(ExitCode::io, "--output-dir " + dir_ + " exists and is not a directory");
         std::error_code ec;
         if (!std::filesystem::is_empty(dir_, ec))
             throw Failure(ExitCode::io, "--output-dir " + dir_ +
@@ -268,16 +270,24 @@ void DatasetDirectory::commit(nlohmann::json manifest, const std::string &title)
             std::string from = partial_ + "/" + shard.name, to = partial_ + "/" + final_name;
             if (rename(from.c_str(), to.c_str()) != 0)
                 throw Failure(ExitCode::io, "cannot rename " + from + ": " + std::strerror(errno));
-            files.push_back({{"path", final_name}, {"split", name}, {"rows", shard.rows},
-                             {"text_bytes", shard.bytes}, {"bytes", shard.file_bytes}, {"sha256", shard.sha256}});
+            files.push_back({{"path", final_name},
+                             {"split", name},
+                             {"rows", shard.rows},
+                             {"text_bytes", shard.bytes},
+                             {"bytes", shard.file_bytes},
+                             {"sha256", shard.sha256}});
             split_files.push_back(final_name);
         }
-        splits[name] = {{"rows", s.rows}, {"documents", s.documents},
-                        {"tokens", s.has_tokens ? json(s.tokens) : json(nullptr)}, {"files", split_files}};
+        splits[name] = {{"rows", s.rows},
+                        {"documents", s.documents},
+                        {"tokens", s.has_tokens ? json(s.tokens) : json(nullptr)},
+                        {"files", split_files}};
         configs += "  - split: " + name + "\n    path: \"" + name + "-*.jsonl" + compression_suffix(compression_) +
                    "\"\n";
     }
-    manifest["compression"] = compression_ == Compression::none ? "none" : compression_ == Compression::gzip ? "gzip" : "zstd";
+    manifest["compression"] = compression_ == Compression::none   ? "none"
+                              : compression_ == Compression::gzip ? "gzip"
+                                                                  : "zstd";
     manifest["shard_size"] = shard_bytes_;
     manifest["splits"] = splits;
     manifest["files"] = files;

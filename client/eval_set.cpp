@@ -80,10 +80,11 @@ void run_eval_set_register(const EvalSetOptions &opt) {
     flush();
     if (texts == 0) throw Failure(ExitCode::bad_input, opt.input + ": no evaluation texts");
     const std::string source = "file " + (opt.input == "-" ? std::string("(stdin)") : opt.input);
-    Result r = conn.exec_params("SELECT " + schema +
-                                    ".clara_register_eval_set($1, 'pg_temp.clara_stream_eval_texts'::pg_catalog.regclass,"
-                                    " 'text', $2::integer, $3)::text",
-                                {opt.name, std::to_string(opt.n), source});
+    Result r = conn.exec_params(
+        "SELECT " + schema +
+            ".clara_register_eval_set($1, 'pg_temp.clara_stream_eval_texts'::pg_catalog.regclass,"
+            " 'text', $2::integer, $3)::text",
+        {opt.name, std::to_string(opt.n), source});
     const std::string description = PQgetvalue(r.get(), 0, 0);
     conn.exec("COMMIT");
     if (!opt.quiet) {

@@ -11,16 +11,16 @@ namespace clara::cli {
 
 enum class ExitCode : int {
     ok = 0,
-    internal = 1,             // a bug or an unexpected state of the client
-    usage = 2,                // bad or missing command-line arguments
-    connection = 3,           // the server could not be reached or refused us
-    extension_missing = 4,    // connected, but CREATE EXTENSION clara was not run
-    server = 5,               // the server rejected the query (SQLSTATE in the message)
-    io = 6,                   // reading the input or writing the output failed
-    bad_input = 7,            // load: malformed input documents (nothing loaded)
-    interrupted = 130,        // SIGINT (Ctrl-C): query cancelled, partial output removed
-    broken_pipe = 141,        // the reader of stdout went away (`| head`): stopped quietly, like SIGPIPE
-    terminated = 143,         // SIGTERM: the same as SIGINT
+    internal = 1,           // a bug or an unexpected state of the client
+    usage = 2,              // bad or missing command-line arguments
+    connection = 3,         // the server could not be reached or refused us
+    extension_missing = 4,  // connected, but CREATE EXTENSION clara was not run
+    server = 5,             // the server rejected the query (SQLSTATE in the message)
+    io = 6,                 // reading the input or writing the output failed
+    bad_input = 7,          // load: malformed input documents (nothing loaded)
+    interrupted = 130,      // SIGINT (Ctrl-C): query cancelled, partial output removed
+    broken_pipe = 141,      // the reader of stdout went away (`| head`): stopped quietly, like SIGPIPE
+    terminated = 143,       // SIGTERM: the same as SIGINT
 };
 
 // The table `clara-stream --help` prints in its footer.

@@ -81,19 +81,31 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
             {"created_at", created},
             {"command", opt.argv},
             {"database", database},
-            {"query", {{"query", s.query}, {"top_k", s.top_k}, {"min_quality", s.min_quality},
-                       {"filters", filters}, {"search_types", search_types}, {"weights", weights},
-                       {"batch_size", opt.batch_size}}},
-            {"training", {{"tokenizer", database.is_object() ? database.value("tokenizer", json(nullptr)) : json(nullptr)},
-                          {"chunk_tokens", or_null(s.chunk_tokens)}, {"chunk_overlap", s.chunk_overlap},
-                          {"format", s.format}, {"prompt_template", or_null(s.prompt_template)},
-                          {"text_template", or_null(s.text_template)}, {"split", or_null(s.split)},
-                          {"split_seed", s.split_seed}, {"token_budget", or_null(s.token_budget)},
-                          {"dedup", or_null(s.dedup)}, {"record", or_null(s.record)},
-                          {"exclude", s.exclude}, {"exclude_held_out", s.exclude_held_out},
-                          {"decontaminate", s.decontaminate},
-                          {"decontaminate_mode", s.decontaminate.empty() ? json(nullptr)
-                                                 : json(s.decontaminate_report ? "report" : "drop")}}}};
+            {"query",
+             {{"query", s.query},
+              {"top_k", s.top_k},
+              {"min_quality", s.min_quality},
+              {"filters", filters},
+              {"search_types", search_types},
+              {"weights", weights},
+              {"batch_size", opt.batch_size}}},
+            {"training",
+             {{"tokenizer", database.is_object() ? database.value("tokenizer", json(nullptr)) : json(nullptr)},
+              {"chunk_tokens", or_null(s.chunk_tokens)},
+              {"chunk_overlap", s.chunk_overlap},
+              {"format", s.format},
+              {"prompt_template", or_null(s.prompt_template)},
+              {"text_template", or_null(s.text_template)},
+              {"split", or_null(s.split)},
+              {"split_seed", s.split_seed},
+              {"token_budget", or_null(s.token_budget)},
+              {"dedup", or_null(s.dedup)},
+              {"record", or_null(s.record)},
+              {"exclude", s.exclude},
+              {"exclude_held_out", s.exclude_held_out},
+              {"decontaminate", s.decontaminate},
+              {"decontaminate_mode",
+               s.decontaminate.empty() ? json(nullptr) : json(s.decontaminate_report ? "report" : "drop")}}}};
 }
 
 }  // namespace
@@ -224,9 +236,8 @@ void run_export(const ExportOptions &opt_in) {
     if (!duplicates.empty()) duplicates += ")";
     std::fprintf(stderr, "clara-stream: %llu %s%s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
                  static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents", duplicates.c_str(),
-                 static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds,
-                 static_cast<double>(documents) / seconds, chunks ? "chunks" : "docs",
-                 static_cast<double>(bytes) / 1e6 / seconds);
+                 static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds, static_cast<double>(documents) / seconds,
+                 chunks ? "chunks" : "docs", static_cast<double>(bytes) / 1e6 / seconds);
     if (first_document)
         std::fprintf(stderr, "; first document after %.0f ms\n",
                      std::chrono::duration<double, std::milli>(*first_document).count());

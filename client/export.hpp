@@ -14,13 +14,13 @@ namespace clara::cli {
 struct ExportOptions {
     SearchArguments search;
     int batch_size = 100;
-    std::string output;  // a path, or "-" for stdout
-    std::string output_dir;  // instead of output: a dataset directory (shards, manifest.json, README.md)
+    std::string output;                // a path, or "-" for stdout
+    std::string output_dir;            // instead of output: a dataset directory (shards, manifest.json, README.md)
     std::string compression = "none";  // for output_dir: none, gzip, zstd (output: by its extension)
     unsigned long long shard_size = 512ull << 20;  // text bytes per shard (output_dir)
-    std::vector<std::string> argv;  // the command line, for the manifest
-    std::string version;            // "clara-stream X.Y.Z", for the manifest
-    ConnectionTarget connection;    // --dsn, -h, -p, -U, -d
+    std::vector<std::string> argv;                 // the command line, for the manifest
+    std::string version;                           // "clara-stream X.Y.Z", for the manifest
+    ConnectionTarget connection;                   // --dsn, -h, -p, -U, -d
     bool quiet = false;
     std::chrono::steady_clock::time_point started;  // for time to first document
 };

@@ -20,11 +20,11 @@ void run_exports(const ExportsOptions &opt) {
     }
     Result r = conn.exec_params(
         "SELECT name, owner, pg_catalog.to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " documents, splits::text FROM " + schema + ".clara_list_exports()",
+        " documents, splits::text FROM " +
+            schema + ".clara_list_exports()",
         {});
     const int n = PQntuples(r.get());
-    if (!opt.json)
-        std::printf("%-24s %-16s %-20s %10s  %s\n", "name", "owner", "created", "documents", "splits");
+    if (!opt.json) std::printf("%-24s %-16s %-20s %10s  %s\n", "name", "owner", "created", "documents", "splits");
     for (int i = 0; i < n; i++) {
         const char *name = PQgetvalue(r.get(), i, 0), *owner = PQgetvalue(r.get(), i, 1),
                    *created = PQgetvalue(r.get(), i, 2), *documents = PQgetvalue(r.get(), i, 3);

@@ -14,7 +14,7 @@ struct ExportsOptions {
     std::optional<std::string> drop;  // drop this export instead of listing
     bool json = false;                // the list as JSON lines
     bool quiet = false;
-    ConnectionTarget connection;      // --dsn, -h, -p, -U, -d
+    ConnectionTarget connection;  // --dsn, -h, -p, -U, -d
 };
 
 void run_exports(const ExportsOptions &options);

@@ -32,7 +32,9 @@ int millis_left(std::chrono::steady_clock::time_point deadline) {
 class ClientStream : public httplib::Stream {
 public:
     ClientStream(int fd, const HttpServer &server, time_t read_timeout_sec, std::chrono::seconds stall_timeout)
-        : fd_(fd), server_(server), read_timeout_ms_(static_cast<int>(read_timeout_sec * 1000)),
+        : fd_(fd),
+          server_(server),
+          read_timeout_ms_(static_cast<int>(read_timeout_sec * 1000)),
           stall_timeout_(stall_timeout) {}
 
     // Reads fail once the deadline has passed (timed_out() then says so),
@@ -295,18 +297,18 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
         if (!ret && stream.timed_out() && !t_request.active) {
             // The request line or headers never completed: say so, then close.
             const std::string body = "{\"error\": \"request headers not received in time\", \"field\": null}";
-            const std::string answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                                       "Content-Type: application/json\r\nContent-Length: " +
-                                       std::to_string(body.size()) + "\r\n\r\n" + body;
+            const std::string answer =
+                "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                "Content-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
             stream.write(answer.data(), answer.size());
             if (on_request_timeout) {
                 std::string ip;
                 int port = -1;
                 stream.get_remote_ip_and_port(ip, port);
-                on_request_timeout(ip.empty() ? "-" : ip + ":" + std::to_string(port),
-                                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                             first_byte)
-                                       .count());
+                on_request_timeout(
+                    ip.empty() ? "-" : ip + ":" + std::to_string(port),
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - first_byte).count());
             }
             break;
         }

@@ -67,7 +67,8 @@ std::string copy_statement(const std::string &schema) {
            " NULLIF(pg_catalog.current_setting('clara_stream.token_budget'), '')::bigint,"
            " NULLIF(pg_catalog.current_setting('clara_stream.dedup'), ''),"
            " NULLIF(pg_catalog.current_setting('clara_stream.record'), ''),"
-           " ARRAY(SELECT pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('clara_stream.exclude')::jsonb)),"
+           " ARRAY(SELECT "
+           "pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('clara_stream.exclude')::jsonb)),"
            " pg_catalog.current_setting('clara_stream.exclude_held_out')::boolean,"
            // Set names as a JSON array (names may hold commas); named, so
            // the ledger's arguments before them keep their defaults.
@@ -145,20 +146,32 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
             " ELSE pg_catalog.pg_current_wal_lsn() END)::text,"
             " 'in_recovery', pg_catalog.pg_is_in_recovery(),"
             " 'tokenizer', (SELECT pg_catalog.json_build_object('name', t.name, 'kind', t.kind,"
-            " 'vocabulary', t.vocabulary, 'sha256', t.sha256) FROM " + schema + ".clara_tokenizers t"
-            " WHERE t.name = $1))::text",
+            " 'vocabulary', t.vocabulary, 'sha256', t.sha256) FROM " +
+                schema +
+                ".clara_tokenizers t"
+                " WHERE t.name = $1))::text",
             {s.tokenizer});
         *provenance = PQgetvalue(r.get(), 0, 0);
     }
-    conn_.exec_params(kSetArguments, {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json,
-                                      s.search_types.value_or(""), s.weights_json.value_or(""),
-                                      std::to_string(batch_size), s.tokenizer.value_or(""),
+    conn_.exec_params(kSetArguments, {s.query,
+                                      std::to_string(s.top_k),
+                                      exact_double(s.min_quality),
+                                      s.filters_json,
+                                      s.search_types.value_or(""),
+                                      s.weights_json.value_or(""),
+                                      std::to_string(batch_size),
+                                      s.tokenizer.value_or(""),
                                       s.chunk_tokens ? std::to_string(*s.chunk_tokens) : std::string(),
-                                      std::to_string(s.chunk_overlap), s.format, s.prompt_template.value_or(""),
-                                      s.text_template.value_or(""), s.split.value_or(""),
+                                      std::to_string(s.chunk_overlap),
+                                      s.format,
+                                      s.prompt_template.value_or(""),
+                                      s.text_template.value_or(""),
+                                      s.split.value_or(""),
                                       std::to_string(s.split_seed),
                                       s.token_budget ? std::to_string(*s.token_budget) : std::string(),
-                                      s.dedup.value_or(""), s.record.value_or(""), nlohmann::json(s.exclude).dump(),
+                                      s.dedup.value_or(""),
+                                      s.record.value_or(""),
+                                      nlohmann::json(s.exclude).dump(),
                                       s.exclude_held_out ? "true" : "false",
                                       nlohmann::json(s.decontaminate).dump(),
                                       std::string(s.decontaminate_report ? "report" : "drop")});

@@ -96,12 +96,16 @@ std::string update_statement(const std::string &schema, const std::string &rows)
 // a row the other waits for (40P01). The UPDATE and DELETE cannot be ordered
 // themselves.
 std::string lock_statement(const std::string &schema, const std::string &rows) {
-    return "SELECT FROM " + schema + ".clara_documents d JOIN clara_stream_staged s ON d.document_id = s.document_id"
-           " WHERE " + std::string(kChanged) + " AND " + rows + " ORDER BY d.document_id FOR UPDATE OF d";
+    return "SELECT FROM " + schema +
+           ".clara_documents d JOIN clara_stream_staged s ON d.document_id = s.document_id"
+           " WHERE " +
+           std::string(kChanged) + " AND " + rows + " ORDER BY d.document_id FOR UPDATE OF d";
 }
 std::string lock_edges_statement(const std::string &schema, const std::string &rows) {
-    return "SELECT FROM " + schema + ".clara_edges e JOIN clara_stream_staged s ON e.src_id = s.document_id"
-           " WHERE e.relation = 'cites' AND " + rows + " ORDER BY e.src_id, e.dst_id FOR UPDATE OF e";
+    return "SELECT FROM " + schema +
+           ".clara_edges e JOIN clara_stream_staged s ON e.src_id = s.document_id"
+           " WHERE e.relation = 'cites' AND " +
+           rows + " ORDER BY e.src_id, e.dst_id FOR UPDATE OF e";
 }
 
 std::string insert_statement(const std::string &schema, const std::string &rows) {
@@ -110,12 +114,14 @@ std::string insert_statement(const std::string &schema, const std::string &rows)
                     "(excluded.title, excluded.content, excluded.domain, excluded.document_type,"
                     " excluded.source, excluded.created_at, excluded.metadata)");
     return "WITH inserted AS ("
-           " INSERT INTO " + schema +
+           " INSERT INTO " +
+           schema +
            ".clara_documents AS d"
            " (document_id, title, content, domain, document_type, source, created_at, metadata)"
            " SELECT s.document_id, s.title, s.content, s.domain, s.document_type, s.source, s.created_at, s.metadata"
            " FROM clara_stream_staged s"
-           " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema +
+           " WHERE " +
+           rows + " AND NOT EXISTS (SELECT FROM " + schema +
            ".clara_documents e WHERE e.document_id = s.document_id)"
            // In id order, whatever the file's: two loads of the same new ids
            // then meet at the first one in the unique index and queue,
@@ -123,7 +129,8 @@ std::string insert_statement(const std::string &schema, const std::string &rows)
            " ORDER BY s.document_id"
            " ON CONFLICT (document_id) DO UPDATE SET title = excluded.title, content = excluded.content,"
            " domain = excluded.domain, document_type = excluded.document_type, source = excluded.source,"
-           " created_at = excluded.created_at, metadata = excluded.metadata WHERE " + changed +
+           " created_at = excluded.created_at, metadata = excluded.metadata WHERE " +
+           changed +
            " RETURNING xmax = 0 AS is_new)"
            " SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM inserted";
 }
@@ -136,7 +143,8 @@ std::string insert_statement(const std::string &schema, const std::string &rows)
 std::string delete_edges_statement(const std::string &schema, const std::string &rows) {
     return "DELETE FROM " + schema +
            ".clara_edges e USING clara_stream_staged s"
-           " WHERE e.src_id = s.document_id AND e.relation = 'cites' AND NOT s.citations ? e.dst_id AND " + rows;
+           " WHERE e.src_id = s.document_id AND e.relation = 'cites' AND NOT s.citations ? e.dst_id AND " +
+           rows;
 }
 
 std::string insert_edges_statement(const std::string &schema, const std::string &rows) {
@@ -144,7 +152,9 @@ std::string insert_edges_statement(const std::string &schema, const std::string 
            ".clara_edges (src_id, dst_id, relation)"
            " SELECT s.document_id, c.dst_id, 'cites'"
            " FROM clara_stream_staged s, jsonb_array_elements_text(s.citations) AS c(dst_id)"
-           " WHERE " + rows + " AND NOT EXISTS (SELECT FROM " + schema + ".clara_edges e"
+           " WHERE " +
+           rows + " AND NOT EXISTS (SELECT FROM " + schema +
+           ".clara_edges e"
            "                   WHERE e.src_id = s.document_id AND e.dst_id = c.dst_id AND e.relation = 'cites')"
            " ORDER BY s.document_id, c.dst_id"
            " ON CONFLICT DO NOTHING";
@@ -155,9 +165,7 @@ struct InputError {
     std::string reason;
 };
 
-uint64_t value(const Result &r, int row, int col) {
-    return std::strtoull(PQgetvalue(r.get(), row, col), nullptr, 10);
-}
+uint64_t value(const Result &r, int row, int col) { return std::strtoull(PQgetvalue(r.get(), row, col), nullptr, 10); }
 uint64_t affected(const Result &r) { return std::strtoull(PQcmdTuples(r.get()), nullptr, 10); }
 
 struct Written {
@@ -211,7 +219,8 @@ public:
         hi = value(range, 0, 2);
         conn_.exec("SAVEPOINT clara_stream_part");
         try {
-            Written w = write_staged(conn_, schema_, "s.line BETWEEN $1 AND $2", {std::to_string(lo), std::to_string(hi)});
+            Written w = write_staged(conn_, schema_, "s.line BETWEEN $1 AND $2",
+                                     {std::to_string(lo), std::to_string(hi)});
             conn_.exec("RELEASE SAVEPOINT clara_stream_part");
             written_.inserted += w.inserted;
             written_.updated += w.updated;
@@ -244,7 +253,6 @@ private:
     std::vector<InputError> rejected_;
     Written written_;
 };
-
 
 // The input, line by line, through a 1 MiB buffer. A line longer than
 // max_line is skipped without being held (getline kept any line whole:
@@ -492,10 +500,9 @@ void load(const LoadOptions &opt) {
         sender.reset();  // drops what is queued
         PQputCopyEnd(conn.get(), "clara-stream: malformed input");
         report(errors, malformed, "malformed");
-        throw Failure(ExitCode::bad_input,
-                      std::to_string(malformed) + " malformed line" + (malformed == 1 ? "" : "s") + " in " +
-                          (opt.input == "-" ? "stdin" : opt.input) +
-                          "; nothing loaded (--on-error skip loads the valid lines)");
+        throw Failure(ExitCode::bad_input, std::to_string(malformed) + " malformed line" + (malformed == 1 ? "" : "s") +
+                                               " in " + (opt.input == "-" ? "stdin" : opt.input) +
+                                               "; nothing loaded (--on-error skip loads the valid lines)");
     }
     if (!buffer.empty()) sender->send(std::move(buffer));
     sender->finish();
@@ -512,7 +519,8 @@ void load(const LoadOptions &opt) {
             errors.push_back({value(duplicates, i, 0), std::string("duplicate document_id \"") +
                                                            PQgetvalue(duplicates.get(), i, 1) + "\" (first on line " +
                                                            PQgetvalue(duplicates.get(), i, 2) + ")"});
-        std::sort(errors.begin(), errors.end(), [](const InputError &a, const InputError &b) { return a.line < b.line; });
+        std::sort(errors.begin(), errors.end(),
+                  [](const InputError &a, const InputError &b) { return a.line < b.line; });
         if (errors.size() > kMaxReported) errors.resize(kMaxReported);
         if (!skip) {
             report(errors, duplicated, "duplicate");
@@ -542,12 +550,14 @@ void load(const LoadOptions &opt) {
         written = culprits.written();
         rejected = culprits.rejected().size();
         errors.insert(errors.end(), culprits.rejected().begin(), culprits.rejected().end());
-        std::sort(errors.begin(), errors.end(), [](const InputError &a, const InputError &b) { return a.line < b.line; });
+        std::sort(errors.begin(), errors.end(),
+                  [](const InputError &a, const InputError &b) { return a.line < b.line; });
         if (errors.size() > kMaxReported) errors.resize(kMaxReported);
         if (rejected == 0) throw;  // not reproducible row by row: report it as it was
         if (!skip) {
             report(errors, rejected, "rejected");
-            throw Failure(ExitCode::bad_input, "the server rejected line " + std::to_string(culprits.rejected()[0].line) +
+            throw Failure(ExitCode::bad_input, "the server rejected line " +
+                                                   std::to_string(culprits.rejected()[0].line) +
                                                    "; nothing loaded (--on-error skip loads the other lines)");
         }
     }
@@ -565,10 +575,9 @@ void load(const LoadOptions &opt) {
                  "clara-stream load: %llu read, %llu inserted, %llu updated, %llu unchanged, %llu skipped;"
                  " edges +%llu -%llu; %.2f s (%.0f docs/s)\n",
                  static_cast<unsigned long long>(read), static_cast<unsigned long long>(inserted),
-                 static_cast<unsigned long long>(updated),
-                 static_cast<unsigned long long>(loaded - inserted - updated), static_cast<unsigned long long>(skipped),
-                 static_cast<unsigned long long>(edges_added), static_cast<unsigned long long>(edges_removed), seconds,
-                 static_cast<double>(read) / seconds);
+                 static_cast<unsigned long long>(updated), static_cast<unsigned long long>(loaded - inserted - updated),
+                 static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(edges_added),
+                 static_cast<unsigned long long>(edges_removed), seconds, static_cast<double>(read) / seconds);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ struct LoadOptions {
     std::string input;  // a path, or "-" for stdin
     OnError on_error = OnError::abort;
     size_t max_line_bytes = size_t{64} << 20;  // a longer line is a bad line
-    ConnectionTarget connection;  // --dsn, -h, -p, -U, -d
+    ConnectionTarget connection;               // --dsn, -h, -p, -U, -d
     bool quiet = false;
     std::chrono::steady_clock::time_point started;
 };

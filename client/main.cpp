@@ -108,9 +108,10 @@ std::string help_footer() {
 
 int run(int argc, char **argv) {
     const auto started = std::chrono::steady_clock::now();
-    CLI::App app{"clara-stream: stream LoRA training JSONL out of PostgreSQL (clara extension)\n"
-                 "Without a subcommand it exports: clara-stream --query Q --output FILE",
-                 "clara-stream"};
+    CLI::App app{
+        "clara-stream: stream LoRA training JSONL out of PostgreSQL (clara extension)\n"
+        "Without a subcommand it exports: clara-stream --query Q --output FILE",
+        "clara-stream"};
     app.set_version_flag("--version", kVersion);
     // -h is psql's and pg_dump's --host: help is --help alone. Set before
     // the subcommands are added, which copy it.
@@ -147,11 +148,11 @@ int run(int argc, char **argv) {
     app.add_option("--output-dir", output_dir,
                    "Instead of --output: a dataset directory with shards per split "
                    "(train-00000-of-00002.jsonl ...), manifest.json and a dataset card README.md");
-    app.add_option("--compression", compression, "Shards in --output-dir: none, gzip or zstd "
-                                                  "(--output FILE compresses by its extension: .gz, .zst)")
+    app.add_option("--compression", compression,
+                   "Shards in --output-dir: none, gzip or zstd "
+                   "(--output FILE compresses by its extension: .gz, .zst)")
         ->capture_default_str();
-    app.add_option("--shard-size", shard_size, "Text per shard in --output-dir, e.g. 512MB, 1G")
-        ->capture_default_str();
+    app.add_option("--shard-size", shard_size, "Text per shard in --output-dir, e.g. 512MB, 1G")->capture_default_str();
     app.add_option("--batch-size", batch_size, "Rows the server reads per batch (one query each)")
         ->capture_default_str()
         ->check(CLI::Range(1, INT_MAX));
@@ -270,8 +271,8 @@ int run(int argc, char **argv) {
     eval_set->footer(footer);
     eval_set->require_subcommand(1);
     EvalSetOptions eval_opt;
-    CLI::App *eval_register =
-        eval_set->add_subcommand("register", "Register the \"text\" of each line of a JSONL file as an evaluation set");
+    CLI::App *eval_register = eval_set->add_subcommand(
+        "register", "Register the \"text\" of each line of a JSONL file as an evaluation set");
     eval_register->add_option("NAME", eval_opt.name, "Name of the set (--decontaminate NAME)")->required();
     eval_register->add_option("FILE", eval_opt.input, "JSONL file with a \"text\" field per line, - for stdin")
         ->required();
@@ -301,20 +302,24 @@ int run(int argc, char **argv) {
     serve->add_option("--max-body", serve_opt.max_body, "Largest request body in bytes (413 beyond)")
         ->capture_default_str()
         ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 30));
-    serve->add_option("--stall-timeout", serve_opt.stall_timeout,
-                      "Seconds a client may read nothing of a response before it counts as gone")
+    serve
+        ->add_option("--stall-timeout", serve_opt.stall_timeout,
+                     "Seconds a client may read nothing of a response before it counts as gone")
         ->capture_default_str()
         ->check(CLI::Range(1, 86400));
-    serve->add_option("--request-timeout", serve_opt.request_timeout,
-                      "Seconds for a request's line and headers, and as long for its body (408 after)")
+    serve
+        ->add_option("--request-timeout", serve_opt.request_timeout,
+                     "Seconds for a request's line and headers, and as long for its body (408 after)")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
-    serve->add_option("--min-rate", serve_opt.min_rate,
-                      "Bytes/s: a stream read slower ends while another request waits for a connection (0: never)")
+    serve
+        ->add_option("--min-rate", serve_opt.min_rate,
+                     "Bytes/s: a stream read slower ends while another request waits for a connection (0: never)")
         ->capture_default_str()
         ->check(CLI::Range(static_cast<size_t>(0), static_cast<size_t>(1) << 40));
-    serve->add_option("--shutdown-grace", serve_opt.shutdown_grace,
-                      "Seconds running requests may finish after SIGINT/SIGTERM before they are ended")
+    serve
+        ->add_option("--shutdown-grace", serve_opt.shutdown_grace,
+                     "Seconds running requests may finish after SIGINT/SIGTERM before they are ended")
         ->capture_default_str()
         ->check(CLI::Range(0, 86400));
 

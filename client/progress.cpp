@@ -8,8 +8,7 @@
 namespace clara::cli {
 
 Progress::Progress(bool quiet, const char *unit)
-    : active_(!quiet && isatty(STDERR_FILENO)), unit_(unit), start_(std::chrono::steady_clock::now()),
-      last_(start_) {}
+    : active_(!quiet && isatty(STDERR_FILENO)), unit_(unit), start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 void Progress::update(uint64_t items, uint64_t bytes) {
     if (!active_) return;

@@ -86,8 +86,8 @@ void send_failure(Response &res, const Failure &f) {
     if (const auto &d = f.server()) {
         int status = http_status_for_sqlstate(d->sqlstate);
         std::string field = status == 400 ? field_for_server_message(d->message) : "";
-        json body = {{"error", d->message}, {"field", field.empty() ? json(nullptr) : json(field)},
-                     {"sqlstate", d->sqlstate}};
+        json body = {
+            {"error", d->message}, {"field", field.empty() ? json(nullptr) : json(field)}, {"sqlstate", d->sqlstate}};
         if (!d->detail.empty()) body["detail"] = d->detail;
         if (!d->hint.empty()) body["hint"] = d->hint;
         send_json(res, status, body);
@@ -170,8 +170,8 @@ struct StreamJob {
     }
     ConnectionPool::Lease lease;
     std::optional<JsonlCopy> copy;
-    std::string buffer;     // documents read from libpq, not written yet
-    RateWindow rate;        // what the client took, per second
+    std::string buffer;                         // documents read from libpq, not written yet
+    RateWindow rate;                            // what the client took, per second
     Clock::time_point progress = Clock::now();  // last write, or the client's queue last shrank
     size_t room_seen = 0;                       // the socket's free space then
 };
@@ -212,7 +212,9 @@ Fill fill(StreamJob &job) {
 class Service {
 public:
     Service(const ServeOptions &opt, HttpServer &server)
-        : opt_(opt), server_(server), pool_(opt.connection, static_cast<size_t>(opt.pool_size), kApplicationName),
+        : opt_(opt),
+          server_(server),
+          pool_(opt.connection, static_cast<size_t>(opt.pool_size), kApplicationName),
           pool_wait_(static_cast<long long>(opt.pool_wait * 1000)) {
         if (!opt.token_file.empty()) token_ = read_token_file(opt.token_file);
     }
@@ -220,10 +222,14 @@ public:
     ConnectionPool &pool() { return pool_; }
 
     void install() {
-        server_.Post("/api/datasets/stream", [this](const Request &req, Response &res,
-                                                    const httplib::ContentReader &reader) { stream(req, res, reader); });
-        server_.Post("/api/datasets/search", [this](const Request &req, Response &res,
-                                                    const httplib::ContentReader &reader) { search(req, res, reader); });
+        server_.Post("/api/datasets/stream",
+                     [this](const Request &req, Response &res, const httplib::ContentReader &reader) {
+                         stream(req, res, reader);
+                     });
+        server_.Post("/api/datasets/search",
+                     [this](const Request &req, Response &res, const httplib::ContentReader &reader) {
+                         search(req, res, reader);
+                     });
         server_.Get("/api/datasets/stats", [this](const Request &req, Response &res) { stats(req, res); });
         server_.Get("/health", [this](const Request &req, Response &res) { health(req, res); });
         auto post_only = [](const Request &, Response &res) {
@@ -398,7 +404,7 @@ private:
                 if (w == HttpServer::Wait::client_gone) {
                     record.outcome = "client closed the connection before the first document";
                     send_error(res, 499, record.outcome);  // nginx's "client closed request", for the log
-                    return;  // the job's destructor cancels the query
+                    return;                                // the job's destructor cancels the query
                 }
                 if (server_.aborting()) {
                     send_error(res, 503, "server is shutting down");
@@ -523,15 +529,15 @@ private:
                 "'rank', s.rank, 'document_id', s.document_id, 'content', s.content, 'metadata', s.metadata,"
                 " 'source', s.source, 'quality_score', s.quality_score, 'relevance_score', s.relevance_score)"
                 " ORDER BY s.rank), '[]')"
-                " FROM " + lease->schema() +
+                " FROM " +
+                    lease->schema() +
                     ".clara_search($1, $2::integer, $3::double precision, $4::jsonb,"
                     " pg_catalog.string_to_array($5, ','), $6::jsonb) s",
                 {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json, s.search_types,
                  s.weights_json});
             std::string total = PQgetvalue(result.get(), 0, 0);
             std::string body = "{\"name\":" + json(r.name).dump(-1, ' ', false, json::error_handler_t::replace) +
-                               ",\"total\":" + total +
-                               ",\"documents\":" + PQgetvalue(result.get(), 0, 1) + "}";
+                               ",\"total\":" + total + ",\"documents\":" + PQgetvalue(result.get(), 0, 1) + "}";
             current_request().rows = std::stoull(total);
             // libpq keeps its input buffer at the largest message it read
             // (the whole answer): a connection that read a large one is
@@ -580,8 +586,11 @@ private:
                 {});
             if (PQntuples(r.get()) == 0) throw Failure(ExitCode::extension_missing, "the clara extension was dropped");
             send_json(res, 200,
-                      {{"status", "ok"}, {"database", "reachable"}, {"extension_version", PQgetvalue(r.get(), 0, 0)},
-                       {"server_version", PQgetvalue(r.get(), 0, 1)}, {"pool", pool}});
+                      {{"status", "ok"},
+                       {"database", "reachable"},
+                       {"extension_version", PQgetvalue(r.get(), 0, 0)},
+                       {"server_version", PQgetvalue(r.get(), 0, 1)},
+                       {"pool", pool}});
             return;
         } catch (const PoolExhausted &e) {
             send_json(res, 503, {{"status", "busy"}, {"error", e.what()}, {"pool", pool}});

@@ -16,16 +16,16 @@ namespace clara::cli {
 
 struct ServeOptions {
     std::string listen = "127.0.0.1:45681";  // the seed's port
-    ConnectionTarget connection;  // --dsn, -h, -p, -U, -d
-    int pool_size = 8;          // database connections: concurrent statements
-    int workers = 64;           // HTTP worker threads: concurrent connections
-    double pool_wait = 5.0;     // seconds a request waits for a connection before 503
-    std::string token_file;     // "" : no authentication
-    size_t max_body = 1 << 20;  // request body limit (413 beyond)
-    int stall_timeout = 60;     // seconds a client may read nothing before it counts as gone
-    int request_timeout = 10;   // seconds for a request's headers, and as long for its body (408)
-    size_t min_rate = 65536;    // bytes/s below which a stream ends while others wait for a connection (0: never)
-    int shutdown_grace = 10;    // seconds running requests may go on after SIGTERM
+    ConnectionTarget connection;             // --dsn, -h, -p, -U, -d
+    int pool_size = 8;                       // database connections: concurrent statements
+    int workers = 64;                        // HTTP worker threads: concurrent connections
+    double pool_wait = 5.0;                  // seconds a request waits for a connection before 503
+    std::string token_file;                  // "" : no authentication
+    size_t max_body = 1 << 20;               // request body limit (413 beyond)
+    int stall_timeout = 60;                  // seconds a client may read nothing before it counts as gone
+    int request_timeout = 10;                // seconds for a request's headers, and as long for its body (408)
+    size_t min_rate = 65536;  // bytes/s below which a stream ends while others wait for a connection (0: never)
+    int shutdown_grace = 10;  // seconds running requests may go on after SIGTERM
 };
 
 class HttpServer;

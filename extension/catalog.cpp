@@ -82,12 +82,11 @@ void check_corpus_owner(const char *what) {
                         errhint("It rewrites the index of every document, including those other roles cannot see.")));
 }
 
-
 int spi_connect() {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clara: SPI_connect failed");
     int level = NewGUCNestLevel();
-    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-                            0, false);
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                            false);
     return level;
 }
 

@@ -49,7 +49,8 @@ bool read_signature(Datum d, clara::DedupSignature *sig) {
 Datum int8_array(const std::vector<int64_t> &v) {
     auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * Max(v.size(), (size_t)1)));
     for (size_t i = 0; i < v.size(); i++) datums[i] = Int64GetDatum(v[i]);
-    return PointerGetDatum(construct_array(datums, static_cast<int>(v.size()), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    return PointerGetDatum(
+        construct_array(datums, static_cast<int>(v.size()), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 Datum int4_vector(const std::vector<uint32_t> &v) {
@@ -347,8 +348,8 @@ extern "C" Datum clara_dedup_rebuild(PG_FUNCTION_ARGS) {
         file_batch(work, schema, batch_cxt);
     }
     SPI_cursor_close(portal);
-    exec(psprintf("SELECT pg_catalog.count(*) FROM %s.clara_dup_clusters", schema), 0, nullptr, nullptr,
-         SPI_OK_SELECT, "count the clustered documents");
+    exec(psprintf("SELECT pg_catalog.count(*) FROM %s.clara_dup_clusters", schema), 0, nullptr, nullptr, SPI_OK_SELECT,
+         "count the clustered documents");
     bool isnull;
     int64 clustered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     clara::pg::spi_finish(guc_level);

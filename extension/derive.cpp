@@ -29,19 +29,16 @@ struct DocumentColumns {
 int column(TupleDesc desc, const char *name) {
     int attnum = SPI_fnumber(desc, name);
     if (attnum <= 0)
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("clara_documents has no column \"%s\"", name),
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("clara_documents has no column \"%s\"", name),
                         errhint("Reinstall the clara extension.")));
     return attnum;
 }
 
 DocumentColumns document_columns(TupleDesc desc) {
-    return DocumentColumns{column(desc, "title"),         column(desc, "content"),
-                           column(desc, "domain"),        column(desc, "document_type"),
-                           column(desc, "source"),        column(desc, "created_at"),
-                           column(desc, "metadata"),      column(desc, "doc_key"),
-                           column(desc, "tsv"),           column(desc, "term_tfs"),
-                           column(desc, "doc_length"),    column(desc, "quality_score"),
+    return DocumentColumns{column(desc, "title"), column(desc, "content"), column(desc, "domain"),
+                           column(desc, "document_type"), column(desc, "source"), column(desc, "created_at"),
+                           column(desc, "metadata"), column(desc, "doc_key"), column(desc, "tsv"),
+                           column(desc, "term_tfs"), column(desc, "doc_length"), column(desc, "quality_score"),
                            column(desc, "quality_signals"), column(desc, "content_hash"),
                            // 0.5.0's column: a database not yet updated
                            // (ALTER EXTENSION clara UPDATE) has none.
@@ -148,8 +145,8 @@ extern "C" Datum clara_documents_derive(PG_FUNCTION_ARGS) {
     int n = 0;
 
     if (text_changed) {
-        clara::pg::AnalyzedText a =
-            clara::pg::analyze_document(title.data, Max(title.len, 0), content.data, content.len);
+        clara::pg::AnalyzedText a = clara::pg::analyze_document(title.data, Max(title.len, 0), content.data,
+                                                                content.len);
         replace_cols[n] = col.doc_key;
         replace_vals[n++] = Int32GetDatum(static_cast<int32>(nextval_internal(doc_key_sequence(rel), false)));
         replace_cols[n] = col.tsv;

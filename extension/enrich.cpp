@@ -121,17 +121,16 @@ bool run_lookup(EnrichSource *src, Datum ids, SourceRows *rows) {
         g_timed_out = false;
         // The user's cancel or statement_timeout is not the source's failure.
         if (!timed_out && edata->sqlerrcode == ERRCODE_QUERY_CANCELED) ReThrowError(edata);
-        char *reason = timed_out          ? psprintf("no answer within %d ms", src->timeout_ms)
-                       : edata->detail    ? psprintf("%s (%s)", edata->message, one_line(edata->detail))
-                                          : edata->message;
+        char *reason = timed_out       ? psprintf("no answer within %d ms", src->timeout_ms)
+                       : edata->detail ? psprintf("%s (%s)", edata->message, one_line(edata->detail))
+                                       : edata->message;
         if (!src->skip)
             ereport(ERROR, (errcode(timed_out ? ERRCODE_QUERY_CANCELED : edata->sqlerrcode),
                             errmsg("enrichment source \"%s\" failed: %s", src->name, reason),
                             errhint("Fix or unregister the source, or register it with on_error => 'skip' "
                                     "to export with its field null.")));
         ereport(WARNING, (errcode(timed_out ? ERRCODE_QUERY_CANCELED : edata->sqlerrcode),
-                          errmsg("enrichment source \"%s\" skipped for the rest of this stream: %s", src->name,
-                                 reason),
+                          errmsg("enrichment source \"%s\" skipped for the rest of this stream: %s", src->name, reason),
                           errdetail("Its on_error policy is 'skip': documents are exported with its field null.")));
         ok = false;
     }
@@ -174,12 +173,11 @@ Enrichment *load_sources(const char *schema, MemoryContext cxt) {
         const char *key = quote_identifier(s.key_column);
         // A document's rows are always an array (in a stable order): one
         // JSON type per field in every line, which Arrow-based loaders need.
-        s.sql = MemoryContextStrdup(
-            cxt, psprintf("SELECT s.%2$s::text, pg_catalog.jsonb_build_object($2::text, "
-                          "pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) - $3::text "
-                          "ORDER BY (pg_catalog.to_jsonb(s) - $3::text)::text)) "
-                          "FROM %1$s s WHERE s.%2$s = ANY($1::text[]) GROUP BY s.%2$s",
-                          rel, key));
+        s.sql = MemoryContextStrdup(cxt, psprintf("SELECT s.%2$s::text, pg_catalog.jsonb_build_object($2::text, "
+                                                  "pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) - $3::text "
+                                                  "ORDER BY (pg_catalog.to_jsonb(s) - $3::text)::text)) "
+                                                  "FROM %1$s s WHERE s.%2$s = ANY($1::text[]) GROUP BY s.%2$s",
+                                                  rel, key));
     }
     SPI_freetuptable(SPI_tuptable);
     return e;
@@ -197,8 +195,8 @@ void enrich_batch(Enrichment *e, const Datum *ids, int n, Jsonb **extra) {
     }
     auto add = [&](int row, Jsonb *value) {
         extra[row] = extra[row] == nullptr ? value
-                                           : DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(extra[row]),
-                                                                                JsonbPGetDatum(value)));
+                                           : DatumGetJsonbP(DirectFunctionCall2(
+                                                 jsonb_concat, JsonbPGetDatum(extra[row]), JsonbPGetDatum(value)));
     };
     bool *matched = static_cast<bool *>(palloc(sizeof(bool) * n));
     for (int s = 0; s < e->nsources; s++) {
@@ -208,7 +206,8 @@ void enrich_batch(Enrichment *e, const Datum *ids, int n, Jsonb **extra) {
         SourceRows rows{0, nullptr, nullptr};
         if (src->disabled || !run_lookup(src, id_array, &rows)) {
             src->disabled = true;
-            Jsonb *none = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("{\"%s\": null}", src->name))));
+            Jsonb *none = DatumGetJsonbP(
+                DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("{\"%s\": null}", src->name))));
             for (int i = 0; i < n; i++) add(i, none);
             continue;
         }
@@ -224,7 +223,8 @@ void enrich_batch(Enrichment *e, const Datum *ids, int n, Jsonb **extra) {
             matched[row] = true;
             add(row, rows.values[r]);
         }
-        Jsonb *empty = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("{\"%s\": []}", src->name))));
+        Jsonb *empty = DatumGetJsonbP(
+            DirectFunctionCall1(jsonb_in, CStringGetDatum(psprintf("{\"%s\": []}", src->name))));
         for (int i = 0; i < n; i++)
             if (!matched[i]) add(i, empty);
     }

@@ -20,8 +20,8 @@ extern "C" {
 namespace clara::pg {
 namespace {
 
-constexpr int kRegisterBatch = 1000;   // texts per batch while registering
-constexpr long kLoadBatch = 50000;     // grams per fetch while loading a set
+constexpr int kRegisterBatch = 1000;  // texts per batch while registering
+constexpr long kLoadBatch = 50000;    // grams per fetch while loading a set
 
 const char *name_arg(FunctionCallInfo fcinfo, int i, const char *what) {
     if (PG_ARGISNULL(i)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
@@ -57,9 +57,10 @@ void create_set(Registration *r, const char *source) {
     Oid types[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
     Datum args[4] = {CStringGetTextDatum(r->name), Int32GetDatum(static_cast<int32>(r->n)), CStringGetTextDatum(caller),
                      CStringGetTextDatum(source)};
-    char *sql = psprintf("INSERT INTO %s.clara_eval_sets (name, n, texts, grams, registered_by, source) "
-                         "VALUES ($1, $2, 0, 0, $3, $4) ON CONFLICT (name) DO NOTHING",
-                         r->schema);
+    char *sql = psprintf(
+        "INSERT INTO %s.clara_eval_sets (name, n, texts, grams, registered_by, source) "
+        "VALUES ($1, $2, 0, 0, $3, $4) ON CONFLICT (name) DO NOTHING",
+        r->schema);
     if (SPI_execute_with_args(sql, 4, types, args, nullptr, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "clara: could not write clara_eval_sets");
     const bool created = SPI_processed == 1;
@@ -93,9 +94,10 @@ void flush_grams(Registration *r) {
     SavedUser saved = as_index_owner();
     Oid types[2] = {TEXTOID, INT8ARRAYOID};
     Datum args[2] = {CStringGetTextDatum(r->name), PointerGetDatum(array)};
-    char *sql = psprintf("INSERT INTO %s.clara_eval_grams (set_name, gram) SELECT $1, g FROM pg_catalog.unnest($2) g "
-                         "ON CONFLICT DO NOTHING",
-                         r->schema);
+    char *sql = psprintf(
+        "INSERT INTO %s.clara_eval_grams (set_name, gram) SELECT $1, g FROM pg_catalog.unnest($2) g "
+        "ON CONFLICT DO NOTHING",
+        r->schema);
     if (SPI_execute_with_args(sql, 2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "clara: could not write clara_eval_grams");
     restore_user(saved);
@@ -144,7 +146,8 @@ EvalGrams *load_eval_sets(ArrayType *names, MemoryContext owner) {
                             errhint("Register it with clara_register_eval_set(name, relation) or clara-stream "
                                     "eval-set register NAME FILE.jsonl; clara_eval_sets lists the sets.")));
         bool isnull;
-        const auto n = static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+        const auto n = static_cast<uint32_t>(
+            DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
         clara::GramSet *set = nullptr;
         run_cpp("loading evaluation sets", [&] {
             for (auto &s : sets->by_length)
@@ -208,7 +211,8 @@ extern "C" Datum clara_register_eval_set_relation(PG_FUNCTION_ARGS) {
     const char *name = clara::pg::name_arg(fcinfo, 0, "name");
     if (PG_ARGISNULL(1)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("relation must not be NULL")));
     const Oid relid = PG_GETARG_OID(1);
-    if (PG_ARGISNULL(2)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("text_column must not be NULL")));
+    if (PG_ARGISNULL(2))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("text_column must not be NULL")));
     const char *column = NameStr(*PG_GETARG_NAME(2));
     const uint32_t n = clara::pg::gram_length_arg(fcinfo, 3);
     const char *relname = get_rel_name(relid);
@@ -219,9 +223,8 @@ extern "C" Datum clara_register_eval_set_relation(PG_FUNCTION_ARGS) {
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                         errmsg("column \"%s\" of relation %s does not exist", column, qualified),
                         errhint("Name the column of evaluation texts: text_column => 'question'.")));
-    const char *source = PG_NARGS() > 4 && !PG_ARGISNULL(4)
-                             ? text_to_cstring(PG_GETARG_TEXT_PP(4))
-                             : psprintf("%s.%s", qualified, quote_identifier(column));
+    const char *source = PG_NARGS() > 4 && !PG_ARGISNULL(4) ? text_to_cstring(PG_GETARG_TEXT_PP(4))
+                                                            : psprintf("%s.%s", qualified, quote_identifier(column));
 
     MemoryContext outer = CurrentMemoryContext;
     int level = clara::pg::spi_connect();

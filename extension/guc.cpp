@@ -27,22 +27,19 @@ const struct config_enum_entry kFusionMethods[] = {
 }  // namespace
 
 void define_settings() {
-    DefineCustomBoolVariable(
-        "clara.streaming_enabled",
-        "Stream clara_stream rows batch by batch, each batch one query over the next ranked keys.",
-        "When off, clara_stream computes its whole result first, like clara_search.",
-        &g_streaming_enabled, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable(
-        "clara.streaming_batch_size",
-        "Rows read per batch (one query each) when streaming.",
-        "Larger batches mean fewer round trips inside the server and more memory per batch.",
-        &g_streaming_batch_size, kDefaultBatchSize, kMinBatchSize, kMaxBatchSize, PGC_USERSET, 0, nullptr, nullptr,
-        nullptr);
+    DefineCustomBoolVariable("clara.streaming_enabled",
+                             "Stream clara_stream rows batch by batch, each batch one query over the next ranked keys.",
+                             "When off, clara_stream computes its whole result first, like clara_search.",
+                             &g_streaming_enabled, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("clara.streaming_batch_size", "Rows read per batch (one query each) when streaming.",
+                            "Larger batches mean fewer round trips inside the server and more memory per batch.",
+                            &g_streaming_batch_size, kDefaultBatchSize, kMinBatchSize, kMaxBatchSize, PGC_USERSET, 0,
+                            nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "clara.index_flush_postings",
         "Postings (word and gram postings each) a loading statement buffers before writing them out.",
-        "Each posting takes 12 bytes plus its term's share; lower it to bound loader memory.",
-        &g_index_flush_postings, 4 << 20, 1, INT_MAX / 2, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+        "Each posting takes 12 bytes plus its term's share; lower it to bound loader memory.", &g_index_flush_postings,
+        4 << 20, 1, INT_MAX / 2, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(
         "clara.title_weight",
         "Keyword search: weight of a query term's score in the document's title, added to its BM25 score.",
@@ -50,34 +47,28 @@ void define_settings() {
         "BM25. The default ranked best on the real evaluation sets (docs/hybrid.md).",
         &g_title_weight, 1.0, 0.0, 100.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomEnumVariable(
-        "clara.fusion_method",
-        "How hybrid search combines the keyword, vector and graph lists: rrf or weighted.",
+        "clara.fusion_method", "How hybrid search combines the keyword, vector and graph lists: rrf or weighted.",
         "rrf: sum of weight / (60 + rank); weighted: sum of weight * score / best score of the list. "
         "The default is the one that ranked best on the evaluation set (docs/hybrid.md).",
         &g_fusion_method, static_cast<int>(FusionMethodSetting::kWeighted), kFusionMethods, PGC_USERSET, 0, nullptr,
         nullptr, nullptr);
     DefineCustomIntVariable(
-        "clara.vector_candidates",
-        "Documents the vector retriever hands to fusion at first (at least 2 x top_k).",
+        "clara.vector_candidates", "Documents the vector retriever hands to fusion at first (at least 2 x top_k).",
         "When filters leave fewer than top_k results, the vector list is deepened four-fold until they do.",
         &g_vector_candidates, 1000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(
-        "clara.vector_min_similarity",
-        "Similarity (0..1) a document must exceed to be a vector match.",
+        "clara.vector_min_similarity", "Similarity (0..1) a document must exceed to be a vector match.",
         "The similarity is the share of the query's 4-gram weight a document matches; 0 keeps every document "
         "sharing a 4-gram with the query; a threshold such as 0.3 keeps words no document is about from "
         "returning documents that share only common grams with them.",
         &g_vector_min_similarity, 0.0, 0.0, 0.99, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable(
-        "clara.graph_seeds",
-        "Strongest keyword/vector hits the graph search expands from.",
-        "Documents citing or cited by these seeds get a graph score.",
-        &g_graph_seeds, 10, 1, 10000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("clara.graph_seeds", "Strongest keyword/vector hits the graph search expands from.",
+                            "Documents citing or cited by these seeds get a graph score.", &g_graph_seeds, 10, 1, 10000,
+                            PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomStringVariable(
         "clara.graph_edges",
         "Relation with the citation graph (src_id text, dst_id text): a table, view or foreign table.",
-        "Empty: the extension's clara_edges table.",
-        &g_graph_edges, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+        "Empty: the extension's clara_edges table.", &g_graph_edges, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("clara");
 }
 

@@ -17,9 +17,9 @@ double title_weight();
 // Hybrid retrieval (search_types other than keyword alone).
 enum class FusionMethodSetting { kRrf = 0, kWeighted = 1 };
 FusionMethodSetting fusion_method();
-int vector_candidates();     // first depth of the vector retriever
+int vector_candidates();         // first depth of the vector retriever
 double vector_min_similarity();  // a vector match has a similarity above this
-int graph_seeds();           // strong hits the graph expands from
-const char *graph_edges();   // the edges relation, "" = the extension's clara_edges
+int graph_seeds();               // strong hits the graph expands from
+const char *graph_edges();       // the edges relation, "" = the extension's clara_edges
 
 }  // namespace clara::pg

@@ -40,7 +40,7 @@ namespace {
 clara::FusionOptions fusion_options(const clara::FusionWeights &weights) {
     clara::FusionOptions o;
     o.method = fusion_method() == FusionMethodSetting::kRrf ? clara::FusionMethod::kRrf
-                                                             : clara::FusionMethod::kWeighted;
+                                                            : clara::FusionMethod::kWeighted;
     o.weights = weights;
     o.rrf_k = 60.0;
     o.normalisation = clara::ScoreNormalisation::kDivideByMax;
@@ -66,9 +66,10 @@ const char *edges_relation(const char *schema, bool *own) {
                                 "text columns, or RESET it to use clara_edges.")));
     for (const char *column : {"src_id", "dst_id"})
         if (get_attnum(relid, column) == InvalidAttrNumber)
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                            errmsg("relation \"%s\" named by clara.graph_edges has no column \"%s\"", setting, column),
-                            errhint("The edges relation needs src_id (the citing document) and dst_id (the cited one).")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_UNDEFINED_COLUMN),
+                     errmsg("relation \"%s\" named by clara.graph_edges has no column \"%s\"", setting, column),
+                     errhint("The edges relation needs src_id (the citing document) and dst_id (the cited one).")));
     return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
 
@@ -121,9 +122,10 @@ void expand_graph(Ranking *r, const SearchRequest *req, const char *schema, Memo
     // a relation whose columns are of another type (name, varchar, a
     // foreign table's) is read as text, never reinterpreted.
     const bool own_edges = req->own_edges;
-    char *sql = psprintf("SELECT e.src_id::text, e.dst_id::text FROM %s e "
-                         "WHERE e.src_id::text = ANY($1) OR e.dst_id::text = ANY($1)",
-                         req->edges);
+    char *sql = psprintf(
+        "SELECT e.src_id::text, e.dst_id::text FROM %s e "
+        "WHERE e.src_id::text = ANY($1) OR e.dst_id::text = ANY($1)",
+        req->edges);
     Oid type = TEXTARRAYOID;
     auto **ids = static_cast<char **>(palloc(sizeof(char *) * Max(map->ids.size(), (size_t)1)));
     for (size_t i = 0; i < map->ids.size(); i++) ids[i] = const_cast<char *>(map->ids[i].c_str());
@@ -145,10 +147,8 @@ void expand_graph(Ranking *r, const SearchRequest *req, const char *schema, Memo
             if (!isnull) others[nothers++] = d;
         }
     }
-    read_ids(map,
-             psprintf("SELECT doc_key, document_id FROM %s.clara_documents WHERE document_id = ANY($1)", schema),
-             TEXTARRAYOID, PointerGetDatum(construct_array(others, nothers, TEXTOID, -1, false, TYPALIGN_INT)),
-             false);
+    read_ids(map, psprintf("SELECT doc_key, document_id FROM %s.clara_documents WHERE document_id = ANY($1)", schema),
+             TEXTARRAYOID, PointerGetDatum(construct_array(others, nothers, TEXTOID, -1, false, TYPALIGN_INT)), false);
     for (uint64 i = 0; i < nedges; i++) {
         CHECK_FOR_INTERRUPTS();
         bool null_src, null_dst;
@@ -162,8 +162,7 @@ void expand_graph(Ranking *r, const SearchRequest *req, const char *schema, Memo
         run_cpp("graph search", [&] {
             auto a = map->key_of.find(std::string(s));
             auto b = map->key_of.find(std::string(d));
-            if (a != map->key_of.end() && b != map->key_of.end())
-                r->edges.push_back(clara::Edge{a->second, b->second});
+            if (a != map->key_of.end() && b != map->key_of.end()) r->edges.push_back(clara::Edge{a->second, b->second});
         });
     }
     SPI_freetuptable(edges);
@@ -216,7 +215,8 @@ void rank_hybrid(Ranking *r, const SearchRequest *req, const char *schema) {
 
     MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "clara graph", ALLOCSET_DEFAULT_SIZES);
     const std::string_view query(req->query, req->query_len);
-    size_t depth = static_cast<size_t>(Max(static_cast<int64>(vector_candidates()), 2 * static_cast<int64>(req->top_k)));
+    size_t depth = static_cast<size_t>(
+        Max(static_cast<int64>(vector_candidates()), 2 * static_cast<int64>(req->top_k)));
     for (;;) {
         bool truncated = false;
         if (need_vector) vector_candidates(&r->scan, query, depth, schema, &r->vector, &truncated);

@@ -59,7 +59,7 @@ struct IndexColumns {
 };
 
 IndexColumns index_columns(TupleDesc desc) {
-    return IndexColumns{SPI_fnumber(desc, "doc_key"), SPI_fnumber(desc, "tsv"), SPI_fnumber(desc, "term_tfs"),
+    return IndexColumns{SPI_fnumber(desc, "doc_key"),    SPI_fnumber(desc, "tsv"),   SPI_fnumber(desc, "term_tfs"),
                         SPI_fnumber(desc, "doc_length"), SPI_fnumber(desc, "title"), SPI_fnumber(desc, "content")};
 }
 
@@ -100,8 +100,8 @@ bool read_document(TupleTableSlot *slot, const IndexColumns &col, StoredDocument
     }
     if (doc->ntfs != doc->tsv->size || ARR_HASNULL(arr))
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-                        errmsg("clara document %u has %d term frequencies for %d lexemes", doc->doc_key,
-                               doc->ntfs, doc->tsv->size),
+                        errmsg("clara document %u has %d term frequencies for %d lexemes", doc->doc_key, doc->ntfs,
+                               doc->tsv->size),
                         errhint("Update the document's content to recompute its derived columns.")));
     return true;
 }
@@ -251,14 +251,14 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
 
     if (nblocks > 0) {
         Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
-        Datum args[2] = {
-            clara::pg::varlena_array(TEXTOID, nblocks, term(with_block)),
-            clara::pg::varlena_array(BYTEAOID, nblocks, [&](int i) {
-                return std::string_view(delta->sorted[with_block[i]].second->block);
-            })};
-        char *sql = psprintf("INSERT INTO %s.clara_postings (term, postings) "
-                             "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
-                             schema);
+        Datum args[2] = {clara::pg::varlena_array(TEXTOID, nblocks, term(with_block)),
+                         clara::pg::varlena_array(BYTEAOID, nblocks, [&](int i) {
+                             return std::string_view(delta->sorted[with_block[i]].second->block);
+                         })};
+        char *sql = psprintf(
+            "INSERT INTO %s.clara_postings (term, postings) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
+            schema);
         execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write postings");
         pfree(DatumGetPointer(args[0]));
         pfree(DatumGetPointer(args[1]));
@@ -276,8 +276,8 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         pfree(DatumGetPointer(args[1]));
     }
     flush_grams(delta, schema);
-    if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 ||
-                 delta->dead_postings != 0)) {
+    if (last &&
+        (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 || delta->dead_postings != 0)) {
         Oid types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
         Datum args[4] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
                          Int64GetDatum(delta->dead_postings), Int64GetDatum(delta->gram_length)};
@@ -305,8 +305,7 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
 // Reads every document of a transition table; keep(doc) decides whether it
 // counts. Rows are read in a memory context reset per row.
 template <typename Visit>
-void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext row_cxt, bool with_text,
-                           Visit &&visit) {
+void scan_transition_table(Tuplestorestate *store, Relation rel, MemoryContext row_cxt, bool with_text, Visit &&visit) {
     TupleDesc desc = RelationGetDescr(rel);
     IndexColumns col = index_columns(desc);
     TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);

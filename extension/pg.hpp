@@ -56,8 +56,7 @@ void run_cpp(const char *what, F &&f) {
         snprintf(message, sizeof message, "unknown C++ exception");
     }
     if (!failed) return;
-    if (out_of_memory)
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in %s", what)));
+    if (out_of_memory) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in %s", what)));
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("%s failed: %s", what, message)));
 }
 
@@ -66,10 +65,8 @@ void run_cpp(const char *what, F &&f) {
 template <typename T>
 T *make_owned(MemoryContext cxt) {
     T *obj = new (std::nothrow) T();
-    if (obj == nullptr)
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-    auto *cb = static_cast<MemoryContextCallback *>(
-        MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback)));
+    if (obj == nullptr) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+    auto *cb = static_cast<MemoryContextCallback *>(MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback)));
     cb->func = [](void *arg) { delete static_cast<T *>(arg); };
     cb->arg = obj;
     MemoryContextRegisterResetCallback(cxt, cb);
@@ -107,8 +104,9 @@ Datum varlena_array(Oid elemtype, int n, View view) {
     for (int i = 0; i < n; i++) data += INTALIGN(VARHDRSZ + view(i).size());
     const size_t header = ARR_OVERHEAD_NONULLS(1);
     if (!AllocSizeIsValid(header + data))
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("clara: %zu bytes of postings in one array", data),
-                        errhint("Lower clara.index_flush_postings.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("clara: %zu bytes of postings in one array", data),
+                 errhint("Lower clara.index_flush_postings.")));
     auto *a = static_cast<ArrayType *>(palloc(header + data));
     memset(a, 0, header);
     SET_VARSIZE(a, header + data);

@@ -23,15 +23,16 @@ CorpusStats corpus_stats(const char *schema, const char *length_column) {
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("clara_corpus must hold exactly one row"),
                         errhint("Run SELECT clara_compact() to rebuild the index.")));
     bool isnull;
-    double n = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
-    double total = static_cast<double>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
+    double n = static_cast<double>(
+        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+    double total = static_cast<double>(
+        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
     SPI_freetuptable(SPI_tuptable);
     restore_user(caller);
     return CorpusStats{n, n > 0 ? total / n : 0.0};
 }
 
 namespace {
-
 
 // Document frequency of each lexeme (0 when no live document has it). The
 // lexemes come in byte order (tsvector's), the rows in the same order
@@ -65,7 +66,8 @@ void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const
     char *sql = psprintf("SELECT postings FROM %s.clara_postings WHERE term = $1", schema);
     Oid type = TEXTOID;
     SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
-    if (plan == nullptr) elog(ERROR, "clara: could not prepare the postings scan: %s", SPI_result_code_string(SPI_result));
+    if (plan == nullptr)
+        elog(ERROR, "clara: could not prepare the postings scan: %s", SPI_result_code_string(SPI_result));
 
     clara::Bm25Params params;
     params.title_weight = title_weight();
@@ -109,7 +111,8 @@ void check_candidates(Ranking *r, SPIPlanPtr probe, const SearchRequest *req, do
     run_cpp("ranking", [&] { r->valid.resize(found); });
     for (uint64 i = 0; i < found; i++) {
         bool isnull;
-        r->valid[i] = static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+        r->valid[i] = static_cast<uint32_t>(
+            DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
     }
     SPI_freetuptable(SPI_tuptable);
     pfree(keys);
@@ -123,13 +126,15 @@ void check_candidates(Ranking *r, SPIPlanPtr probe, const SearchRequest *req, do
 // may come unordered: each chunk is put in order just before it is checked
 // (rank_prefix), the ordered part growing at least twofold each time.
 void select_results(Ranking *r, const char *schema, const SearchRequest *req, bool raw, int64 top_k) {
-    char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) AND d.quality_score >= $2%s",
-                         schema, raw ? "" : req->filter_sql.data);
+    char *sql = psprintf(
+        "SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) AND d.quality_score >= $2%s", schema,
+        raw ? "" : req->filter_sql.data);
     Oid types[2 + kMaxFilterParams] = {INT4ARRAYOID, FLOAT8OID};
     int nparams = 2 + (raw ? 0 : req->nfilter_params);
     for (int i = 2; i < nparams; i++) types[i] = req->filter_types[i - 2];
     SPIPlanPtr probe = SPI_prepare(sql, nparams, types);
-    if (probe == nullptr) elog(ERROR, "clara: could not prepare the candidate check: %s", SPI_result_code_string(SPI_result));
+    if (probe == nullptr)
+        elog(ERROR, "clara: could not prepare the candidate check: %s", SPI_result_code_string(SPI_result));
 
     size_t total = r->candidates.size();
     // Chunks grow from a bit over top_k (most candidates usually pass) but
@@ -194,8 +199,8 @@ void order_tie_groups(Ranking *r, SPIPlanPtr plan, size_t from, size_t to) {
     run_cpp("ranking", [&] { r->candidates.resize(found); });
     for (uint64 i = 0; i < found; i++) {
         bool isnull;
-        r->candidates[i].doc_key =
-            static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+        r->candidates[i].doc_key = static_cast<uint32_t>(
+            DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
         r->candidates[i].score = static_cast<double>(i);
     }
     SPI_freetuptable(SPI_tuptable);
@@ -226,9 +231,10 @@ void order_tie_groups(Ranking *r, SPIPlanPtr plan, size_t from, size_t to) {
 // query (one larger group alone), so memory does not grow with the result.
 void break_ties(Ranking *r, const char *schema, int64 top_k) {
     size_t n = r->keys.size();
-    char *sql = psprintf("SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) "
-                         "ORDER BY d.document_id COLLATE \"C\"",
-                         schema);
+    char *sql = psprintf(
+        "SELECT d.doc_key FROM %s.clara_documents d WHERE d.doc_key = ANY($1) "
+        "ORDER BY d.document_id COLLATE \"C\"",
+        schema);
     Oid type = INT4ARRAYOID;
     SPIPlanPtr plan = nullptr;
     for (size_t from = 0; from < n;) {

@@ -18,9 +18,9 @@ namespace clara::pg {
 struct Ranking {
     clara::Bm25Scorer scorer;
     std::vector<clara::ScoredDoc> candidates;  // every matching document, scratch
-    std::vector<int32_t> keys;                  // the result, in rank order
-    std::vector<double> scores;                 // score of each result row (BM25 or fused)
-    std::vector<uint32_t> valid;                // scratch: keys that passed the checks
+    std::vector<int32_t> keys;                 // the result, in rank order
+    std::vector<double> scores;                // score of each result row (BM25 or fused)
+    std::vector<uint32_t> valid;               // scratch: keys that passed the checks
     // Hybrid search: each retriever's list, the graph's seeds and edges.
     std::vector<clara::ScoredDoc> keyword, vector, graph, seeds;
     std::vector<clara::Edge> edges;

@@ -52,15 +52,15 @@ const FilterKey *find_filter_key(const char *name, int len) {
 }
 
 [[noreturn]] void bad_filter(const char *key, const char *expected) {
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("filter \"%s\" must be %s", key, expected), errhint("%s", kFilterKeysHint)));
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("filter \"%s\" must be %s", key, expected),
+                    errhint("%s", kFilterKeysHint)));
     pg_unreachable();
 }
 
 int add_param(SearchRequest *req, Oid type, Datum value) {
     if (req->nfilter_params >= kMaxFilterParams)
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("too many filters"),
-                        errhint("%s", kFilterKeysHint)));
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("too many filters"), errhint("%s", kFilterKeysHint)));
     req->filter_types[req->nfilter_params] = type;
     req->filter_values[req->nfilter_params] = value;
     return kFirstFilterParam + req->nfilter_params++;
@@ -88,24 +88,21 @@ void add_text_filter(SearchRequest *req, const FilterKey &key, JsonbValue *v) {
         if (elem.type != jbvString) bad_filter(key.key, "a string or an array of strings");
         items[n++] = PointerGetDatum(cstring_to_text_with_len(elem.val.string.val, elem.val.string.len));
     }
-    int p = add_param(req, TEXTARRAYOID,
-                      PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT)));
+    int p = add_param(req, TEXTARRAYOID, PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT)));
     appendStringInfo(&req->filter_sql, " AND %s = ANY($%d)", key.column, p);
 }
 
 void add_timestamp_filter(SearchRequest *req, const FilterKey &key, JsonbValue *v) {
     if (v->type != jbvString) bad_filter(key.key, "a timestamp string such as \"2024-01-31\"");
     char *s = pnstrdup(v->val.string.val, v->val.string.len);
-    Datum ts = DirectFunctionCall3(timestamptz_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid),
-                                   Int32GetDatum(-1));
+    Datum ts = DirectFunctionCall3(timestamptz_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
     int n = add_param(req, TIMESTAMPTZOID, ts);
-    appendStringInfo(&req->filter_sql, " AND %s %s $%d", key.column,
-                     key.kind == FilterKind::TimestampFrom ? ">=" : "<", n);
+    appendStringInfo(&req->filter_sql, " AND %s %s $%d", key.column, key.kind == FilterKind::TimestampFrom ? ">=" : "<",
+                     n);
 }
 
 void add_metadata_filter(SearchRequest *req, const FilterKey &key, JsonbValue *v) {
-    if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-        bad_filter(key.key, "a JSON object");
+    if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data)) bad_filter(key.key, "a JSON object");
     int n = add_param(req, JSONBOID, PointerGetDatum(JsonbValueToJsonb(v)));
     appendStringInfo(&req->filter_sql, " AND %s @> $%d", key.column, n);
 }
@@ -180,8 +177,8 @@ void parse_weights(SearchRequest *req, Jsonb *weights) {
         } else if (tok == WJB_VALUE) {
             // A number beyond double's range becomes infinity (rejected
             // below), not an error quoting all its digits.
-            double w = v.type == jbvNumeric ? DatumGetFloat8(DirectFunctionCall1(
-                                                  numeric_float8_no_overflow, NumericGetDatum(v.val.numeric)))
+            double w = v.type == jbvNumeric ? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+                                                                                 NumericGetDatum(v.val.numeric)))
                                             : -1.0;
             if (v.type != jbvNumeric || !clara::valid_fusion_weight(w))
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -224,8 +221,7 @@ SearchRequest *parse_search_request(FunctionCallInfo fcinfo, bool has_batch_size
                         errmsg("query is %d bytes long, more than the limit of %d", req->query_len, kMaxQueryBytes),
                         errhint("A query is a few words or a passage: search with its most telling part.")));
     bool blank = true;
-    for (int i = 0; i < req->query_len && blank; i++)
-        blank = isspace(static_cast<unsigned char>(req->query[i]));
+    for (int i = 0; i < req->query_len && blank; i++) blank = isspace(static_cast<unsigned char>(req->query[i]));
     if (blank)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("query must not be empty"),
                         errhint("Pass the search text, for example 'Baurecht Dachanlage'.")));

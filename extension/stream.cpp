@@ -38,8 +38,16 @@ enum class Form { Record, Jsonl, Raw };
 
 // Column numbers of a batch's rows for each form.
 enum CursorColumn {
-    kOrd = 1, kDocumentId, kContent, kMetadata, kSource, kQuality,
-    kDomain, kDocumentType, kTitle, kContentHash  // Jsonl only
+    kOrd = 1,
+    kDocumentId,
+    kContent,
+    kMetadata,
+    kSource,
+    kQuality,
+    kDomain,
+    kDocumentType,
+    kTitle,
+    kContentHash  // Jsonl only
 };
 
 // The buffers a training line is built in; reused across rows.
@@ -48,8 +56,8 @@ struct LineBuffers {
     std::string metadata;
     std::vector<clara::TextChunk> chunks;  // of the current document, when chunking
     size_t next_chunk = 0;
-    std::string prompt;    // rendered prompt_template
-    std::string rendered;  // rendered text_template
+    std::string prompt;      // rendered prompt_template
+    std::string rendered;    // rendered text_template
     std::string_view split;  // of the current document (a name in the SplitSpec, or "train")
 };
 
@@ -61,11 +69,11 @@ enum class Dedup { kNone, kExact, kNear };
 
 struct DupPlan {
     Dedup mode = Dedup::kNone;
-    std::vector<int64_t> dropped;                     // ascending
-    std::vector<std::pair<int64_t, uint32_t>> kept;   // (rank, cluster size), ascending
+    std::vector<int64_t> dropped;                    // ascending
+    std::vector<std::pair<int64_t, uint32_t>> kept;  // (rank, cluster size), ascending
     size_t next_dropped = 0, next_kept = 0;
     // scratch while planning
-    std::unordered_map<int32_t, int32_t> label;       // doc_key -> cluster label
+    std::unordered_map<int32_t, int32_t> label;                       // doc_key -> cluster label
     std::unordered_map<int32_t, std::pair<int64_t, uint32_t>> first;  // label -> (best rank, size)
 };
 
@@ -76,8 +84,8 @@ struct ExportSummary {
     int64 documents = 0;
     int64 lines = 0;
     int64 removed_duplicates = 0;
-    int64 removed_excluded = 0;   // exclude: in a named earlier export
-    int64 removed_held_out = 0;   // exclude_held_out: in an earlier validation/test split
+    int64 removed_excluded = 0;      // exclude: in a named earlier export
+    int64 removed_held_out = 0;      // exclude_held_out: in an earlier validation/test split
     int64 removed_contaminated = 0;  // decontaminate, mode drop
     bool complete = false;
 };
@@ -89,16 +97,16 @@ struct StreamState {
     LineBuffers *buffers;
     const char *batch_sql;  // reads the documents of one batch of keys
     int batch_size;
-    size_t next_key;        // first key of the next batch
+    size_t next_key;  // first key of the next batch
     MemoryContext batch_cxt;
     TupleDesc batch_desc;
     HeapTuple *rows;
     uint64 nrows;
     uint64 next;
-    int64 batch_start;      // rank of the batch's first row, minus one
+    int64 batch_start;  // rank of the batch's first row, minus one
     int64 expected_ord;
     clara::pg::Enrichment *enrichment;  // registered sources, or nullptr
-    Jsonb **extra;          // per batch row: fields from the sources, or nullptr
+    Jsonb **extra;                      // per batch row: fields from the sources, or nullptr
     // Chunking (clara_stream_jsonl's tokenizer / chunk_tokens): the document
     // whose chunks are being emitted (its row lives in batch_cxt until the
     // next batch, which is read only after its last chunk).
@@ -136,13 +144,13 @@ struct StreamState {
 // The export ledger of one export (docs/training.md#export-ledger). Plain
 // data in the stream's memory context; per-batch arrays in batch_cxt.
 struct Ledger {
-    const char *record;          // record => name, or nullptr
-    const char *record_sql;      // files written documents under record
-    const char *lookup_sql;      // which documents of a batch earlier exports hold
-    Datum exclude_names;         // text[]: exclude's export names (or an empty array)
-    Datum exclude_splits;        // text[]: their splits, NULL for all splits
-    bool held_out;               // exclude_held_out
-    bool lookup;                 // run lookup_sql per batch
+    const char *record;      // record => name, or nullptr
+    const char *record_sql;  // files written documents under record
+    const char *lookup_sql;  // which documents of a batch earlier exports hold
+    Datum exclude_names;     // text[]: exclude's export names (or an empty array)
+    Datum exclude_splits;    // text[]: their splits, NULL for all splits
+    bool held_out;           // exclude_held_out
+    bool lookup;             // run lookup_sql per batch
     // Per batch row (index = row in the batch): kept out by exclude / held out.
     bool *excluded;
     bool *in_held_out;
@@ -163,8 +171,9 @@ const char *batch_sql(Form form, const char *schema) {
                 "'document_type', d.document_type, 'title', d.title), d.source, d.quality_score";
             break;
         case Form::Jsonl:
-            columns = "d.document_id, d.content, d.metadata, d.source, d.quality_score, d.domain, "
-                      "d.document_type, d.title, d.content_hash";
+            columns =
+                "d.document_id, d.content, d.metadata, d.source, d.quality_score, d.domain, "
+                "d.document_type, d.title, d.content_hash";
             break;
         case Form::Raw: columns = "d.document_id"; break;
     }
@@ -269,9 +278,10 @@ void plan_dedup(StreamState *st, const char *mode, MemoryContext owner) {
     for (size_t i = 0; i < keys.size(); i++) datums[i] = Int32GetDatum(keys[i]);
     Oid type = INT4ARRAYOID;
     Datum arg = clara::pg::int4_array(datums, static_cast<int>(keys.size()));
-    const char *sql = psprintf("SELECT doc_key, %s FROM %s.clara_dup_clusters WHERE doc_key = ANY($1) AND %s IS NOT NULL",
-                               m == Dedup::kNear ? "near_cluster" : "exact_cluster", clara::pg::extension_schema(),
-                               m == Dedup::kNear ? "near_cluster" : "exact_cluster");
+    const char *sql = psprintf(
+        "SELECT doc_key, %s FROM %s.clara_dup_clusters WHERE doc_key = ANY($1) AND %s IS NOT NULL",
+        m == Dedup::kNear ? "near_cluster" : "exact_cluster", clara::pg::extension_schema(),
+        m == Dedup::kNear ? "near_cluster" : "exact_cluster");
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int rc = SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0);
     clara::pg::restore_user(caller);
@@ -335,9 +345,9 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
             if (colon != nullptr) {
                 *colon = '\0';
                 if (colon[1] == '\0')
-                    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                                    errmsg("exclude \"%s:\" names no split", item),
-                                    errhint("Write NAME for every split of an export, NAME:split for one.")));
+                    ereport(ERROR,
+                            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("exclude \"%s:\" names no split", item),
+                             errhint("Write NAME for every split of an export, NAME:split for one.")));
                 splits[i] = CStringGetTextDatum(colon + 1);
             } else {
                 splits[i] = static_cast<Datum>(0);
@@ -346,10 +356,10 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         }
     }
     int dims[1] = {nexclude}, lbs[1] = {1};
-    ledger->exclude_names = PointerGetDatum(construct_md_array(names, nullptr, 1, dims, lbs, TEXTOID, -1, false,
-                                                               TYPALIGN_INT));
-    ledger->exclude_splits = PointerGetDatum(construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1,
-                                                                false, TYPALIGN_INT));
+    ledger->exclude_names = PointerGetDatum(
+        construct_md_array(names, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+    ledger->exclude_splits = PointerGetDatum(
+        construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
     const char *record = has_record ? text_to_cstring(PG_GETARG_TEXT_PP(18)) : nullptr;
     ledger->record = record;
     // One query per batch: the ledger rows of the batch's documents, by id
@@ -361,7 +371,8 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         "FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(id, h, i) "
         "CROSS JOIN LATERAL (SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.document_id = u.id "
         "UNION ALL SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.content_hash = u.h) l "
-        "WHERE l.export_name IS DISTINCT FROM $6 AND (l.export_name = ANY($3) OR ($5 AND l.split IN ('validation', 'test'))) "
+        "WHERE l.export_name IS DISTINCT FROM $6 AND (l.export_name = ANY($3) OR ($5 AND l.split IN ('validation', "
+        "'test'))) "
         "GROUP BY u.i",
         schema, schema);
     ledger->record_sql = psprintf(
@@ -378,8 +389,10 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         // per batch (the usual export, before any --record).
         Oid type = TEXTOID;
         Datum arg = record != nullptr ? CStringGetTextDatum(record) : static_cast<Datum>(0);
-        const char *sql = psprintf("SELECT 1 FROM %s.clara_export_documents e WHERE e.split IN ('validation', 'test') "
-                                   "AND e.export_name IS DISTINCT FROM $1 LIMIT 1", schema);
+        const char *sql = psprintf(
+            "SELECT 1 FROM %s.clara_export_documents e WHERE e.split IN ('validation', 'test') "
+            "AND e.export_name IS DISTINCT FROM $1 LIMIT 1",
+            schema);
         if (SPI_execute_with_args(sql, 1, &type, &arg, record != nullptr ? " " : "n", true, 1) != SPI_OK_SELECT)
             elog(ERROR, "clara: could not read the export ledger");
         ledger->lookup = SPI_processed > 0;
@@ -390,8 +403,10 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         // silently exclude nothing: an error instead.
         Oid type = TEXTARRAYOID;
         Datum arg = ledger->exclude_names;
-        const char *sql = psprintf("SELECT n FROM unnest($1::text[]) AS n WHERE NOT EXISTS "
-                                   "(SELECT 1 FROM %s.clara_exports e WHERE e.name = n) LIMIT 1", schema);
+        const char *sql = psprintf(
+            "SELECT n FROM unnest($1::text[]) AS n WHERE NOT EXISTS "
+            "(SELECT 1 FROM %s.clara_exports e WHERE e.name = n) LIMIT 1",
+            schema);
         if (SPI_execute_with_args(sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
             elog(ERROR, "clara: could not read the export ledger");
         if (SPI_processed > 0)
@@ -405,16 +420,15 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         if (record[0] == '\0')
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("record needs a non-empty name")));
         if (XactReadOnly)
-            ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-                            errmsg("record needs a read-write transaction"),
+            ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION), errmsg("record needs a read-write transaction"),
                             errhint("The ledger is written in the export's own transaction: record on the primary, "
                                     "outside BEGIN READ ONLY; a standby can export without record.")));
         // The export's arguments, as given (NULL: the default).
         constexpr int kArgs = 19;
         const int arg_index[kArgs] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20};
-        const Oid arg_type[kArgs] = {TEXTOID, INT4OID, FLOAT8OID, JSONBOID, TEXTARRAYOID, JSONBOID, TEXTOID,
-                                     INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,  TEXTOID,      INT8OID,
-                                     TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, BOOLOID};
+        const Oid arg_type[kArgs] = {TEXTOID, INT4OID, FLOAT8OID, JSONBOID,     TEXTARRAYOID, JSONBOID, TEXTOID,
+                                     INT4OID, INT4OID, TEXTOID,   TEXTOID,      TEXTOID,      TEXTOID,  INT8OID,
+                                     TEXTOID, INT8OID, TEXTOID,   TEXTARRAYOID, BOOLOID};
         Oid types[kArgs + 1];
         Datum values[kArgs + 1];
         char nulls[kArgs + 2];
@@ -440,7 +454,8 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         if (SPI_processed == 0)
             ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("export \"%s\" already exists", record),
                             errhint("Choose another name, or drop the old one first: SELECT clara_drop_export('%s') "
-                                    "(clara-stream exports --drop NAME).", record)));
+                                    "(clara-stream exports --drop NAME).",
+                                    record)));
     }
     st->ledger = ledger;
 }
@@ -456,8 +471,8 @@ void flush_record(StreamState *st) {
     Datum values[4] = {
         CStringGetTextDatum(ledger->record),
         PointerGetDatum(construct_md_array(ledger->ids, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT)),
-        PointerGetDatum(construct_md_array(ledger->hashes, ledger->hash_nulls, 1, dims, lbs, BYTEAOID, -1, false,
-                                           TYPALIGN_INT)),
+        PointerGetDatum(
+            construct_md_array(ledger->hashes, ledger->hash_nulls, 1, dims, lbs, BYTEAOID, -1, false, TYPALIGN_INT)),
         PointerGetDatum(construct_md_array(ledger->splits, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT))};
     if (SPI_execute_with_args(ledger->record_sql, 4, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
         elog(ERROR, "clara: could not record the documents of export \"%s\"", ledger->record);
@@ -502,10 +517,10 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
         const bool has_tokenizer = !PG_ARGISNULL(7), has_chunks = !PG_ARGISNULL(8);
         const bool has_budget = PG_NARGS() > 16 && !PG_ARGISNULL(16);
         if (has_tokenizer && !has_chunks && !has_budget)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("tokenizer needs chunk_tokens or token_budget"),
-                            errhint("Pass chunk_tokens (the trainer's sequence length, for example 2048) to cut "
-                                    "documents into chunks counted by that tokenizer.")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("tokenizer needs chunk_tokens or token_budget"),
+                     errhint("Pass chunk_tokens (the trainer's sequence length, for example 2048) to cut "
+                             "documents into chunks counted by that tokenizer.")));
         if (has_budget) {
             int64 budget = PG_GETARG_INT64(16);
             if (budget <= 0)
@@ -529,7 +544,8 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     if (form == Form::Jsonl) parse_line_shape(st, fcinfo, req, owner);
     g_summary = ExportSummary{};
     g_summary.ranked = static_cast<int64>(st->ranking->keys.size());
-    if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17)) plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
+    if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17))
+        plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
     if (form == Form::Jsonl && PG_NARGS() > 20) start_ledger(st, fcinfo, owner);
     if (form == Form::Jsonl && PG_NARGS() > 22) plan_decontamination(st, fcinfo, owner);
     clara::pg::spi_finish(guc_level);
@@ -569,7 +585,9 @@ void lookup_ledger(StreamState *st) {
     Datum values[6] = {
         PointerGetDatum(construct_md_array(ids, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT)),
         PointerGetDatum(construct_md_array(hashes, hash_nulls, 1, dims, lbs, BYTEAOID, -1, false, TYPALIGN_INT)),
-        ledger->exclude_names, ledger->exclude_splits, BoolGetDatum(ledger->held_out),
+        ledger->exclude_names,
+        ledger->exclude_splits,
+        BoolGetDatum(ledger->held_out),
         ledger->record != nullptr ? CStringGetTextDatum(ledger->record) : static_cast<Datum>(0)};
     char nulls[7] = "     n";
     if (ledger->record != nullptr) nulls[5] = ' ';
@@ -674,7 +692,9 @@ void append_scalar(std::string &out, const JsonbValue &v) {
         case jbvNull: out.append("null"); break;
         case jbvBool: out.append(v.val.boolean ? "true" : "false"); break;
         case jbvString: clara::append_json_string(out, std::string_view(v.val.string.val, v.val.string.len)); break;
-        case jbvNumeric: out.append(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)))); break;
+        case jbvNumeric:
+            out.append(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric))));
+            break;
         default: elog(ERROR, "clara: unexpected jsonb value type %d", static_cast<int>(v.type));
     }
 }
@@ -685,9 +705,15 @@ void append_container(std::string &out, JsonbContainer *container) {
     JsonbIteratorToken tok;
     while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
         switch (tok) {
-            case WJB_BEGIN_OBJECT: append_separator(out); out.push_back('{'); break;
+            case WJB_BEGIN_OBJECT:
+                append_separator(out);
+                out.push_back('{');
+                break;
             case WJB_END_OBJECT: out.push_back('}'); break;
-            case WJB_BEGIN_ARRAY: append_separator(out); out.push_back('['); break;
+            case WJB_BEGIN_ARRAY:
+                append_separator(out);
+                out.push_back('[');
+                break;
             case WJB_END_ARRAY: out.push_back(']'); break;
             case WJB_KEY:
                 append_separator(out);
@@ -695,7 +721,10 @@ void append_container(std::string &out, JsonbContainer *container) {
                 out.push_back(':');
                 break;
             case WJB_VALUE:
-            case WJB_ELEM: append_separator(out); append_scalar(out, v); break;
+            case WJB_ELEM:
+                append_separator(out);
+                append_scalar(out, v);
+                break;
             default: break;
         }
     }
@@ -835,7 +864,8 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
     }
     if (st->dup != nullptr) {
         DupPlan *plan = st->dup;
-        while (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] < ord) plan->next_dropped++;
+        while (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] < ord)
+            plan->next_dropped++;
         if (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] == ord) {
             g_summary.removed_duplicates++;
             return -1;
@@ -860,12 +890,14 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         const clara::SplitSpec *spec = st->split;
         LineBuffers *buf = st->buffers;
         clara::pg::run_cpp("assigning a split", [&] {
-            buf->split = clara::assign_split(*spec, clara::split_point(st->split_seed, std::string_view(id.data, id.len)));
+            buf->split = clara::assign_split(*spec,
+                                             clara::split_point(st->split_seed, std::string_view(id.data, id.len)));
         });
         if (st->only_split != nullptr && buf->split != st->only_split) return -1;
     }
     // Held out: an earlier validation/test document never goes to train.
-    if (ledger != nullptr && ledger->in_held_out[batch_row] && (st->split == nullptr || st->buffers->split == "train")) {
+    if (ledger != nullptr && ledger->in_held_out[batch_row] &&
+        (st->split == nullptr || st->buffers->split == "train")) {
         g_summary.removed_held_out++;
         return -1;
     }
@@ -888,7 +920,8 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
     } else if (st->token_budget > 0) {
         TextField content = text_field(row, desc, kContent);
         size_t n = 0;
-        clara::pg::run_cpp("counting tokens", [&] { n = st->tokenizer->count(std::string_view(content.data, content.len)); });
+        clara::pg::run_cpp("counting tokens",
+                           [&] { n = st->tokenizer->count(std::string_view(content.data, content.len)); });
         if (!within_budget(st, n)) return 0;
     }
     if (ledger != nullptr && ledger->record != nullptr) {
@@ -898,8 +931,8 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         ledger->ids[ledger->pending] = heap_getattr(row, kDocumentId, desc, &isnull);
         ledger->hashes[ledger->pending] = heap_getattr(row, kContentHash, desc, &ledger->hash_nulls[ledger->pending]);
         MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
-        ledger->splits[ledger->pending] =
-            PointerGetDatum(cstring_to_text_with_len(split.data(), static_cast<int>(split.size())));
+        ledger->splits[ledger->pending] = PointerGetDatum(
+            cstring_to_text_with_len(split.data(), static_cast<int>(split.size())));
         MemoryContextSwitchTo(old);
         ledger->pending++;
     }
@@ -954,13 +987,17 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
         DupPlan *plan = st->dup;
         while (plan->next_kept < plan->kept.size() && plan->kept[plan->next_kept].first < ord) plan->next_kept++;
         const bool in_cluster = plan->next_kept < plan->kept.size() && plan->kept[plan->next_kept].first == ord;
-        int len = snprintf(cluster_size, sizeof cluster_size, "%u", in_cluster ? plan->kept[plan->next_kept].second : 1u);
+        int len = snprintf(cluster_size, sizeof cluster_size, "%u",
+                           in_cluster ? plan->kept[plan->next_kept].second : 1u);
         overrides[noverrides++] = {"dup_cluster_size", TextField{cluster_size, len, false}, true};
     }
     auto view = [](const TextField &f) { return f.isnull ? std::string_view() : std::string_view(f.data, f.len); };
-    clara::TemplateValues values_for_templates{view(overrides[title_at].value), body,
+    clara::TemplateValues values_for_templates{view(overrides[title_at].value),
+                                               body,
                                                std::string_view(st->query, st->query_len),
-                                               view(document_id), view(source), view(overrides[title_at + 1].value),
+                                               view(document_id),
+                                               view(source),
+                                               view(overrides[title_at + 1].value),
                                                view(overrides[document_type_at].value)};
     clara::pg::run_cpp("building a training line", [&] {
         buf->metadata.clear();
@@ -1102,12 +1139,13 @@ extern "C" Datum clara_export_summary(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     const ExportSummary &s = g_summary;
     const char *dedup = s.dedup == Dedup::kNear ? "\"near\"" : s.dedup == Dedup::kExact ? "\"exact\"" : "null";
-    char *json = psprintf("{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
-                          "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld, "
-                          "\"excluded\": %lld, \"held_out\": %lld, \"contaminated\": %lld}}",
-                          static_cast<long long>(s.ranked), static_cast<long long>(s.documents),
-                          static_cast<long long>(s.lines), s.complete ? "true" : "false", dedup,
-                          static_cast<long long>(s.removed_duplicates), static_cast<long long>(s.removed_excluded),
-                          static_cast<long long>(s.removed_held_out), static_cast<long long>(s.removed_contaminated));
+    char *json = psprintf(
+        "{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
+        "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld, "
+        "\"excluded\": %lld, \"held_out\": %lld, \"contaminated\": %lld}}",
+        static_cast<long long>(s.ranked), static_cast<long long>(s.documents), static_cast<long long>(s.lines),
+        s.complete ? "true" : "false", dedup, static_cast<long long>(s.removed_duplicates),
+        static_cast<long long>(s.removed_excluded), static_cast<long long>(s.removed_held_out),
+        static_cast<long long>(s.removed_contaminated));
     return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }

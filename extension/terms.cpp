@@ -17,7 +17,6 @@ clara::Tokenizer *g_tokenizer = nullptr;
 clara::LexemeList g_lexemes;
 clara::TermIndex g_term_index;
 
-
 // Tokenizes each text in turn into g_lexemes; *ends receives where each
 // text's lexemes end.
 void tokenize(const char *const *texts, const int *lens, int ntexts, size_t *ends) {
@@ -30,7 +29,6 @@ void tokenize(const char *const *texts, const int *lens, int ntexts, size_t *end
         }
     });
 }
-
 
 AnalyzedText analyze_document(const char *title, int title_len, const char *content, int content_len) {
     const char *texts[2] = {title, content};
@@ -48,8 +46,7 @@ AnalyzedText analyze_document(const char *title, int title_len, const char *cont
         lenstr = SHORTALIGN(lenstr + t.length) + sizeof(uint16) + t.npos * sizeof(WordEntryPos);
     if (lenstr > MAXSTRPOS)
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("document is too long for a tsvector (%zu bytes of lexemes, max %d)", lenstr,
-                               MAXSTRPOS),
+                        errmsg("document is too long for a tsvector (%zu bytes of lexemes, max %d)", lenstr, MAXSTRPOS),
                         errhint("Split the document into parts.")));
     auto *tsv = static_cast<TSVector>(palloc0(CALCDATASIZE(n, lenstr)));
     SET_VARSIZE(tsv, CALCDATASIZE(n, lenstr));
@@ -76,8 +73,7 @@ AnalyzedText analyze_document(const char *title, int title_len, const char *cont
     AnalyzedText out;
     out.tsv = tsv;
     out.doc_length = static_cast<int32>(idx.doc_length);
-    out.term_tfs = n == 0 ? PointerGetDatum(construct_empty_array(INT4OID))
-                          : int4_array(tfs, n);
+    out.term_tfs = n == 0 ? PointerGetDatum(construct_empty_array(INT4OID)) : int4_array(tfs, n);
     return out;
 }
 

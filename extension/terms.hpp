@@ -15,9 +15,9 @@ namespace clara::pg {
 
 // What the ranking stores for one document.
 struct AnalyzedText {
-    TSVector tsv;       // title positions weighted A, content D
-    Datum term_tfs;     // int4[]: exact frequency of each tsv lexeme, same order
-    int32 doc_length;   // number of indexed tokens (sum of term_tfs)
+    TSVector tsv;      // title positions weighted A, content D
+    Datum term_tfs;    // int4[]: exact frequency of each tsv lexeme, same order
+    int32 doc_length;  // number of indexed tokens (sum of term_tfs)
 };
 
 AnalyzedText analyze_document(const char *title, int title_len, const char *content, int content_len);

@@ -100,7 +100,8 @@ bytea *read_server_file(const char *path) {
         appendBinaryStringInfo(&buf, chunk, static_cast<int>(n));
         CHECK_FOR_INTERRUPTS();
     }
-    if (ferror(f)) ereport(ERROR, (errcode_for_file_access(), errmsg("could not read tokenizer file \"%s\": %m", path)));
+    if (ferror(f))
+        ereport(ERROR, (errcode_for_file_access(), errmsg("could not read tokenizer file \"%s\": %m", path)));
     FreeFile(f);
     bytea *out = static_cast<bytea *>(palloc(VARHDRSZ + buf.len));
     SET_VARSIZE(out, VARHDRSZ + buf.len);
@@ -131,7 +132,8 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
     int level = spi_connect();
     Oid types[1] = {TEXTOID};
     Datum args[1] = {CStringGetTextDatum(name)};
-    char *sql = psprintf("SELECT sha256, registered_by::text FROM %s.clara_tokenizers WHERE name = $1 FOR UPDATE", schema);
+    char *sql = psprintf("SELECT sha256, registered_by::text FROM %s.clara_tokenizers WHERE name = $1 FOR UPDATE",
+                         schema);
     if (SPI_execute_with_args(sql, 1, types, args, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "clara: could not read clara_tokenizers");
     bool exists = SPI_processed == 1;
@@ -143,9 +145,10 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
         char *owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
         changed = strcmp(old_sha, sha) != 0;
         if (changed && !is_superuser && strcmp(owner, caller) != 0)
-            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                            errmsg("tokenizer \"%s\" was registered by role %s with other content", name, owner),
-                            errhint("Register yours under another name, or ask %s or a superuser to replace it.", owner)));
+            ereport(ERROR,
+                    (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                     errmsg("tokenizer \"%s\" was registered by role %s with other content", name, owner),
+                     errhint("Register yours under another name, or ask %s or a superuser to replace it.", owner)));
     }
     if (!changed) {
         char *info = psprintf("SELECT kind, pattern, vocabulary FROM %s.clara_tokenizers WHERE name = $1", schema);
@@ -168,8 +171,8 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
             "registered_by = excluded.registered_by, registered_at = pg_catalog.now()",
             schema);
         Oid types7[7] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, BYTEAOID, TEXTOID};
-        Datum args7[7] = {CStringGetTextDatum(name),    CStringGetTextDatum(kind), CStringGetTextDatum(pattern),
-                          Int32GetDatum(vocabulary),    CStringGetTextDatum(sha),  PointerGetDatum(data),
+        Datum args7[7] = {CStringGetTextDatum(name),  CStringGetTextDatum(kind), CStringGetTextDatum(pattern),
+                          Int32GetDatum(vocabulary),  CStringGetTextDatum(sha),  PointerGetDatum(data),
                           CStringGetTextDatum(caller)};
         if (SPI_execute_with_args(upsert, 7, types7, args7, nullptr, false, 0) != SPI_OK_INSERT)
             elog(ERROR, "clara: could not write clara_tokenizers");
@@ -210,8 +213,8 @@ const clara::BpeTokenizer *tokenizer_by_name(const char *name) {
     bool isnull;
     bytea *data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     restore_user(saved);
-    clara::BpeTokenizer *parsed =
-        parse_or_error(psprintf("registered tokenizer \"%s\"", name), VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+    clara::BpeTokenizer *parsed = parse_or_error(psprintf("registered tokenizer \"%s\"", name), VARDATA_ANY(data),
+                                                 VARSIZE_ANY_EXHDR(data));
     const clara::BpeTokenizer *result = nullptr;
     run_cpp("caching a tokenizer", [&] {
         std::unique_ptr<clara::BpeTokenizer> owned(parsed);
@@ -229,10 +232,10 @@ void check_chunking(const char *tokenizer, int32 chunk_tokens, int32 chunk_overl
                         errhint("Chunks are counted in your model's tokens: register its tokenizer with "
                                 "clara_register_tokenizer(name, path) and pass tokenizer => name.")));
     if (chunk_tokens < static_cast<int32>(clara::kMinChunkTokens) || chunk_tokens > 1000000)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("chunk_tokens must be between %u and 1000000, not %d", clara::kMinChunkTokens,
-                               chunk_tokens),
-                        errhint("Use the trainer's sequence length, for example 2048.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("chunk_tokens must be between %u and 1000000, not %d", clara::kMinChunkTokens, chunk_tokens),
+                 errhint("Use the trainer's sequence length, for example 2048.")));
     if (chunk_overlap < 0 || chunk_overlap >= chunk_tokens / 2)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("chunk_overlap must be at least 0 and less than half of chunk_tokens (%d), not %d",
@@ -254,8 +257,7 @@ PG_FUNCTION_INFO_V1(clara_chunks);
 namespace {
 
 const char *name_arg(FunctionCallInfo fcinfo, int n, const char *what) {
-    if (PG_ARGISNULL(n))
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
+    if (PG_ARGISNULL(n)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
     return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
@@ -283,7 +285,8 @@ extern "C" Datum clara_unregister_tokenizer(PG_FUNCTION_ARGS) {
     int level = clara::pg::spi_connect();
     Oid types[3] = {TEXTOID, TEXTOID, BOOLOID};
     Datum args[3] = {CStringGetTextDatum(name), CStringGetTextDatum(caller), BoolGetDatum(is_superuser)};
-    char *sql = psprintf("DELETE FROM %s.clara_tokenizers WHERE name = $1 AND ($3 OR registered_by::text = $2)", schema);
+    char *sql = psprintf("DELETE FROM %s.clara_tokenizers WHERE name = $1 AND ($3 OR registered_by::text = $2)",
+                         schema);
     if (SPI_execute_with_args(sql, 3, types, args, nullptr, false, 0) != SPI_OK_DELETE)
         elog(ERROR, "clara: could not write clara_tokenizers");
     bool deleted = SPI_processed > 0;
@@ -299,7 +302,8 @@ extern "C" Datum clara_token_count(PG_FUNCTION_ARGS) {
     const clara::BpeTokenizer *t = clara::pg::tokenizer_by_name(name);
     clara::pg::spi_finish(level);
     size_t n = 0;
-    clara::pg::run_cpp("counting tokens", [&] { n = t->count(std::string_view(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body))); });
+    clara::pg::run_cpp("counting tokens",
+                       [&] { n = t->count(std::string_view(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body))); });
     PG_RETURN_INT32(static_cast<int32>(n));
 }
 
@@ -310,7 +314,8 @@ extern "C" Datum clara_tokenize(PG_FUNCTION_ARGS) {
     const clara::BpeTokenizer *t = clara::pg::tokenizer_by_name(name);
     clara::pg::spi_finish(level);
     auto *ids = clara::pg::make_owned<std::vector<uint32_t>>(CurrentMemoryContext);
-    clara::pg::run_cpp("tokenizing", [&] { t->encode(std::string_view(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body)), *ids); });
+    clara::pg::run_cpp("tokenizing",
+                       [&] { t->encode(std::string_view(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body)), *ids); });
     auto *values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(ids->size(), (size_t)1)));
     for (size_t i = 0; i < ids->size(); i++) values[i] = Int32GetDatum(static_cast<int32>((*ids)[i]));
     PG_RETURN_DATUM(clara::pg::int4_array(values, static_cast<int>(ids->size())));
@@ -351,9 +356,13 @@ extern "C" Datum clara_chunks(PG_FUNCTION_ARGS) {
     for (int32 i = 0; i < count; i++) {
         CHECK_FOR_INTERRUPTS();
         const clara::TextChunk &c = (*chunks)[i];
-        Datum values[6] = {Int32GetDatum(i), Int32GetDatum(count), Int32GetDatum(static_cast<int32>(c.token_count)),
-                           Int32GetDatum(static_cast<int32>(c.char_start)), Int32GetDatum(static_cast<int32>(c.char_end)),
-                           PointerGetDatum(cstring_to_text_with_len(text.data() + c.start, static_cast<int>(c.end - c.start)))};
+        Datum values[6] = {
+            Int32GetDatum(i),
+            Int32GetDatum(count),
+            Int32GetDatum(static_cast<int32>(c.token_count)),
+            Int32GetDatum(static_cast<int32>(c.char_start)),
+            Int32GetDatum(static_cast<int32>(c.char_end)),
+            PointerGetDatum(cstring_to_text_with_len(text.data() + c.start, static_cast<int>(c.end - c.start)))};
         bool nulls[6] = {false, false, false, false, false, false};
         tuplestore_putvalues(store, desc, values, nulls);
     }

@@ -23,7 +23,8 @@ void score_grams(VectorScan *scan, const char *schema) {
     char *sql = psprintf("SELECT documents, postings FROM %s.clara_gram_postings WHERE gram = $1", schema);
     Oid type = INT4OID;
     SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
-    if (plan == nullptr) elog(ERROR, "clara: could not prepare the gram postings scan: %s", SPI_result_code_string(SPI_result));
+    if (plan == nullptr)
+        elog(ERROR, "clara: could not prepare the gram postings scan: %s", SPI_result_code_string(SPI_result));
     MemoryContext per_gram = AllocSetContextCreate(CurrentMemoryContext, "clara gram", ALLOCSET_DEFAULT_SIZES);
     SavedUser caller = as_index_owner();
     run_cpp("vector search", [&] { scan->scorer.reset(corpus.n_docs, corpus.avg_length); });

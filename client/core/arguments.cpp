@@ -39,8 +39,7 @@ std::string dump_object(const nlohmann::json &object, const char *flag) {
 
 }  // namespace
 
-std::string build_filters_json(const std::optional<std::string> &domain,
-                               const std::vector<std::string> &filter_args) {
+std::string build_filters_json(const std::optional<std::string> &domain, const std::vector<std::string> &filter_args) {
     nlohmann::json filters = nlohmann::json::object();
     if (domain) filters["domain"] = *domain;
     for (const std::string &arg : filter_args) {
@@ -65,8 +64,7 @@ std::string normalize_search_types(const std::string &list) {
     for (std::string_view name : split_commas(list)) {
         if (name.empty())
             throw ArgumentError("--search-types \"" + list + "\": empty element (expected e.g. keyword,vector,graph)");
-        if (!seen.insert(name).second)
-            throw ArgumentError("--search-types: \"" + std::string(name) + "\" given twice");
+        if (!seen.insert(name).second) throw ArgumentError("--search-types: \"" + std::string(name) + "\" given twice");
         if (!out.empty()) out.push_back(',');
         out.append(name);
     }
@@ -78,7 +76,8 @@ std::string build_weights_json(const std::string &spec) {
     for (std::string_view item : split_commas(spec)) {
         size_t eq = item.find('=');
         if (eq == std::string_view::npos || eq == 0)
-            throw ArgumentError("--weights \"" + spec + "\": expected key=number,..., for example keyword=1,vector=0.5");
+            throw ArgumentError("--weights \"" + spec +
+                                "\": expected key=number,..., for example keyword=1,vector=0.5");
         std::string key(trim(item.substr(0, eq)));
         std::string number(trim(item.substr(eq + 1)));
         char *end = nullptr;
@@ -102,8 +101,10 @@ unsigned long long parse_byte_size(const std::string &text) {
     if (i == 0) throw ArgumentError("size \"" + text + "\" must start with a number (e.g. 512MB)");
     std::string unit;
     for (; i < text.size(); i++) unit.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(text[i]))));
-    if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "IB") == 0) unit.erase(unit.size() - 2);
-    else if (!unit.empty() && unit.back() == 'B') unit.pop_back();
+    if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "IB") == 0)
+        unit.erase(unit.size() - 2);
+    else if (!unit.empty() && unit.back() == 'B')
+        unit.pop_back();
     int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : -1;
     if (shift < 0) throw ArgumentError("size \"" + text + "\": unknown unit (use K, M, G or T, e.g. 512MB)");
     if (n == 0) throw ArgumentError("size must be at least 1 byte");

@@ -26,8 +26,7 @@ public:
 // both work. `--domain D` is `--filter domain=D` with D always a string.
 // A key given twice is an error. Returns the object as JSON text ("{}" when
 // there are no filters).
-std::string build_filters_json(const std::optional<std::string> &domain,
-                               const std::vector<std::string> &filter_args);
+std::string build_filters_json(const std::optional<std::string> &domain, const std::vector<std::string> &filter_args);
 
 // `keyword,vector,graph` -> "keyword,vector,graph": elements trimmed, none
 // empty or repeated. The server splits it into text[] with string_to_array.

@@ -73,8 +73,8 @@ json parse_strict(std::string_view text, const std::string &field) {
             case json::parse_event_t::key: {
                 const std::string &key = parsed.get_ref<const std::string &>();
                 if (!keys.back().insert(key).second)
-                    throw RequestError(field, (field.empty() ? std::string("the body") : field) +
-                                                  " names the key \"" + key + "\" twice in one object");
+                    throw RequestError(field, (field.empty() ? std::string("the body") : field) + " names the key \"" +
+                                                  key + "\" twice in one object");
                 break;
             }
             case json::parse_event_t::value: break;
@@ -108,8 +108,8 @@ int integer_field(const json &v, const std::string &field, long long low, long l
                       ? LLONG_MAX
                       : v.get<long long>();
     if (n < low || n > high)
-        throw RequestError(field, field + " must be between " + std::to_string(low) + " and " +
-                                      std::to_string(high) + ", not " + v.dump());
+        throw RequestError(field, field + " must be between " + std::to_string(low) + " and " + std::to_string(high) +
+                                      ", not " + v.dump());
     return static_cast<int>(n);
 }
 
@@ -203,8 +203,8 @@ void parse_training(const json &t, SearchArguments &s) {
     // misspelt mode is the caller's mistake, reported before any ranking.
     if (auto d = text("dedup")) {
         if (*d != "exact" && *d != "near" && *d != "none")
-            throw RequestError("training.dedup", "training.dedup must be \"exact\", \"near\" or \"none\", not " +
-                                                     json(*d).dump());
+            throw RequestError("training.dedup",
+                               "training.dedup must be \"exact\", \"near\" or \"none\", not " + json(*d).dump());
         s.dedup = *d;
     }
     // The export ledger (docs/training.md#export-ledger): names checked by the server.
@@ -418,10 +418,17 @@ std::string field_for_server_message(std::string_view message) {
     // The extension's messages name the argument first ("unknown filter key
     // \"x\"", "weight \"keyword\" must be ..."); see extension/request.cpp.
     static const std::pair<const char *, const char *> kPrefixes[] = {
-        {"unknown filter key", "filters"},  {"filter", "filters"},      {"too many filters", "filters"},
-        {"unknown search type", "search_types"}, {"search type", "search_types"},
-        {"search_types", "search_types"},    {"unknown weight key", "weights"}, {"weight", "weights"},
-        {"query", "query_text"},             {"top_k", "top_k"},         {"min_quality", "min_quality_score"},
+        {"unknown filter key", "filters"},
+        {"filter", "filters"},
+        {"too many filters", "filters"},
+        {"unknown search type", "search_types"},
+        {"search type", "search_types"},
+        {"search_types", "search_types"},
+        {"unknown weight key", "weights"},
+        {"weight", "weights"},
+        {"query", "query_text"},
+        {"top_k", "top_k"},
+        {"min_quality", "min_quality_score"},
     };
     for (const auto &[prefix, field] : kPrefixes)
         if (message.rfind(prefix, 0) == 0) return std::string("search_query.") + field;

@@ -13,9 +13,9 @@
 namespace clara::cli {
 
 struct LineFacts {
-    std::string split = "train";           // metadata.split, "train" without one
-    std::optional<int64_t> chunk_index;    // metadata.chunk_index (chunked exports)
-    std::optional<int64_t> token_count;    // metadata.token_count (chunked exports)
+    std::string split = "train";         // metadata.split, "train" without one
+    std::optional<int64_t> chunk_index;  // metadata.chunk_index (chunked exports)
+    std::optional<int64_t> token_count;  // metadata.token_count (chunked exports)
 };
 
 // False when line is not a JSON object (then facts are the defaults). Keys

@@ -111,7 +111,8 @@ size_t token_begin(std::string_view line, size_t end, std::string_view token) {
         return i;
     }
     auto part = [&token](char c) {
-        if (token == "number literal") return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+        if (token == "number literal")
+            return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
         return c >= 'a' && c <= 'z';  // true, false, null
     };
     if (!part(line[i])) return i;
@@ -148,8 +149,12 @@ std::string describe_syntax_error(const std::string &what, std::string_view line
     std::string_view body = dash == std::string_view::npos ? m : m.substr(dash + 2);
     // The expected token, named by nlohmann's token_type_name.
     static const std::pair<const char *, const char *> kExpected[] = {
-        {"string literal", "a string"},  {"':'", "':'"},  {"'}'", "',' or '}'"},         {"']'", "',' or ']'"},
-        {"'[', '{', or a literal", "a value"}, {"end of input", "the end of the line"},
+        {"string literal", "a string"},
+        {"':'", "':'"},
+        {"'}'", "',' or '}'"},
+        {"']'", "',' or ']'"},
+        {"'[', '{', or a literal", "a value"},
+        {"end of input", "the end of the line"},
     };
     std::string expected;
     for (const auto &[name, ours] : kExpected) {
@@ -248,12 +253,17 @@ public:
     bool binary(json::binary_t &) { return reject("binary values are not JSON"); }  // only from binary formats
 
     bool string(json::string_t &value) {
-        if (value.find('\0') != std::string::npos)
-            return reject("contains \\u0000, which PostgreSQL cannot store");
+        if (value.find('\0') != std::string::npos) return reject("contains \\u0000, which PostgreSQL cannot store");
         if (depth_ == 1) {
             switch (field_) {
-                case kDocumentId: has_id_ = true; doc_.document_id.swap(value); return true;
-                case kContent: has_content_ = true; doc_.content.swap(value); return true;
+                case kDocumentId:
+                    has_id_ = true;
+                    doc_.document_id.swap(value);
+                    return true;
+                case kContent:
+                    has_content_ = true;
+                    doc_.content.swap(value);
+                    return true;
                 case kTitle: doc_.title.emplace().swap(value); return true;
                 case kDomain: doc_.domain.emplace().swap(value); return true;
                 case kDocumentType: doc_.document_type.emplace().swap(value); return true;
@@ -283,8 +293,7 @@ public:
     }
 
     bool key(json::string_t &name) {
-        if (name.find('\0') != std::string::npos)
-            return reject("contains \\u0000, which PostgreSQL cannot store");
+        if (name.find('\0') != std::string::npos) return reject("contains \\u0000, which PostgreSQL cannot store");
         if (depth_ == 1) {
             field_ = find_key(name);
             if (field_ == kNone)
@@ -385,7 +394,8 @@ private:
                     return reject(std::string("citations must be an array of document_id strings or null, not ") +
                                   to_string(type));
                 case kDocumentId:
-                case kContent: return reject(std::string(kLoadKeys[field_]) + " must be a string, not " + to_string(type));
+                case kContent:
+                    return reject(std::string(kLoadKeys[field_]) + " must be a string, not " + to_string(type));
                 default:
                     return reject(std::string(kLoadKeys[field_]) + " must be a string or null, not " + to_string(type));
             }
@@ -417,7 +427,7 @@ private:
     const char *const *cursor_;  // just past the last byte nlohmann read
     LoadDocument &doc_;
     std::string error_;
-    size_t depth_ = 0;  // containers open
+    size_t depth_ = 0;   // containers open
     Key field_ = kNone;  // the top-level key whose value is being read
     bool seen_[kNone] = {};
     bool has_id_ = false, has_content_ = false, top_done_ = false;
@@ -467,13 +477,14 @@ std::string parse_load_document(std::string_view line, LoadDocument &doc) {
     doc.metadata_types.clear();
 
     // nlohmann skips a UTF-8 byte order mark; a line of JSON has none.
-    if (line.substr(0, 3) == "\xEF\xBB\xBF") return "not valid JSON at column 1: expected a value, found a byte order mark";
+    if (line.substr(0, 3) == "\xEF\xBB\xBF")
+        return "not valid JSON at column 1: expected a value, found a byte order mark";
     const char *cursor = line.data();
     const char *end = line.data() + line.size();
     LoadHandler handler(line, &cursor, doc);
     // strict: nothing but spaces after the object; no comments.
-    if (!nlohmann::json::sax_parse(TrackedIterator(&cursor), TrackedIterator(&end),
-                                   &handler, nlohmann::json::input_format_t::json, true, false))
+    if (!nlohmann::json::sax_parse(TrackedIterator(&cursor), TrackedIterator(&end), &handler,
+                                   nlohmann::json::input_format_t::json, true, false))
         return handler.error();
     const bool has_id = handler.has_id(), has_content = handler.has_content();
 
@@ -483,8 +494,8 @@ std::string parse_load_document(std::string_view line, LoadDocument &doc) {
     // Keys in btree indexes: the server would fail the whole load on them.
     auto too_long = [](const char *key, const std::string *v, size_t limit) {
         if (v == nullptr || v->size() <= limit) return std::string();
-        return std::string(key) + " is " + std::to_string(v->size()) + " bytes long (at most " +
-               std::to_string(limit) + ")";
+        return std::string(key) + " is " + std::to_string(v->size()) + " bytes long (at most " + std::to_string(limit) +
+               ")";
     };
     auto get = [](const std::optional<std::string> &v) { return v ? &*v : nullptr; };
     for (const std::string &r : {too_long("document_id", &doc.document_id, kMaxDocumentIdBytes),
@@ -505,14 +516,13 @@ bool is_iso_timestamp(std::string_view s) {
         return false;
     static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 1 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap))
-        return false;
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap)) return false;
     size_t pos = 10;
     if (pos == s.size()) return true;
 
     int hour, minute, second = 0;
-    if ((s[pos] != 'T' && s[pos] != ' ') || !digits(s, pos + 1, 2, hour) || pos + 3 >= s.size() ||
-        s[pos + 3] != ':' || !digits(s, pos + 4, 2, minute) || hour > 23 || minute > 59)
+    if ((s[pos] != 'T' && s[pos] != ' ') || !digits(s, pos + 1, 2, hour) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, minute) || hour > 23 || minute > 59)
         return false;
     pos += 6;
     if (pos < s.size() && s[pos] == ':') {
@@ -587,8 +597,7 @@ std::string MetadataTypeCheck::observe(const LoadDocument &doc, uint64_t line) {
                 first_.emplace(std::hash<std::string_view>()(key), FirstSeen{type, false, line});
             } else if (!full_warned_) {
                 full_warned_ = true;
-                return "metadata key \"" + key + "\" is one more than the " +
-                       std::to_string(kMaxTrackedMetadataKeys) +
+                return "metadata key \"" + key + "\" is one more than the " + std::to_string(kMaxTrackedMetadataKeys) +
                        " distinct keys whose JSON types are checked; new keys from here on are not";
             }
         } else if (it->second.type != type && !it->second.warned) {

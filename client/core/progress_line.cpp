@@ -27,31 +27,31 @@ std::string progress_line(const char *unit, uint64_t items, uint64_t bytes, doub
     std::string head;
     const char *bound = "";
     switch (total.of) {
-    case ProgressTotal::Of::none:
-        std::snprintf(text, sizeof text, "%llu %s  %.1f MB  %.0f/s", static_cast<unsigned long long>(items), unit,
-                      mb, rate);
-        return text;
-    case ProgressTotal::Of::items_at_most: {
-        std::snprintf(text, sizeof text, "%llu of \u2264%llu %s (--top-k)  %.1f MB",
-                      static_cast<unsigned long long>(items), static_cast<unsigned long long>(total.value), unit,
-                      mb);
-        head = text;
-        done = total.value > 0 ? static_cast<double>(items) / static_cast<double>(total.value) : 1;
-        if (items > 0 && seconds > 0)
-            remaining = static_cast<double>(total.value - std::min<uint64_t>(items, total.value)) / rate;
-        bound = "\u2264";
-        break;
-    }
-    case ProgressTotal::Of::bytes: {
-        std::snprintf(text, sizeof text, "%llu %s  %.1f of %.1f MB", static_cast<unsigned long long>(items), unit,
-                      mb, static_cast<double>(total.value) / 1e6);
-        head = text;
-        done = total.value > 0 ? static_cast<double>(bytes) / static_cast<double>(total.value) : 1;
-        if (bytes > 0 && seconds > 0)
-            remaining = static_cast<double>(total.value - std::min<uint64_t>(bytes, total.value)) /
-                        (static_cast<double>(bytes) / seconds);
-        break;
-    }
+        case ProgressTotal::Of::none:
+            std::snprintf(text, sizeof text, "%llu %s  %.1f MB  %.0f/s", static_cast<unsigned long long>(items), unit,
+                          mb, rate);
+            return text;
+        case ProgressTotal::Of::items_at_most: {
+            std::snprintf(text, sizeof text, "%llu of \u2264%llu %s (--top-k)  %.1f MB",
+                          static_cast<unsigned long long>(items), static_cast<unsigned long long>(total.value), unit,
+                          mb);
+            head = text;
+            done = total.value > 0 ? static_cast<double>(items) / static_cast<double>(total.value) : 1;
+            if (items > 0 && seconds > 0)
+                remaining = static_cast<double>(total.value - std::min<uint64_t>(items, total.value)) / rate;
+            bound = "\u2264";
+            break;
+        }
+        case ProgressTotal::Of::bytes: {
+            std::snprintf(text, sizeof text, "%llu %s  %.1f of %.1f MB", static_cast<unsigned long long>(items), unit,
+                          mb, static_cast<double>(total.value) / 1e6);
+            head = text;
+            done = total.value > 0 ? static_cast<double>(bytes) / static_cast<double>(total.value) : 1;
+            if (bytes > 0 && seconds > 0)
+                remaining = static_cast<double>(total.value - std::min<uint64_t>(bytes, total.value)) /
+                            (static_cast<double>(bytes) / seconds);
+            break;
+        }
     }
     done = std::min(done, 1.0);
     // Against an upper bound the share done is at least this much, the time left at most.

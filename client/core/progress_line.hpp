@@ -22,8 +22,7 @@ struct ProgressTotal {
 // upper bound is labelled as one: percentage and ETA are bounds too),
 // "12000 documents  45.2 of 120.0 MB  37%  ETA 0:05  20000/s", or without a
 // total "1200 documents  12.3 MB  3000/s". No ETA before the first item.
-std::string progress_line(const char *unit, uint64_t items, uint64_t bytes, double seconds,
-                          const ProgressTotal &total);
+std::string progress_line(const char *unit, uint64_t items, uint64_t bytes, double seconds, const ProgressTotal &total);
 
 // 0:07, 12:34, 1:02:03.
 std::string format_duration(double seconds);

@@ -8,14 +8,14 @@ namespace clara {
 namespace {
 
 inline void put_u32(std::string &out, uint32_t v) {
-    char b[4] = {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
-                 static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
+    char b[4] = {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF), static_cast<char>((v >> 16) & 0xFF),
+                 static_cast<char>((v >> 24) & 0xFF)};
     out.append(b, 4);
 }
 
 inline uint32_t get_u32(const unsigned char *p) {
-    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-           (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
+           (static_cast<uint32_t>(p[3]) << 24);
 }
 
 }  // namespace
@@ -33,12 +33,9 @@ Posting read_posting(const unsigned char *bytes) {
     return Posting{get_u32(bytes), tf & kMaxPostingTf, get_u32(bytes + 8), tf >> 24};
 }
 
-double bm25_idf(double n_docs, double doc_freq) {
-    return std::log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5));
-}
+double bm25_idf(double n_docs, double doc_freq) { return std::log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5)); }
 
-double bm25_term_score(double tf, double doc_length, double avg_doc_length, double idf,
-                       const Bm25Params &params) {
+double bm25_term_score(double tf, double doc_length, double avg_doc_length, double idf, const Bm25Params &params) {
     if (tf <= 0.0) return 0.0;
     // An empty corpus has no average length; treat every document as average.
     double norm = avg_doc_length > 0.0 ? doc_length / avg_doc_length : 1.0;

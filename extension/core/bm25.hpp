@@ -22,7 +22,7 @@ struct Bm25Params {
 // length, so a query is scored from postings alone.
 struct Posting {
     uint32_t doc_key;
-    uint32_t tf;          // stored capped at kMaxPostingTf
+    uint32_t tf;  // stored capped at kMaxPostingTf
     uint32_t doc_length;
     uint32_t title_tf = 0;  // stored capped at 255
 };

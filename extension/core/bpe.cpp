@@ -37,12 +37,12 @@ Char char_at(std::string_view s, size_t i) {
 }
 
 enum : uint32_t {
-    kLetter = 1,       // \p{L}
-    kNumber = 2,       // \p{N}
-    kSpace = 4,        // \s
-    kCrLf = 8,         // [\r\n]
-    kUpperish = 16,    // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
-    kLowerish = 32,    // [\p{Ll}\p{Lm}\p{Lo}\p{M}]
+    kLetter = 1,     // \p{L}
+    kNumber = 2,     // \p{N}
+    kSpace = 4,      // \s
+    kCrLf = 8,       // [\r\n]
+    kUpperish = 16,  // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+    kLowerish = 32,  // [\p{Ll}\p{Lm}\p{Lo}\p{M}]
 };
 
 uint32_t classes(UChar32 cp) {
@@ -88,9 +88,7 @@ struct Scanner {
         return i;
     }
     // An optional "[^\r\n\p{L}\p{N}]" at i: its end, or i.
-    bool prefix_char(size_t i) const {
-        return i < s.size() && (cls(i) & (kCrLf | kLetter | kNumber)) == 0;
-    }
+    bool prefix_char(size_t i) const { return i < s.size() && (cls(i) & (kCrLf | kLetter | kNumber)) == 0; }
     // 's 't 're 've 'm 'll 'd at i (case-insensitive unless exact): end or 0.
     size_t contraction(size_t i, bool any_case) const {
         if (i >= s.size() || s[i] != '\'') return 0;
@@ -303,7 +301,8 @@ void inspect(const nlohmann::json &node, bool *byte_level, bool *prefix_space, s
         *split = node.at("pattern").at("Regex").get<std::string>();
         const std::string behavior = node.value("behavior", "Isolated");
         if (behavior != "Isolated")
-            throw TokenizerError("tokenizer.json: Split behavior \"" + behavior + "\" is not supported (only Isolated)");
+            throw TokenizerError("tokenizer.json: Split behavior \"" + behavior +
+                                 "\" is not supported (only Isolated)");
     } else if (!type.empty() && type != "ByteLevel") {
         throw TokenizerError("tokenizer.json: pre-tokenizer \"" + type + "\" is not supported");
     }
@@ -411,8 +410,9 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     if (j.contains("decoder") && j.at("decoder").value("type", "") == "ByteLevel")
         inspect(j.at("decoder"), &decoder_byte_level, &unused_prefix, &unused_split, &unused_regex);
     if (!byte_level)
-        throw TokenizerError("tokenizer.json: not a byte-level BPE (no ByteLevel pre-tokenizer); SentencePiece-style "
-                             "models need their .model file");
+        throw TokenizerError(
+            "tokenizer.json: not a byte-level BPE (no ByteLevel pre-tokenizer); SentencePiece-style "
+            "models need their .model file");
     if (prefix_space) throw TokenizerError("tokenizer.json: ByteLevel add_prefix_space is not supported");
 
     std::unique_ptr<BpeTokenizer> t(new BpeTokenizer());
@@ -535,7 +535,8 @@ void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
         if (mid >= n) return;
         uint32_t right = end[mid];
         uint32_t merged = 0;
-        int64_t r = pair_rank(piece.substr(left, mid - left), id[left], piece.substr(mid, right - mid), id[mid], &merged);
+        int64_t r = pair_rank(piece.substr(left, mid - left), id[left], piece.substr(mid, right - mid), id[mid],
+                              &merged);
         if (r >= 0) heap.push(Candidate{r, left, mid, right, merged});
     };
     for (uint32_t i = 0; i + 1 < n; i++) consider(i);
@@ -558,7 +559,8 @@ void BpeTokenizer::token_ends(std::string_view text, std::vector<uint32_t> &ends
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
     bpe_pre_tokenize(pattern_, text, pieces);
     for (const auto &p : pieces)
-        merge_piece(text.substr(p.first, p.second - p.first), [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
+        merge_piece(text.substr(p.first, p.second - p.first),
+                    [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
 }
 
 void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) const {
@@ -572,7 +574,8 @@ size_t BpeTokenizer::count(std::string_view text) const {
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
     bpe_pre_tokenize(pattern_, text, pieces);
     size_t n = 0;
-    for (const auto &p : pieces) merge_piece(text.substr(p.first, p.second - p.first), [&](uint32_t, uint32_t) { n++; });
+    for (const auto &p : pieces)
+        merge_piece(text.substr(p.first, p.second - p.first), [&](uint32_t, uint32_t) { n++; });
     return n;
 }
 

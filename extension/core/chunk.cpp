@@ -100,8 +100,8 @@ std::vector<TextChunk> cut(std::string_view text, uint32_t max_tokens, uint32_t 
         }
     }
     uint32_t start = 0;
-    size_t k0 = 0;        // first token after start
-    size_t prev_k = 0;    // the previous chunk's last token (0: none yet)
+    size_t k0 = 0;      // first token after start
+    size_t prev_k = 0;  // the previous chunk's last token (0: none yet)
     bool first = true;
     for (;;) {
         // What is left fits: the last chunk.

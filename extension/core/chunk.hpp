@@ -23,7 +23,7 @@
 namespace clara {
 
 struct TextChunk {
-    uint32_t start;        // byte offsets into the text: [start, end)
+    uint32_t start;  // byte offsets into the text: [start, end)
     uint32_t end;
     uint32_t token_count;  // of text[start, end) tokenized alone
     uint32_t char_start;   // the same offsets in code points

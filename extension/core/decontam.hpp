@@ -28,7 +28,10 @@ void gram_hashes(std::string_view text, uint32_t n, std::vector<uint64_t> &out, 
 class GramSet {
 public:
     void reserve(size_t n) { grams_.reserve(n); }
-    void add(uint64_t gram) { grams_.push_back(gram); sorted_ = false; }
+    void add(uint64_t gram) {
+        grams_.push_back(gram);
+        sorted_ = false;
+    }
     // Sorts and removes repeats; contains() and overlap() need it.
     void finish();
     bool contains(uint64_t gram) const;

@@ -55,8 +55,8 @@ constexpr uint8_t kDedupFormat = 1;
 constexpr size_t kDedupBytes = 1 + 8 + 4 + 2 * kMinHashes;
 
 struct DedupSignature {
-    uint64_t exact = 0;      // hash of the normalised text
-    uint32_t shingles = 0;   // distinct shingle hashes seen (0: no words, no bins)
+    uint64_t exact = 0;     // hash of the normalised text
+    uint32_t shingles = 0;  // distinct shingle hashes seen (0: no words, no bins)
     std::array<uint16_t, kMinHashes> bins{};
 };
 
@@ -104,8 +104,8 @@ struct DupMember {
 
 // What a batch of added documents changes in the stored clusters.
 struct DupChanges {
-    std::vector<DupMember> members;                            // upsert, by doc_key
-    std::vector<std::pair<uint32_t, uint32_t>> near_relabel;   // every member of old -> new
+    std::vector<DupMember> members;                           // upsert, by doc_key
+    std::vector<std::pair<uint32_t, uint32_t>> near_relabel;  // every member of old -> new
     std::vector<std::pair<uint32_t, uint32_t>> exact_relabel;
 };
 

@@ -25,8 +25,9 @@ std::vector<ScoredDoc> ranked_unique(const std::vector<ScoredDoc> &list) {
         if (a.doc_key != b.doc_key) return a.doc_key < b.doc_key;
         return a.score > b.score;
     });
-    r.erase(std::unique(r.begin(), r.end(), [](const ScoredDoc &a, const ScoredDoc &b) { return a.doc_key == b.doc_key; }),
-            r.end());
+    r.erase(
+        std::unique(r.begin(), r.end(), [](const ScoredDoc &a, const ScoredDoc &b) { return a.doc_key == b.doc_key; }),
+        r.end());
     std::sort(r.begin(), r.end(), ranks_before);
     return r;
 }
@@ -196,8 +197,8 @@ std::vector<ScoredDoc> fuse_weighted(const FusionLists &lists, const FusionWeigh
     return out;
 }
 
-void fuse_weighted_into(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how,
-                        size_t ordered, FusionScratch &scratch, std::vector<ScoredDoc> &out) {
+void fuse_weighted_into(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how, size_t ordered,
+                        FusionScratch &scratch, std::vector<ScoredDoc> &out) {
     if (fuse_dense(lists, weights, false, 0.0, how, ordered, scratch, out)) return;
     std::vector<Contribution> parts;
     for (size_t r = 0; r < kSearchTypeCount; ++r) {
@@ -233,8 +234,9 @@ std::vector<ScoredDoc> graph_scores(const std::vector<ScoredDoc> &seeds, const s
         if (a.doc_key != b.doc_key) return a.doc_key < b.doc_key;
         return a.score > b.score;
     });
-    s.erase(std::unique(s.begin(), s.end(), [](const ScoredDoc &a, const ScoredDoc &b) { return a.doc_key == b.doc_key; }),
-            s.end());
+    s.erase(
+        std::unique(s.begin(), s.end(), [](const ScoredDoc &a, const ScoredDoc &b) { return a.doc_key == b.doc_key; }),
+        s.end());
     auto seed_score = [&s](uint32_t key, double *score) {
         auto it = std::lower_bound(s.begin(), s.end(), key,
                                    [](const ScoredDoc &d, uint32_t k) { return d.doc_key < k; });

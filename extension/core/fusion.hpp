@@ -104,8 +104,8 @@ struct FusionScratch {
 void fuse(const FusionLists &lists, const FusionOptions &options, FusionScratch &scratch, std::vector<ScoredDoc> &out);
 void fuse_rrf_into(const FusionLists &lists, const FusionWeights &weights, double k, size_t ordered,
                    FusionScratch &scratch, std::vector<ScoredDoc> &out);
-void fuse_weighted_into(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how,
-                        size_t ordered, FusionScratch &scratch, std::vector<ScoredDoc> &out);
+void fuse_weighted_into(const FusionLists &lists, const FusionWeights &weights, ScoreNormalisation how, size_t ordered,
+                        FusionScratch &scratch, std::vector<ScoredDoc> &out);
 
 // ---------------------------------------------------------------------------
 // Graph score. An edge (src, dst) means "src cites dst" (doc keys).

@@ -102,12 +102,11 @@ bool jsonb_key_less(std::string_view a, std::string_view b) {
 }
 
 bool parse_line_format(std::string_view name, LineFormat *out) {
-    static const std::pair<const char *, LineFormat> kNames[] = {
-        {"raw", LineFormat::kRaw},
-        {"text", LineFormat::kText},
-        {"messages", LineFormat::kMessages},
-        {"prompt-completion", LineFormat::kPromptCompletion},
-        {"alpaca", LineFormat::kAlpaca}};
+    static const std::pair<const char *, LineFormat> kNames[] = {{"raw", LineFormat::kRaw},
+                                                                 {"text", LineFormat::kText},
+                                                                 {"messages", LineFormat::kMessages},
+                                                                 {"prompt-completion", LineFormat::kPromptCompletion},
+                                                                 {"alpaca", LineFormat::kAlpaca}};
     for (const auto &n : kNames)
         if (name == n.first) {
             *out = n.second;
@@ -120,10 +119,13 @@ namespace {
 
 // The value of placeholder name, or false if there is no such placeholder.
 bool placeholder(std::string_view name, const TemplateValues &v, std::string_view *value) {
-    const std::pair<const char *, std::string_view> fields[] = {
-        {"title", v.title},   {"text", v.text},     {"query", v.query},
-        {"document_id", v.document_id}, {"source", v.source}, {"domain", v.domain},
-        {"document_type", v.document_type}};
+    const std::pair<const char *, std::string_view> fields[] = {{"title", v.title},
+                                                                {"text", v.text},
+                                                                {"query", v.query},
+                                                                {"document_id", v.document_id},
+                                                                {"source", v.source},
+                                                                {"domain", v.domain},
+                                                                {"document_type", v.document_type}};
     for (const auto &f : fields)
         if (name == f.first) {
             *value = f.second;

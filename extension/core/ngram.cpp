@@ -17,17 +17,17 @@ using namespace clara::text;
 // Diacritic folding of the lower-case Latin-1 letters U+00DF..U+00FF: one or
 // two ASCII letters each ("" = keep the code point: ÷ is not a letter).
 constexpr const char *kFoldLatin1[0x21] = {
-    "ss",                                     // DF ß
-    "a",  "a", "a", "a", "a", "a", "ae",      // E0-E6 à á â ã ä å æ
-    "c",                                      // E7 ç
-    "e",  "e", "e", "e",                      // E8-EB
-    "i",  "i", "i", "i",                      // EC-EF
-    "d",  "n",                                // F0 ð, F1 ñ
-    "o",  "o", "o", "o", "o",                 // F2-F6
-    "",                                       // F7 ÷
-    "o",                                      // F8 ø
-    "u",  "u", "u", "u",                      // F9-FC
-    "y",  "th", "y",                          // FD ý, FE þ, FF ÿ
+    "ss",                                  // DF ß
+    "a",  "a",  "a", "a", "a", "a", "ae",  // E0-E6 à á â ã ä å æ
+    "c",                                   // E7 ç
+    "e",  "e",  "e", "e",                  // E8-EB
+    "i",  "i",  "i", "i",                  // EC-EF
+    "d",  "n",                             // F0 ð, F1 ñ
+    "o",  "o",  "o", "o", "o",             // F2-F6
+    "",                                    // F7 ÷
+    "o",                                   // F8 ø
+    "u",  "u",  "u", "u",                  // F9-FC
+    "y",  "th", "y",                       // FD ý, FE þ, FF ÿ
 };
 
 constexpr uint32_t kBow = '<';

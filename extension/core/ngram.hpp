@@ -221,10 +221,10 @@ private:
     double n_docs_ = 0.0;
     double avg_length_ = 0.0;
     Bm25Params params_;
-    float weight_ = 0.0f;       // w_q * idf of the current gram
-    double max_score_ = 0.0;    // sum of w_q * idf * (k1 + 1)
+    float weight_ = 0.0f;                  // w_q * idf of the current gram
+    double max_score_ = 0.0;               // sum of w_q * idf * (k1 + 1)
     float norm_[kGramLengthBuckets] = {};  // k1 * (1 - b + b * len / avg) for each length bucket
-    std::vector<float> score_;  // by doc_key
+    std::vector<float> score_;             // by doc_key
     std::vector<uint32_t> touched_;
 };
 

@@ -98,37 +98,29 @@ constexpr double kMetadataBase = 0.4;
 
 // The ~100 most frequent German function words.
 constexpr std::string_view kStopwordsDe[] = {
-    "aber",   "alle",   "allem",   "allen",  "aller",  "als",    "also",   "am",
-    "an",     "auch",   "auf",     "aus",    "bei",    "beim",   "bereits", "bis",
-    "bzw",    "da",     "dabei",   "damit",  "dann",   "das",    "dass",   "daß",
-    "dem",    "den",    "denen",   "denn",   "der",    "deren",  "des",    "dessen",
-    "die",    "dies",   "diese",   "diesem", "diesen", "dieser", "dieses", "doch",
-    "dort",   "durch",  "ein",     "eine",   "einem",  "einen",  "einer",  "eines",
-    "er",     "es",     "etwa",    "für",    "gegen",  "haben",  "hat",    "hatte",
-    "ich",    "ihm",    "ihn",     "ihr",    "ihre",   "ihrem",  "ihren",  "ihrer",
-    "im",     "in",     "ist",     "jedoch", "kann",   "kein",   "keine",  "können",
-    "man",    "mit",    "muss",    "nach",   "nicht",  "noch",   "nur",    "ob",
-    "oder",   "ohne",   "schon",   "sein",   "seine",  "sich",   "sie",    "sind",
-    "so",     "sofern", "soll",    "sowie",  "über",   "um",     "und",    "uns",
-    "unter",  "vom",    "von",     "vor",    "war",    "was",    "weil",   "wenn",
-    "werden", "wie",    "wird",    "wir",    "wurde",  "wurden", "zu",     "zum",
-    "zur",    "zwischen",
+    "aber",  "alle",   "allem",  "allen",    "aller",  "als",    "also",  "am",    "an",    "auch",   "auf",
+    "aus",   "bei",    "beim",   "bereits",  "bis",    "bzw",    "da",    "dabei", "damit", "dann",   "das",
+    "dass",  "daß",    "dem",    "den",      "denen",  "denn",   "der",   "deren", "des",   "dessen", "die",
+    "dies",  "diese",  "diesem", "diesen",   "dieser", "dieses", "doch",  "dort",  "durch", "ein",    "eine",
+    "einem", "einen",  "einer",  "eines",    "er",     "es",     "etwa",  "für",   "gegen", "haben",  "hat",
+    "hatte", "ich",    "ihm",    "ihn",      "ihr",    "ihre",   "ihrem", "ihren", "ihrer", "im",     "in",
+    "ist",   "jedoch", "kann",   "kein",     "keine",  "können", "man",   "mit",   "muss",  "nach",   "nicht",
+    "noch",  "nur",    "ob",     "oder",     "ohne",   "schon",  "sein",  "seine", "sich",  "sie",    "sind",
+    "so",    "sofern", "soll",   "sowie",    "über",   "um",     "und",   "uns",   "unter", "vom",    "von",
+    "vor",   "war",    "was",    "weil",     "wenn",   "werden", "wie",   "wird",  "wir",   "wurde",  "wurden",
+    "zu",    "zum",    "zur",    "zwischen",
 };
 
 // The ~100 most frequent English function words.
 constexpr std::string_view kStopwordsEn[] = {
-    "a",       "about",  "after",  "all",     "also",   "an",    "and",     "any",
-    "are",     "as",     "at",     "be",      "because", "been", "before",  "being",
-    "between", "both",   "but",    "by",      "can",    "could", "did",     "do",
-    "does",    "during", "each",   "for",     "from",   "had",   "has",     "have",
-    "he",      "her",    "him",    "his",     "how",    "i",     "if",      "in",
-    "into",    "is",     "it",     "its",     "may",    "more",  "most",    "must",
-    "no",      "not",    "of",     "on",      "one",    "only",  "or",      "other",
-    "our",     "out",    "over",   "shall",   "she",    "should", "so",     "some",
-    "such",    "than",   "that",   "the",     "their",  "them",  "then",    "there",
-    "these",   "they",   "this",   "those",   "through", "to",   "under",   "up",
-    "upon",    "very",   "was",    "we",      "were",   "what",  "when",    "where",
-    "which",   "while",  "who",    "will",    "with",   "would", "you",     "your",
+    "a",       "about",  "after",  "all",   "also",    "an",    "and",   "any",   "are",   "as",    "at",   "be",
+    "because", "been",   "before", "being", "between", "both",  "but",   "by",    "can",   "could", "did",  "do",
+    "does",    "during", "each",   "for",   "from",    "had",   "has",   "have",  "he",    "her",   "him",  "his",
+    "how",     "i",      "if",     "in",    "into",    "is",    "it",    "its",   "may",   "more",  "most", "must",
+    "no",      "not",    "of",     "on",    "one",     "only",  "or",    "other", "our",   "out",   "over", "shall",
+    "she",     "should", "so",     "some",  "such",    "than",  "that",  "the",   "their", "them",  "then", "there",
+    "these",   "they",   "this",   "those", "through", "to",    "under", "up",    "upon",  "very",  "was",  "we",
+    "were",    "what",   "when",   "where", "which",   "while", "who",   "will",  "with",  "would", "you",  "your",
 };
 
 // Boilerplate phrases: words separated by single spaces; each word is the
@@ -381,7 +373,8 @@ private:
 
 static_assert(kPhraseCount < 32767, "phrase index must fit int16_t");
 static_assert(sizeof kStopwordsDe / sizeof kStopwordsDe[0] + sizeof kStopwordsEn / sizeof kStopwordsEn[0] +
-                      kPhraseCount < Lexicon::kSlots / 2,
+                      kPhraseCount <
+                  Lexicon::kSlots / 2,
               "dictionary table too full");
 
 const Lexicon &lexicon() {
@@ -416,12 +409,29 @@ inline CharClass classify_latin1(uint32_t cp) {
     switch (cp) {
         case 0x85: return kBreak;  // NEL
         case 0xA0: return kSpace;  // no-break space
-        case 0xAA: case 0xB5: case 0xBA: return kLetter;  // ª µ º
-        case 0xB2: case 0xB3: case 0xB9: case 0xBC: case 0xBD: case 0xBE: return kDigit;  // ² ³ ¹ ¼ ½ ¾
-        case 0xA1: case 0xA2: case 0xA3: case 0xA4: case 0xA5: case 0xA7: case 0xAB: case 0xAD:
-        case 0xB0: case 0xB6: case 0xB7: case 0xBB: case 0xBF:
-            return kPunct;  // ¡ ¢ £ ¤ ¥ § « soft-hyphen ° ¶ · » ¿
-        default: return kSymbol;  // C1 controls, ¦ ¨ © ¬ ® ¯ ± ´ ¸
+        case 0xAA:
+        case 0xB5:
+        case 0xBA: return kLetter;  // ª µ º
+        case 0xB2:
+        case 0xB3:
+        case 0xB9:
+        case 0xBC:
+        case 0xBD:
+        case 0xBE: return kDigit;  // ² ³ ¹ ¼ ½ ¾
+        case 0xA1:
+        case 0xA2:
+        case 0xA3:
+        case 0xA4:
+        case 0xA5:
+        case 0xA7:
+        case 0xAB:
+        case 0xAD:
+        case 0xB0:
+        case 0xB6:
+        case 0xB7:
+        case 0xBB:
+        case 0xBF: return kPunct;  // ¡ ¢ £ ¤ ¥ § « soft-hyphen ° ¶ · » ¿
+        default: return kSymbol;   // C1 controls, ¦ ¨ © ¬ ® ¯ ± ´ ¸
     }
 }
 
@@ -431,9 +441,9 @@ inline CharClass classify_latin1(uint32_t cp) {
 inline CharClass classify(uint32_t cp) {
     if (cp < 0x80) return kAscii.c[cp];
     if (cp < 0x100) return classify_latin1(cp);
-    if (cp < 0x2B0) return kLetter;  // Latin Extended-A/B, IPA
-    if (cp < 0x300) return kPunct;   // spacing modifiers (ʼ ˈ ˜)
-    if (cp < 0x2000) return kLetter; // combining marks, Greek, Cyrillic, ... Latin Extended Additional
+    if (cp < 0x2B0) return kLetter;   // Latin Extended-A/B, IPA
+    if (cp < 0x300) return kPunct;    // spacing modifiers (ʼ ˈ ˜)
+    if (cp < 0x2000) return kLetter;  // combining marks, Greek, Cyrillic, ... Latin Extended Additional
     if (cp < 0x2070) {
         if (cp <= 0x200A || cp == 0x202F || cp == 0x205F) return kSpace;
         if (cp == 0x2028 || cp == 0x2029) return kBreak;
@@ -446,23 +456,23 @@ inline CharClass classify(uint32_t cp) {
     if (cp < 0x2E80) return kPunct;   // supplemental punctuation
     if (cp < 0x3000) return kLetter;  // CJK radicals
     if (cp == 0x3000) return kSpace;
-    if (cp < 0x3040) return kPunct;   // CJK punctuation
-    if (cp < 0xE000) return kLetter;  // kana, CJK, Hangul (surrogates never reach here)
-    if (cp < 0xF900) return kSymbol;  // private use
-    if (cp < 0xFE00) return kLetter;  // CJK compatibility, presentation forms
-    if (cp < 0xFE10) return kSymbol;  // variation selectors
-    if (cp < 0xFE70) return kPunct;   // vertical / small / compatibility forms
+    if (cp < 0x3040) return kPunct;                           // CJK punctuation
+    if (cp < 0xE000) return kLetter;                          // kana, CJK, Hangul (surrogates never reach here)
+    if (cp < 0xF900) return kSymbol;                          // private use
+    if (cp < 0xFE00) return kLetter;                          // CJK compatibility, presentation forms
+    if (cp < 0xFE10) return kSymbol;                          // variation selectors
+    if (cp < 0xFE70) return kPunct;                           // vertical / small / compatibility forms
     if (cp < 0xFF00) return cp == 0xFEFF ? kPunct : kLetter;  // Arabic forms-B, BOM
-    if (cp < 0xFFF0) {                // halfwidth and fullwidth forms
+    if (cp < 0xFFF0) {                                        // halfwidth and fullwidth forms
         if (cp >= 0xFF10 && cp <= 0xFF19) return kDigit;
         if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A) || (cp >= 0xFF66 && cp <= 0xFFDC))
             return kLetter;
         return kPunct;
     }
-    if (cp < 0x10000) return kSymbol;                    // specials
-    if (cp >= 0x1D000 && cp < 0x1D250) return kSymbol;   // musical symbols
-    if (cp >= 0x1F000 && cp < 0x1FC00) return kSymbol;   // emoji, cards, enclosed, ...
-    if (cp >= 0xE0000) return kSymbol;                   // tags, private use planes
+    if (cp < 0x10000) return kSymbol;                   // specials
+    if (cp >= 0x1D000 && cp < 0x1D250) return kSymbol;  // musical symbols
+    if (cp >= 0x1F000 && cp < 0x1FC00) return kSymbol;  // emoji, cards, enclosed, ...
+    if (cp >= 0xE0000) return kSymbol;                  // tags, private use planes
     return kLetter;
 }
 
@@ -498,8 +508,8 @@ inline uint32_t decode_multibyte(const unsigned char *&p, const unsigned char *e
         }
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
         if (avail >= 4 && is_cont(p[1]) && is_cont(p[2]) && is_cont(p[3])) {
-            uint32_t cp = (uint32_t(b0 & 0x07) << 18) | (uint32_t(p[1] & 0x3F) << 12) |
-                          (uint32_t(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+            uint32_t cp = (uint32_t(b0 & 0x07) << 18) | (uint32_t(p[1] & 0x3F) << 12) | (uint32_t(p[2] & 0x3F) << 6) |
+                          (p[3] & 0x3F);
             if (cp >= 0x10000 && cp <= 0x10FFFF) {
                 p += 4;
                 return cp;
@@ -546,9 +556,9 @@ private:
 // ===========================================================================
 
 struct LineInfo {
-    size_t chars;       // code points from first to last non-space character
+    size_t chars;  // code points from first to last non-space character
     size_t words;
-    uint64_t hash;      // over the line's tokens (folded), whitespace-normalised
+    uint64_t hash;             // over the line's tokens (folded), whitespace-normalised
     uint8_t boiler_max_words;  // largest max_words of any matched pattern, 0 = none
 };
 
@@ -604,8 +614,7 @@ struct Scan {
         else if (t.digits != 0) {
             key = kNoKey;  // "2024er", "B2": neither stopword nor pattern word
             ++mixed_words;
-        }
-        else
+        } else
             key = nonzero(t.word_hash);
 
         if (key != kNoKey) {
@@ -859,13 +868,14 @@ QualitySignals assess_quality(const QualityInput &in) {
         double subscore, weight;
     };
     const Term terms[] = {
-        {s.length_score, kWeightLength},         {s.word_length_score, kWeightWordLength},
-        {s.symbol_score, kWeightSymbol},         {s.repetition_score, kWeightRepetition},
+        {s.length_score, kWeightLength},           {s.word_length_score, kWeightWordLength},
+        {s.symbol_score, kWeightSymbol},           {s.repetition_score, kWeightRepetition},
         {s.boilerplate_score, kWeightBoilerplate}, {s.stopword_score, kWeightStopword},
-        {s.metadata_score, kWeightMetadata},     {s.encoding_score, kWeightEncoding},
+        {s.metadata_score, kWeightMetadata},       {s.encoding_score, kWeightEncoding},
     };
     double log_score = 0.0;
-    for (const Term &t : terms) log_score += t.weight * std::log(t.subscore > kSubscoreFloor ? t.subscore : kSubscoreFloor);
+    for (const Term &t : terms)
+        log_score += t.weight * std::log(t.subscore > kSubscoreFloor ? t.subscore : kSubscoreFloor);
     s.score = round4(clamp01(std::exp(log_score)));
     return s;
 }

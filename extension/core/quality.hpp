@@ -23,30 +23,30 @@ namespace clara {
 inline constexpr int kQualityVersion = 2;
 
 struct QualityInput {
-    std::string_view title;          // not used by the heuristics (only counted in metadata)
-    std::string_view content;        // UTF-8
-    int metadata_fields_present = 0; // of title, domain, document_type, source, created_at: how many are non-empty
+    std::string_view title;           // not used by the heuristics (only counted in metadata)
+    std::string_view content;         // UTF-8
+    int metadata_fields_present = 0;  // of title, domain, document_type, source, created_at: how many are non-empty
     int metadata_fields_total = 5;
 };
 
 struct QualitySignals {
     // Raw measurements (definitions in docs/quality.md).
-    size_t char_count = 0;              // code points (an invalid byte counts as one)
-    size_t word_count = 0;              // whitespace-separated tokens with at least one letter or digit
-    size_t line_count = 0;              // non-blank lines
-    double mean_word_length = 0.0;      // letters+digits per word
-    double symbol_ratio = 0.0;          // symbol code points / non-space code points
-    double non_letter_ratio = 0.0;      // non-letter code points / non-space code points
-    double duplicate_line_fraction = 0.0;   // chars in repeats of an earlier line / chars in lines
-    double duplicate_ngram_fraction = 0.0;  // word chars inside repeated word 5-grams / word chars
-    double boilerplate_line_fraction = 0.0; // chars in boilerplate lines / chars in lines
-    double stopword_ratio = 0.0;        // max(stopword_ratio_de, stopword_ratio_en)
-    double stopword_ratio_de = 0.0;     // German stopword tokens / words
-    double stopword_ratio_en = 0.0;     // English stopword tokens / words
-    double mojibake_ratio = 0.0;        // mis-decoded UTF-8 ("Ã¤", "â€", U+FFFD) per word
-    double mixed_word_ratio = 0.0;      // words mixing letters and digits ("Antrag" OCR'd as "Antrag1c") / words
-    const char *language = "none";      // "de", "en" or "none"
-    double metadata_completeness = 0.0; // present / total, clamped to 0..1
+    size_t char_count = 0;                   // code points (an invalid byte counts as one)
+    size_t word_count = 0;                   // whitespace-separated tokens with at least one letter or digit
+    size_t line_count = 0;                   // non-blank lines
+    double mean_word_length = 0.0;           // letters+digits per word
+    double symbol_ratio = 0.0;               // symbol code points / non-space code points
+    double non_letter_ratio = 0.0;           // non-letter code points / non-space code points
+    double duplicate_line_fraction = 0.0;    // chars in repeats of an earlier line / chars in lines
+    double duplicate_ngram_fraction = 0.0;   // word chars inside repeated word 5-grams / word chars
+    double boilerplate_line_fraction = 0.0;  // chars in boilerplate lines / chars in lines
+    double stopword_ratio = 0.0;             // max(stopword_ratio_de, stopword_ratio_en)
+    double stopword_ratio_de = 0.0;          // German stopword tokens / words
+    double stopword_ratio_en = 0.0;          // English stopword tokens / words
+    double mojibake_ratio = 0.0;             // mis-decoded UTF-8 ("Ã¤", "â€", U+FFFD) per word
+    double mixed_word_ratio = 0.0;           // words mixing letters and digits ("Antrag" OCR'd as "Antrag1c") / words
+    const char *language = "none";           // "de", "en" or "none"
+    double metadata_completeness = 0.0;      // present / total, clamped to 0..1
 
     // Per-signal subscores in 0..1 (1 = no objection) and the final score.
     double length_score = 0.0;
@@ -56,8 +56,8 @@ struct QualitySignals {
     double boilerplate_score = 0.0;
     double stopword_score = 0.0;
     double metadata_score = 0.0;
-    double encoding_score = 0.0;        // mojibake and OCR letter/digit confusion
-    double score = 0.0;                 // 0..1, rounded to 4 decimals
+    double encoding_score = 0.0;  // mojibake and OCR letter/digit confusion
+    double score = 0.0;           // 0..1, rounded to 4 decimals
 };
 
 QualitySignals assess_quality(const QualityInput &in);

@@ -14,8 +14,7 @@ std::string parse_split_spec(std::string_view text, SplitSpec *spec) {
         if (comma == std::string_view::npos) comma = text.size();
         std::string_view item = text.substr(pos, comma - pos);
         size_t eq = item.find('=');
-        if (eq == std::string_view::npos || eq == 0)
-            return "\"" + std::string(item) + "\" is not name=fraction";
+        if (eq == std::string_view::npos || eq == 0) return "\"" + std::string(item) + "\" is not name=fraction";
         std::string name(item.substr(0, eq));
         bool ok = name[0] >= 'a' && name[0] <= 'z';
         for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');

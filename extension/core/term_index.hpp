@@ -18,7 +18,7 @@ constexpr uint32_t kMaxPositionsPerLexeme = 256;
 constexpr uint16_t kWeightA = 3;
 
 struct TermEntry {
-    uint32_t offset;     // lexeme bytes in the LexemeList arena
+    uint32_t offset;  // lexeme bytes in the LexemeList arena
     uint32_t length;
     uint32_t tf;         // every occurrence, uncapped
     uint32_t first_pos;  // index into TermIndex::positions

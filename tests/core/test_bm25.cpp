@@ -81,8 +81,7 @@ TEST(Postings, TitleFrequencySharesTheTfWord) {
 
 TEST(Bm25, TitleScoreMatchesFormula) {
     const double idf = clara::bm25_idf(100, 7);
-    for (double tf : {1.0, 2.0, 5.0})
-        EXPECT_NEAR(clara::bm25_title_score(tf, idf), idf * tf * 2.2 / (tf + 1.2), 1e-12);
+    for (double tf : {1.0, 2.0, 5.0}) EXPECT_NEAR(clara::bm25_title_score(tf, idf), idf * tf * 2.2 / (tf + 1.2), 1e-12);
     EXPECT_EQ(clara::bm25_title_score(0, idf), 0.0);
 }
 

@@ -87,7 +87,8 @@ TEST(Chunk, SentenceThenSpace) {
 }
 
 TEST(Chunk, LegalHeadings) {
-    std::string text = "§ 1 Geltungsbereich\n" + words(30) + "\n§ 2 Begriffe\n" + words(30) + "\nArt. 3 Ziele\n" + words(30);
+    std::string text = "§ 1 Geltungsbereich\n" + words(30) + "\n§ 2 Begriffe\n" + words(30) + "\nArt. 3 Ziele\n" +
+                       words(30);
     auto chunks = clara::chunk_text(text, 60, 0, word_count, word_ends);
     expect_whole(text, chunks, 60, word_count);
     ASSERT_GE(chunks.size(), 2u);

@@ -20,9 +20,9 @@ TEST(ClientFilters, DomainIsAStringFilter) {
 }
 
 TEST(ClientFilters, ValueIsJsonWhenItParsesElseAString) {
-    json f = json::parse(build_filters_json(std::nullopt, {"document_type=urteil", "metadata={\"gericht\":\"BVerwG\"}",
-                                                          "source=[\"a\",\"b\"]", "created_after=2024-01-01",
-                                                          "x=42", "y=\"quoted\"", "z="}));
+    json f = json::parse(build_filters_json(
+        std::nullopt, {"document_type=urteil", "metadata={\"gericht\":\"BVerwG\"}", "source=[\"a\",\"b\"]",
+                       "created_after=2024-01-01", "x=42", "y=\"quoted\"", "z="}));
     EXPECT_EQ(f["document_type"], "urteil");
     EXPECT_EQ(f["metadata"], json({{"gericht", "BVerwG"}}));
     EXPECT_EQ(f["source"], json::array({"a", "b"}));

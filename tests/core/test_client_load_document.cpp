@@ -95,8 +95,10 @@ TEST(ClientLoadDocument, FieldTypes) {
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","title":1})", "title must be a string or null"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":[]})", "metadata must be an object"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":"{}"})", "metadata must be an object"));
-    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":"d1"})", "citations must be an array"));
-    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":[1]})", "citations must be document_id strings"));
+    EXPECT_TRUE(
+        rejected_because(R"({"document_id":"d","content":"x","citations":"d1"})", "citations must be an array"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":[1]})",
+                                 "citations must be document_id strings"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":[""]})", "non-empty"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","created_at":"yesterday"})", "ISO 8601"));
 }
@@ -136,8 +138,8 @@ TEST(ClientLoadDocument, NumbersJsonbCannotStore) {
     };
     for (const char *fits : {"1e308", "-0.0e1000", "1e-300", "123.456", "0.0001e-16379"})
         EXPECT_EQ(reason(with(fits)), "") << fits;
-    for (const char *overflows : {"1e131072", "1.5e-16383", "0.0001e-16380", "0e-20000", "0e1073741823",
-                                  "1e1073741823", "1e-1073741823", "2e0215555555555555555555555", "1e999999"})
+    for (const char *overflows : {"1e131072", "1.5e-16383", "0.0001e-16380", "0e-20000", "0e1073741823", "1e1073741823",
+                                  "1e-1073741823", "2e0215555555555555555555555", "1e999999"})
         EXPECT_NE(reason(with(overflows)), "") << overflows;
     EXPECT_NE(reason(with("1" + std::string(131072, '0'))), "");
     EXPECT_EQ(reason(with("0." + std::string(16383, '1'))), "");
@@ -170,14 +172,14 @@ TEST(ClientLoadDocument, WhatPostgresCannotStore) {
 }
 
 TEST(ClientLoadDocument, Timestamps) {
-    for (const char *ok : {"2024-01-31", "2024-02-29", "2000-02-29", "2024-01-31T12:00", "2024-01-31 12:00:59",
-                           "2024-01-31T12:00:00Z", "2024-01-31T12:00:00.123456+01:00", "2024-01-31T12:00:00-0530",
-                           "2024-01-31T12:00:00+02"})
+    for (const char *ok :
+         {"2024-01-31", "2024-02-29", "2000-02-29", "2024-01-31T12:00", "2024-01-31 12:00:59", "2024-01-31T12:00:00Z",
+          "2024-01-31T12:00:00.123456+01:00", "2024-01-31T12:00:00-0530", "2024-01-31T12:00:00+02"})
         EXPECT_TRUE(is_iso_timestamp(ok)) << ok;
-    for (const char *bad : {"", "2024", "2024-1-31", "2023-02-29", "1900-02-29", "2024-13-01", "2024-04-31",
-                            "2024-01-31T24:00", "2024-01-31T12", "2024-01-31T12:00:60", "2024-01-31T12:00:00.",
-                            "2024-01-31T12:00:00+1", "2024-01-31T12:00:00+01:", "2024-01-31Z0", "31.01.2024",
-                            "0000-01-01", "2024-01-31T12:00:00 UTC"})
+    for (const char *bad :
+         {"", "2024", "2024-1-31", "2023-02-29", "1900-02-29", "2024-13-01", "2024-04-31", "2024-01-31T24:00",
+          "2024-01-31T12", "2024-01-31T12:00:60", "2024-01-31T12:00:00.", "2024-01-31T12:00:00+1",
+          "2024-01-31T12:00:00+01:", "2024-01-31Z0", "31.01.2024", "0000-01-01", "2024-01-31T12:00:00 UTC"})
         EXPECT_FALSE(is_iso_timestamp(bad)) << bad;
 }
 
@@ -192,8 +194,7 @@ TEST(ClientCopyRow, ColumnsInStagingOrder) {
                               R"("metadata":{"p":"a\\b"},"citations":["x"]})");
     std::string row;
     append_copy_row(row, 42, doc);
-    EXPECT_EQ(row,
-              "42\td\\\\1\t\\N\tline1\\nline2\tbau\\trecht\t\\N\t\\N\t\\N\t{\"p\":\"a\\\\\\\\b\"}\t[\"x\"]\n");
+    EXPECT_EQ(row, "42\td\\\\1\t\\N\tline1\\nline2\tbau\\trecht\t\\N\t\\N\t\\N\t{\"p\":\"a\\\\\\\\b\"}\t[\"x\"]\n");
 }
 
 TEST(ClientMetadataTypes, WarnsOncePerKeyAndIgnoresNull) {
@@ -214,7 +215,8 @@ TEST(ClientLoadDocument, AgreesWithNlohmannOnMutations) {
     const std::string seeds[] = {
         R"({"document_id":"d","content":"Ä \"q\" \\ \/ \b\f\n\r\t \u00e4 \ud83c\udf1e","metadata":{"a":[1,-2.5e+3,true,false,null,{"b":"c"}],"x":0.0}})",
         R"({"document_id":"d","content":"plain","citations":["a","b"],"metadata":{}})",
-        "{\"document_id\":\"d\",\"content\":\"gr\xc3\xb6\xc3\x9f\xe2\x82\xac \xf0\x9f\x8c\x9e\",\"metadata\":{\"n\":[[[]]]}}",
+        "{\"document_id\":\"d\",\"content\":\"gr\xc3\xb6\xc3\x9f\xe2\x82\xac "
+        "\xf0\x9f\x8c\x9e\",\"metadata\":{\"n\":[[[]]]}}",
     };
     const char alphabet[] = "{}[]\":,\\/ubfnrt0123456789eE+-.aA \x01\x7f\xc3\xa4\xed\xa0\xf0\x9f";
     std::mt19937 rng(4242);
@@ -257,13 +259,15 @@ TEST(ClientLoadDocument, NumbersJsonbAndDoubleCanHold) {
     auto with = [](const std::string &number) {
         return R"({"document_id":"d","content":"x","metadata":{"n":)" + number + "}}";
     };
-    for (const std::string &ok : std::vector<std::string>{"0", "-0.5", "1e308", "1.7976931348623157e308", "-1.7976931348623157e+308",
-                                 "1e-400", "0e999", "0.000e-16380", "123456789012345678901234567890",
-                                 "1.5e-16380", "0." + std::string(16383, '1')})
+    for (const std::string &ok : std::vector<std::string>{
+             "0", "-0.5", "1e308", "1.7976931348623157e308", "-1.7976931348623157e+308", "1e-400", "0e999",
+             "0.000e-16380", "123456789012345678901234567890", "1.5e-16380", "0." + std::string(16383, '1')})
         EXPECT_EQ(reason(with(ok)), "") << ok;
-    for (const std::string &range : std::vector<std::string>{"1e1000000", "1.8e308", "-1e309", "1" + std::string(400, '0'), "0.01e311"})
+    for (const std::string &range :
+         std::vector<std::string>{"1e1000000", "1.8e308", "-1e309", "1" + std::string(400, '0'), "0.01e311"})
         EXPECT_TRUE(rejected_because(with(range), "beyond the range of a double")) << range;
-    for (const std::string &scale : std::vector<std::string>{"1e-16384", "0e-1000000", "0e99999999999", "0." + std::string(16384, '1')})
+    for (const std::string &scale :
+         std::vector<std::string>{"1e-16384", "0e-1000000", "0e99999999999", "0." + std::string(16384, '1')})
         EXPECT_TRUE(rejected_because(with(scale), "PostgreSQL's numeric")) << scale;
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":[{"b":1e999}]}})", "double"));
 }
@@ -273,15 +277,15 @@ TEST(ClientLoadDocument, IndexedFieldsHaveALimit) {
     EXPECT_EQ(reason(R"({"document_id":")" + id + R"(","content":"x","citations":[")" + id + R"("]})"), "");
     EXPECT_TRUE(rejected_because(R"({"document_id":")" + id + R"(i","content":"x"})",
                                  "document_id is 1025 bytes long (at most 1024)"));
-    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","citations":["a",")" + std::string(9000, 'c') +
-                                     R"("]})",
-                                 "citations: a document_id of 9000 bytes (at most 1024)"));
+    EXPECT_TRUE(
+        rejected_because(R"({"document_id":"d","content":"x","citations":["a",")" + std::string(9000, 'c') + R"("]})",
+                         "citations: a document_id of 9000 bytes (at most 1024)"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","domain":")" + std::string(257, 'd') + R"("})",
                                  "domain is 257 bytes long (at most 256)"));
     EXPECT_TRUE(rejected_because(
         R"({"document_id":"d","content":"x","document_type":")" + std::string(257, 't') + R"("})", "document_type"));
-    EXPECT_TRUE(
-        rejected_because(R"({"document_id":"d","content":"x","source":")" + std::string(1025, 's') + R"("})", "source"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","source":")" + std::string(1025, 's') + R"("})",
+                                 "source"));
     // content and title are in no index: no limit of their own.
     EXPECT_EQ(reason(R"({"document_id":"d","title":")" + std::string(100000, 't') + R"(","content":")" +
                      std::string(100000, 'c') + R"("})"),
@@ -329,10 +333,12 @@ TEST(ClientLoadDocument, SyntaxErrorColumns) {
     EXPECT_TRUE(rejected_because(R"({"document_id":"d" "content":"x"})", "column 20: expected ',' or '}'"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"n":01}})", "column 51:"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a" 1}})", "column 50: expected ':'"));
-    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":[1,2}}})", "column 54: expected ',' or ']'"));
+    EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x","metadata":{"a":[1,2}}})",
+                                 "column 54: expected ',' or ']'"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":tru})", "column 30: invalid literal"));
     EXPECT_TRUE(rejected_because(R"({"document_id":"d","content":"x"}  x)", "column 36: text after the object"));
-    EXPECT_TRUE(rejected_because("\xEF\xBB\xBF{\"document_id\":\"d\",\"content\":\"x\"}", "column 1: expected a value"));
+    EXPECT_TRUE(
+        rejected_because("\xEF\xBB\xBF{\"document_id\":\"d\",\"content\":\"x\"}", "column 1: expected a value"));
     // The rest of the line is not repeated in the message.
     std::string r = reason(R"({"document_id":"d","content":")" + std::string(100000, 'x'));
     EXPECT_NE(r.find("column 100031"), std::string::npos) << r.substr(0, 200);

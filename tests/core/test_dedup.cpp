@@ -13,7 +13,7 @@ using clara::DedupSignature;
 // Words drawn from a fixed list by a seeded generator: texts that share no
 // accidental structure beyond what a test puts in.
 std::string random_words(std::mt19937 &rng, size_t n) {
-    static const char *kWords[] = {"Antrag",   "Bescheid", "Frist",    "Gericht",  "Klage",   "Behörde", "Recht",
+    static const char *kWords[] = {"Antrag",   "Bescheid", "Frist",     "Gericht", "Klage",   "Behörde", "Recht",
                                    "Absatz",   "Urteil",   "Verfahren", "Kosten",  "Zahlung", "Vertrag", "Mieter",
                                    "Schaden",  "Eigentum", "Grundbuch", "Erbe",    "Steuer",  "Rente",   "Pflicht",
                                    "Nachweis", "Ausgabe",  "Einnahme",  "Betrag",  "Monat",   "Jahr",    "Woche",
@@ -34,7 +34,7 @@ TEST(DedupNormalize, WhitespaceCaseAndNfc) {
     // "ä" written as a + combining diaeresis is the same text as U+00E4.
     EXPECT_EQ(clara::normalized_text("Ha\xCC\x88user"), clara::normalized_text("H\xC3\xA4user"));
     EXPECT_EQ(clara::normalized_text("\xC3\x84RGER\xC2\xA0und"), "\xC3\xA4rger und");  // NBSP is white space
-    EXPECT_NE(clara::normalized_text("a, b"), clara::normalized_text("a b"));     // punctuation counts
+    EXPECT_NE(clara::normalized_text("a, b"), clara::normalized_text("a b"));          // punctuation counts
 }
 
 TEST(DedupSignature, ExactDuplicatesAfterNormalisation) {
@@ -121,7 +121,9 @@ TEST(DedupKeys, SharedBandsForNearDuplicates) {
     EXPECT_GT(shared, 0);
 }
 
-clara::DupDocument doc(uint32_t key, const std::string &text) { return clara::DupDocument{key, clara::dedup_signature(text)}; }
+clara::DupDocument doc(uint32_t key, const std::string &text) {
+    return clara::DupDocument{key, clara::dedup_signature(text)};
+}
 
 const clara::DupMember *member(const clara::DupChanges &c, uint32_t key) {
     for (const auto &m : c.members)

@@ -123,8 +123,8 @@ TEST(Weighted, HandComputedDivideByMax) {
 TEST(Weighted, HandComputedMinMax) {
     // keyword (s - 1) / 9: A 1, B 4/9, C 0; vector (s - 0.1) / 0.8: C 1, A 0.5, D 0.
     // Equal weights: A 1.5, C 1, B 4/9, D 0 (kept, at 0).
-    const auto got =
-        clara::fuse_weighted({&kKeyword, &kVector, nullptr}, weights(1, 1, 1), clara::ScoreNormalisation::kMinMax);
+    const auto got = clara::fuse_weighted({&kKeyword, &kVector, nullptr}, weights(1, 1, 1),
+                                          clara::ScoreNormalisation::kMinMax);
     expect_docs(got, {{A, 1.0}, {C, 1.0 / 1.5}, {B, (4.0 / 9) / 1.5}, {D, 0.0}});
 }
 

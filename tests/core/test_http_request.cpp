@@ -50,7 +50,8 @@ TEST(HttpDatasetRequest, DefaultsAreTheSeedsDatasetSearchQuery) {
 }
 
 TEST(HttpDatasetRequest, OptionalArguments) {
-    DatasetRequest r = parse_dataset_request(R"({"search_query": {"query_text": "x", "search_types": ["keyword", "graph"],
+    DatasetRequest r = parse_dataset_request(
+        R"({"search_query": {"query_text": "x", "search_types": ["keyword", "graph"],
         "weights": {"keyword": 1, "graph": 0.5}}, "batch_size": 7})");
     EXPECT_EQ(r.search.search_types, "keyword,graph");
     EXPECT_EQ(json::parse(*r.search.weights_json), json({{"keyword", 1}, {"graph", 0.5}}));
@@ -79,8 +80,7 @@ TEST(HttpDatasetRequest, ErrorsNameTheirField) {
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "filters": ["domain"]}})"), "search_query.filters");
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "search_types": "keyword"}})"),
               "search_query.search_types");
-    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "search_types": []}})"),
-              "search_query.search_types");
+    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "search_types": []}})"), "search_query.search_types");
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "search_types": ["a,b"]}})"),
               "search_query.search_types");
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "search_types": ["keyword", "keyword"]}})"),
@@ -112,19 +112,20 @@ TEST(HttpDatasetRequest, Ledger) {
 
 TEST(HttpDatasetRequest, Dedup) {
     for (const char *mode : {"exact", "near", "none"}) {
-        DatasetRequest r = parse_dataset_request(std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": ")") +
-                                                 mode + "\"}}");
+        DatasetRequest r = parse_dataset_request(
+            std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": ")") + mode + "\"}}");
         EXPECT_EQ(r.search.dedup, std::optional<std::string>(mode));
         EXPECT_TRUE(r.training);
     }
     // absent or null: no dedup argument (the server's NULL, none)
     EXPECT_FALSE(parse_dataset_request(R"({"search_query": {"query_text": "x"}})").search.dedup);
-    EXPECT_FALSE(parse_dataset_request(R"({"search_query": {"query_text": "x"}, "training": {"dedup": null}})")
-                     .search.dedup);
+    EXPECT_FALSE(
+        parse_dataset_request(R"({"search_query": {"query_text": "x"}, "training": {"dedup": null}})").search.dedup);
     // anything else is the caller's mistake: 400 naming the field
     for (const char *bad : {R"("fuzzy")", R"("Near")", R"("")", R"(" near")", R"(1)", R"(true)", R"(["near"])"})
-        EXPECT_EQ(error_field(std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": )") + bad + "}}"),
-                  "training.dedup")
+        EXPECT_EQ(
+            error_field(std::string(R"({"search_query": {"query_text": "x"}, "training": {"dedup": )") + bad + "}}"),
+            "training.dedup")
             << bad;
     try {
         parse_dataset_request(R"({"search_query": {"query_text": "x"}, "training": {"dedup": "fuzzy"}})");
@@ -145,11 +146,14 @@ TEST(HttpDatasetRequest, Decontaminate) {
     EXPECT_FALSE(r.search.decontaminate_report);
     EXPECT_TRUE(parse_dataset_request(R"({"search_query": {"query_text": "x"}})").search.decontaminate.empty());
     for (const char *bad : {R"("a")", R"([1])", R"([""])", R"({"a": 1})", R"(true)"})
-        EXPECT_EQ(error_field(std::string(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": )") + bad + "}}"),
+        EXPECT_EQ(error_field(std::string(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": )") +
+                              bad + "}}"),
                   "training.decontaminate")
             << bad;
-    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": ["a"], "decontaminate_mode": "mark"}})"),
-              "training.decontaminate_mode");
+    EXPECT_EQ(
+        error_field(
+            R"({"search_query": {"query_text": "x"}, "training": {"decontaminate": ["a"], "decontaminate_mode": "mark"}})"),
+        "training.decontaminate_mode");
     EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x"}, "training": {"decontaminate_mode": "report"}})"),
               "training.decontaminate_mode");
 }
@@ -200,8 +204,7 @@ TEST(HttpDatasetRequest, DuplicateKeysAreRefused) {
         EXPECT_NE(std::string(e.what()).find("\"top_k\" twice"), std::string::npos) << e.what();
     }
     EXPECT_EQ(error_field(R"({"name": "a", "name": "b", "search_query": {"query_text": "x"}})"), "");
-    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "filters": {"domain": "a", "domain": "b"}}})"),
-              "");
+    EXPECT_EQ(error_field(R"({"search_query": {"query_text": "x", "filters": {"domain": "a", "domain": "b"}}})"), "");
     // The same key in different objects is fine.
     DatasetRequest r = parse_dataset_request(
         R"({"name": "n", "search_query": {"query_text": "x", "filters": {"metadata": {"name": "n"}}}})");
@@ -209,9 +212,12 @@ TEST(HttpDatasetRequest, DuplicateKeysAreRefused) {
 }
 
 TEST(HttpStatsParameters, FromTheUrl) {
-    SearchArguments s = parse_stats_parameters(
-        {{"query", "Photovoltaik"}, {"top_k", "500"}, {"min_quality_score", "0.2"}, {"domain", "baurecht"},
-         {"search_types", "keyword"}, {"weights", R"({"keyword": 1})"}});
+    SearchArguments s = parse_stats_parameters({{"query", "Photovoltaik"},
+                                                {"top_k", "500"},
+                                                {"min_quality_score", "0.2"},
+                                                {"domain", "baurecht"},
+                                                {"search_types", "keyword"},
+                                                {"weights", R"({"keyword": 1})"}});
     EXPECT_EQ(s.query, "Photovoltaik");
     EXPECT_EQ(s.top_k, 500);
     EXPECT_DOUBLE_EQ(s.min_quality, 0.2);

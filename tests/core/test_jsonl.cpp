@@ -90,9 +90,8 @@ TEST(TrainingLine, FixedKeyOrderOneLine) {
     line.relevance_score = 1.0;
     std::string out;
     clara::append_training_line(out, line);
-    EXPECT_EQ(out,
-              R"({"text":"Zeile 1\nZeile 2","metadata":{"title":"T","domain":"baurecht","document_type":null},)"
-              R"("source":"vg","quality_score":0.75,"document_id":"doc-1","relevance_score":1.0})");
+    EXPECT_EQ(out, R"({"text":"Zeile 1\nZeile 2","metadata":{"title":"T","domain":"baurecht","document_type":null},)"
+                   R"("source":"vg","quality_score":0.75,"document_id":"doc-1","relevance_score":1.0})");
     EXPECT_EQ(out.find('\n'), std::string::npos);
 
     auto parsed = nlohmann::ordered_json::parse(out);

@@ -9,7 +9,8 @@ TEST(LineFacts, SplitAndChunkFieldsFromMetadata) {
     LineFacts f;
     ASSERT_TRUE(scan_line(R"({"text": "a \"split\": \"test\" {", "metadata": {"a": {"split": "nested"}, )"
                           R"("char_end": 9, "chunk_index": 3, "split": "validation", "token_count": 512}, )"
-                          R"("source": "s", "quality_score": 0.5})" "\n",
+                          R"("source": "s", "quality_score": 0.5})"
+                          "\n",
                           f));
     EXPECT_EQ(f.split, "validation");
     EXPECT_EQ(f.chunk_index, 3);

@@ -83,7 +83,8 @@ TEST(Grams, DocumentCountsDistinctGramsOfTheLead) {
     EXPECT_EQ(sum_tf(grams), length);
     EXPECT_EQ(grams.size(), 5u);
     const uint32_t cps[4] = {'h', 'a', 'u', 's'};
-    auto it = std::find_if(grams.begin(), grams.end(), [&](const clara::GramCount &g) { return g.gram == clara::gram_id(cps); });
+    auto it = std::find_if(grams.begin(), grams.end(),
+                           [&](const clara::GramCount &g) { return g.gram == clara::gram_id(cps); });
     ASSERT_NE(it, grams.end());
     EXPECT_EQ(it->tf, 2u);
 }
@@ -161,7 +162,8 @@ TEST(GramPostings, RoundTrip) {
     uint32_t key = 0;
     for (int i = 0; i < 5000; ++i) {
         key += 1 + rng() % (i % 7 == 0 ? 300000 : 5);
-        in.push_back(clara::GramPosting{key, static_cast<uint32_t>(1 + rng() % 300), static_cast<uint32_t>(rng() % 1200)});
+        in.push_back(
+            clara::GramPosting{key, static_cast<uint32_t>(1 + rng() % 300), static_cast<uint32_t>(rng() % 1200)});
     }
     std::string block = block_of(in);
     uint32_t count = 0;
@@ -185,9 +187,9 @@ TEST(GramPostings, LengthBuckets) {
     EXPECT_EQ(clara::gram_length_bucket(1), 0u);
     EXPECT_EQ(clara::gram_length_bucket(4), 0u);
     EXPECT_EQ(clara::gram_length_bucket(10), 5u);
-    EXPECT_EQ(clara::gram_length_bucket(12), 6u);   // 11 and 14: nearer 11
-    EXPECT_EQ(clara::gram_length_bucket(13), 7u);   // nearer 14
-    EXPECT_EQ(clara::gram_length_bucket(15), 7u);   // 14 and 16 tie: the shorter
+    EXPECT_EQ(clara::gram_length_bucket(12), 6u);  // 11 and 14: nearer 11
+    EXPECT_EQ(clara::gram_length_bucket(13), 7u);  // nearer 14
+    EXPECT_EQ(clara::gram_length_bucket(15), 7u);  // 14 and 16 tie: the shorter
     EXPECT_EQ(clara::gram_length_bucket(100000), 31u);
     for (uint32_t b = 0; b < clara::kGramLengthBuckets; ++b)
         EXPECT_EQ(clara::gram_length_bucket(clara::kGramLengths[b]), b);

@@ -14,9 +14,9 @@
 
 namespace {
 
+using clara::assess_quality;
 using clara::QualityInput;
 using clara::QualitySignals;
-using clara::assess_quality;
 
 const char *const kGermanProse =
     "Die Errichtung einer Photovoltaikanlage auf dem Dach eines bestehenden Wohngebäudes ist nach der "
@@ -190,19 +190,20 @@ class JunkTest : public ::testing::TestWithParam<const char *> {};
 
 std::string junk_text(const std::string &name) {
     if (name == "random_characters") return random_characters(2000);
-    if (name == "line_repeated_200_times") return repeat_line("Willkommen auf unserer Website, schön, dass Sie da sind!", 200);
+    if (name == "line_repeated_200_times")
+        return repeat_line("Willkommen auf unserer Website, schön, dass Sie da sind!", 200);
     if (name == "english_line_repeated_200_times")
         return repeat_line("The quick brown fox jumps over the lazy dog.", 200);
     if (name == "five_word_stub") return kStub;
     if (name == "cookie_impressum_page") return kCookiePage;
     if (name == "prose_pasted_twice") return std::string(kEnglishProse) + kEnglishProse;
     if (name == "random_letters")  // letters and spaces only: no stopwords
-        {
-            std::string s = random_characters(2000);
-            for (char &c : s)
-                if (c != ' ') c = static_cast<char>('a' + static_cast<unsigned char>(c) % 26);
-            return s;
-        }
+    {
+        std::string s = random_characters(2000);
+        for (char &c : s)
+            if (c != ' ') c = static_cast<char>('a' + static_cast<unsigned char>(c) % 26);
+        return s;
+    }
     return {};
 }
 
@@ -219,8 +220,8 @@ TEST_P(JunkTest, ScoresClearlyBelowProse) {
 
 INSTANTIATE_TEST_SUITE_P(Quality, JunkTest,
                          ::testing::Values("random_characters", "line_repeated_200_times",
-                                           "english_line_repeated_200_times", "five_word_stub",
-                                           "cookie_impressum_page", "prose_pasted_twice", "random_letters"));
+                                           "english_line_repeated_200_times", "five_word_stub", "cookie_impressum_page",
+                                           "prose_pasted_twice", "random_letters"));
 
 TEST(Quality, JunkIsCaughtByTheRightSignal) {
     EXPECT_LE(score_of(random_characters(2000)).symbol_score, 0.1);
@@ -237,8 +238,9 @@ TEST(Quality, JunkIsCaughtByTheRightSignal) {
 }
 
 TEST(Quality, LengthRampsUpMonotonically) {
-    const std::string words[] = {"Die", "Behörde", "hat", "den", "Antrag", "auf", "Erteilung", "der",
-                                 "Baugenehmigung", "für", "eine", "Anlage", "auf", "dem", "Dach", "geprüft"};
+    const std::string words[] = {"Die",  "Behörde",        "hat", "den",  "Antrag", "auf", "Erteilung",
+                                 "der",  "Baugenehmigung", "für", "eine", "Anlage", "auf", "dem",
+                                 "Dach", "geprüft"};
     std::string text;
     double last = -1.0;
     for (int i = 0; i < 120; ++i) {
@@ -302,8 +304,8 @@ TEST(Quality, Deterministic) {
 }
 
 TEST(Quality, SignalsJsonIsOneLineObject) {
-    for (const std::string &text : {std::string(kGermanProse), std::string(kCookiePage), std::string(),
-                                    std::string("\xff\xfe bad \xc3")}) {
+    for (const std::string &text :
+         {std::string(kGermanProse), std::string(kCookiePage), std::string(), std::string("\xff\xfe bad \xc3")}) {
         const std::string js = signals_json(score_of(text));
         ASSERT_FALSE(js.empty());
         EXPECT_EQ(js.front(), '{');
@@ -313,12 +315,28 @@ TEST(Quality, SignalsJsonIsOneLineObject) {
         nlohmann::json parsed = nlohmann::json::parse(js);
         ASSERT_TRUE(parsed.is_object());
         EXPECT_EQ(parsed["version"].get<int>(), clara::kQualityVersion);
-        for (const char *key : {"char_count", "word_count", "line_count", "mean_word_length", "symbol_ratio",
-                                "non_letter_ratio", "duplicate_line_fraction", "duplicate_ngram_fraction",
-                                "boilerplate_line_fraction", "stopword_ratio", "stopword_ratio_de",
-                                "stopword_ratio_en", "language", "metadata_completeness", "length_score",
-                                "word_length_score", "symbol_score", "repetition_score", "boilerplate_score",
-                                "stopword_score", "metadata_score", "score"})
+        for (const char *key : {"char_count",
+                                "word_count",
+                                "line_count",
+                                "mean_word_length",
+                                "symbol_ratio",
+                                "non_letter_ratio",
+                                "duplicate_line_fraction",
+                                "duplicate_ngram_fraction",
+                                "boilerplate_line_fraction",
+                                "stopword_ratio",
+                                "stopword_ratio_de",
+                                "stopword_ratio_en",
+                                "language",
+                                "metadata_completeness",
+                                "length_score",
+                                "word_length_score",
+                                "symbol_score",
+                                "repetition_score",
+                                "boilerplate_score",
+                                "stopword_score",
+                                "metadata_score",
+                                "score"})
             EXPECT_TRUE(parsed.contains(key)) << key;
         EXPECT_TRUE(parsed["score"].is_number_float());
         EXPECT_TRUE(parsed["word_count"].is_number_integer());

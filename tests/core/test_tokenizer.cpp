@@ -124,7 +124,8 @@ TEST(Tokenizer, HyphenatedWordsGiveTheirParts) {
 }
 
 TEST(Tokenizer, DigitsAndMixedTokens) {
-    EXPECT_EQ(lex("Az. 10 K 409/16 vom 3. Januar 2016"), (Strings{"az", "10", "k", "409", "16", "3", "januar", "2016"}));
+    EXPECT_EQ(lex("Az. 10 K 409/16 vom 3. Januar 2016"),
+              (Strings{"az", "10", "k", "409", "16", "3", "januar", "2016"}));
     // Letters and digits: lower-cased, not stemmed, not stop-filtered.
     EXPECT_EQ(lex("COVID19 B2B 2016er Straßen2"), (Strings{"covid19", "b2b", "2016er", "straßen2"}));
     // '.' between digits joins a number; other '.' separate.
@@ -148,16 +149,19 @@ TEST(Tokenizer, SeparatorsAndMarkup) {
 }
 
 TEST(Tokenizer, InvalidUtf8Separates) {
-    EXPECT_EQ(lex(std::string("Haus\xff" "Kind\xc3") + "Baum"), (Strings{"haus", "kind", "baum"}));
+    EXPECT_EQ(lex(std::string("Haus\xff"
+                              "Kind\xc3") +
+                  "Baum"),
+              (Strings{"haus", "kind", "baum"}));
     EXPECT_EQ(lex(std::string("\xe2\x82") + "x"), (Strings{"x"}));
 }
 
 TEST(Tokenizer, LongTokens) {
     std::string ab;
     while (ab.size() < clara::kMaxStemBytes) ab += "ab";
-    EXPECT_EQ(lex(ab + "en"), Strings{ab + "en"});                       // 1002 bytes: not stemmed
-    EXPECT_EQ(lex(ab.substr(2) + "en"), Strings{ab.substr(2)});          // 1000 bytes: stemmed
-    EXPECT_EQ(clara::german_stem(ab + "en"), ab + "en");                 // same limit
+    EXPECT_EQ(lex(ab + "en"), Strings{ab + "en"});               // 1002 bytes: not stemmed
+    EXPECT_EQ(lex(ab.substr(2) + "en"), Strings{ab.substr(2)});  // 1000 bytes: stemmed
+    EXPECT_EQ(clara::german_stem(ab + "en"), ab + "en");         // same limit
     const std::string too_long(clara::kMaxTokenBytes + 1, 'b');
     EXPECT_EQ(lex("vor " + too_long + " Haus"), Strings{"haus"});  // "vor" is a stop word
     EXPECT_EQ(lex(std::string(clara::kMaxTokenBytes, '7')).size(), 1u);
@@ -221,9 +225,9 @@ TEST(Tokenizer, RandomInput) {
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         return z ^ (z >> 31);
     };
-    const uint32_t alphabet[] = {'a', 'e', 'u', 'y', 's', 't', 'n', 'r', 'A', 'U', '0', '7', ' ', '-', '.', '<', '>',
-                                 '&', ';', '#', 0xE4, 0xF6, 0xFC, 0xDF, 0xC4, 0x1E9E, 0x130, 0x3A3, 0x416, 0x2014,
-                                 0x1F600, 0x4E2D};
+    const uint32_t alphabet[] = {'a',  'e',  'u',  'y',    's',   't',   'n',   'r',    'A',     'U',   '0',
+                                 '7',  ' ',  '-',  '.',    '<',   '>',   '&',   ';',    '#',     0xE4,  0xF6,
+                                 0xFC, 0xDF, 0xC4, 0x1E9E, 0x130, 0x3A3, 0x416, 0x2014, 0x1F600, 0x4E2D};
     clara::Tokenizer t;
     clara::LexemeList out;
     for (int round = 0; round < 3000; ++round) {

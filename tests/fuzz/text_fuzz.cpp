@@ -53,9 +53,11 @@ std::string base64(std::string_view bytes) {
 std::unique_ptr<clara::BpeTokenizer> small_tokenizer(clara::BpePattern pattern) {
     std::string file;
     uint32_t rank = 0;
-    for (int b = 0; b < 256; ++b) file += base64(std::string(1, static_cast<char>(b))) + " " + std::to_string(rank++) + "\n";
-    for (const char *m : {"en", "er", "ch", " d", "ei", "in", "th", " t", "ie", "un", "ung", " der", "the", " the",
-                          "\xc3\xa4", "\xc3\xb6", "\xc3\xbc", "\xc3\x9f", "  ", "\n\n", "00", "000", "19", "20"})
+    for (int b = 0; b < 256; ++b)
+        file += base64(std::string(1, static_cast<char>(b))) + " " + std::to_string(rank++) + "\n";
+    for (const char *m :
+         {"en",  "er",   "ch",       " d",       "ei",       "in",       "th", " t",   "ie", "un",  "ung", " der",
+          "the", " the", "\xc3\xa4", "\xc3\xb6", "\xc3\xbc", "\xc3\x9f", "  ", "\n\n", "00", "000", "19",  "20"})
         file += base64(m) + " " + std::to_string(rank++) + "\n";
     return clara::BpeTokenizer::from_tiktoken(file, &pattern);
 }
@@ -65,7 +67,11 @@ bool valid_utf8(std::string_view s) {
     size_t i = 0;
     while (i < s.size()) {
         auto b = static_cast<unsigned char>(s[i]);
-        size_t len = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+        size_t len = b < 0x80                 ? 1
+                     : b >= 0xC2 && b <= 0xDF ? 2
+                     : b >= 0xE0 && b <= 0xEF ? 3
+                     : b >= 0xF0 && b <= 0xF4 ? 4
+                                              : 0;
         if (len == 0 || i + len > s.size()) return false;
         uint32_t cp = len == 1 ? b : b & (0x7F >> len);
         for (size_t k = 1; k < len; ++k) {
@@ -165,8 +171,10 @@ void templates_and_json(std::string_view text, uint8_t format) {
         std::memcpy(&v, text.data(), sizeof v);
         std::string s;
         clara::append_json_double(s, v);
-        if (std::isfinite(v)) check(std::strtod(s.c_str(), nullptr) == v, "a JSON double reads back");
-        else check(s == "null", "NaN and infinities are null");
+        if (std::isfinite(v))
+            check(std::strtod(s.c_str(), nullptr) == v, "a JSON double reads back");
+        else
+            check(s == "null", "NaN and infinities are null");
     }
 }
 

@@ -25,8 +25,8 @@
 namespace clara {
 
 struct CorpusOptions {
-  uint64_t docs = 1000;
-  uint64_t seed = 42;
+    uint64_t docs = 1000;
+    uint64_t seed = 42;
 };
 
 // Designed quality mix (per mille, drawn per document from its own stream):
@@ -39,32 +39,32 @@ const char *to_string(DocQuality q);
 // line; `quality`, `duplicate_of` and `topic` are the generator's ground truth
 // (for tests, quality-score and ranking evaluation) and are not written.
 struct CorpusDocument {
-  uint64_t index = 0;
-  DocQuality quality = DocQuality::good;
-  uint64_t duplicate_of = 0;  // index of the base document of a near-duplicate, else 0
-  // The subject the document was generated about: a global topic number in
-  // [0, corpus_topic_count()), see corpus_topic_name(). A near-duplicate has
-  // its base's topic. Every class gets one, but only good, near-duplicate and
-  // boilerplate texts are written about it: a stub names it at most in its
-  // title, garbage never recognisably.
-  uint32_t topic = 0;
-  std::string document_id, title, content, domain, document_type, source, created_at;
-  // metadata: always the same keys with the same JSON types; "" when absent.
-  std::string aktenzeichen, gericht, behoerde, language;
-  int64_t year = 0, pages = 0;
-  std::vector<uint64_t> citations;  // indices of cited documents, all < index
+    uint64_t index = 0;
+    DocQuality quality = DocQuality::good;
+    uint64_t duplicate_of = 0;  // index of the base document of a near-duplicate, else 0
+    // The subject the document was generated about: a global topic number in
+    // [0, corpus_topic_count()), see corpus_topic_name(). A near-duplicate has
+    // its base's topic. Every class gets one, but only good, near-duplicate and
+    // boilerplate texts are written about it: a stub names it at most in its
+    // title, garbage never recognisably.
+    uint32_t topic = 0;
+    std::string document_id, title, content, domain, document_type, source, created_at;
+    // metadata: always the same keys with the same JSON types; "" when absent.
+    std::string aktenzeichen, gericht, behoerde, language;
+    int64_t year = 0, pages = 0;
+    std::vector<uint64_t> citations;  // indices of cited documents, all < index
 };
 
 class CorpusGenerator {
 public:
-  explicit CorpusGenerator(uint64_t seed) : seed_(seed) {}
-  // index is 1-based.
-  DocQuality quality_of(uint64_t index) const;
-  void generate(uint64_t index, CorpusDocument &doc) const;
-  uint64_t seed() const { return seed_; }
+    explicit CorpusGenerator(uint64_t seed) : seed_(seed) {}
+    // index is 1-based.
+    DocQuality quality_of(uint64_t index) const;
+    void generate(uint64_t index, CorpusDocument &doc) const;
+    uint64_t seed() const { return seed_; }
 
 private:
-  uint64_t seed_;
+    uint64_t seed_;
 };
 
 // The topics, numbered German ones first (domain by domain, in table order),
@@ -93,8 +93,7 @@ void append_corpus_json_line(std::string &out, const CorpusDocument &doc);
 
 // Calls sink with chunks of about 4 MB (each a whole number of lines); each,
 // if set, with every document in order, before its line reaches sink.
-void generate_corpus(const CorpusOptions &opt,
-                     const std::function<void(const char *, std::size_t)> &sink,
+void generate_corpus(const CorpusOptions &opt, const std::function<void(const char *, std::size_t)> &sink,
                      const std::function<void(const CorpusDocument &)> &each = nullptr);
 // Writes the corpus to out; stops early if out goes bad (the caller checks).
 void generate_corpus(std::ostream &out, const CorpusOptions &opt);
