@@ -1,6 +1,7 @@
 // Duplicate signatures and clusters. See dedup.hpp.
 #include "dedup.hpp"
 
+#include "hash.hpp"
 #include "text_classes.hpp"
 
 #include <unicode/bytestream.h>
@@ -17,19 +18,11 @@ namespace {
 
 using namespace clara::text;
 
-constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ull;
+using hash::fmix64;
+using hash::kFnvOffset;
 constexpr uint64_t kShinglePrime = 0x9E3779B97F4A7C15ull;
 constexpr uint64_t kExactSalt = 0x6A09E667F3BCC908ull;
 constexpr uint64_t kBandSalt = 0xBB67AE8584CAA73Bull;
-
-inline uint64_t fmix64(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    k *= 0xC4CEB9FE1A85EC53ull;
-    k ^= k >> 33;
-    return k;
-}
 
 // The text in NFC: text itself when it already is (all ASCII text is).
 std::string_view nfc(std::string_view text, std::string &buf) {

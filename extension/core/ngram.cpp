@@ -1,6 +1,7 @@
 // Character 4-gram postings and their BM25 scoring. See ngram.hpp.
 #include "ngram.hpp"
 
+#include "hash.hpp"
 #include "text_classes.hpp"
 #include "tokenizer.hpp"
 
@@ -32,17 +33,9 @@ constexpr const char *kFoldLatin1[0x21] = {
 
 constexpr uint32_t kBow = '<';
 constexpr uint32_t kEow = '>';
-constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001B3ull;
-
-inline uint64_t fmix64(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    k *= 0xC4CEB9FE1A85EC53ull;
-    k ^= k >> 33;
-    return k;
-}
+using hash::fmix64;
+using hash::kFnvOffset;
+using hash::kFnvPrime;
 
 inline void push_folded(std::vector<uint32_t> &cps, uint32_t cp) {
     if (cp >= 0xDF && cp <= 0xFF && kFoldLatin1[cp - 0xDF][0] != '\0') {
