@@ -2,6 +2,7 @@
 #include "decontam.hpp"
 
 #include "dedup.hpp"
+#include "hash.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -9,16 +10,8 @@
 namespace clara {
 namespace {
 
+using hash::fmix64;
 constexpr uint64_t kGramPrime = 0x9E3779B97F4A7C15ull;
-
-inline uint64_t fmix64(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    k *= 0xC4CEB9FE1A85EC53ull;
-    k ^= k >> 33;
-    return k;
-}
 
 // The polynomial sum of count words from first (position matters: "a b" !=
 // "b a"), mod 2^64; a window of n words rolls along in O(1) per word.
