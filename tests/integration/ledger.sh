@@ -135,11 +135,14 @@ code=$(status)
 pass "HTTP: training.record/exclude/exclude_held_out give the CLI's bytes and record $n documents; bad values 400"
 
 # 8. Another role sees none of it and cannot drop it; the owner can.
-createuser "$OTHER"
+# A password: pg_virtualenv's cluster authenticates TCP connections by one
+# (a trust setup ignores it).
+other_password=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+sql -c "CREATE ROLE \"$OTHER\" LOGIN PASSWORD '$other_password'"
 sql -c "GRANT SELECT ON clara_documents TO \"$OTHER\""
-listing=$("$CLARA_STREAM" exports -U "$OTHER")
+listing=$(PGPASSWORD=$other_password "$CLARA_STREAM" exports -U "$OTHER")
 case "$listing" in *run1*) fail "$OTHER sees run1: $listing" ;; esac
-expect_exit 5 "$CLARA_STREAM" exports -U "$OTHER" --drop run1
+PGPASSWORD=$other_password expect_exit 5 "$CLARA_STREAM" exports -U "$OTHER" --drop run1
 stderr_has 'export "run1" does not exist'
 "$CLARA_STREAM" exports --drop run1 --quiet
 "$CLARA_STREAM" exports --drop run3 2>"$WORK/drop.summary"
