@@ -1,5 +1,6 @@
 #include "guc.hpp"
 
+#include "merge.hpp"
 #include "pg.hpp"
 
 extern "C" {
@@ -12,6 +13,7 @@ namespace {
 bool g_streaming_enabled = true;
 int g_streaming_batch_size = 100;
 int g_index_flush_postings = 4 << 20;
+int g_index_merge_blocks = kDefaultMergeBlocks;
 double g_title_weight = 1.0;
 int g_fusion_method = static_cast<int>(FusionMethodSetting::kWeighted);
 int g_vector_candidates = 1000;
@@ -40,6 +42,13 @@ void define_settings() {
         "Postings (word and gram postings each) a loading statement buffers before writing them out.",
         "Each posting takes 12 bytes plus its term's share; lower it to bound loader memory.", &g_index_flush_postings,
         4 << 20, 1, INT_MAX / 2, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "clara.index_merge_blocks",
+        "Blocks of one term's (or gram's) postings at which a writing statement merges some of them; 0 never merges.",
+        "Each writing statement adds a block per term it touches; merging keeps a term's blocks below this number "
+        "and rewrites a posting into a block at least twice as large only (docs/limits.md). clara_compact() still "
+        "drops the postings of deleted documents.",
+        &g_index_merge_blocks, kDefaultMergeBlocks, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(
         "clara.title_weight",
         "Keyword search: weight of a query term's score in the document's title, added to its BM25 score.",
@@ -75,6 +84,7 @@ void define_settings() {
 bool streaming_enabled() { return g_streaming_enabled; }
 int streaming_batch_size() { return g_streaming_batch_size; }
 int index_flush_postings() { return g_index_flush_postings; }
+int index_merge_blocks() { return g_index_merge_blocks; }
 double title_weight() { return g_title_weight; }
 FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_fusion_method); }
 int vector_candidates() { return g_vector_candidates; }

@@ -11,6 +11,8 @@ bool streaming_enabled();
 int streaming_batch_size();
 // Postings a loading statement buffers before writing them out.
 int index_flush_postings();
+// Blocks of one term (or gram) at which a statement merges some (0: never).
+int index_merge_blocks();
 // Keyword search: weight of the title field's BM25 score (0 = textbook BM25).
 double title_weight();
 

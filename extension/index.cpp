@@ -8,6 +8,7 @@
 #include "bm25.hpp"
 #include "catalog.hpp"
 #include "guc.hpp"
+#include "merge.hpp"
 #include "pg.hpp"
 #include "vector.hpp"
 
@@ -15,10 +16,12 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "tsearch/ts_type.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 }
 
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,14 +31,16 @@ extern "C" {
 namespace {
 
 struct TermDelta {
-    std::string block;  // packed clara::Posting entries to insert
-    int32_t df = 0;     // change in document frequency
+    std::string block;   // packed clara::Posting entries to insert
+    int32_t df = 0;      // change in document frequency
+    int32_t blocks = 0;  // blocks written, not yet counted in clara_terms.blocks
 };
 
 struct IndexDelta {
     std::unordered_map<std::string, TermDelta> terms;
     clara::GramPostingsBuilder grams;
     std::vector<clara::GramBlock> gram_blocks;  // scratch: one flush's blocks
+    std::map<int32_t, int32_t> gram_counts;     // blocks written per gram, not yet counted in clara_gram_blocks
     // The terms in byte order: concurrent loaders lock clara_terms rows in
     // the same order, so their upserts queue instead of deadlocking.
     std::vector<std::pair<const std::string *, TermDelta *>> sorted;
@@ -43,9 +48,22 @@ struct IndexDelta {
     std::unordered_set<uint32_t> new_keys;
     std::vector<clara::GramCount> doc_grams;  // scratch: one document's grams
     std::string key;                          // scratch: one term
-    size_t pending_postings = 0;              // word postings not yet written
-    MemoryContext flush_cxt = nullptr;        // one flush's pallocs, reset after it
-    bool defer_df = true;                     // document frequencies only at the last flush (see flush_in)
+    struct MergeScratch {
+        std::vector<ItemPointerData> rows;        // the blocks chosen to merge
+        std::vector<ItemPointerData> group_rows;  // one key's blocks and sizes
+        std::vector<uint64_t> group_sizes;
+        std::string group_key;
+        std::vector<std::string> group_blocks;  // one key's chosen blocks, read back
+        std::vector<std::string_view> views;
+        std::vector<std::string> merged;
+        // The merged blocks to insert and, per key, blocks removed in all.
+        std::vector<std::string> out_keys, out_blocks, count_keys;
+        std::vector<int32_t> out_counts, removed;
+        size_t out_bytes = 0;
+    } merge;
+    size_t pending_postings = 0;        // word postings not yet written
+    MemoryContext flush_cxt = nullptr;  // one flush's pallocs, reset after it
+    bool defer_df = true;               // document frequencies only at the last flush (see flush_in)
 
     int64_t n_docs = 0;
     int64_t total_length = 0;
@@ -179,6 +197,9 @@ void flush_grams(IndexDelta *delta, const char *schema) {
         grams[i] = Int32GetDatum(static_cast<int32>(blocks[i].gram));
         counts[i] = Int32GetDatum(static_cast<int32>(count));
     }
+    clara::pg::run_cpp("flushing the index", [&] {
+        for (const clara::GramBlock &b : blocks) delta->gram_counts[static_cast<int32_t>(b.gram)]++;
+    });
     Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
     Datum args[3] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n),
                      clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(blocks[i].bytes); })};
@@ -191,6 +212,261 @@ void flush_grams(IndexDelta *delta, const char *schema) {
     pfree(grams);
     pfree(counts);
     for (Datum a : args) pfree(DatumGetPointer(a));
+}
+
+// ---- merging on write (core/merge.hpp) ------------------------------------
+// One postings table whose blocks are merged: the table, its key column and
+// the table counting each key's blocks.
+struct MergeTable {
+    const char *postings;
+    const char *key;
+    const char *counters;
+    bool grams;  // gram blocks (ngram.hpp), else concatenated word postings
+};
+const MergeTable kWordTable{"clara_postings", "term", "clara_terms", false};
+const MergeTable kGramTable{"clara_gram_postings", "gram", "clara_gram_blocks", true};
+
+// A key is merged once it has this many blocks (never with the setting 0;
+// fewer than two blocks cannot merge).
+int merge_threshold() {
+    const int blocks = clara::pg::index_merge_blocks();
+    return blocks == 0 ? INT_MAX : Max(blocks, 2);
+}
+
+// Merged blocks are written once this many bytes wait.
+constexpr size_t kMergeWriteBytes = size_t(16) << 20;
+
+// Inserts the merged blocks waiting in delta->merge.
+void write_merged(IndexDelta *delta, const MergeTable &t, const char *schema) {
+    IndexDelta::MergeScratch &m = delta->merge;
+    const int n = static_cast<int>(m.out_blocks.size());
+    if (n == 0) return;
+    Datum blocks = clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(m.out_blocks[i]); });
+    if (t.grams) {
+        auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+        auto *counts = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+        for (int i = 0; i < n; i++) {
+            grams[i] = Int32GetDatum(pg_strtoint32(m.out_keys[i].c_str()));
+            counts[i] = Int32GetDatum(m.out_counts[i]);
+        }
+        Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
+        Datum args[3] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n), blocks};
+        char *sql = psprintf(
+            "INSERT INTO %s.clara_gram_postings (gram, documents, postings) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))",
+            schema);
+        execute_generic(sql, 3, types, args, SPI_OK_INSERT, "write merged gram postings");
+    } else {
+        Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
+        Datum args[2] = {clara::pg::varlena_array(TEXTOID, n, [&](int i) { return std::string_view(m.out_keys[i]); }),
+                         blocks};
+        char *sql = psprintf(
+            "INSERT INTO %s.clara_postings (term, postings) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
+            schema);
+        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write merged postings");
+    }
+    clara::pg::run_cpp("merging postings", [&] {
+        m.out_keys.clear();
+        m.out_blocks.clear();
+        m.out_counts.clear();
+        m.out_bytes = 0;
+    });
+}
+
+// Merges the blocks read back for one key (m.group_key, m.group_blocks)
+// into the blocks to write.
+void merge_group(IndexDelta *delta, const MergeTable &t) {
+    IndexDelta::MergeScratch &m = delta->merge;
+    bool ok = true;
+    clara::pg::run_cpp("merging postings", [&] {
+        if (m.group_blocks.empty()) return;
+        m.merged.clear();
+        if (t.grams) {
+            m.views.assign(m.group_blocks.begin(), m.group_blocks.end());
+            ok = clara::merge_gram_blocks(m.views, m.merged);
+        } else {
+            std::string all;
+            for (const std::string &b : m.group_blocks)
+                all += b;  // fixed-size postings: a block is their concatenation
+            m.merged.push_back(std::move(all));
+        }
+        if (!ok) return;
+        for (std::string &b : m.merged) {
+            uint32_t count = 0;
+            if (t.grams) clara::gram_block_count(reinterpret_cast<const unsigned char *>(b.data()), b.size(), &count);
+            m.out_bytes += b.size();
+            m.out_keys.push_back(m.group_key);
+            m.out_counts.push_back(static_cast<int32_t>(count));
+            m.out_blocks.push_back(std::move(b));
+        }
+        m.count_keys.push_back(m.group_key);
+        m.removed.push_back(static_cast<int32_t>(m.group_blocks.size() - m.merged.size()));
+        m.group_blocks.clear();
+    });
+    if (!ok)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("clara_gram_postings holds a malformed block (gram %s)", m.group_key.c_str()),
+                        errhint("Run clara_compact() to rebuild the index.")));
+}
+
+// The keys (an array of the key column's type) reached the merge threshold
+// in this statement, which holds their counter rows locked (its upsert):
+// no other statement merges them now. Chooses blocks by size
+// (clara::blocks_to_merge), reads them back key by key, writes each key's
+// merged block, deletes the merged ones and lowers the counters. Memory:
+// one key's chosen blocks and kMergeWriteBytes of merged ones.
+void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Datum keys, Oid keys_type) {
+    IndexDelta::MergeScratch &m = delta->merge;
+    clara::pg::run_cpp("merging postings", [&] {
+        m.rows.clear();
+        m.count_keys.clear();
+        m.removed.clear();
+    });
+    char *sql = psprintf(
+        "SELECT %2$s, ctid, pg_catalog.octet_length(postings) FROM %1$s.%3$s "
+        "WHERE %2$s = ANY($1) ORDER BY %2$s, ctid",
+        schema, t.key, t.postings);
+    if (SPI_execute_with_args(sql, 1, &keys_type, &keys, nullptr, false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "clara: could not read the blocks to merge");
+    SPITupleTable *found = SPI_tuptable;
+    auto choose = [&] {
+        clara::pg::run_cpp("merging postings", [&] {
+            for (size_t i : clara::blocks_to_merge(m.group_sizes)) m.rows.push_back(m.group_rows[i]);
+            m.group_rows.clear();
+            m.group_sizes.clear();
+        });
+    };
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        char *key = SPI_getvalue(found->vals[r], found->tupdesc, 1);
+        bool null_tid, null_size;
+        auto *tid = reinterpret_cast<ItemPointer>(
+            DatumGetPointer(SPI_getbinval(found->vals[r], found->tupdesc, 2, &null_tid)));
+        int32 size = DatumGetInt32(SPI_getbinval(found->vals[r], found->tupdesc, 3, &null_size));
+        if (key == nullptr || null_tid || null_size) elog(ERROR, "clara: unexpected NULL in the index");
+        if (r > 0 && m.group_key != key) choose();
+        clara::pg::run_cpp("merging postings", [&] {
+            m.group_key = key;
+            m.group_rows.push_back(*tid);
+            m.group_sizes.push_back(static_cast<uint64_t>(size));
+        });
+        pfree(key);
+    }
+    choose();
+    SPI_freetuptable(found);
+    const int nrows = static_cast<int>(m.rows.size());
+    if (nrows == 0) return;
+
+    auto *tids = static_cast<Datum *>(palloc(sizeof(Datum) * nrows));
+    for (int i = 0; i < nrows; i++) tids[i] = PointerGetDatum(&m.rows[i]);
+    Datum rows = PointerGetDatum(construct_array(tids, nrows, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+    Oid rows_type = TIDARRAYOID;
+
+    // Read back key by key (a key's blocks follow each other).
+    char *read = psprintf("SELECT %2$s, postings FROM %1$s.%3$s WHERE ctid = ANY($1) ORDER BY %2$s", schema, t.key,
+                          t.postings);
+    Portal portal = SPI_cursor_open_with_args(nullptr, read, 1, &rows_type, &rows, nullptr, false, 0);
+    bool first = true;
+    for (;;) {
+        SPI_cursor_fetch(portal, true, 64);
+        SPITupleTable *batch = SPI_tuptable;
+        const uint64 n = SPI_processed;
+        if (n == 0) break;
+        for (uint64 r = 0; r < n; r++) {
+            CHECK_FOR_INTERRUPTS();
+            char *key = SPI_getvalue(batch->vals[r], batch->tupdesc, 1);
+            bool isnull;
+            bytea *block = DatumGetByteaPP(SPI_getbinval(batch->vals[r], batch->tupdesc, 2, &isnull));
+            if (key == nullptr || isnull) elog(ERROR, "clara: unexpected NULL in the index");
+            if (!first && m.group_key != key) {
+                merge_group(delta, t);
+                if (m.out_bytes >= kMergeWriteBytes) write_merged(delta, t, schema);
+            }
+            first = false;
+            clara::pg::run_cpp("merging postings", [&] {
+                m.group_key = key;
+                m.group_blocks.emplace_back(VARDATA_ANY(block), VARSIZE_ANY_EXHDR(block));
+            });
+            pfree(key);
+        }
+        SPI_freetuptable(batch);
+    }
+    SPI_cursor_close(portal);
+    merge_group(delta, t);
+    write_merged(delta, t, schema);
+
+    char *remove = psprintf("DELETE FROM %s.%s WHERE ctid = ANY($1)", schema, t.postings);
+    if (SPI_execute_with_args(remove, 1, &rows_type, &rows, nullptr, false, 0) != SPI_OK_DELETE ||
+        SPI_processed != static_cast<uint64>(nrows))
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("clara: %s changed while its blocks were merged", t.postings),
+                        errhint("Retry the statement.")));
+
+    const int nkeys = static_cast<int>(m.count_keys.size());
+    auto *removed = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nkeys, 1)));
+    for (int i = 0; i < nkeys; i++) removed[i] = Int32GetDatum(m.removed[i]);
+    Datum key_array;
+    Oid types[2] = {t.grams ? Oid(INT4ARRAYOID) : Oid(TEXTARRAYOID), INT4ARRAYOID};
+    if (t.grams) {
+        auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nkeys, 1)));
+        for (int i = 0; i < nkeys; i++) grams[i] = Int32GetDatum(pg_strtoint32(m.count_keys[i].c_str()));
+        key_array = clara::pg::int4_array(grams, nkeys);
+    } else {
+        key_array = clara::pg::varlena_array(TEXTOID, nkeys, [&](int i) { return std::string_view(m.count_keys[i]); });
+    }
+    Datum args[2] = {key_array, clara::pg::int4_array(removed, nkeys)};
+    char *count = psprintf(
+        "UPDATE %1$s.%2$s AS c SET blocks = c.blocks - d.n "
+        "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS d (k, n) "
+        "WHERE c.%3$s = d.k",
+        schema, t.counters, t.key);
+    execute_generic(count, 2, types, args, SPI_OK_UPDATE, "count merged blocks");
+}
+
+// Runs an upsert of block counters that returns the keys to merge (one
+// column), and merges them.
+void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema, const char *sql, int nargs, Oid *types,
+                     Datum *args) {
+    execute_generic(sql, nargs, types, args, SPI_OK_SELECT, "count postings blocks");
+    const uint64 n = SPI_processed;
+    if (n == 0) return;
+    SPITupleTable *due = SPI_tuptable;
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (uint64 i = 0; i < n; i++) {
+        bool isnull;
+        keys[i] = SPI_getbinval(due->vals[i], due->tupdesc, 1, &isnull);
+        if (!t.grams) keys[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(keys[i]));
+    }
+    Datum array = t.grams
+                      ? clara::pg::int4_array(keys, static_cast<int>(n))
+                      : PointerGetDatum(construct_array(keys, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
+    SPI_freetuptable(due);
+    merge_blocks(delta, t, schema, array, t.grams ? INT4ARRAYOID : TEXTARRAYOID);
+}
+
+// With the statement's document frequencies: the gram block counters, in
+// gram order (as the terms), then merging of the grams that reached the
+// threshold.
+void count_gram_blocks(IndexDelta *delta, const char *schema) {
+    const int n = static_cast<int>(delta->gram_counts.size());
+    if (n == 0) return;
+    auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    auto *counts = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    int i = 0;
+    for (const auto &kv : delta->gram_counts) {
+        grams[i] = Int32GetDatum(kv.first);
+        counts[i++] = Int32GetDatum(kv.second);
+    }
+    clara::pg::run_cpp("flushing the index", [&] { delta->gram_counts.clear(); });
+    Oid types[2] = {INT4ARRAYOID, INT4ARRAYOID};
+    Datum args[2] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n)};
+    char *sql = psprintf(
+        "WITH counted AS (INSERT INTO %1$s.clara_gram_blocks AS g (gram, blocks) "
+        "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
+        "ON CONFLICT (gram) DO UPDATE SET blocks = g.blocks + excluded.blocks RETURNING g.gram, g.blocks) "
+        "SELECT gram FROM counted WHERE blocks >= %2$d",
+        schema, merge_threshold());
+    count_and_merge(delta, kGramTable, schema, sql, 2, types, args);
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -217,6 +493,7 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
     auto *with_block = static_cast<int *>(palloc(sizeof(int) * Max(nterms, 1)));
     auto *with_df = static_cast<int *>(palloc(sizeof(int) * Max(nterms, 1)));
     auto *dfs = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
+    auto *block_counts = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nterms, 1)));
     int nblocks = 0, ndfs = 0;
     clara::pg::run_cpp("flushing the index", [&] {
         delta->sorted.clear();
@@ -237,11 +514,16 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
     // clara_compact() needs no deferring: it holds clara_documents in
     // SHARE mode, so no writer runs beside it.
     const bool write_df = last || !delta->defer_df || delta->terms.size() > kMaxDeferredTerms;
+    // Each term's new blocks are counted with its df (clara_terms.blocks).
     for (int i = 0; i < nterms; i++) {
-        const TermDelta &t = *delta->sorted[i].second;
-        if (!t.block.empty()) with_block[nblocks++] = i;
-        if (write_df && t.df != 0) {
+        TermDelta &t = *delta->sorted[i].second;
+        if (!t.block.empty()) {
+            with_block[nblocks++] = i;
+            t.blocks++;
+        }
+        if (write_df && (t.df != 0 || t.blocks != 0)) {
             dfs[ndfs] = Int32GetDatum(t.df);
+            block_counts[ndfs] = Int32GetDatum(t.blocks);
             with_df[ndfs++] = i;
         }
     }
@@ -264,18 +546,22 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         pfree(DatumGetPointer(args[1]));
     }
     if (ndfs > 0) {
-        Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
-        Datum args[2] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs)};
+        // The upsert returns the terms whose blocks reached the threshold:
+        // this statement now holds their rows, so it merges them alone.
+        Oid types[3] = {TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
+        Datum args[3] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs),
+                         clara::pg::int4_array(block_counts, ndfs)};
         char *sql = psprintf(
-            "INSERT INTO %s.clara_terms AS t (term, df) "
-            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
-            "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
-            schema);
-        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "update document frequencies");
-        pfree(DatumGetPointer(args[0]));
-        pfree(DatumGetPointer(args[1]));
+            "WITH counted AS (INSERT INTO %1$s.clara_terms AS t (term, df, blocks) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+            "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df, blocks = t.blocks + excluded.blocks "
+            "RETURNING t.term, t.blocks) "
+            "SELECT term FROM counted WHERE blocks >= %2$d",
+            schema, merge_threshold());
+        count_and_merge(delta, kWordTable, schema, sql, 3, types, args);
     }
     flush_grams(delta, schema);
+    if (write_df) count_gram_blocks(delta, schema);
     if (last &&
         (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 || delta->dead_postings != 0)) {
         Oid types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
@@ -291,12 +577,13 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
     pfree(with_block);
     pfree(with_df);
     pfree(dfs);
+    pfree(block_counts);
     clara::pg::run_cpp("flushing the index", [&] {
         delta->sorted.clear();
         if (write_df) {
             delta->terms.clear();
         } else {
-            for (auto &kv : delta->terms) std::string().swap(kv.second.block);  // written; the df stays
+            for (auto &kv : delta->terms) std::string().swap(kv.second.block);  // written; df and blocks stay
         }
         delta->pending_postings = 0;
     });
@@ -411,6 +698,7 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     char *reset = psprintf(
         "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
         "DELETE FROM %1$s.clara_postings; DELETE FROM %1$s.clara_terms; DELETE FROM %1$s.clara_gram_postings; "
+        "DELETE FROM %1$s.clara_gram_blocks; "
         "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0",
         schema);
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
