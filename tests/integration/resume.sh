@@ -86,11 +86,13 @@ pass "other arguments (named), a locked DIR.partial, none at all, a complete DIR
 #    the rest written; the directory equals the uninterrupted export's.
 first=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["shards"][0]["name"])' "$out.partial/resume.json")
 first_inode=$(stat -c %i "$out.partial/$first")
-"$CLARA_STREAM" "${args[@]}" --output-dir "$out" --resume 2>"$WORK/resume.err"
+"$CLARA_STREAM" "${args[@]}" --output-dir "$out" --resume 2>"$WORK/resume.err" ||
+    fail "--resume failed: $(cat "$WORK/resume.err")"
 grep -qF "resuming $out.partial" "$WORK/resume.err" || fail "no resume note: $(cat "$WORK/resume.err")"
 grep -qF "verified $done_shards shards written before" "$WORK/resume.err" ||
     fail "no verification note: $(cat "$WORK/resume.err")"
 [ ! -e "$out.partial" ] || fail "$out.partial left after the resume"
+[ ! -e "$out/resume.json" ] && [ ! -e "$WORK/full/resume.json" ] || fail "resume.json left in a finished directory"
 kept=$(ls "$out" | grep -F "${first%.jsonl.zst}-of-")
 kept_inode=$(stat -c %i "$out/$kept")
 [ "$kept_inode" = "$first_inode" ] || fail "$first was rewritten (inode $first_inode, now $kept_inode)"
@@ -127,16 +129,31 @@ pass "--resume verified $done_shards shards (kept, same inode) and wrote $((full
 #    does not see it (a metadata-only edit keeping quality_score): the
 #    sha256 check refuses.
 zstd -q -dc "$WORK/full/$kept" >"$WORK/kept.jsonl"
-doc=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["document_id"])' "$WORK/kept.jsonl")
+# A document of that shard with an aktenzeichen that reads otherwise reversed.
+doc=$("$PYTHON" - "$WORK/kept.jsonl" <<'PY'
+import json, sys
+for raw in open(sys.argv[1]):
+    line = json.loads(raw)
+    value = line["metadata"].get("aktenzeichen")
+    if isinstance(value, str) and value != value[::-1]:
+        print(line["document_id"])
+        break
+PY
+)
+[ -n "$doc" ] || fail "no line of $kept has an aktenzeichen to reverse"
 quality_before=$(sql -c "SELECT quality_score FROM clara_documents WHERE document_id = '$doc'")
-sql -c "UPDATE clara_documents SET metadata = metadata || '{\"resume_test\": \"edited\"}' WHERE document_id = '$doc'"
+# The same number of bytes (a value reversed): only the sha256 can tell.
+edited=$(sql -c "UPDATE clara_documents SET metadata = jsonb_set(metadata, '{aktenzeichen}',
+    to_jsonb(reverse(metadata->>'aktenzeichen'))) WHERE document_id = '$doc'
+    AND metadata->>'aktenzeichen' <> reverse(metadata->>'aktenzeichen') RETURNING document_id")
+[ "$edited" = "$doc" ] || fail "$doc has no aktenzeichen to reverse"
 quality_after=$(sql -c "SELECT quality_score FROM clara_documents WHERE document_id = '$doc'")
 [ "$quality_before" = "$quality_after" ] || fail "the metadata edit changed quality_score; pick another edit"
 expect_exit 8 "$CLARA_STREAM" "${args[@]}" --output-dir "$WORK/edited" --resume
 stderr_has "the regenerated lines of $first differ from those written before"
 [ -d "$WORK/edited.partial" ] && [ ! -e "$WORK/edited" ] || fail "a refused resume removed or finished the directory"
 [ -s "$WORK/edited.partial/$first" ] || fail "a refused resume removed the completed shard $first"
-pass "a metadata edit in a completed shard: the fingerprint passes, the sha256 check refuses (exit 8)"
+pass "a same-length metadata edit in a completed shard: the fingerprint passes, the sha256 check refuses (exit 8)"
 
 # 5. The corpus changed (a document added): refused before anything is read, DIR.partial untouched.
 before=$(listing "$WORK/changed.partial")
