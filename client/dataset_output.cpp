@@ -230,9 +230,8 @@ DatasetDirectory::DatasetDirectory(const std::string &dir, Compression c, uint64
         if (std::filesystem::exists(dir_ + "/manifest.json", ec))
             throw Failure(ExitCode::resume_refused,
                           "--resume: " + dir_ + " is complete (it has its manifest.json): nothing to resume");
-        throw Failure(ExitCode::resume_refused, "--resume: " + partial_ +
-                                                    " does not exist: no interrupted export to " + dir_ +
-                                                    " to continue (export without --resume)");
+        throw Failure(ExitCode::resume_refused, "--resume: " + partial_ + " does not exist: no interrupted export to " +
+                                                    dir_ + " to continue (export without --resume)");
     }
     lock();
     state_ = read_resume_state(partial_);
@@ -286,8 +285,8 @@ void DatasetDirectory::lock() {
         lock_fd_ = -1;
         if (err == EWOULDBLOCK)
             throw Failure(resumed_ ? ExitCode::resume_refused : ExitCode::io,
-                          (resumed_ ? "--resume: " : "") + partial_ + " is being written by another export to " +
-                              dir_ + " right now");
+                          (resumed_ ? "--resume: " : "") + partial_ + " is being written by another export to " + dir_ +
+                              " right now");
         throw Failure(ExitCode::io, "cannot lock " + partial_ + ": " + std::strerror(err));
     }
 }
@@ -408,9 +407,10 @@ void DatasetDirectory::commit(nlohmann::json manifest, const std::string &title)
         std::string missing;
         for (auto &[name, s] : splits_)
             for (size_t i = s.shards.size(); i < s.recorded.size(); i++) missing = s.recorded[i]->name;
-        throw Failure(ExitCode::resume_refused, "--resume: the regenerated export ends before the lines of " +
-                                                    missing + ", written before: the ranking changed since the "
-                                                    "interrupted export; remove " + partial_ + " and export again");
+        throw Failure(ExitCode::resume_refused, "--resume: the regenerated export ends before the lines of " + missing +
+                                                    ", written before: the ranking changed since the "
+                                                    "interrupted export; remove " +
+                                                    partial_ + " and export again");
     }
     if (resumed_) {
         // How the export was made: each run's snapshot, what it verified and wrote.

@@ -121,7 +121,7 @@ private:
         std::vector<Shard> shards;
         std::unique_ptr<OutputFile> file;
         std::unique_ptr<Encoder> encoder;
-        std::unique_ptr<Encoder> text_hash;  // the lines' SHA-256 when the file is compressed
+        std::unique_ptr<Encoder> text_hash;         // the lines' SHA-256 when the file is compressed
         std::vector<const ShardRecord *> recorded;  // this split's shards in the state, in order
         uint64_t rows = 0, documents = 0, tokens = 0;
         bool has_tokens = false;

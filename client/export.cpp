@@ -109,7 +109,6 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                s.decontaminate.empty() ? json(nullptr) : json(s.decontaminate_report ? "report" : "drop")}}}};
 }
 
-
 // What the ranking reads, cheaply, in the export's snapshot and with the
 // caller's privileges (row-level security included): the documents it may
 // see (count, and a hash over document_id, doc_key — a new one whenever
@@ -160,8 +159,8 @@ nlohmann::json resume_arguments(const ExportOptions &opt, const nlohmann::json &
             {"compression", compression_name(compression_named(opt.compression))},
             {"shard_size", opt.shard_size},
             {"clara_version", opt.version},
-            {"extension_version",
-             database.is_object() ? database.value("extension_version", nlohmann::json(nullptr)) : nlohmann::json(nullptr)}};
+            {"extension_version", database.is_object() ? database.value("extension_version", nlohmann::json(nullptr))
+                                                       : nlohmann::json(nullptr)}};
 }
 
 std::string join(const std::vector<std::string> &parts, const char *separator) {
@@ -189,10 +188,10 @@ void run_export(const ExportOptions &opt_in) {
         dir.emplace(opt.output_dir, compression_named(opt.compression), opt.shard_size);
     const std::string &out_name = dir ? dir->name() : file->name();
     CancelOnSignal cancel(conn.get());
-    const std::string cancelled_text =
-        out_name == "stdout" ? "export cancelled"
-        : opt.resume         ? "export cancelled; " + dir->partial_name() + " kept for another --resume"
-                             : "export cancelled, no file written";
+    const std::string cancelled_text = out_name == "stdout" ? "export cancelled"
+                                       : opt.resume
+                                           ? "export cancelled; " + dir->partial_name() + " kept for another --resume"
+                                           : "export cancelled, no file written";
     const char *cancelled = cancelled_text.c_str();
     auto write_out = [&](const std::string &lines) {
         if (file) {
@@ -233,8 +232,10 @@ void run_export(const ExportOptions &opt_in) {
         json header = manifest_header(opt, provenance);
         json arguments = resume_arguments(opt, header);
         json fingerprint = corpus_fingerprint(conn, schema, opt.search);
-        json run = {{"created_at", header["created_at"]}, {"database", header["database"]},
-                    {"shards_verified", 0}, {"shards_written", 0}};
+        json run = {{"created_at", header["created_at"]},
+                    {"database", header["database"]},
+                    {"shards_verified", 0},
+                    {"shards_written", 0}};
         if (!opt.resume) {
             ResumeState state;
             state.arguments = arguments;
@@ -247,25 +248,22 @@ void run_export(const ExportOptions &opt_in) {
         ResumeState state = dir->state();
         std::vector<std::string> differences = argument_differences(state.arguments, arguments);
         if (!differences.empty())
-            throw Failure(ExitCode::resume_refused,
-                          "--resume: the arguments differ from the interrupted export's (" +
-                              join(differences, "; ") + "): give the same ones, or remove " + dir->partial_name() +
-                              " to export anew");
+            throw Failure(ExitCode::resume_refused, "--resume: the arguments differ from the interrupted export's (" +
+                                                        join(differences, "; ") + "): give the same ones, or remove " +
+                                                        dir->partial_name() + " to export anew");
         if (state.corpus != fingerprint) {
             const json &then = state.corpus;
-            std::string counts =
-                then.value("documents", 0LL) == fingerprint.value("documents", 0LL)
-                    ? std::to_string(fingerprint.value("documents", 0LL)) +
-                          " documents then and now, but some added, removed or changed"
-                    : std::to_string(then.value("documents", 0LL)) + " documents then, " +
-                          std::to_string(fingerprint.value("documents", 0LL)) + " now";
+            std::string counts = then.value("documents", 0LL) == fingerprint.value("documents", 0LL)
+                                     ? std::to_string(fingerprint.value("documents", 0LL)) +
+                                           " documents then and now, but some added, removed or changed"
+                                     : std::to_string(then.value("documents", 0LL)) + " documents then, " +
+                                           std::to_string(fingerprint.value("documents", 0LL)) + " now";
             if (then.value("edges", 0LL) != fingerprint.value("edges", 0LL) ||
                 then.value("edges_hash", 0LL) != fingerprint.value("edges_hash", 0LL))
                 counts += "; citation edges changed";
             throw Failure(ExitCode::resume_refused,
                           "--resume: the corpus changed since the interrupted export began (" + counts +
-                              "): its shards cannot be continued; remove " + dir->partial_name() +
-                              " and export again");
+                              "): its shards cannot be continued; remove " + dir->partial_name() + " and export again");
         }
         size_t recorded = state.shards.size();
         uint64_t rows = 0;

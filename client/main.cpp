@@ -380,8 +380,9 @@ int run(int argc, char **argv) {
             if (!output.empty() && !output_dir.empty())
                 return fail(ExitCode::usage, "--output and --output-dir: give one of them");
             if (resume && output_dir.empty())
-                return fail(ExitCode::usage, "--resume continues an --output-dir export (a single --output file "
-                                             "is written whole)");
+                return fail(ExitCode::usage,
+                            "--resume continues an --output-dir export (a single --output file "
+                            "is written whole)");
             if (output_dir.empty() && (app.count("--compression") > 0 || app.count("--shard-size") > 0))
                 return fail(ExitCode::usage,
                             "--compression and --shard-size apply to --output-dir (--output FILE.jsonl.gz or "
