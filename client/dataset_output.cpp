@@ -324,11 +324,14 @@ void DatasetDirectory::close_shard(Split &s) {
         const std::string text_sha256 = s.encoder->sha256_hex();
         s.encoder.reset();
         if (shard.rows != r.rows || shard.bytes != r.text_bytes || text_sha256 != r.text_sha256)
-            throw Failure(ExitCode::resume_refused,
-                          "--resume: the regenerated lines of " + r.name + " differ from those written before (" +
-                              std::to_string(shard.rows) + " rows, " + std::to_string(r.rows) +
-                              " then): the ranking changed since the interrupted export; remove " + partial_ +
-                              " and export again");
+            throw Failure(
+                ExitCode::resume_refused,
+                "--resume: the regenerated lines of " + r.name + " differ from those written before (" +
+                    (shard.rows != r.rows || shard.bytes != r.text_bytes
+                         ? std::to_string(shard.rows) + " lines of " + std::to_string(shard.bytes) + " bytes now, " +
+                               std::to_string(r.rows) + " of " + std::to_string(r.text_bytes) + " then"
+                         : std::string("as many lines and bytes, another sha256")) +
+                    "): the ranking changed since the interrupted export; remove " + partial_ + " and export again");
         shard.file_bytes = r.bytes;
         shard.sha256 = r.sha256;
         verified_rows_ += r.rows;
