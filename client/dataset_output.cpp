@@ -14,6 +14,8 @@
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
+#include <set>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +40,14 @@ Compression compression_for(const std::string &path) {
             throw Failure(ExitCode::usage, "--output " + path + ": Clara writes plain, .gz or .zst files, not " +
                                                other + " (name the file .jsonl, .jsonl.gz or .jsonl.zst)");
     return Compression::none;
+}
+
+const char *compression_name(Compression c) {
+    switch (c) {
+        case Compression::gzip: return "gzip";
+        case Compression::zstd: return "zstd";
+        default: return "none";
+    }
 }
 
 Compression compression_named(const std::string &name) {
@@ -198,30 +208,156 @@ DatasetDirectory::DatasetDirectory(const std::string &dir, Compression c, uint64
     if (mkdir(partial_.c_str(), 0777) != 0) {
         if (errno == EEXIST)
             throw Failure(ExitCode::io, partial_ + " already exists: another export to " + dir_ +
-                                            " is running, or one was killed before it finished (then remove it)");
+                                            " is running, or one was killed before it finished (continue it "
+                                            "with --resume, or remove it)");
         throw Failure(ExitCode::io, "cannot create " + partial_ + ": " + std::strerror(errno));
+    }
+    try {
+        lock();
+    } catch (...) {
+        rmdir(partial_.c_str());
+        throw;
+    }
+}
+
+DatasetDirectory::DatasetDirectory(const std::string &dir, Compression c, uint64_t shard_bytes, Resume)
+    : dir_(dir), compression_(c), shard_bytes_(shard_bytes), resumed_(true) {
+    while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+    partial_ = dir_ + ".partial";
+    struct stat st;
+    if (stat(partial_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        std::error_code ec;
+        if (std::filesystem::exists(dir_ + "/manifest.json", ec))
+            throw Failure(ExitCode::resume_refused,
+                          "--resume: " + dir_ + " is complete (it has its manifest.json): nothing to resume");
+        throw Failure(ExitCode::resume_refused, "--resume: " + partial_ + " does not exist: no interrupted export to " +
+                                                    dir_ + " to continue (export without --resume)");
+    }
+    lock();
+    state_ = read_resume_state(partial_);
+    // The shards are kept as they are: each must still be the file that was written.
+    for (const ShardRecord &r : state_.shards) {
+        const std::string path = partial_ + "/" + r.name;
+        int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            throw Failure(ExitCode::resume_refused, "--resume: the completed shard " + path + " is missing (" +
+                                                        std::strerror(errno) + "); remove " + partial_ +
+                                                        " and export again");
+        Encoder hash(Compression::none, [](const char *, size_t) {});
+        std::string buffer(kOutChunk, '\0');
+        ssize_t n;
+        while ((n = read(fd, buffer.data(), buffer.size())) > 0) hash.write(buffer.data(), static_cast<size_t>(n));
+        int err = errno;
+        close(fd);
+        if (n < 0) throw Failure(ExitCode::io, "cannot read " + path + ": " + std::strerror(err));
+        hash.finish();
+        if (hash.bytes_out() != r.bytes || hash.sha256_hex() != r.sha256)
+            throw Failure(ExitCode::resume_refused, "--resume: " + path +
+                                                        " is not the shard that was written (its size or sha256 "
+                                                        "changed since); remove " +
+                                                        partial_ + " and export again");
     }
 }
 
 DatasetDirectory::~DatasetDirectory() {
-    if (committed_) return;
-    for (auto &[name, s] : splits_) {
-        s.encoder.reset();
-        s.file.reset();  // removes its .partial
+    if (!committed_) {
+        for (auto &[name, s] : splits_) {
+            s.encoder.reset();
+            s.file.reset();  // removes its .partial
+        }
+        // A resumed export keeps what it was asked to continue, and what it added.
+        if (!resumed_ && lock_fd_ >= 0) {
+            std::error_code ec;
+            std::filesystem::remove_all(partial_, ec);
+        }
     }
-    std::error_code ec;
-    std::filesystem::remove_all(partial_, ec);
+    if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+void DatasetDirectory::lock() {
+    // flock, not a lock file: the kernel drops it when the export dies,
+    // however it dies, and a resume can then take it.
+    lock_fd_ = open(partial_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock_fd_ < 0) throw Failure(ExitCode::io, "cannot open " + partial_ + ": " + std::strerror(errno));
+    if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        close(lock_fd_);
+        lock_fd_ = -1;
+        if (err == EWOULDBLOCK)
+            throw Failure(resumed_ ? ExitCode::resume_refused : ExitCode::io,
+                          (resumed_ ? "--resume: " : "") + partial_ + " is being written by another export to " + dir_ +
+                              " right now");
+        throw Failure(ExitCode::io, "cannot lock " + partial_ + ": " + std::strerror(err));
+    }
+}
+
+void DatasetDirectory::begin(ResumeState state) {
+    state_ = std::move(state);
+    if (resumed_) {
+        // Everything but the recorded shards goes: the shard that was being
+        // written (.partial), one completed after the state's last write.
+        std::set<std::string> keep{kResumeStateName};
+        for (const ShardRecord &r : state_.shards) keep.insert(r.name);
+        std::error_code ec;
+        for (const auto &entry : std::filesystem::directory_iterator(partial_, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (keep.count(name) != 0) continue;
+            std::error_code rm;
+            std::filesystem::remove_all(entry.path(), rm);
+            if (rm) throw Failure(ExitCode::io, "cannot remove " + entry.path().string() + ": " + rm.message());
+        }
+        if (ec) throw Failure(ExitCode::io, "cannot list " + partial_ + ": " + ec.message());
+        recorded_shards_ = state_.shards;
+        recorded_ = recorded_shards_.size();
+        for (const ShardRecord &r : recorded_shards_) splits_[r.split].recorded.push_back(&r);
+    }
+    write_resume_state(partial_, state_);
 }
 
 void DatasetDirectory::close_shard(Split &s) {
-    if (!s.file) return;
+    if (!s.encoder) return;
     s.encoder->finish();
-    s.file->commit();
     Shard &shard = s.shards.back();
+    if (shard.expected != nullptr) {
+        // A shard written before: its regenerated lines must be the same bytes.
+        const ShardRecord &r = *shard.expected;
+        const std::string text_sha256 = s.encoder->sha256_hex();
+        s.encoder.reset();
+        if (shard.rows != r.rows || shard.bytes != r.text_bytes || text_sha256 != r.text_sha256)
+            throw Failure(
+                ExitCode::resume_refused,
+                "--resume: the regenerated lines of " + r.name + " differ from those written before (" +
+                    (shard.rows != r.rows || shard.bytes != r.text_bytes
+                         ? std::to_string(shard.rows) + " lines of " + std::to_string(shard.bytes) + " bytes now, " +
+                               std::to_string(r.rows) + " of " + std::to_string(r.text_bytes) + " then"
+                         : std::string("as many lines and bytes, another sha256")) +
+                    "): the ranking changed since the interrupted export; remove " + partial_ + " and export again");
+        shard.file_bytes = r.bytes;
+        shard.sha256 = r.sha256;
+        verified_rows_ += r.rows;
+        if (++verified_ == recorded_ && on_verified_) on_verified_(verified_, verified_rows_);
+        return;
+    }
+    s.file->commit();
     shard.file_bytes = s.encoder->bytes_out();
     shard.sha256 = s.encoder->sha256_hex();
+    std::string text_sha256 = shard.sha256;
+    if (s.text_hash) {
+        s.text_hash->finish();
+        text_sha256 = s.text_hash->sha256_hex();
+    }
     s.encoder.reset();
+    s.text_hash.reset();
     s.file.reset();
+    // The file is durable (fsync, rename, directory fsync): now the state may name it.
+    const std::string split = shard.name.substr(0, shard.name.rfind('-'));
+    state_.shards.push_back({split, shard.name, shard.rows, shard.bytes, shard.file_bytes, shard.sha256, text_sha256});
+    ++written_;
+    if (!state_.runs.empty()) {
+        state_.runs.back()["shards_verified"] = verified_;
+        state_.runs.back()["shards_written"] = written_;
+    }
+    write_resume_state(partial_, state_);
 }
 
 void DatasetDirectory::open_shard(Split &s, const std::string &split) {
@@ -229,19 +365,29 @@ void DatasetDirectory::open_shard(Split &s, const std::string &split) {
     std::snprintf(name, sizeof name, "-%05zu.jsonl", s.shards.size());
     Shard shard;
     shard.name = split + name + compression_suffix(compression_);
+    if (s.shards.size() < s.recorded.size()) {
+        // Recorded: hash the lines (the Encoder's digest of uncompressed bytes), write nothing.
+        shard.expected = s.recorded[s.shards.size()];
+        s.shards.push_back(shard);
+        s.encoder = std::make_unique<Encoder>(Compression::none, [](const char *, size_t) {});
+        return;
+    }
     s.shards.push_back(shard);
     s.file = std::make_unique<OutputFile>(partial_ + "/" + s.shards.back().name);
     OutputFile *file = s.file.get();
     s.encoder = std::make_unique<Encoder>(compression_, [file](const char *d, size_t n) { file->write(d, n); });
+    if (compression_ != Compression::none)
+        s.text_hash = std::make_unique<Encoder>(Compression::none, [](const char *, size_t) {});
 }
 
 void DatasetDirectory::add(const char *line, size_t size) {
     LineFacts facts;
     scan_line(std::string_view(line, size), facts);
     Split &s = splits_[facts.split];
-    if (s.file && s.shards.back().bytes + size > shard_bytes_ && s.shards.back().rows > 0) close_shard(s);
-    if (!s.file) open_shard(s, facts.split);
+    if (s.encoder && s.shards.back().bytes + size > shard_bytes_ && s.shards.back().rows > 0) close_shard(s);
+    if (!s.encoder) open_shard(s, facts.split);
     s.encoder->write(line, size);
+    if (s.text_hash) s.text_hash->write(line, size);
     Shard &shard = s.shards.back();
     shard.rows++;
     shard.bytes += size;
@@ -259,8 +405,31 @@ void DatasetDirectory::commit(nlohmann::json manifest, const std::string &title)
     if (splits_.empty()) open_shard(splits_["train"], "train");
     json splits = json::object(), files = json::array();
     std::string configs;
+    for (auto &[name, s] : splits_) close_shard(s);
+    if (verified_ != recorded_) {
+        std::string missing;
+        for (auto &[name, s] : splits_)
+            for (size_t i = s.shards.size(); i < s.recorded.size(); i++) missing = s.recorded[i]->name;
+        throw Failure(ExitCode::resume_refused, "--resume: the regenerated export ends before the lines of " + missing +
+                                                    ", written before: the ranking changed since the "
+                                                    "interrupted export; remove " +
+                                                    partial_ + " and export again");
+    }
+    if (resumed_) {
+        // How the export was made: each run's snapshot, what it verified and wrote.
+        json runs = json::array();
+        for (size_t i = 0; i < state_.runs.size(); i++) {
+            const json &r = state_.runs[i], &db = r["database"];
+            const bool last = i + 1 == state_.runs.size();
+            runs.push_back({{"created_at", r["created_at"]},
+                            {"snapshot", db.is_object() ? db.value("snapshot", "") : ""},
+                            {"lsn", db.is_object() ? db.value("lsn", "") : ""},
+                            {"shards_verified", last ? verified_ : r.value("shards_verified", size_t{0})},
+                            {"shards_written", last ? written_ : r.value("shards_written", size_t{0})}});
+        }
+        manifest["resumed"] = {{"runs", runs}};
+    }
     for (auto &[name, s] : splits_) {
-        close_shard(s);
         json split_files = json::array();
         for (size_t i = 0; i < s.shards.size(); i++) {
             Shard &shard = s.shards[i];
@@ -285,9 +454,7 @@ void DatasetDirectory::commit(nlohmann::json manifest, const std::string &title)
         configs += "  - split: " + name + "\n    path: \"" + name + "-*.jsonl" + compression_suffix(compression_) +
                    "\"\n";
     }
-    manifest["compression"] = compression_ == Compression::none   ? "none"
-                              : compression_ == Compression::gzip ? "gzip"
-                                                                  : "zstd";
+    manifest["compression"] = compression_name(compression_);
     manifest["shard_size"] = shard_bytes_;
     manifest["splits"] = splits;
     manifest["files"] = files;
@@ -311,6 +478,10 @@ void DatasetDirectory::commit(nlohmann::json manifest, const std::string &title)
                 (s.has_tokens ? std::to_string(s.tokens) : std::string("-")) + " |\n";
     write_file("README.md", card);
 
+    // The finished directory is what an uninterrupted export leaves: no resume state.
+    const std::string state = partial_ + "/" + kResumeStateName;
+    if (unlink(state.c_str()) != 0 && errno != ENOENT)
+        throw Failure(ExitCode::io, "cannot remove " + state + ": " + std::strerror(errno));
     int fd = open(partial_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd);

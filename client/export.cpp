@@ -6,6 +6,7 @@
 #include "jsonl_copy.hpp"
 #include "output_file.hpp"
 #include "progress.hpp"
+#include "resume_state.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -108,6 +109,66 @@ nlohmann::json manifest_header(const ExportOptions &opt, const std::string &prov
                s.decontaminate.empty() ? json(nullptr) : json(s.decontaminate_report ? "report" : "drop")}}}};
 }
 
+// What the ranking reads, cheaply, in the export's snapshot and with the
+// caller's privileges (row-level security included): the documents it may
+// see (count, and a hash over document_id, doc_key — a new one whenever
+// title or content change — quality_score, domain, document_type, source
+// and created_at: an index-only scan of clara_documents_doc_key_idx), and
+// the citation edges when the graph search runs and the caller may read
+// them. A metadata-only edit that keeps quality_score, or a change in an
+// enrichment relation, passes it: the sha256 of the regenerated lines is
+// the final word.
+nlohmann::json corpus_fingerprint(Connection &conn, const std::string &schema, const SearchArguments &s) {
+    using nlohmann::json;
+    Result docs = conn.exec_params(
+        "SELECT pg_catalog.count(*), COALESCE(pg_catalog.bit_xor("
+        "pg_catalog.hashtextextended(d.document_id, d.doc_key)"
+        " # pg_catalog.hashfloat8extended(d.quality_score, 1)"
+        " # pg_catalog.hashtextextended(COALESCE(d.domain, ''), 2)"
+        " # pg_catalog.hashtextextended(COALESCE(d.document_type, ''), 3)"
+        " # pg_catalog.hashtextextended(COALESCE(d.source, ''), 4)"
+        " # COALESCE(pg_catalog.hashint8extended((EXTRACT(EPOCH FROM d.created_at) * 1000000)::bigint, 5), 0)"
+        "), 0) FROM " +
+            schema + ".clara_documents d",
+        {});
+    json fingerprint = {{"documents", std::stoll(PQgetvalue(docs.get(), 0, 0))},
+                        {"documents_hash", std::stoll(PQgetvalue(docs.get(), 0, 1))}};
+    const bool graph = !s.search_types || s.search_types->find("graph") != std::string::npos;
+    if (graph) {
+        Result allowed = conn.exec_params("SELECT pg_catalog.has_table_privilege($1, 'SELECT')",
+                                          {schema + ".clara_edges"});
+        if (std::string(PQgetvalue(allowed.get(), 0, 0)) == "t") {
+            Result edges = conn.exec_params(
+                "SELECT pg_catalog.count(*), COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended("
+                "e.src_id || e'\\x01' || e.dst_id || e'\\x01' || e.relation, 0)), 0) FROM " +
+                    schema + ".clara_edges e",
+                {});
+            fingerprint["edges"] = std::stoll(PQgetvalue(edges.get(), 0, 0));
+            fingerprint["edges_hash"] = std::stoll(PQgetvalue(edges.get(), 0, 1));
+        }
+    }
+    return fingerprint;
+}
+
+// What must be equal for a resume to continue an export: everything that
+// shapes the bytes of the lines and the files.
+nlohmann::json resume_arguments(const ExportOptions &opt, const nlohmann::json &header) {
+    const nlohmann::json &database = header["database"];
+    return {{"query", header["query"]},
+            {"training", header["training"]},
+            {"compression", compression_name(compression_named(opt.compression))},
+            {"shard_size", opt.shard_size},
+            {"clara_version", opt.version},
+            {"extension_version", database.is_object() ? database.value("extension_version", nlohmann::json(nullptr))
+                                                       : nlohmann::json(nullptr)}};
+}
+
+std::string join(const std::vector<std::string> &parts, const char *separator) {
+    std::string out;
+    for (const std::string &p : parts) out += (out.empty() ? "" : separator) + p;
+    return out;
+}
+
 }  // namespace
 
 void run_export(const ExportOptions &opt_in) {
@@ -121,11 +182,17 @@ void run_export(const ExportOptions &opt_in) {
     std::optional<DatasetDirectory> dir;
     if (opt.output_dir.empty())
         file.emplace(opt.output);
+    else if (opt.resume)
+        dir.emplace(opt.output_dir, compression_named(opt.compression), opt.shard_size, DatasetDirectory::Resume{});
     else
         dir.emplace(opt.output_dir, compression_named(opt.compression), opt.shard_size);
     const std::string &out_name = dir ? dir->name() : file->name();
     CancelOnSignal cancel(conn.get());
-    const char *cancelled = out_name == "stdout" ? "export cancelled" : "export cancelled, no file written";
+    const std::string cancelled_text = out_name == "stdout" ? "export cancelled"
+                                       : opt.resume
+                                           ? "export cancelled; " + dir->partial_name() + " kept for another --resume"
+                                           : "export cancelled, no file written";
+    const char *cancelled = cancelled_text.c_str();
     auto write_out = [&](const std::string &lines) {
         if (file) {
             file->write(lines.data(), lines.size());
@@ -140,6 +207,12 @@ void run_export(const ExportOptions &opt_in) {
         }
     };
     std::string provenance;
+    // Progress notes of a resume: on their own line, not over the progress line.
+    auto note = [&](Progress &progress, const std::string &text) {
+        if (opt.quiet) return;
+        progress.finish();
+        std::fprintf(stderr, "clara-stream: %s\n", text.c_str());
+    };
 
     // Everything after the query is sent waits in poll(), so a signal is
     // seen within one timeout even if the server sends nothing.
@@ -152,6 +225,60 @@ void run_export(const ExportOptions &opt_in) {
     };
 
     Progress progress(opt.quiet);
+    // In the export's transaction, before its COPY: the state a resume
+    // needs is written; a resume checks it first and refuses what it cannot continue.
+    auto start_directory = [&]() {
+        using nlohmann::json;
+        json header = manifest_header(opt, provenance);
+        json arguments = resume_arguments(opt, header);
+        json fingerprint = corpus_fingerprint(conn, schema, opt.search);
+        json run = {{"created_at", header["created_at"]},
+                    {"database", header["database"]},
+                    {"shards_verified", 0},
+                    {"shards_written", 0}};
+        if (!opt.resume) {
+            ResumeState state;
+            state.arguments = arguments;
+            state.corpus = fingerprint;
+            state.command = opt.argv;
+            state.runs.push_back(run);
+            dir->begin(std::move(state));
+            return;
+        }
+        ResumeState state = dir->state();
+        std::vector<std::string> differences = argument_differences(state.arguments, arguments);
+        if (!differences.empty())
+            throw Failure(ExitCode::resume_refused, "--resume: the arguments differ from the interrupted export's (" +
+                                                        join(differences, "; ") + "): give the same ones, or remove " +
+                                                        dir->partial_name() + " to export anew");
+        if (state.corpus != fingerprint) {
+            const json &then = state.corpus;
+            std::string counts = then.value("documents", 0LL) == fingerprint.value("documents", 0LL)
+                                     ? std::to_string(fingerprint.value("documents", 0LL)) +
+                                           " documents then and now, but some added, removed or changed"
+                                     : std::to_string(then.value("documents", 0LL)) + " documents then, " +
+                                           std::to_string(fingerprint.value("documents", 0LL)) + " now";
+            if (then.value("edges", 0LL) != fingerprint.value("edges", 0LL) ||
+                then.value("edges_hash", 0LL) != fingerprint.value("edges_hash", 0LL))
+                counts += "; citation edges changed";
+            throw Failure(ExitCode::resume_refused,
+                          "--resume: the corpus changed since the interrupted export began (" + counts +
+                              "): its shards cannot be continued; remove " + dir->partial_name() + " and export again");
+        }
+        size_t recorded = state.shards.size();
+        uint64_t rows = 0;
+        for (const ShardRecord &r : state.shards) rows += r.rows;
+        state.runs.push_back(run);
+        dir->begin(std::move(state));
+        note(progress, "resuming " + dir->partial_name() + ": arguments and corpus unchanged; checking the " +
+                           std::to_string(recorded) + " completed shards (" + std::to_string(rows) +
+                           " lines) against the regenerated lines, then writing the rest");
+    };
+    if (dir && opt.resume)
+        dir->on_verified([&](size_t shards, uint64_t rows) {
+            note(progress, "verified " + std::to_string(shards) + " shards written before (" + std::to_string(rows) +
+                               " lines, sha256 equal), kept as they are; writing from here");
+        });
     // The exact count is known only at the end (min(top_k, matching)), and
     // counting first would run the ranking twice: --top-k is an upper bound,
     // shown as one. With chunks a line is a chunk, and top_k bounds nothing.
@@ -163,7 +290,8 @@ void run_export(const ExportOptions &opt_in) {
     std::optional<Clock::duration> first_document;
     std::string summary;  // clara_export_summary() of this export
     try {
-        JsonlCopy copy(conn, schema, opt.search, opt.batch_size, dir ? &provenance : nullptr);
+        JsonlCopy copy(conn, schema, opt.search, opt.batch_size, dir ? &provenance : nullptr,
+                       dir ? std::function<void()>(start_directory) : nullptr);
         throw_if_interrupted(cancelled);
         for (;;) {
             JsonlCopy::Status status = copy.next();
@@ -214,6 +342,8 @@ void run_export(const ExportOptions &opt_in) {
     if (dir) {
         nlohmann::json manifest = manifest_header(opt, provenance);
         manifest["removed"] = removed;
+        // The first run's command (a resume's only adds --resume); DatasetDirectory adds every run's snapshot.
+        if (opt.resume) manifest["command"] = dir->state().command;
         dir->commit(std::move(manifest), opt.search.query);
     } else
         file->commit();
@@ -234,6 +364,9 @@ void run_export(const ExportOptions &opt_in) {
     if (!opt.search.decontaminate.empty() && !opt.search.decontaminate_report)
         add_removed(std::to_string(removed.value("contaminated", 0LL)) + " contaminated removed");
     if (!duplicates.empty()) duplicates += ")";
+    if (opt.resume)
+        duplicates += " (resumed: " + std::to_string(dir->shards_verified()) + " shards verified, " +
+                      std::to_string(dir->shards_written()) + " written)";
     std::fprintf(stderr, "clara-stream: %llu %s%s, %.1f MB to %s in %.2f s (%.0f %s/s, %.1f MB/s)",
                  static_cast<unsigned long long>(documents), chunks ? "chunks" : "documents", duplicates.c_str(),
                  static_cast<double>(bytes) / 1e6, out_name.c_str(), seconds, static_cast<double>(documents) / seconds,

@@ -18,6 +18,7 @@ struct ExportOptions {
     std::string output_dir;            // instead of output: a dataset directory (shards, manifest.json, README.md)
     std::string compression = "none";  // for output_dir: none, gzip, zstd (output: by its extension)
     unsigned long long shard_size = 512ull << 20;  // text bytes per shard (output_dir)
+    bool resume = false;                           // continue the killed export that left output_dir.partial
     std::vector<std::string> argv;                 // the command line, for the manifest
     std::string version;                           // "clara-stream X.Y.Z", for the manifest
     ConnectionTarget connection;                   // --dsn, -h, -p, -U, -d

@@ -125,7 +125,7 @@ void wait_readable(int fd, int timeout_ms) {
 }
 
 JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &s, int batch_size,
-                     std::string *provenance)
+                     std::string *provenance, const std::function<void()> &before_copy)
     : conn_(conn), schema_(schema) {
     // --record writes the ledger in the export's own transaction: read-write
     // even where default_transaction_read_only is on (a standby refuses it).
@@ -153,6 +153,7 @@ JsonlCopy::JsonlCopy(Connection &conn, const std::string &schema, const SearchAr
             {s.tokenizer});
         *provenance = PQgetvalue(r.get(), 0, 0);
     }
+    if (before_copy) before_copy();
     conn_.exec_params(kSetArguments, {s.query,
                                       std::to_string(s.top_k),
                                       exact_double(s.min_quality),

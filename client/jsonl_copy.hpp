@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace clara::cli {
@@ -27,8 +28,10 @@ public:
     // the COPY. Throws Failure. With provenance, the transaction is
     // REPEATABLE READ and *provenance gets, as JSON text, what the export
     // reads: its snapshot, the WAL position, versions, the tokenizer's sha256.
+    // before_copy runs in the transaction, after the provenance and before
+    // the COPY is sent (the resume's checks); it may throw.
     JsonlCopy(Connection &conn, const std::string &schema, const SearchArguments &search, int batch_size,
-              std::string *provenance = nullptr);
+              std::string *provenance = nullptr, const std::function<void()> &before_copy = nullptr);
     ~JsonlCopy();
     JsonlCopy(const JsonlCopy &) = delete;
     JsonlCopy &operator=(const JsonlCopy &) = delete;

@@ -153,6 +153,10 @@ int run(int argc, char **argv) {
                    "(--output FILE compresses by its extension: .gz, .zst)")
         ->capture_default_str();
     app.add_option("--shard-size", shard_size, "Text per shard in --output-dir, e.g. 512MB, 1G")->capture_default_str();
+    bool resume = false;
+    app.add_flag("--resume", resume,
+                 "Continue the killed export that left DIR.partial (same arguments, unchanged corpus): its "
+                 "completed shards are checked against the regenerated lines and kept, the rest is written");
     app.add_option("--batch-size", batch_size, "Rows the server reads per batch (one query each)")
         ->capture_default_str()
         ->check(CLI::Range(1, INT_MAX));
@@ -375,6 +379,10 @@ int run(int argc, char **argv) {
                             "--query and --output (or --output-dir) are required (see clara-stream --help)");
             if (!output.empty() && !output_dir.empty())
                 return fail(ExitCode::usage, "--output and --output-dir: give one of them");
+            if (resume && output_dir.empty())
+                return fail(ExitCode::usage,
+                            "--resume continues an --output-dir export (a single --output file "
+                            "is written whole)");
             if (output_dir.empty() && (app.count("--compression") > 0 || app.count("--shard-size") > 0))
                 return fail(ExitCode::usage,
                             "--compression and --shard-size apply to --output-dir (--output FILE.jsonl.gz or "
@@ -421,6 +429,7 @@ int run(int argc, char **argv) {
             opt.output_dir = output_dir;
             opt.compression = compression;
             opt.shard_size = parse_byte_size(shard_size);
+            opt.resume = resume;
             // The command for the manifest, without a connection string (it
             // may hold a password): --dsn's value, and -d's when it is one.
             for (int i = 0; i < argc; i++) {
