@@ -37,8 +37,7 @@ if [ ! -f "$SERVER_LOG" ]; then
 fi
 
 wait_for_server() {
-    local i
-    for i in $(seq 1 300); do
+    for _ in $(seq 1 300); do
         psql -qXAt -d postgres -c "SELECT 1" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
