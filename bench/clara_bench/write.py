@@ -222,7 +222,11 @@ class WriteBench:
         # ~10 KB: the real-size documents of 8 to 12 KB.
         ten_kb = [r for r in self.rows_of(real, "s10-") if 8000 <= doc_bytes([r]) <= 12000]
         ten_kb = ten_kb[:max(a.write_single // 5, 2)]
-        result["single"].append(self.single(real_source.split(" (")[0] + " 8–12 KB", ten_kb, len(ten_kb) - 1))
+        if len(ten_kb) >= 2:
+            result["single"].append(self.single(real_source.split(" (")[0] + " 8–12 KB", ten_kb, len(ten_kb) - 1))
+        else:
+            self.bench.note("write: no single-row INSERTs at ~10 KB: fewer than 2 of the real-size documents "
+                            "have 8 to 12 KB (raise --write-real-docs)")
         result["writers"] = self.writers(a.write_single)
         result["latency"] = self.latency(sum(s["inserted"] for s in result["single"]) +
                                          result["writers"]["inserted"])
