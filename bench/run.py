@@ -15,7 +15,8 @@ variants run interleaved, RUNS times each, for the same query and min_quality:
                of a recorded export of another query (issue 12: at most 1.5 x
                clara_stream's time at 100K / top_k 100K)
   clara_chunked build/clara-stream export, keyword, --chunk-tokens 2048
-               --tokenizer FILE (issue 11; skipped without a cached tokenizer)
+               --tokenizer FILE (issue 11; skipped without a cached tokenizer;
+               only at --chunked-top-k on corpora up to --chunked-max-docs)
   clara_hybrid build/clara-stream export, keyword+vector+graph (skipped while
                the server refuses it with 0A000)
   psql_clara   psql COPY of the same clara_stream_jsonl call (server work
@@ -83,6 +84,10 @@ def main():
                     help="also top_k = all matches, on corpora of at least --all-matches-min-docs")
     ap.add_argument("--all-matches-min-docs", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--chunked-top-k", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 100000],
+                    help="the top_k cells where clara_chunked runs (it tokenizes every document)")
+    ap.add_argument("--chunked-max-docs", type=int, default=100000,
+                    help="clara_chunked only on corpora of at most this many documents")
     ap.add_argument("--variants",
                     default="floor,naive_sql,seed_batch,clara_stream,clara_hybrid,clara_dedup,clara_chunked,psql_clara,"
                             "http,python")

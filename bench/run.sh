@@ -71,6 +71,7 @@ if [ "$mode" = smoke ]; then
     trap 'rm -rf "$out"' EXIT
     status=0
     /usr/bin/python3 bench/run.py "$db" --top-k 100,1000,100000 --runs 1 --validate all \
+        --chunked-top-k 100,1000 \
         --load-docs 2000 --load-runs 1 --out "$out" --work-dir "$out/work" --no-plot \
         --write-docs 1000 --write-single 100 --write-seconds 10 --write-real-docs 300 --write-query-runs 3 \
         "${extra[@]}" || status=$?

