@@ -37,13 +37,20 @@ as_owner env PGHOST="${PGHOST:-}" PGPORT="${PGPORT:-}" PGUSER="${PGUSER:-}" PGPA
     >"$WORK/basebackup.log" 2>&1 || fail "pg_basebackup -R failed: $(tail -n 5 "$WORK/basebackup.log")"
 [ -f "$STANDBY/data/standby.signal" ] || fail "pg_basebackup -R wrote no standby.signal"
 # Its own configuration: the primary's may live outside its data directory
-# (Debian's /etc/postgresql) and names the primary's port and socket.
+# (Debian's /etc/postgresql) and names the primary's port and socket. A hot
+# standby refuses to start with fewer connections, workers or locks than the
+# primary: those are the primary's.
+limits=$(psql -qXAt -d postgres -c "SELECT string_agg(name || ' = ' || setting, E'\n') FROM pg_settings
+           WHERE name IN ('max_connections', 'max_worker_processes', 'max_wal_senders',
+                          'max_prepared_transactions', 'max_locks_per_transaction')")
+[ -n "$limits" ] || fail "cannot read the primary's connection and lock limits"
 cat >"$STANDBY/data/postgresql.conf" <<EOF
 port = $STANDBY_PORT
 listen_addresses = ''
 unix_socket_directories = '$STANDBY'
 hot_standby = on
 fsync = off
+$limits
 EOF
 printf 'local all all trust\n' >"$STANDBY/data/pg_hba.conf"
 : >"$STANDBY/data/pg_ident.conf"
