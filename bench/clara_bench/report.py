@@ -86,7 +86,7 @@ def write_markdown(w):
     from clara_bench.check import BULK_METHODS
     out = ["## Writes", "",
            f"Bulk: {w['documents']:,} generated documents into an empty database each way (COPY and INSERT ... "
-           f"SELECT store documents only, no citation edges), then real-size documents with `clara-stream load`: "
+           f"SELECT store documents only, no citation edges), then real-size documents the same three ways: "
            f"{w['real_source']}. MB: the documents' text fields (UTF-8). Single-row: one autocommit INSERT per "
            "document from one psycopg session (prepared statement, documents parsed before the clock starts); "
            "CPU: the client's and the backend's CPU time over the wall time (a client near 100 % would be the "

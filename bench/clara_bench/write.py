@@ -5,7 +5,7 @@ single-row INSERTs do to query latency.
              database: `clara-stream load`, `COPY clara_documents FROM STDIN`
              and `INSERT INTO clara_documents SELECT ... FROM` a staging table
              (COPY and INSERT ... SELECT store documents only, no citation
-             edges); then real-size documents with `clara-stream load`
+             edges); then real-size documents the same three ways
   single     single-row autocommit INSERTs, one statement per document, from
              one psycopg connection (prepared statement, documents parsed
              before the clock starts; the client's and the backend's CPU time
@@ -208,9 +208,12 @@ class WriteBench:
             result["bulk"].append(self.bulk_entry(method, "generated ~2 KB", n, small_mb, r))
         real, real_source = self.real_documents(a.write_real_docs)
         real_rows = self.rows_of(real)
+        real_mb = doc_bytes(real_rows) / 1e6
         r = self.bulk_load(real, len(real_rows), "real-size load")
-        result["bulk"].append(self.bulk_entry("clara_stream_load", real_source, len(real_rows),
-                                              doc_bytes(real_rows) / 1e6, r))
+        result["bulk"].append(self.bulk_entry("clara_stream_load", real_source, len(real_rows), real_mb, r))
+        for method in ("copy", "insert_select"):
+            r = self.bulk_sql(real_rows, method)
+            result["bulk"].append(self.bulk_entry(method, real_source, len(real_rows), real_mb, r))
         result["real_source"] = real_source
         # Last: its database stays, the base of the single-row INSERTs.
         r = self.bulk_load(small, n, "load")
