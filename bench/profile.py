@@ -10,12 +10,18 @@
       `clara-stream load` of the generated corpus into a fresh database
       clara_bench_profile; perf attaches to the backend found by
       application_name as soon as it connects (the first milliseconds are lost).
+  profile.py insert --docs N [--base-docs B] [--seed S]
+      single-row autocommit INSERTs (issue 13): B generated documents are
+      loaded first (untimed), then N more go in one INSERT each from one
+      session (a prepared statement, as bench/clara_bench/write.py does),
+      with perf attached to its backend.
 
 Prints a perf report: the symbols with the most self time, then the same with
 their callers' share (children), each cut at --percent-limit. perf (Debian's
 linux-perf) must run as root or with kernel.perf_event_paranoid <= 1.
 """
 import argparse
+import json
 import os
 import re
 import signal
@@ -121,15 +127,55 @@ def profile_load(args, data):
     return f"load: {args.docs} documents in {seconds:.2f} s: {summary[-1] if summary else ''}"
 
 
+def profile_insert(args, data):
+    db = "clara_bench_profile"
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        subprocess.run([CLARA_STREAM, "generate", "--docs", str(args.base_docs + args.docs), "--seed",
+                        str(args.seed), "--output", str(corpus), "--quiet"], check=True)
+        lines = corpus.read_text().splitlines()
+        (Path(tmp) / "base.jsonl").write_text("\n".join(lines[:args.base_docs]) + "\n")
+        subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
+        subprocess.run(["createdb", "-E", "UTF8", "-T", "template0", db], check=True)
+        subprocess.run(["psql", "-qX", "-d", db, "-c", "SET client_min_messages = warning; CREATE EXTENSION clara"],
+                       check=True)
+        subprocess.run([CLARA_STREAM, "load", str(Path(tmp) / "base.jsonl"), "--quiet"], check=True,
+                       env=dict(os.environ, PGDATABASE=db))
+        rows = []
+        for line in lines[args.base_docs:]:
+            d = json.loads(line)
+            rows.append(("ins-" + d["document_id"], d.get("title"), d["content"], d.get("domain"),
+                         d.get("document_type"), d.get("source"), d.get("created_at"),
+                         json.dumps(d.get("metadata") or {}, ensure_ascii=False)))
+    insert = ("INSERT INTO clara_documents (document_id, title, content, domain, document_type, source, "
+              "created_at, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)")
+    with psycopg.connect(dbname=db, autocommit=True) as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        cur = conn.cursor()
+        cur.execute(insert, rows[0], prepare=True)  # untimed: loads the library, plans the statement
+        perf = start_perf(pid, data, args.freq)
+        start = time.monotonic()
+        try:
+            for r in rows[1:]:
+                cur.execute(insert, r, prepare=True)
+        finally:
+            seconds = time.monotonic() - start
+            stop_perf(perf)
+    subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
+    return (f"insert: {len(rows) - 1} single-row autocommit INSERTs into {args.base_docs} loaded documents "
+            f"in {seconds:.2f} s ({(len(rows) - 1) / seconds:.0f}/s)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["export", "load"])
+    ap.add_argument("mode", choices=["export", "load", "insert"])
     ap.add_argument("--db")
     ap.add_argument("--query", default="Verwaltungsrecht Baurecht Umweltrecht Energierecht Bescheid Urteil")
     ap.add_argument("--top-k", type=int, default=100000)
     ap.add_argument("--min-quality", type=float, default=0.5)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--docs", type=int, default=100000)
+    ap.add_argument("--base-docs", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--freq", type=int, default=999)
     ap.add_argument("--percent-limit", type=float, default=1.0)
@@ -140,8 +186,10 @@ def main():
             if not args.db:
                 ap.error("export needs --db")
             head = profile_export(args, data)
-        else:
+        elif args.mode == "load":
             head = profile_load(args, data)
+        else:
+            head = profile_insert(args, data)
         print(f"# perf profile of the server backend\n{head}\n")
         print(report(data, args.percent_limit))
 

@@ -11,8 +11,12 @@ variants run interleaved, RUNS times each, for the same query and min_quality:
   seed_batch   bench/seed_batch.py: fetchall, dicts, json.dumps each (the seed's
                batch mode)
   clara_stream build/clara-stream export, keyword
-  clara_dedup  build/clara-stream export, keyword, --dedup near (issue 12:
-               at most 1.5 x clara_stream's time at 100K / top_k 100K)
+  clara_dedup  build/clara-stream export, keyword, --dedup near and --exclude
+               of a recorded export of another query (issue 12: at most 1.5 x
+               clara_stream's time at 100K / top_k 100K)
+  clara_chunked build/clara-stream export, keyword, --chunk-tokens 2048
+               --tokenizer FILE (issue 11; skipped without a cached tokenizer;
+               only at --chunked-top-k on corpora up to --chunked-max-docs)
   clara_hybrid build/clara-stream export, keyword+vector+graph (skipped while
                the server refuses it with 0A000)
   psql_clara   psql COPY of the same clara_stream_jsonl call (server work
@@ -32,6 +36,11 @@ Every output is checked: line count (exactly min(top_k, matches), the floor
 exactly n), every line a JSON object with the training keys, no duplicate
 document_id, clara-stream byte-identical to psql's COPY of the same call, the
 seed-style ids in the same order. A wrong output fails the run (exit 1).
+
+Then the load throughput (clara-stream load of --load-docs documents) and
+the write section (bench/clara_bench/write.py: bulk loads three ways,
+single-row INSERTs at ~2 and ~10 KB, four concurrent writers, query latency
+after the trickled INSERTs against after clara_compact()).
 
 Writes OUT/<timestamp>.json, OUT/latest.md (+ OUT/<timestamp>.md) and, when
 gnuplot is installed, OUT/<timestamp>.png and OUT/latest.png.
@@ -53,6 +62,7 @@ from clara_bench import REPO, log
 from clara_bench.check import evaluate_targets
 from clara_bench.measure import Bench, machine
 from clara_bench.report import write_results
+from clara_bench.write import WriteBench
 
 
 def report_only(args):
@@ -74,11 +84,25 @@ def main():
                     help="also top_k = all matches, on corpora of at least --all-matches-min-docs")
     ap.add_argument("--all-matches-min-docs", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--variants", default="floor,naive_sql,seed_batch,clara_stream,clara_hybrid,clara_dedup,psql_clara,http,python")
+    ap.add_argument("--chunked-top-k", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 100000],
+                    help="the top_k cells where clara_chunked runs (it tokenizes every document)")
+    ap.add_argument("--chunked-max-docs", type=int, default=100000,
+                    help="clara_chunked only on corpora of at most this many documents")
+    ap.add_argument("--variants",
+                    default="floor,naive_sql,seed_batch,clara_stream,clara_hybrid,clara_dedup,clara_chunked,psql_clara,"
+                            "http,python")
     ap.add_argument("--validate", choices=["first", "all"], default="first",
                     help="full JSON check of the first run of each cell (line counts are always checked)")
     ap.add_argument("--load-docs", type=int, default=100000, help="0: no load measurement")
     ap.add_argument("--load-runs", type=int, default=3)
+    ap.add_argument("--write-docs", type=int, default=20000,
+                    help="the write section (bench/clara_bench/write.py): documents per bulk load; 0: no write section")
+    ap.add_argument("--write-single", type=int, default=2000,
+                    help="single-row INSERTs at ~2 KB, and per concurrent writer (a fifth of it at ~10 KB)")
+    ap.add_argument("--write-seconds", type=float, default=30,
+                    help="time limit of each single-row INSERT measurement")
+    ap.add_argument("--write-real-docs", type=int, default=0, help="real-size documents loaded (0: the whole sets)")
+    ap.add_argument("--write-query-runs", type=int, default=7, help="runs per query of the latency comparison")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     ap.add_argument("--work-dir", default="/var/tmp/clara-bench-work")
@@ -103,6 +127,9 @@ def main():
     if args.load_docs > 0:
         bench.check_library("load")
         results["load"] = bench.load()
+    if args.write_docs > 0:
+        bench.check_library("write")
+        results["write"] = WriteBench(bench).run()
     bench.check_library("end")
     results["extension_library_sha256"] = bench.libraries
     results["bench_seconds"] = time.monotonic() - started

@@ -10,11 +10,20 @@
 #                           of the backend; results in bench/results/.
 #   bench/run.sh --smoke    (make bench-smoke, CI) 10K corpus, top_k 100, 1K and
 #                           all matches, one run each, every output fully checked,
-#                           a 2K-document load; fails on any wrong output.
+#                           a 2K-document load, the write section at a tiny
+#                           size; fails on any wrong output.
+#
+# The write section (bench/clara_bench/write.py, issue 13) runs after the
+# exports in both: bulk loads three ways, single-row INSERTs at ~2 and ~10 KB,
+# four concurrent writers, query latency after trickled INSERTs vs after
+# clara_compact(); a few minutes at the default sizes.
 #
 # Environment: BENCH_SIZES ("10000 100000 1000000"), BENCH_RUNS (3),
 # BENCH_TOP_K (1000,5000,10000,100000), BENCH_LOAD_RUNS (3), BENCH_PROFILE (1),
-# BENCH_RELOAD=1 (load the corpora again). Other arguments go to bench/run.py.
+# BENCH_RELOAD=1 (load the corpora again); the write section: BENCH_WRITE_DOCS
+# (20000 per bulk load; 0 skips the section), BENCH_WRITE_SINGLE (2000
+# single-row INSERTs, and per concurrent writer), BENCH_WRITE_SECONDS (30, the
+# limit of each single-row measurement). Other arguments go to bench/run.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,7 +71,9 @@ if [ "$mode" = smoke ]; then
     trap 'rm -rf "$out"' EXIT
     status=0
     /usr/bin/python3 bench/run.py "$db" --top-k 100,1000,100000 --runs 1 --validate all \
+        --chunked-top-k 100,1000 \
         --load-docs 2000 --load-runs 1 --out "$out" --work-dir "$out/work" --no-plot \
+        --write-docs 1000 --write-single 100 --write-seconds 10 --write-real-docs 300 --write-query-runs 3 \
         "${extra[@]}" || status=$?
     [ -f "$out/latest.md" ] && cat "$out/latest.md"
     [ "$status" -eq 0 ] && log "smoke passed" || log "smoke FAILED"
@@ -77,10 +88,13 @@ done
 status=0
 /usr/bin/python3 bench/run.py "${dbs[@]}" --stamp "$stamp" --runs "${BENCH_RUNS:-3}" \
     --top-k "${BENCH_TOP_K:-1000,5000,10000,100000}" --load-runs "${BENCH_LOAD_RUNS:-3}" \
+    --write-docs "${BENCH_WRITE_DOCS:-20000}" --write-single "${BENCH_WRITE_SINGLE:-2000}" \
+    --write-seconds "${BENCH_WRITE_SECONDS:-30}" \
     "${extra[@]}" || status=$?
 
 # Where the time goes: perf on the backend of the bulk export, the top_k 5K
-# export (time to first document is its ranking) and the load.
+# export (time to first document is its ranking), the load and single-row
+# INSERTs.
 if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
     profile_db=clara_bench_100000
     printf '%s\n' "${dbs[@]}" | grep -qx "$profile_db" || profile_db=${dbs[-1]}
@@ -91,6 +105,8 @@ if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
         /usr/bin/python3 bench/profile.py export --db "$profile_db" --top-k 5000 --repeat 20
         echo
         /usr/bin/python3 bench/profile.py load --docs 100000
+        echo
+        /usr/bin/python3 bench/profile.py insert --docs 2000
     } >"$prof" 2>&1 || log "profiling failed (see $prof)"
     log "perf profiles in $prof"
 fi

