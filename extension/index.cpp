@@ -376,8 +376,9 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
             CHECK_FOR_INTERRUPTS();
             char *key = SPI_getvalue(batch->vals[r], batch->tupdesc, 1);
             bool isnull;
-            bytea *block = DatumGetByteaPP(SPI_getbinval(batch->vals[r], batch->tupdesc, 2, &isnull));
+            Datum stored = SPI_getbinval(batch->vals[r], batch->tupdesc, 2, &isnull);
             if (key == nullptr || isnull) elog(ERROR, "clara: unexpected NULL in the index");
+            bytea *block = DatumGetByteaPP(stored);
             if (!first && m.group_key != key) {
                 merge_group(delta, t);
                 if (m.out_bytes >= kMergeWriteBytes) write_merged(delta, t, schema);
@@ -387,6 +388,7 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
                 m.group_key = key;
                 m.group_blocks.emplace_back(VARDATA_ANY(block), VARSIZE_ANY_EXHDR(block));
             });
+            if (PointerGetDatum(block) != stored) pfree(block);  // detoasted: copied above
             pfree(key);
         }
         SPI_freetuptable(batch);
