@@ -143,7 +143,7 @@ CREATE OR REPLACE FUNCTION clara_documents_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
-             @extschema@.clara_gram_blocks, @extschema@.clara_dup_clusters;
+             @extschema@.clara_dup_clusters;
     UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
     RETURN NULL;
 END
@@ -325,16 +325,8 @@ UPDATE clara_documents SET dedup = NULL;
 
 -- ---------------------------------------------------------------------------
 -- issue 13: postings blocks merged on write (extension/core/merge.hpp). The
--- counters start from the blocks already stored.
+-- terms' counters start from the blocks already stored.
 ALTER TABLE clara_terms ADD COLUMN blocks integer NOT NULL DEFAULT 0;
 UPDATE clara_terms t SET blocks = p.n
 FROM (SELECT term, count(*)::integer AS n FROM clara_postings GROUP BY term) p
 WHERE p.term = t.term;
-CREATE TABLE clara_gram_blocks (
-    gram   integer PRIMARY KEY,
-    blocks integer NOT NULL
-);
-INSERT INTO clara_gram_blocks SELECT gram, count(*)::integer FROM clara_gram_postings GROUP BY gram;
-REVOKE ALL ON clara_gram_blocks FROM PUBLIC;
-COMMENT ON TABLE clara_gram_blocks IS
-    'Clara vector index: postings blocks per gram in clara_gram_postings (merging on write); the extension''s owner only';

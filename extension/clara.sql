@@ -221,15 +221,7 @@ CREATE TABLE clara_gram_postings (
 ALTER TABLE clara_gram_postings ALTER COLUMN postings SET STORAGE EXTERNAL;
 CREATE INDEX clara_gram_postings_gram_idx ON clara_gram_postings (gram);
 
--- The rows of each gram in clara_gram_postings, for merging on write as
--- clara_terms.blocks; its row of a gram is also what serialises two
--- statements merging that gram.
-CREATE TABLE clara_gram_blocks (
-    gram   integer PRIMARY KEY,
-    blocks integer NOT NULL
-);
-
-REVOKE ALL ON clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_gram_blocks FROM PUBLIC;
+REVOKE ALL ON clara_postings, clara_terms, clara_corpus, clara_gram_postings FROM PUBLIC;
 
 COMMENT ON TABLE clara_postings IS
     'Clara BM25 index: postings blocks per term (doc_key, tf, doc_length); the extension''s owner only';
@@ -239,8 +231,6 @@ COMMENT ON TABLE clara_corpus IS
     'Clara corpus statistics (one row): documents, total length, dead postings, total gram length; the extension''s owner only';
 COMMENT ON TABLE clara_gram_postings IS
     'Clara vector index: postings blocks per character 4-gram of each document''s lead; the extension''s owner only';
-COMMENT ON TABLE clara_gram_blocks IS
-    'Clara vector index: postings blocks per gram in clara_gram_postings (merging on write); the extension''s owner only';
 
 -- ===========================================================================
 -- Enrichment sources: relations (tables, views, foreign tables) whose rows
@@ -343,7 +333,7 @@ PARALLEL UNSAFE  -- writes the index tables
 AS $$
 BEGIN
     TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
-             @extschema@.clara_gram_blocks, @extschema@.clara_dup_clusters;
+             @extschema@.clara_dup_clusters;
     UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
     RETURN NULL;
 END

@@ -21,7 +21,6 @@ extern "C" {
 #include "utils/tuplestore.h"
 }
 
-#include <map>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -40,7 +39,7 @@ struct IndexDelta {
     std::unordered_map<std::string, TermDelta> terms;
     clara::GramPostingsBuilder grams;
     std::vector<clara::GramBlock> gram_blocks;  // scratch: one flush's blocks
-    std::map<int32_t, int32_t> gram_counts;     // blocks written per gram, not yet counted in clara_gram_blocks
+    bool merge_grams = false;                   // clara_compact(): merges the grams at its end
     // The terms in byte order: concurrent loaders lock clara_terms rows in
     // the same order, so their upserts queue instead of deadlocking.
     std::vector<std::pair<const std::string *, TermDelta *>> sorted;
@@ -197,9 +196,7 @@ void flush_grams(IndexDelta *delta, const char *schema) {
         grams[i] = Int32GetDatum(static_cast<int32>(blocks[i].gram));
         counts[i] = Int32GetDatum(static_cast<int32>(count));
     }
-    clara::pg::run_cpp("flushing the index", [&] {
-        for (const clara::GramBlock &b : blocks) delta->gram_counts[static_cast<int32_t>(b.gram)]++;
-    });
+    clara::pg::run_cpp("flushing the index", [&] {});
     Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
     Datum args[3] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n),
                      clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(blocks[i].bytes); })};
@@ -220,11 +217,11 @@ void flush_grams(IndexDelta *delta, const char *schema) {
 struct MergeTable {
     const char *postings;
     const char *key;
-    const char *counters;
-    bool grams;  // gram blocks (ngram.hpp), else concatenated word postings
+    const char *counters;  // nullptr: blocks are counted when needed
+    bool grams;            // gram blocks (ngram.hpp), else concatenated word postings
 };
 const MergeTable kWordTable{"clara_postings", "term", "clara_terms", false};
-const MergeTable kGramTable{"clara_gram_postings", "gram", "clara_gram_blocks", true};
+const MergeTable kGramTable{"clara_gram_postings", "gram", nullptr, true};
 
 // A key is merged once it has this many blocks (never with the setting 0;
 // fewer than two blocks cannot merge).
@@ -404,6 +401,7 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
                         errmsg("clara: %s changed while its blocks were merged", t.postings),
                         errhint("Retry the statement.")));
 
+    if (t.counters == nullptr) return;
     const int nkeys = static_cast<int>(m.count_keys.size());
     auto *removed = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nkeys, 1)));
     for (int i = 0; i < nkeys; i++) removed[i] = Int32GetDatum(m.removed[i]);
@@ -425,8 +423,8 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
     execute_generic(count, 2, types, args, SPI_OK_UPDATE, "count merged blocks");
 }
 
-// Runs an upsert of block counters that returns the keys to merge (one
-// column), and merges them.
+// Runs a query that returns the keys to merge (one column; for the terms
+// the upsert of their counters), and merges them.
 void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema, const char *sql, int nargs, Oid *types,
                      Datum *args) {
     execute_generic(sql, nargs, types, args, SPI_OK_SELECT, "count postings blocks");
@@ -439,36 +437,32 @@ void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema,
         keys[i] = SPI_getbinval(due->vals[i], due->tupdesc, 1, &isnull);
         if (!t.grams) keys[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(keys[i]));
     }
-    Datum array = t.grams
-                      ? clara::pg::int4_array(keys, static_cast<int>(n))
-                      : PointerGetDatum(construct_array(keys, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
     SPI_freetuptable(due);
-    merge_blocks(delta, t, schema, array, t.grams ? INT4ARRAYOID : TEXTARRAYOID);
+    // In slices, so the chosen blocks' row ids stay few (a compaction may
+    // merge most grams).
+    constexpr uint64 kSlice = 8192;
+    for (uint64 from = 0; from < n; from += kSlice) {
+        const int len = static_cast<int>(Min(kSlice, n - from));
+        Datum array = t.grams ? clara::pg::int4_array(keys + from, len)
+                              : PointerGetDatum(construct_array(keys + from, len, TEXTOID, -1, false, TYPALIGN_INT));
+        merge_blocks(delta, t, schema, array, t.grams ? INT4ARRAYOID : TEXTARRAYOID);
+        pfree(DatumGetPointer(array));
+    }
 }
 
-// With the statement's document frequencies: the gram block counters, in
-// gram order (as the terms), then merging of the grams that reached the
-// threshold.
-void count_gram_blocks(IndexDelta *delta, const char *schema) {
-    const int n = static_cast<int>(delta->gram_counts.size());
-    if (n == 0) return;
-    auto *grams = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    auto *counts = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    int i = 0;
-    for (const auto &kv : delta->gram_counts) {
-        grams[i] = Int32GetDatum(kv.first);
-        counts[i++] = Int32GetDatum(kv.second);
-    }
-    clara::pg::run_cpp("flushing the index", [&] { delta->gram_counts.clear(); });
-    Oid types[2] = {INT4ARRAYOID, INT4ARRAYOID};
-    Datum args[2] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n)};
-    char *sql = psprintf(
-        "WITH counted AS (INSERT INTO %1$s.clara_gram_blocks AS g (gram, blocks) "
-        "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
-        "ON CONFLICT (gram) DO UPDATE SET blocks = g.blocks + excluded.blocks RETURNING g.gram, g.blocks) "
-        "SELECT gram FROM counted WHERE blocks >= %2$d",
-        schema, merge_threshold());
-    count_and_merge(delta, kGramTable, schema, sql, 2, types, args);
+// At the end of clara_compact() (which holds clara_documents in SHARE mode,
+// so nobody else writes): the grams with clara.index_merge_blocks blocks or
+// more (it writes one per gram per flush: about 60 at 1M documents) are
+// merged, found with one scan of clara_gram_postings (no block is read).
+// Writing statements do not merge grams: a document writes about 380 gram
+// blocks (3.4 times its terms), and counting them per statement, by an
+// upsert like clara_terms.blocks or by a count over a quarter of them,
+// doubled the cost of a single-row INSERT (README, Maintenance).
+void merge_all_grams(IndexDelta *delta, const char *schema) {
+    Oid type = INT4OID;
+    Datum arg = Int32GetDatum(merge_threshold());
+    char *sql = psprintf("SELECT gram FROM %s.clara_gram_postings GROUP BY gram HAVING count(*) >= $1", schema);
+    count_and_merge(delta, kGramTable, schema, sql, 1, &type, &arg);
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -563,7 +557,6 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         count_and_merge(delta, kWordTable, schema, sql, 3, types, args);
     }
     flush_grams(delta, schema);
-    if (write_df) count_gram_blocks(delta, schema);
     if (last &&
         (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 || delta->dead_postings != 0)) {
         Oid types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
@@ -576,6 +569,7 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         if (SPI_execute_with_args(sql, 4, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
             elog(ERROR, "clara: could not update corpus statistics");
     }
+    if (last && delta->merge_grams) merge_all_grams(delta, schema);
     pfree(with_block);
     pfree(with_df);
     pfree(dfs);
@@ -688,6 +682,7 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
     delta->flush_cxt = AllocSetContextCreate(work, "clara compact flush", ALLOCSET_DEFAULT_SIZES);
     delta->defer_df = false;
+    delta->merge_grams = true;
     const char *schema = clara::pg::extension_schema();
     int64 documents = 0;
 
@@ -700,7 +695,6 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     char *reset = psprintf(
         "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
         "DELETE FROM %1$s.clara_postings; DELETE FROM %1$s.clara_terms; DELETE FROM %1$s.clara_gram_postings; "
-        "DELETE FROM %1$s.clara_gram_blocks; "
         "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0",
         schema);
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");

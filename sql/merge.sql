@@ -39,7 +39,5 @@ SELECT count(*) AS found, count(DISTINCT document_id) AS distinct_found FROM cla
 SELECT clara_compact() > 0 AS compacted;
 SELECT count(*) AS stored, (SELECT blocks FROM clara_terms WHERE term = :'term') AS counted
 FROM clara_postings WHERE term = :'term';
--- The gram counters equal the stored gram blocks.
-SELECT count(*) AS wrong_gram_counters
-FROM clara_gram_blocks g FULL JOIN (SELECT gram, count(*) AS n FROM clara_gram_postings GROUP BY gram) p USING (gram)
-WHERE coalesce(g.blocks, 0) <> coalesce(p.n, 0);
+-- ... and one block per gram (the rebuild checks every gram).
+SELECT max(n) AS most_gram_blocks FROM (SELECT count(*) AS n FROM clara_gram_postings GROUP BY gram) s;
