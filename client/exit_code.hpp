@@ -18,6 +18,7 @@ enum class ExitCode : int {
     server = 5,             // the server rejected the query (SQLSTATE in the message)
     io = 6,                 // reading the input or writing the output failed
     bad_input = 7,          // load: malformed input documents (nothing loaded)
+    invalid_dataset = 8,    // validate: a line breaks the dataset's one shape, or a file its manifest
     interrupted = 130,      // SIGINT (Ctrl-C): query cancelled, partial output removed
     broken_pipe = 141,      // the reader of stdout went away (`| head`): stopped quietly, like SIGPIPE
     terminated = 143,       // SIGTERM: the same as SIGINT
@@ -37,6 +38,7 @@ inline constexpr ExitCodeHelp kExitCodeHelp[] = {
     {ExitCode::server, "the server rejected the query (SQLSTATE in the message)"},
     {ExitCode::io, "cannot read the input or write the output"},
     {ExitCode::bad_input, "load: malformed input documents, nothing loaded"},
+    {ExitCode::invalid_dataset, "validate: a line changes the dataset's keys or types (or is not JSON)"},
     {ExitCode::interrupted, "SIGINT (Ctrl-C): query cancelled, partial output removed"},
     {ExitCode::broken_pipe, "stdout closed by its reader (| head): stopped without a message"},
     {ExitCode::terminated, "SIGTERM: as for SIGINT"},
