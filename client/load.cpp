@@ -449,7 +449,10 @@ void load(const LoadOptions &opt) {
     // The stored documents' metadata types: a line giving a key another
     // type is a bad line (the server would refuse it too).
     MetadataTypeCheck metadata_types;
-    {
+    // (An extension before 0.5.0 has no catalogue: the file's own lines only.)
+    if (Result has = conn.exec_params("SELECT pg_catalog.to_regprocedure($1) IS NOT NULL",
+                                      {schema + ".clara_metadata_types()"});
+        std::strcmp(PQgetvalue(has.get(), 0, 0), "t") == 0) {
         Result stored = conn.exec_params("SELECT key, json_type FROM " + schema + ".clara_metadata_types()", {});
         for (int i = 0; i < PQntuples(stored.get()); ++i)
             metadata_types.add_stored(PQgetvalue(stored.get(), i, 0), PQgetvalue(stored.get(), i, 1));
