@@ -121,3 +121,26 @@ expect_exit 8 "$CLARA_STREAM" validate "$out.2" --json
 stderr_has "$(basename "$victim"): sha256 "
 stderr_has "differs from the manifest's"
 pass "validate names a shard whose lines change a type, and one whose bytes differ from the manifest"
+
+# 4. Two transactions bringing the same new key with different types: the
+# second waits for the first (the catalogue's primary key), then reads its
+# type and fails (READ COMMITTED); after a rollback it stores its own.
+sql -c "BEGIN; INSERT INTO clara_documents (document_id, content, metadata)
+        VALUES ('c-1', 'Genehmigung', '{\"fresh\": 1}'); SELECT pg_sleep(2); COMMIT;" >/dev/null &
+first=$!
+sleep 0.5
+err=$(sql -c "INSERT INTO clara_documents (document_id, content, metadata)
+              VALUES ('c-2', 'Genehmigung', '{\"fresh\": \"eins\"}')" 2>&1) && fail "both types of fresh were stored"
+wait "$first"
+case "$err" in *'metadata key "fresh" of document "c-2" is a string, but the stored documents have a number'*) ;;
+    *) fail "concurrent insert: $err" ;; esac
+sql -c "BEGIN; INSERT INTO clara_documents (document_id, content, metadata)
+        VALUES ('c-3', 'Genehmigung', '{\"other\": 1}'); SELECT pg_sleep(2); ROLLBACK;" >/dev/null &
+first=$!
+sleep 0.5
+sql -c "INSERT INTO clara_documents (document_id, content, metadata) VALUES ('c-4', 'Genehmigung', '{\"other\": \"x\"}')" ||
+    fail "a key of a rolled-back transaction blocked another type"
+wait "$first"
+other=$(sql -c "SELECT json_type FROM clara_metadata_types() WHERE key = 'other'")
+[ "$other" = "string" ] || fail "other catalogued as '$other' after the rollback"
+pass "concurrent transactions: the later type waits and is refused; a rolled-back key leaves no trace"
