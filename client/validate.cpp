@@ -84,7 +84,8 @@ public:
                 in_len_ = std::fread(in_.data(), 1, in_.size(), file_);
                 in_pos_ = 0;
                 if (in_len_ < in_.size()) {
-                    if (std::ferror(file_)) throw Failure(ExitCode::io, "cannot read " + name_ + ": " + std::strerror(errno));
+                    if (std::ferror(file_))
+                        throw Failure(ExitCode::io, "cannot read " + name_ + ": " + std::strerror(errno));
                     eof_ = true;
                 }
                 EVP_DigestUpdate(sha_, in_.data(), in_len_);
@@ -116,7 +117,8 @@ public:
                 ZSTD_outBuffer o{buf, sizeof buf, 0};
                 size_t r = ZSTD_decompressStream(zd_, &o, &in);
                 if (ZSTD_isError(r))
-                    throw Failure(ExitCode::invalid_dataset, name_ + ": not valid zstd data (" + ZSTD_getErrorName(r) + ")");
+                    throw Failure(ExitCode::invalid_dataset,
+                                  name_ + ": not valid zstd data (" + ZSTD_getErrorName(r) + ")");
                 zstd_pending_ = r != 0;
                 in_pos_ += in.pos;
                 out.append(buf, o.pos);
@@ -169,8 +171,8 @@ std::vector<DatasetFile> dataset_files(const fs::path &dir, bool *has_manifest) 
                 throw Failure(ExitCode::invalid_dataset, manifest.string() + ": a file without a \"path\"");
             const std::string name = f["path"].get<std::string>();
             if (name.empty() || name.find("..") != std::string::npos || name[0] == '/')
-                throw Failure(ExitCode::invalid_dataset, manifest.string() + ": path \"" + name + "\" leaves " +
-                                                             dir.string());
+                throw Failure(ExitCode::invalid_dataset,
+                              manifest.string() + ": path \"" + name + "\" leaves " + dir.string());
             DatasetFile d{dir / name, name, std::nullopt, std::nullopt};
             if (f.contains("sha256") && f["sha256"].is_string()) d.sha256 = f["sha256"].get<std::string>();
             if (f.contains("rows") && f["rows"].is_number_unsigned()) d.rows = f["rows"].get<uint64_t>();
@@ -182,8 +184,7 @@ std::vector<DatasetFile> dataset_files(const fs::path &dir, bool *has_manifest) 
         const std::string name = entry.path().filename().string();
         if (entry.is_regular_file() && is_dataset_file(name)) files.push_back({entry.path(), name, {}, {}});
     }
-    std::sort(files.begin(), files.end(),
-              [](const DatasetFile &a, const DatasetFile &b) { return a.name < b.name; });
+    std::sort(files.begin(), files.end(), [](const DatasetFile &a, const DatasetFile &b) { return a.name < b.name; });
     return files;
 }
 
@@ -199,8 +200,8 @@ struct Verdict {
         out["line"] = line > 0 ? nlohmann::json(line) : nlohmann::json(nullptr);
         std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     }
-    throw Failure(ExitCode::invalid_dataset, line > 0 ? file + ":" + std::to_string(line) + ": " + reason
-                                                      : file + ": " + reason);
+    throw Failure(ExitCode::invalid_dataset,
+                  line > 0 ? file + ":" + std::to_string(line) + ": " + reason : file + ": " + reason);
 }
 
 // Checks every line of f against schema.
@@ -272,12 +273,12 @@ void run_validate(const ValidateOptions &opt) {
         std::printf("%s\n", out.dump().c_str());
     }
     if (!opt.quiet)
-        std::fprintf(stderr,
-                     "clara-stream validate: %llu file%s, %llu lines, %zu JSON paths: one set of keys and one JSON type "
-                     "per path on every line%s\n",
-                     static_cast<unsigned long long>(v.files), v.files == 1 ? "" : "s",
-                     static_cast<unsigned long long>(v.lines), schema.paths(),
-                     v.manifest ? "; sha256 and rows as in manifest.json" : "");
+        std::fprintf(
+            stderr,
+            "clara-stream validate: %llu file%s, %llu lines, %zu JSON paths: one set of keys and one JSON type "
+            "per path on every line%s\n",
+            static_cast<unsigned long long>(v.files), v.files == 1 ? "" : "s", static_cast<unsigned long long>(v.lines),
+            schema.paths(), v.manifest ? "; sha256 and rows as in manifest.json" : "");
 }
 
 }  // namespace clara::cli

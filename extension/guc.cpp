@@ -71,8 +71,7 @@ void define_settings() {
         "Relation with the citation graph (src_id text, dst_id text): a table, view or foreign table.",
         "Empty: the extension's clara_edges table.", &g_graph_edges, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable(
-        "clara.uniform_metadata",
-        "Export every catalogued metadata key on every line, null where a document has none.",
+        "clara.uniform_metadata", "Export every catalogued metadata key on every line, null where a document has none.",
         "Keeps one set of keys per export, as Hugging Face datasets and pyarrow need; off writes each "
         "document's stored keys only (docs/training.md#stable-types).",
         &g_uniform_metadata, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);

@@ -43,9 +43,7 @@ const char *json_type_name(const JsonbValue &v) {
 }
 
 // "a string", "an array": for messages.
-const char *with_article(const char *type) {
-    return type[0] == 'a' || type[0] == 'o' ? "an" : "a";
-}
+const char *with_article(const char *type) { return type[0] == 'a' || type[0] == 'o' ? "an" : "a"; }
 
 bool is_null_type(const char *type) { return strcmp(type, "null") == 0; }
 
@@ -89,29 +87,26 @@ void copy_text(char *out, size_t size, std::string_view s) {
                                c.first_document, clara::pg::kMaxMetadataKeyBytes),
                         errhint("Top-level metadata keys become columns of the exported dataset: use a short name.")));
     if (c.too_many)
-        ereport(ERROR,
-                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                 errmsg("metadata of one statement has more than %d distinct top-level keys",
-                        clara::pg::kMaxMetadataKeys),
-                 errhint("Every top-level metadata key becomes a column of each exported line; nest open-ended "
-                         "fields in one object key (docs/training.md#stable-types).")));
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("metadata of one statement has more than %d distinct top-level keys",
+                               clara::pg::kMaxMetadataKeys),
+                        errhint("Every top-level metadata key becomes a column of each exported line; nest open-ended "
+                                "fields in one object key (docs/training.md#stable-types).")));
     if (with_catalogue)
-        ereport(ERROR,
-                (errcode(ERRCODE_CHECK_VIOLATION),
-                 errmsg("metadata key \"%s\" of document \"%s\" is %s %s, but the stored documents have %s %s", c.key,
-                        c.second_document, with_article(c.second_type), c.second_type, with_article(c.first_type),
-                        c.first_type),
-                 errdetail("clara_metadata_types() lists the JSON type of every stored metadata key."),
-                 errhint("Store %s %s or null under \"%s\", or use another key: one key has one JSON type in "
-                         "every exported line (docs/training.md#stable-types).",
-                         with_article(c.first_type), c.first_type, c.key)));
-    ereport(ERROR,
-            (errcode(ERRCODE_CHECK_VIOLATION),
-             errmsg("metadata key \"%s\" is %s %s in document \"%s\" but %s %s in document \"%s\"", c.key,
-                    with_article(c.first_type), c.first_type, c.first_document, with_article(c.second_type),
-                    c.second_type, c.second_document),
-             errhint("One key has one JSON type in every exported line (docs/training.md#stable-types): store "
-                     "the same type, or null.")));
+        ereport(ERROR, (errcode(ERRCODE_CHECK_VIOLATION),
+                        errmsg("metadata key \"%s\" of document \"%s\" is %s %s, but the stored documents have %s %s",
+                               c.key, c.second_document, with_article(c.second_type), c.second_type,
+                               with_article(c.first_type), c.first_type),
+                        errdetail("clara_metadata_types() lists the JSON type of every stored metadata key."),
+                        errhint("Store %s %s or null under \"%s\", or use another key: one key has one JSON type in "
+                                "every exported line (docs/training.md#stable-types).",
+                                with_article(c.first_type), c.first_type, c.key)));
+    ereport(ERROR, (errcode(ERRCODE_CHECK_VIOLATION),
+                    errmsg("metadata key \"%s\" is %s %s in document \"%s\" but %s %s in document \"%s\"", c.key,
+                           with_article(c.first_type), c.first_type, c.first_document, with_article(c.second_type),
+                           c.second_type, c.second_document),
+                    errhint("One key has one JSON type in every exported line (docs/training.md#stable-types): store "
+                            "the same type, or null.")));
 }
 
 // Adds one document's keys to work; a conflict with an earlier row of the
@@ -288,8 +283,8 @@ extern "C" Datum clara_documents_catalogue(PG_FUNCTION_ARGS) {
     int guc_level = clara::pg::spi_connect();
     Oid text_array = TEXTARRAYOID;
     Datum keys = key_array(work->keys);
-    const char *read_sql =
-        psprintf("SELECT key, json_type FROM %s.clara_metadata_keys WHERE key = ANY($1::text[])", schema);
+    const char *read_sql = psprintf("SELECT key, json_type FROM %s.clara_metadata_keys WHERE key = ANY($1::text[])",
+                                    schema);
     if (SPI_execute_with_args(read_sql, 1, &text_array, &keys, nullptr, false, 0) != SPI_OK_SELECT)
         elog(ERROR, "clara: could not read the metadata keys");
     auto *to_write = clara::pg::make_owned<std::vector<std::string>>(cxt);
@@ -314,12 +309,11 @@ extern "C" Datum clara_documents_catalogue(PG_FUNCTION_ARGS) {
                 elog(ERROR, "clara: could not count the metadata keys");
             added = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
             if (stored + added > clara::pg::kMaxMetadataKeys)
-                ereport(ERROR,
-                        (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                         errmsg("metadata would have %lld distinct top-level keys, more than %d",
-                                static_cast<long long>(stored + added), clara::pg::kMaxMetadataKeys),
-                         errhint("Every top-level metadata key becomes a column of each exported line; nest "
-                                 "open-ended fields in one object key (docs/training.md#stable-types).")));
+                ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                                errmsg("metadata would have %lld distinct top-level keys, more than %d",
+                                       static_cast<long long>(stored + added), clara::pg::kMaxMetadataKeys),
+                                errhint("Every top-level metadata key becomes a column of each exported line; nest "
+                                        "open-ended fields in one object key (docs/training.md#stable-types).")));
         }
         // In key order, as every writer does: concurrent statements queue
         // rather than deadlock.

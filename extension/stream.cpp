@@ -174,7 +174,8 @@ const char *batch_sql(Form form, const char *schema) {
     switch (form) {
         case Form::Record:
             columns =
-                "d.document_id, d.content, $2::jsonb || d.metadata || pg_catalog.jsonb_build_object('domain', d.domain, "
+                "d.document_id, d.content, $2::jsonb || d.metadata || pg_catalog.jsonb_build_object('domain', "
+                "d.domain, "
                 "'document_type', d.document_type, 'title', d.title), d.source, d.quality_score";
             break;
         case Form::Jsonl:

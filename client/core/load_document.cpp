@@ -589,10 +589,10 @@ void append_copy_row(std::string &out, uint64_t line, const LoadDocument &doc) {
 
 void MetadataTypeCheck::add_stored(std::string_view key, std::string_view json_type) {
     static constexpr std::pair<std::string_view, JsonType> kNames[] = {{"boolean", JsonType::boolean},
-                                                                      {"number", JsonType::number},
-                                                                      {"string", JsonType::string},
-                                                                      {"array", JsonType::array},
-                                                                      {"object", JsonType::object}};
+                                                                       {"number", JsonType::number},
+                                                                       {"string", JsonType::string},
+                                                                       {"array", JsonType::array},
+                                                                       {"object", JsonType::object}};
     for (const auto &[name, type] : kNames)
         if (name == json_type && first_.size() < kMaxTrackedMetadataKeys)
             first_[std::hash<std::string_view>()(key)] = FirstSeen{type, 0};
@@ -609,9 +609,10 @@ MetadataTypeCheck::Verdict MetadataTypeCheck::check(const LoadDocument &doc, uin
         auto it = first_.find(std::hash<std::string_view>()(key));
         if (it == first_.end() || it->second.type == type) continue;
         verdict.conflict = "metadata key \"" + key + "\" is " + to_string(type) + ", but " +
-                           (it->second.line == 0 ? std::string("the stored documents have ") + to_string(it->second.type)
-                                                 : std::string(to_string(it->second.type)) + " on line " +
-                                                       std::to_string(it->second.line)) +
+                           (it->second.line == 0
+                                ? std::string("the stored documents have ") + to_string(it->second.type)
+                                : std::string(to_string(it->second.type)) + " on line " +
+                                      std::to_string(it->second.line)) +
                            " (one JSON type per key: docs/training.md#stable-types)";
         return verdict;
     }
