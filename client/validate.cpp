@@ -275,10 +275,10 @@ void run_validate(const ValidateOptions &opt) {
     if (!opt.quiet)
         std::fprintf(
             stderr,
-            "clara-stream validate: %llu file%s, %llu lines, %zu JSON paths: one set of keys and one JSON type "
+            "clara-stream validate: %llu file%s, %llu line%s, %zu JSON paths: one set of keys and one JSON type "
             "per path on every line%s\n",
             static_cast<unsigned long long>(v.files), v.files == 1 ? "" : "s", static_cast<unsigned long long>(v.lines),
-            schema.paths(), v.manifest ? "; sha256 and rows as in manifest.json" : "");
+            v.lines == 1 ? "" : "s", schema.paths(), v.manifest ? "; sha256 and rows as in manifest.json" : "");
 }
 
 }  // namespace clara::cli
