@@ -19,6 +19,7 @@ enum class ExitCode : int {
     io = 6,                 // reading the input or writing the output failed
     bad_input = 7,          // load: malformed input documents (nothing loaded)
     resume_refused = 8,     // --resume: nothing to resume, other arguments, or the corpus changed
+    invalid_dataset = 9,    // validate: a line breaks the dataset's one shape, or a file its manifest
     interrupted = 130,      // SIGINT (Ctrl-C): query cancelled, partial output removed
     broken_pipe = 141,      // the reader of stdout went away (`| head`): stopped quietly, like SIGPIPE
     terminated = 143,       // SIGTERM: the same as SIGINT
@@ -39,6 +40,7 @@ inline constexpr ExitCodeHelp kExitCodeHelp[] = {
     {ExitCode::io, "cannot read the input or write the output"},
     {ExitCode::bad_input, "load: malformed input documents, nothing loaded"},
     {ExitCode::resume_refused, "--resume refused: no interrupted export, other arguments, or the corpus changed"},
+    {ExitCode::invalid_dataset, "validate: a line changes the dataset's keys or types (or is not JSON)"},
     {ExitCode::interrupted, "SIGINT (Ctrl-C): query cancelled, partial output removed"},
     {ExitCode::broken_pipe, "stdout closed by its reader (| head): stopped without a message"},
     {ExitCode::terminated, "SIGTERM: as for SIGINT"},

@@ -446,10 +446,20 @@ void load(const LoadOptions &opt) {
     conn.exec_params(kPreferLz4, {});
     conn.exec(kCreateStaging);
     conn.exec(kCreateStaged);
+    // The stored documents' metadata types: a line giving a key another
+    // type is a bad line (the server would refuse it too).
+    MetadataTypeCheck metadata_types;
+    // (An extension before 0.5.0 has no catalogue: the file's own lines only.)
+    if (Result has = conn.exec_params("SELECT pg_catalog.to_regprocedure($1) IS NOT NULL",
+                                      {schema + ".clara_metadata_types()"});
+        std::strcmp(PQgetvalue(has.get(), 0, 0), "t") == 0) {
+        Result stored = conn.exec_params("SELECT key, json_type FROM " + schema + ".clara_metadata_types()", {});
+        for (int i = 0; i < PQntuples(stored.get()); ++i)
+            metadata_types.add_stored(PQgetvalue(stored.get(), i, 0), PQgetvalue(stored.get(), i, 1));
+    }
     conn.exec("COPY clara_stream_staging FROM STDIN", PGRES_COPY_IN);
 
     LoadDocument doc;
-    MetadataTypeCheck metadata_types;
     std::vector<InputError> errors;
     uint64_t line_no = 0, read = 0, malformed = 0, warnings = 0;
     std::string buffer;
@@ -475,9 +485,14 @@ void load(const LoadOptions &opt) {
             if (++malformed <= kMaxReported) errors.push_back({line_no, reason});
             continue;
         }
-        if (std::string w = metadata_types.observe(doc, line_no); !w.empty() && ++warnings <= kMaxWarnings)
+        MetadataTypeCheck::Verdict types = metadata_types.check(doc, line_no);
+        if (!types.warning.empty() && ++warnings <= kMaxWarnings)
             std::fprintf(stderr, "clara-stream: warning: line %llu: %s\n", static_cast<unsigned long long>(line_no),
-                         w.c_str());
+                         types.warning.c_str());
+        if (!types.conflict.empty()) {
+            if (++malformed <= kMaxReported) errors.push_back({line_no, std::move(types.conflict)});
+            continue;
+        }
         // With --on-error abort, one bad line means nothing is loaded: keep
         // validating (to report up to 10 errors) but stop sending.
         if (malformed > 0 && !skip) continue;

@@ -7,6 +7,7 @@
 //   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
 //   clara-stream exports [--drop NAME] [--json]     the export ledger (--record)
+//   clara-stream validate FILE|DIR [--json]         one shape on every line of a dataset
 // Every subcommand that connects: [-h HOST] [-p PORT] [-U USER] [-d DB] [--dsn DSN].
 //
 // Exit codes: exit_code.hpp (and docs/cli.md; --help prints them).
@@ -22,6 +23,7 @@
 #include "load.hpp"
 #include "serve.hpp"
 #include "stats.hpp"
+#include "validate.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -241,6 +243,16 @@ int run(int argc, char **argv) {
         ->check(CLI::Range(static_cast<size_t>(1024), static_cast<size_t>(1) << 30));
     add_common(*load);
 
+    // validate
+    CLI::App *validate = app.add_subcommand(
+        "validate", "Check that every line of a JSONL file or --output-dir dataset has the same keys and JSON types");
+    validate->footer(footer);
+    ValidateOptions validate_opt;
+    validate->add_option("PATH", validate_opt.path, "A .jsonl[.gz|.zst] file, - for stdin, or a dataset directory")
+        ->required();
+    validate->add_flag("--json", validate_opt.json, "Print the verdict as one JSON object on stdout");
+    validate->add_flag("--quiet", quiet, "No summary on stderr");
+
     // stats
     CLI::App *stats = app.add_subcommand("stats", "Statistics of a query's result (the seed's get_statistics)");
     stats->footer(footer);
@@ -348,6 +360,9 @@ int run(int argc, char **argv) {
             opt.quiet = quiet;
             opt.started = started;
             run_load(opt);
+        } else if (*validate) {
+            validate_opt.quiet = quiet;
+            run_validate(validate_opt);
         } else if (*stats) {
             if (stats_search.query.empty()) return fail(ExitCode::usage, "stats: --query is required");
             StatsOptions opt;

@@ -143,7 +143,7 @@ CREATE OR REPLACE FUNCTION clara_documents_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
-             @extschema@.clara_dup_clusters;
+             @extschema@.clara_dup_clusters, @extschema@.clara_metadata_keys;
     UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
     RETURN NULL;
 END
@@ -330,3 +330,69 @@ ALTER TABLE clara_terms ADD COLUMN blocks integer NOT NULL DEFAULT 0;
 UPDATE clara_terms t SET blocks = p.n
 FROM (SELECT term, count(*)::integer AS n FROM clara_postings GROUP BY term) p
 WHERE p.term = t.term;
+
+-- ---------------------------------------------------------------------------
+-- issue 11: stable metadata types (docs/training.md#stable-types). Every
+-- top-level key of the stored documents' metadata with its JSON type (null: only null
+-- values so far; null fits every type). A statement trigger files the keys
+-- of each statement's new rows and refuses a value of another type than the
+-- one stored (23514); exports give every line every key, null where a
+-- document has none (clara.uniform_metadata). Keys stay when their
+-- documents are deleted (an export keeps its columns); TRUNCATE empties it.
+-- Derived, like the index: the triggers rebuild it when a dump is restored;
+-- only the extension's owner may read or write it (clara_metadata_types()
+-- lists it). At most 1,024 keys of at most 1,024 bytes (54000 past that).
+CREATE TABLE clara_metadata_keys (
+    key       text PRIMARY KEY,
+    json_type text NOT NULL
+              CHECK (json_type IN ('string', 'number', 'boolean', 'array', 'object', 'null'))
+);
+REVOKE ALL ON clara_metadata_keys FROM PUBLIC;
+COMMENT ON TABLE clara_metadata_keys IS
+    'derived: every top-level metadata key of the stored documents and its JSON type; the extension''s owner only';
+
+CREATE FUNCTION clara_documents_catalogue() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'clara_documents_catalogue' LANGUAGE C
+    PARALLEL UNSAFE;  -- writes clara_metadata_keys
+COMMENT ON FUNCTION clara_documents_catalogue() IS
+    'Trigger: files the top-level metadata keys of each statement''s new documents in clara_metadata_keys, refusing a value whose JSON type differs from the stored one';
+-- Named to fire before the index and dedup triggers (same event, name
+-- order): a refused document costs no indexing.
+CREATE TRIGGER clara_documents_catalogue_insert
+    AFTER INSERT ON clara_documents REFERENCING NEW TABLE AS new_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_catalogue();
+CREATE TRIGGER clara_documents_catalogue_update
+    AFTER UPDATE ON clara_documents REFERENCING NEW TABLE AS new_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_catalogue();
+
+CREATE FUNCTION clara_metadata_types() RETURNS TABLE (key text, json_type text)
+    AS 'MODULE_PATHNAME', 'clara_metadata_types' LANGUAGE C STABLE
+    PARALLEL UNSAFE;  -- reads clara_metadata_keys as the extension's owner
+COMMENT ON FUNCTION clara_metadata_types() IS
+    'The metadata keys of the stored documents and their JSON types, in the order exports write them';
+
+-- The keys of the documents stored before 0.5.0. A key stored with two
+-- JSON types gets the one most documents have (a warning names it); a
+-- document with the other type is refused when it is stored again.
+DO $$
+DECLARE
+    k record;
+BEGIN
+    FOR k IN
+        SELECT t.key, pg_catalog.string_agg(t.json_type || ' (' || t.n || ')', ', ' ORDER BY t.n DESC) AS types
+        FROM (SELECT e.key, pg_catalog.jsonb_typeof(e.value) AS json_type, pg_catalog.count(*) AS n
+              FROM @extschema@.clara_documents d, pg_catalog.jsonb_each(d.metadata) e
+              WHERE pg_catalog.jsonb_typeof(e.value) <> 'null' GROUP BY 1, 2) t
+        GROUP BY t.key HAVING pg_catalog.count(*) > 1
+    LOOP
+        RAISE WARNING 'metadata key "%" is stored with several JSON types: %; exports keep one type per key, the first',
+            k.key, k.types;
+    END LOOP;
+END
+$$;
+INSERT INTO clara_metadata_keys (key, json_type)
+SELECT DISTINCT ON (t.key) t.key, t.json_type
+FROM (SELECT e.key, pg_catalog.jsonb_typeof(e.value) AS json_type, pg_catalog.count(*) AS n
+      FROM clara_documents d, pg_catalog.jsonb_each(d.metadata) e
+      WHERE pg_catalog.octet_length(e.key) <= 1024 GROUP BY 1, 2) t
+ORDER BY t.key, t.json_type = 'null', t.n DESC, t.json_type;

@@ -324,6 +324,46 @@ CREATE TRIGGER clara_documents_dedup_delete
     AFTER DELETE ON clara_documents REFERENCING OLD TABLE AS old_docs
     FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_dedup();
 
+-- ===========================================================================
+-- Stable metadata types (docs/training.md#stable-types). Every top-level
+-- key of the stored documents' metadata with its JSON type (null: only null
+-- values so far; null fits every type). A statement trigger files the keys
+-- of each statement's new rows and refuses a value of another type than the
+-- one stored (23514); exports give every line every key, null where a
+-- document has none (clara.uniform_metadata). Keys stay when their
+-- documents are deleted (an export keeps its columns); TRUNCATE empties it.
+-- Derived, like the index: the triggers rebuild it when a dump is restored;
+-- only the extension's owner may read or write it (clara_metadata_types()
+-- lists it). At most 1,024 keys of at most 1,024 bytes (54000 past that).
+CREATE TABLE clara_metadata_keys (
+    key       text PRIMARY KEY,
+    json_type text NOT NULL
+              CHECK (json_type IN ('string', 'number', 'boolean', 'array', 'object', 'null'))
+);
+REVOKE ALL ON clara_metadata_keys FROM PUBLIC;
+COMMENT ON TABLE clara_metadata_keys IS
+    'derived: every top-level metadata key of the stored documents and its JSON type; the extension''s owner only';
+
+CREATE FUNCTION clara_documents_catalogue() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'clara_documents_catalogue' LANGUAGE C
+    PARALLEL UNSAFE;  -- writes clara_metadata_keys
+COMMENT ON FUNCTION clara_documents_catalogue() IS
+    'Trigger: files the top-level metadata keys of each statement''s new documents in clara_metadata_keys, refusing a value whose JSON type differs from the stored one';
+-- Named to fire before the index and dedup triggers (same event, name
+-- order): a refused document costs no indexing.
+CREATE TRIGGER clara_documents_catalogue_insert
+    AFTER INSERT ON clara_documents REFERENCING NEW TABLE AS new_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_catalogue();
+CREATE TRIGGER clara_documents_catalogue_update
+    AFTER UPDATE ON clara_documents REFERENCING NEW TABLE AS new_docs
+    FOR EACH STATEMENT EXECUTE FUNCTION clara_documents_catalogue();
+
+CREATE FUNCTION clara_metadata_types() RETURNS TABLE (key text, json_type text)
+    AS 'MODULE_PATHNAME', 'clara_metadata_types' LANGUAGE C STABLE
+    PARALLEL UNSAFE;  -- reads clara_metadata_keys as the extension's owner
+COMMENT ON FUNCTION clara_metadata_types() IS
+    'The metadata keys of the stored documents and their JSON types, in the order exports write them';
+
 -- TRUNCATE of the corpus (the caller needs TRUNCATE on clara_documents)
 -- empties the index as its owner: SECURITY DEFINER. Every name in it is
 -- schema-qualified, so its search_path holds nothing a user can create in.
@@ -333,7 +373,7 @@ PARALLEL UNSAFE  -- writes the index tables
 AS $$
 BEGIN
     TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
-             @extschema@.clara_dup_clusters;
+             @extschema@.clara_dup_clusters, @extschema@.clara_metadata_keys;
     UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
     RETURN NULL;
 END

@@ -20,6 +20,7 @@ int g_vector_candidates = 1000;
 double g_vector_min_similarity = 0.0;
 int g_graph_seeds = 10;
 char *g_graph_edges = nullptr;
+bool g_uniform_metadata = true;
 
 const struct config_enum_entry kFusionMethods[] = {
     {"rrf", static_cast<int>(FusionMethodSetting::kRrf), false},
@@ -78,6 +79,11 @@ void define_settings() {
         "clara.graph_edges",
         "Relation with the citation graph (src_id text, dst_id text): a table, view or foreign table.",
         "Empty: the extension's clara_edges table.", &g_graph_edges, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "clara.uniform_metadata", "Export every catalogued metadata key on every line, null where a document has none.",
+        "Keeps one set of keys per export, as Hugging Face datasets and pyarrow need; off writes each "
+        "document's stored keys only (docs/training.md#stable-types).",
+        &g_uniform_metadata, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("clara");
 }
 
@@ -90,6 +96,7 @@ FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_
 int vector_candidates() { return g_vector_candidates; }
 double vector_min_similarity() { return g_vector_min_similarity; }
 int graph_seeds() { return g_graph_seeds; }
+bool uniform_metadata() { return g_uniform_metadata; }
 const char *graph_edges() { return g_graph_edges != nullptr ? g_graph_edges : ""; }
 
 }  // namespace clara::pg

@@ -23,5 +23,7 @@ int vector_candidates();         // first depth of the vector retriever
 double vector_min_similarity();  // a vector match has a similarity above this
 int graph_seeds();               // strong hits the graph expands from
 const char *graph_edges();       // the edges relation, "" = the extension's clara_edges
+// Exports fill the catalogued metadata keys a document lacks with null.
+bool uniform_metadata();
 
 }  // namespace clara::pg

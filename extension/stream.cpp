@@ -17,6 +17,7 @@
 #include "eval_sets.hpp"
 #include "guc.hpp"
 #include "jsonl.hpp"
+#include "metadata_keys.hpp"
 #include "pg.hpp"
 #include "rank.hpp"
 #include "request.hpp"
@@ -139,6 +140,12 @@ struct StreamState {
     int64 eval_overlap;
     // The export ledger (record, exclude, exclude_held_out): nullptr without.
     struct Ledger *ledger;
+    // clara.uniform_metadata: the catalogued metadata keys in jsonb order,
+    // each written as null where a document lacks it; nullptr when off.
+    const std::vector<std::string> *uniform_keys;
+    // The Record form's: an object of those keys, each null (or {}), that
+    // the batch query puts under the stored metadata ($2).
+    Datum uniform_nulls;
 };
 
 // The export ledger of one export (docs/training.md#export-ledger). Plain
@@ -167,7 +174,8 @@ const char *batch_sql(Form form, const char *schema) {
     switch (form) {
         case Form::Record:
             columns =
-                "d.document_id, d.content, d.metadata || pg_catalog.jsonb_build_object('domain', d.domain, "
+                "d.document_id, d.content, $2::jsonb || d.metadata || pg_catalog.jsonb_build_object('domain', "
+                "d.domain, "
                 "'document_type', d.document_type, 'title', d.title), d.source, d.quality_score";
             break;
         case Form::Jsonl:
@@ -542,6 +550,24 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
         }
     }
     if (form == Form::Jsonl) parse_line_shape(st, fcinfo, req, owner);
+    if (form != Form::Raw && clara::pg::uniform_metadata())
+        st->uniform_keys = clara::pg::load_metadata_keys(clara::pg::extension_schema(), owner);
+    if (form == Form::Record) {
+        std::string *nulls = clara::pg::make_owned<std::string>(owner);
+        const std::vector<std::string> *keys = st->uniform_keys;
+        clara::pg::run_cpp("reading the metadata keys", [&] {
+            nulls->push_back('{');
+            for (size_t i = 0; keys != nullptr && i < keys->size(); i++) {
+                if (i > 0) nulls->push_back(',');
+                clara::append_json_string(*nulls, (*keys)[i]);
+                nulls->append(":null");
+            }
+            nulls->push_back('}');
+        });
+        MemoryContext old = MemoryContextSwitchTo(owner);
+        st->uniform_nulls = DirectFunctionCall1(jsonb_in, CStringGetDatum(nulls->c_str()));
+        MemoryContextSwitchTo(old);
+    }
     g_summary = ExportSummary{};
     g_summary.ranked = static_cast<int64>(st->ranking->keys.size());
     if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17))
@@ -619,9 +645,10 @@ void fetch_batch(StreamState *st) {
     int guc_level = clara::pg::spi_connect();
     auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
     for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[st->next_key + i]);
-    Oid type = INT4ARRAYOID;
-    Datum arg = clara::pg::int4_array(keys, static_cast<int>(n));
-    if (SPI_execute_with_args(st->batch_sql, 1, &type, &arg, nullptr, true, 0) != SPI_OK_SELECT)
+    Oid types[2] = {INT4ARRAYOID, JSONBOID};
+    Datum args[2] = {clara::pg::int4_array(keys, static_cast<int>(n)), st->uniform_nulls};
+    if (SPI_execute_with_args(st->batch_sql, st->form == Form::Record ? 2 : 1, types, args, nullptr, true, 0) !=
+        SPI_OK_SELECT)
         elog(ERROR, "clara: could not read a batch of documents");
     // SPI_finish frees SPI_tuptable: copy the batch into our own context.
     if (st->batch_desc == nullptr) {
@@ -748,34 +775,61 @@ void append_override(std::string &out, const ColumnOverride &o) {
         clara::append_json_string(out, std::string_view(o.value.data, o.value.len));
 }
 
-void append_metadata(std::string &out, Jsonb *stored, const ColumnOverride *overrides, int noverrides) {
+// Reads the next top-level (key, value) of a stored object; false at its end.
+bool next_stored_pair(JsonbIterator **it, JsonbValue *key, JsonbValue *value) {
+    JsonbIteratorToken tok;
+    while ((tok = JsonbIteratorNext(it, key, true)) != WJB_DONE)
+        if (tok == WJB_KEY) {
+            (void)JsonbIteratorNext(it, value, true);
+            return true;
+        }
+    return false;
+}
+
+// Three sorted lists merged in jsonb key order: the stored pairs, the
+// overrides (which win on a clash), and the uniform keys (null unless one
+// of the others has the key).
+void append_metadata(std::string &out, Jsonb *stored, const ColumnOverride *overrides, int noverrides,
+                     const std::vector<std::string> *uniform_keys) {
     out.push_back('{');
     int next = 0;
-    bool skip_value = false;
+    size_t next_uniform = 0;
+    const size_t nuniform = uniform_keys != nullptr ? uniform_keys->size() : 0;
     JsonbIterator *it = JsonbIteratorInit(&stored->root);
-    JsonbValue v;
-    JsonbIteratorToken tok;
-    while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
-        if (tok == WJB_KEY) {
-            std::string_view key(v.val.string.val, v.val.string.len);
-            while (next < noverrides && clara::jsonb_key_less(overrides[next].key, key))
-                append_override(out, overrides[next++]);
-            skip_value = next < noverrides && overrides[next].key == key;
-            if (skip_value) {
-                append_override(out, overrides[next++]);
-                continue;
-            }
+    JsonbValue k, v;
+    bool have = next_stored_pair(&it, &k, &v);
+    for (;;) {
+        std::string_view stored_key = have ? std::string_view(k.val.string.val, k.val.string.len) : std::string_view();
+        // The smallest key of the three heads.
+        const std::string_view *least = have ? &stored_key : nullptr;
+        if (next < noverrides && (least == nullptr || clara::jsonb_key_less(overrides[next].key, *least)))
+            least = &overrides[next].key;
+        std::string_view uniform_key;
+        if (next_uniform < nuniform) {
+            uniform_key = (*uniform_keys)[next_uniform];
+            if (least == nullptr || clara::jsonb_key_less(uniform_key, *least)) least = &uniform_key;
+        }
+        if (least == nullptr) break;
+        const std::string_view key = *least;
+        const bool from_override = next < noverrides && overrides[next].key == key;
+        const bool from_stored = have && stored_key == key;
+        if (from_override) {
+            append_override(out, overrides[next]);
+        } else {
             append_separator(out);
             clara::append_json_string(out, key);
             out.push_back(':');
-        } else if (tok == WJB_VALUE && !skip_value) {
-            if (v.type == jbvBinary)
+            if (!from_stored)
+                out.append("null");
+            else if (v.type == jbvBinary)
                 append_container(out, v.val.binary.data);
             else
                 append_scalar(out, v);
         }
+        if (from_override) next++;
+        if (next_uniform < nuniform && (*uniform_keys)[next_uniform] == key) next_uniform++;
+        if (from_stored) have = next_stored_pair(&it, &k, &v);
     }
-    while (next < noverrides) append_override(out, overrides[next++]);
     out.push_back('}');
 }
 
@@ -1001,7 +1055,7 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
                                                view(overrides[document_type_at].value)};
     clara::pg::run_cpp("building a training line", [&] {
         buf->metadata.clear();
-        append_metadata(buf->metadata, metadata, overrides, noverrides);
+        append_metadata(buf->metadata, metadata, overrides, noverrides, st->uniform_keys);
         clara::TrainingLine line;
         line.format = st->format;
         line.text = body;

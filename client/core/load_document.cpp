@@ -587,27 +587,49 @@ void append_copy_row(std::string &out, uint64_t line, const LoadDocument &doc) {
     out.push_back('\n');
 }
 
-std::string MetadataTypeCheck::observe(const LoadDocument &doc, uint64_t line) {
+void MetadataTypeCheck::add_stored(std::string_view key, std::string_view json_type) {
+    static constexpr std::pair<std::string_view, JsonType> kNames[] = {{"boolean", JsonType::boolean},
+                                                                       {"number", JsonType::number},
+                                                                       {"string", JsonType::string},
+                                                                       {"array", JsonType::array},
+                                                                       {"object", JsonType::object}};
+    for (const auto &[name, type] : kNames)
+        if (name == json_type && first_.size() < kMaxTrackedMetadataKeys)
+            first_[std::hash<std::string_view>()(key)] = FirstSeen{type, 0};
+}
+
+MetadataTypeCheck::Verdict MetadataTypeCheck::check(const LoadDocument &doc, uint64_t line) {
+    Verdict verdict;
+    // First every key against what is known, then (only for a document
+    // that is accepted) its types are remembered.
     for (const auto &[key, type] : doc.metadata_types) {
         if (type == JsonType::null) continue;
-        // A collision (one in 2^64 per pair) could only cause a wrong warning.
+        // A collision (one in 2^64 per pair) could only refuse a good line
+        // here; the server would then have accepted it.
         auto it = first_.find(std::hash<std::string_view>()(key));
-        if (it == first_.end()) {
-            if (first_.size() < kMaxTrackedMetadataKeys) {
-                first_.emplace(std::hash<std::string_view>()(key), FirstSeen{type, false, line});
-            } else if (!full_warned_) {
-                full_warned_ = true;
-                return "metadata key \"" + key + "\" is one more than the " + std::to_string(kMaxTrackedMetadataKeys) +
-                       " distinct keys whose JSON types are checked; new keys from here on are not";
-            }
-        } else if (it->second.type != type && !it->second.warned) {
-            it->second.warned = true;  // once per key, not on every line
-            return "metadata key \"" + key + "\" is " + to_string(type) + " here but " + to_string(it->second.type) +
-                   " on line " + std::to_string(it->second.line) +
-                   " (mixed types break Hugging Face load_dataset(\"json\"))";
+        if (it == first_.end() || it->second.type == type) continue;
+        verdict.conflict = "metadata key \"" + key + "\" is " + to_string(type) + ", but " +
+                           (it->second.line == 0
+                                ? std::string("the stored documents have ") + to_string(it->second.type)
+                                : std::string(to_string(it->second.type)) + " on line " +
+                                      std::to_string(it->second.line)) +
+                           " (one JSON type per key: docs/training.md#stable-types)";
+        return verdict;
+    }
+    for (const auto &[key, type] : doc.metadata_types) {
+        if (type == JsonType::null) continue;
+        const uint64_t hash = std::hash<std::string_view>()(key);
+        if (first_.count(hash) > 0) continue;
+        if (first_.size() < kMaxTrackedMetadataKeys) {
+            first_.emplace(hash, FirstSeen{type, line});
+        } else if (!full_warned_) {
+            full_warned_ = true;
+            verdict.warning = "metadata key \"" + key + "\" is one more than the " +
+                              std::to_string(kMaxTrackedMetadataKeys) +
+                              " distinct keys whose JSON types are checked; new keys from here on are not";
         }
     }
-    return "";
+    return verdict;
 }
 
 }  // namespace clara::cli

@@ -82,25 +82,35 @@ void append_copy_row(std::string &out, uint64_t line, const LoadDocument &doc);
 
 // Hugging Face `datasets` needs one JSON type per metadata key across all
 // lines (a key that is a number on one line and a string on the next breaks
-// load_dataset("json")). Remembers the first type seen per top-level key;
-// null is compatible with every type. Warns once per key.
+// load_dataset("json")). The server refuses such a document (the catalogue
+// of clara_metadata_keys); this check names the line before anything is
+// sent. It starts from the stored documents' types (clara_metadata_types())
+// and then remembers the first type each line of the file gives a
+// top-level key; null is compatible with every type.
 //
 // Memory is bounded whatever the input: keys are remembered by a 64-bit hash
 // (not their text), and only the first kMaxTrackedMetadataKeys distinct keys
 // are followed (a file with a new key on every line once made load's memory
-// grow to 435 MB).
+// grow to 435 MB; the server allows far fewer keys anyway).
 class MetadataTypeCheck {
 public:
-    // Returns "" or a warning naming the key, both types and both lines, or,
-    // once, that keys beyond kMaxTrackedMetadataKeys are not checked.
-    std::string observe(const LoadDocument &doc, uint64_t line);
+    // The type the stored documents give key ("string", "number", ... as
+    // clara_metadata_types() names them; "null" and unknown names are ignored).
+    void add_stored(std::string_view key, std::string_view json_type);
+
+    struct Verdict {
+        std::string conflict;  // why doc is refused: key, its type here, the stored or earlier type
+        std::string warning;   // once: keys beyond kMaxTrackedMetadataKeys are not checked
+    };
+    // Checks doc's metadata; when it conflicts with nothing, its types are
+    // remembered as those of line.
+    Verdict check(const LoadDocument &doc, uint64_t line);
     size_t tracked() const { return first_.size(); }
 
 private:
     struct FirstSeen {
         JsonType type;
-        bool warned;
-        uint64_t line;
+        uint64_t line;  // 0: the stored documents
     };
     std::unordered_map<uint64_t, FirstSeen> first_;
     bool full_warned_ = false;

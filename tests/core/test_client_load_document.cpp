@@ -197,13 +197,38 @@ TEST(ClientCopyRow, ColumnsInStagingOrder) {
     EXPECT_EQ(row, "42\td\\\\1\t\\N\tline1\\nline2\tbau\\trecht\t\\N\t\\N\t\\N\t{\"p\":\"a\\\\\\\\b\"}\t[\"x\"]\n");
 }
 
-TEST(ClientMetadataTypes, WarnsOncePerKeyAndIgnoresNull) {
+TEST(ClientMetadataTypes, RefusesATypeChangeWithinTheFileAndIgnoresNull) {
     MetadataTypeCheck check;
-    EXPECT_EQ(check.observe(parsed(R"({"document_id":"a","content":"","metadata":{"year":2020,"g":null}})"), 1), "");
-    EXPECT_EQ(check.observe(parsed(R"({"document_id":"b","content":"","metadata":{"year":null,"g":"x"}})"), 2), "");
-    std::string w = check.observe(parsed(R"({"document_id":"c","content":"","metadata":{"year":"2020"}})"), 3);
-    EXPECT_NE(w.find("\"year\" is a string here but a number on line 1"), std::string::npos) << w;
-    EXPECT_EQ(check.observe(parsed(R"({"document_id":"d","content":"","metadata":{"year":"2021"}})"), 4), "");
+    EXPECT_EQ(check.check(parsed(R"({"document_id":"a","content":"","metadata":{"year":2020,"g":null}})"), 1).conflict,
+              "");
+    EXPECT_EQ(check.check(parsed(R"({"document_id":"b","content":"","metadata":{"year":null,"g":"x"}})"), 2).conflict,
+              "");
+    std::string c = check.check(parsed(R"({"document_id":"c","content":"","metadata":{"year":"2020"}})"), 3).conflict;
+    EXPECT_NE(c.find("metadata key \"year\" is a string, but a number on line 1"), std::string::npos) << c;
+    // A refused line does not change what later lines are checked against.
+    c = check.check(parsed(R"({"document_id":"d","content":"","metadata":{"year":"2021"}})"), 4).conflict;
+    EXPECT_NE(c.find("but a number on line 1"), std::string::npos) << c;
+    // g became a string on line 2 (null on line 1 fixed nothing).
+    c = check.check(parsed(R"({"document_id":"e","content":"","metadata":{"g":[1]}})"), 5).conflict;
+    EXPECT_NE(c.find("\"g\" is an array, but a string on line 2"), std::string::npos) << c;
+}
+
+TEST(ClientMetadataTypes, ChecksAgainstTheStoredTypes) {
+    MetadataTypeCheck check;
+    check.add_stored("year", "number");
+    check.add_stored("tags", "array");
+    check.add_stored("later", "null");  // only nulls stored: any type may come
+    std::string c = check.check(parsed(R"({"document_id":"a","content":"","metadata":{"year":"1999"}})"), 7).conflict;
+    EXPECT_EQ(c,
+              "metadata key \"year\" is a string, but the stored documents have a number (one JSON type per key: "
+              "docs/training.md#stable-types)");
+    // A conflict on one key refuses the whole document: its other keys are not remembered.
+    c = check.check(parsed(R"({"document_id":"b","content":"","metadata":{"later":true,"tags":{}}})"), 8).conflict;
+    EXPECT_NE(c.find("\"tags\" is an object, but the stored documents have an array"), std::string::npos) << c;
+    EXPECT_EQ(check.check(parsed(R"({"document_id":"c","content":"","metadata":{"later":"x","year":2}})"), 9).conflict,
+              "");
+    c = check.check(parsed(R"({"document_id":"d","content":"","metadata":{"later":1}})"), 10).conflict;
+    EXPECT_NE(c.find("\"later\" is a number, but a string on line 9"), std::string::npos) << c;
 }
 
 // The SAX-based parser against nlohmann/json's document parser on mutated
@@ -313,18 +338,19 @@ TEST(ClientMetadataTypes, MemoryIsBoundedByDistinctKeys) {
     MetadataTypeCheck check;
     std::string warned;
     for (size_t i = 0; i < clara::cli::kMaxTrackedMetadataKeys + 50; ++i) {
-        std::string w = check.observe(
+        MetadataTypeCheck::Verdict v = check.check(
             parsed(R"({"document_id":"a","content":"","metadata":{"key)" + std::to_string(i) + R"(":1}})"), i + 1);
-        if (!w.empty()) {
+        EXPECT_EQ(v.conflict, "");
+        if (!v.warning.empty()) {
             EXPECT_EQ(warned, "") << "warned twice";
-            warned = w;
+            warned = v.warning;
         }
     }
     EXPECT_EQ(check.tracked(), clara::cli::kMaxTrackedMetadataKeys);
     EXPECT_NE(warned.find("\"key10000\" is one more than the 10000 distinct keys"), std::string::npos) << warned;
     // Keys seen before the limit are still checked.
-    std::string w = check.observe(parsed(R"({"document_id":"b","content":"","metadata":{"key7":"x"}})"), 99999);
-    EXPECT_NE(w.find("\"key7\" is a string here but a number on line 8"), std::string::npos) << w;
+    std::string c = check.check(parsed(R"({"document_id":"b","content":"","metadata":{"key7":"x"}})"), 99999).conflict;
+    EXPECT_NE(c.find("\"key7\" is a string, but a number on line 8"), std::string::npos) << c;
 }
 
 // Syntax errors name the byte column where the offending token begins, as
