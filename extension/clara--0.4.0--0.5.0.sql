@@ -12,6 +12,17 @@
 -- reason in clara.sql.
 \echo Use "ALTER EXTENSION clara UPDATE" to load this file. \quit
 
+-- ---------------------------------------------------------------------------
+-- issue 13: postings blocks merged on write (extension/core/merge.hpp). The
+-- terms' counters start from the blocks already stored. First: the
+-- statements below write clara_documents, and the index trigger keeps the
+-- counters.
+ALTER TABLE clara_terms ADD COLUMN blocks integer NOT NULL DEFAULT 0;
+UPDATE clara_terms t SET blocks = p.n
+FROM (SELECT term, count(*)::integer AS n FROM clara_postings GROUP BY term) p
+WHERE p.term = t.term;
+
+
 COMMENT ON TEXT SEARCH DICTIONARY clara_english_stop IS
     'Clara: drops English stop words and passes every other word on (to german_stem in clara_de_en)';
 COMMENT ON TEXT SEARCH CONFIGURATION clara_de_en IS
@@ -323,13 +334,6 @@ COMMENT ON FUNCTION clara_export_summary() IS
 -- this rewrites clara_documents once.
 UPDATE clara_documents SET dedup = NULL;
 
--- ---------------------------------------------------------------------------
--- issue 13: postings blocks merged on write (extension/core/merge.hpp). The
--- terms' counters start from the blocks already stored.
-ALTER TABLE clara_terms ADD COLUMN blocks integer NOT NULL DEFAULT 0;
-UPDATE clara_terms t SET blocks = p.n
-FROM (SELECT term, count(*)::integer AS n FROM clara_postings GROUP BY term) p
-WHERE p.term = t.term;
 
 -- ---------------------------------------------------------------------------
 -- issue 11: stable metadata types (docs/training.md#stable-types). Every

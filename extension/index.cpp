@@ -13,10 +13,12 @@
 #include "vector.hpp"
 
 extern "C" {
+#include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "tsearch/ts_type.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 }
@@ -63,6 +65,7 @@ struct IndexDelta {
     size_t pending_postings = 0;        // word postings not yet written
     MemoryContext flush_cxt = nullptr;  // one flush's pallocs, reset after it
     bool defer_df = true;               // document frequencies only at the last flush (see flush_in)
+    bool count_blocks = true;           // clara_terms has its blocks column (not while updating from 0.4.0)
 
     int64_t n_docs = 0;
     int64_t total_length = 0;
@@ -541,7 +544,18 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         pfree(DatumGetPointer(args[0]));
         pfree(DatumGetPointer(args[1]));
     }
-    if (ndfs > 0) {
+    if (ndfs > 0 && !delta->count_blocks) {
+        // A database being updated from before 0.5.0 (an update script
+        // writing clara_documents before the blocks column exists).
+        Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
+        Datum args[2] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs)};
+        char *sql = psprintf(
+            "INSERT INTO %s.clara_terms AS t (term, df) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
+            "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
+            schema);
+        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "update document frequencies");
+    } else if (ndfs > 0) {
         // The upsert returns the terms whose blocks reached the threshold:
         // this statement now holds their rows, so it merges them alone.
         Oid types[3] = {TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
@@ -616,6 +630,13 @@ bool flush_due(const IndexDelta *delta) {
            delta->grams.documents() >= clara::GramPostingsBuilder::kMaxDocuments - 1;
 }
 
+// Whether clara_terms has its blocks column: not while an update from a
+// version before 0.5.0 runs scripts that write clara_documents.
+bool terms_count_blocks(const char *schema) {
+    Oid relid = get_relname_relid("clara_terms", get_namespace_oid(schema, false));
+    return OidIsValid(relid) && get_attnum(relid, "blocks") != InvalidAttrNumber;
+}
+
 }  // namespace
 
 extern "C" {
@@ -638,6 +659,7 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     delta->flush_cxt = AllocSetContextCreate(work, "clara index flush", ALLOCSET_DEFAULT_SIZES);
     Relation rel = trig->tg_relation;
     const char *schema = clara::pg::extension_schema();
+    delta->count_blocks = terms_count_blocks(schema);
 
     // The caller changed clara_documents (its privileges were checked for
     // that); the index follows as the extension's owner. The transition
@@ -684,6 +706,7 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     delta->defer_df = false;
     delta->merge_grams = true;
     const char *schema = clara::pg::extension_schema();
+    delta->count_blocks = terms_count_blocks(schema);
     int64 documents = 0;
 
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
