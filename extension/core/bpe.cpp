@@ -399,9 +399,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     if (type != "BPE")
         throw TokenizerError("tokenizer.json: model type \"" + type +
                              "\" is not supported (byte-level BPE only; for SentencePiece models use the .model file)");
-    if (j.contains("normalizer") && !j.at("normalizer").is_null())
-        throw TokenizerError("tokenizer.json: a normalizer (" + j.at("normalizer").value("type", std::string("?")) +
-                             ") is not supported yet");
+    TextNormalizer normalizer;
+    if (j.contains("normalizer")) normalizer = TextNormalizer::from_json(j.at("normalizer"));
     bool byte_level = false, prefix_space = false, gpt2_regex = false;
     std::string split;
     if (j.contains("pre_tokenizer")) inspect(j.at("pre_tokenizer"), &byte_level, &prefix_space, &split, &gpt2_regex);
@@ -418,6 +417,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     std::unique_ptr<BpeTokenizer> t(new BpeTokenizer());
     t->hf_ = true;
     t->ignore_merges_ = model.value("ignore_merges", false);
+    t->normalizer_ = std::move(normalizer);
     if (!split.empty()) {
         bool known = false;
         for (const KnownPattern &k : kKnownPatterns)
@@ -557,13 +557,28 @@ void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
 
 void BpeTokenizer::token_ends(std::string_view text, std::vector<uint32_t> &ends) const {
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
-    bpe_pre_tokenize(pattern_, text, pieces);
+    if (normalizer_.identity()) {
+        bpe_pre_tokenize(pattern_, text, pieces);
+        for (const auto &p : pieces)
+            merge_piece(text.substr(p.first, p.second - p.first),
+                        [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
+        return;
+    }
+    NormalizedText n;
+    normalizer_.apply(text, n);
+    const std::string_view s = n.text;
+    bpe_pre_tokenize(pattern_, s, pieces);
     for (const auto &p : pieces)
-        merge_piece(text.substr(p.first, p.second - p.first),
-                    [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
+        merge_piece(s.substr(p.first, p.second - p.first),
+                    [&](uint32_t e, uint32_t) { ends.push_back(n.original_end(p.first + e)); });
 }
 
 void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) const {
+    std::string normalized;
+    if (!normalizer_.identity()) {
+        normalized = normalizer_.apply(text);
+        text = normalized;
+    }
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
     bpe_pre_tokenize(pattern_, text, pieces);
     for (const auto &p : pieces)
@@ -571,6 +586,11 @@ void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) con
 }
 
 size_t BpeTokenizer::count(std::string_view text) const {
+    std::string normalized;
+    if (!normalizer_.identity()) {
+        normalized = normalizer_.apply(text);
+        text = normalized;
+    }
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
     bpe_pre_tokenize(pattern_, text, pieces);
     size_t n = 0;
