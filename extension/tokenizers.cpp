@@ -214,7 +214,7 @@ const clara::ModelTokenizer *tokenizer_by_name(const char *name) {
     bytea *data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     restore_user(saved);
     clara::ModelTokenizer *parsed = parse_or_error(psprintf("registered tokenizer \"%s\"", name), VARDATA_ANY(data),
-                                                 VARSIZE_ANY_EXHDR(data));
+                                                   VARSIZE_ANY_EXHDR(data));
     const clara::ModelTokenizer *result = nullptr;
     run_cpp("caching a tokenizer", [&] {
         std::unique_ptr<clara::ModelTokenizer> owned(parsed);

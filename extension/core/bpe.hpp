@@ -80,7 +80,7 @@ private:
     BpePattern pattern_ = BpePattern::kCl100k;
     bool hf_ = false;
     bool ignore_merges_ = false;
-    TextNormalizer normalizer_;  // tokenizer.json's "normalizer" (identity for tiktoken)
+    TextNormalizer normalizer_;                        // tokenizer.json's "normalizer" (identity for tiktoken)
     std::unordered_map<std::string, uint32_t> vocab_;  // token bytes -> id (= rank for tiktoken)
     std::unordered_map<uint64_t, uint32_t> merges_;    // (left id << 32 | right id) -> merge rank (HF)
     uint32_t byte_ids_[256] = {};                      // id of each single byte

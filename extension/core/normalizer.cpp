@@ -116,8 +116,7 @@ void lowercase(const NormalizedText &in, NormalizedText &out) {
     }
 }
 
-void replace(const NormalizedText &in, const std::string &pattern, const std::string &content,
-             NormalizedText &out) {
+void replace(const NormalizedText &in, const std::string &pattern, const std::string &content, NormalizedText &out) {
     const std::string_view s = in.text;
     out.text.clear();
     out.origin_end.clear();

@@ -71,20 +71,28 @@ TEST(Normalizer, NfcComposesAndMapsOffsetsToTheGroupEnd) {
     EXPECT_EQ(out.origin_end, (std::vector<uint32_t>{1, 4, 4, 5}));
     EXPECT_EQ(out.original_end(3), 4u);
     EXPECT_EQ(n.apply("Angstr\xE2\x84\xAB"), "Angstr\xC3\x85");  // U+212B ANGSTROM SIGN -> U+00C5
-    EXPECT_EQ(n.apply("\xEF\xAC\x81"), "\xEF\xAC\x81");           // the ligature fi stays under NFC
+    EXPECT_EQ(n.apply("\xEF\xAC\x81"), "\xEF\xAC\x81");          // the ligature fi stays under NFC
     EXPECT_EQ(n.apply("plain ASCII"), "plain ASCII");
 }
 
 TEST(Normalizer, NfkcNfdNfkd) {
-    EXPECT_EQ(parse(R"({"type": "NFKC"})").apply("\xEF\xAC\x81" "x\xC2\xB2"), "fix2");  // ﬁx² -> fix2
+    EXPECT_EQ(parse(R"({"type": "NFKC"})")
+                  .apply("\xEF\xAC\x81"
+                         "x\xC2\xB2"),
+              "fix2");  // ﬁx² -> fix2
     EXPECT_EQ(parse(R"({"type": "NFD"})").apply("\xC3\x84"), "A\xCC\x88");
-    EXPECT_EQ(parse(R"({"type": "NFKD"})").apply("\xC2\xBD"), "1\xE2\x81\x84" "2");  // ½ -> 1⁄2
+    EXPECT_EQ(parse(R"({"type": "NFKD"})").apply("\xC2\xBD"),
+              "1\xE2\x81\x84"
+              "2");  // ½ -> 1⁄2
 }
 
 TEST(Normalizer, LowercaseIsPerCodePointFullMapping) {
     clara::TextNormalizer n = parse(R"({"type": "Lowercase"})");
-    EXPECT_EQ(n.apply("Gr\xC3\x96\xC3\x9F" "E"), "gr\xC3\xB6\xC3\x9F" "e");  // GrÖßE -> größe
-    EXPECT_EQ(n.apply("\xC4\xB0"), "i\xCC\x87");                          // İ -> i + COMBINING DOT ABOVE
+    EXPECT_EQ(n.apply("Gr\xC3\x96\xC3\x9F"
+                      "E"),
+              "gr\xC3\xB6\xC3\x9F"
+              "e");                                                              // GrÖßE -> größe
+    EXPECT_EQ(n.apply("\xC4\xB0"), "i\xCC\x87");                                 // İ -> i + COMBINING DOT ABOVE
     EXPECT_EQ(n.apply("\xCE\xA3\xCE\x91\xCE\xA3"), "\xCF\x83\xCE\xB1\xCF\x83");  // ΣΑΣ -> σασ (no final ς)
     clara::NormalizedText out;
     n.apply("\xC4\xB0x", out);
@@ -98,12 +106,16 @@ TEST(Normalizer, SequencePrependReplace) {
     EXPECT_EQ(n.description(), "Sequence[Prepend, Replace]");
     clara::NormalizedText out;
     n.apply("a b", out);
-    EXPECT_EQ(out.text, "\xE2\x96\x81" "a\xE2\x96\x81" "b");
+    EXPECT_EQ(out.text,
+              "\xE2\x96\x81"
+              "a\xE2\x96\x81"
+              "b");
     EXPECT_EQ(out.origin_end, (std::vector<uint32_t>{0, 0, 0, 1, 2, 2, 2, 3}));
     EXPECT_EQ(n.apply(""), "");  // Prepend leaves an empty text empty
     EXPECT_TRUE(parse("null").identity());
     EXPECT_EQ(parse(R"({"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]})")
-                  .apply("\xEF\xBC\xA1" "B"),  // full-width A, B
+                  .apply("\xEF\xBC\xA1"
+                         "B"),  // full-width A, B
               "ab");
 }
 

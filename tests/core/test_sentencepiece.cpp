@@ -29,7 +29,7 @@ private:
 };
 
 std::vector<std::string> corpus() {
-    const char *words[] = {"Genehmigung", "der",    "Anlage", "wurde", "erteilt", "the",   "permit",
+    const char *words[] = {"Genehmigung", "der",     "Anlage", "wurde", "erteilt", "the",      "permit",
                            "was",         "granted", "für",    "Größe", "Straße",  "Bescheid", "Antrag"};
     std::vector<std::string> out;
     for (int i = 0; i < 400; i++) {
@@ -47,8 +47,7 @@ const std::string &trained_model(const std::string &type) {
     if (model.empty()) {
         Sentences it(corpus());
         std::string args = "--model_type=" + type + " --vocab_size=" + (type == "bpe" ? "330" : "30") +
-                           " --character_coverage=1.0 --minloglevel=2" +
-                           (type == "bpe" ? " --byte_fallback=true" : "");
+                           " --character_coverage=1.0 --minloglevel=2" + (type == "bpe" ? " --byte_fallback=true" : "");
         auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
         if (!status.ok()) ADD_FAILURE() << status.ToString();
     }
