@@ -557,7 +557,7 @@ void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
 
 void BpeTokenizer::token_ends(std::string_view text, std::vector<uint32_t> &ends) const {
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
-    if (normalizer_.identity()) {
+    if (normalizer_.identity() || normalizer_.leaves_unchanged(text)) {
         bpe_pre_tokenize(pattern_, text, pieces);
         for (const auto &p : pieces)
             merge_piece(text.substr(p.first, p.second - p.first),
@@ -575,7 +575,7 @@ void BpeTokenizer::token_ends(std::string_view text, std::vector<uint32_t> &ends
 
 void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) const {
     std::string normalized;
-    if (!normalizer_.identity()) {
+    if (!normalizer_.identity() && !normalizer_.leaves_unchanged(text)) {
         normalized = normalizer_.apply(text);
         text = normalized;
     }
@@ -587,7 +587,7 @@ void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) con
 
 size_t BpeTokenizer::count(std::string_view text) const {
     std::string normalized;
-    if (!normalizer_.identity()) {
+    if (!normalizer_.identity() && !normalizer_.leaves_unchanged(text)) {
         normalized = normalizer_.apply(text);
         text = normalized;
     }

@@ -195,6 +195,18 @@ TextNormalizer TextNormalizer::from_json(const nlohmann::json &node) {
     return n;
 }
 
+bool TextNormalizer::leaves_unchanged(std::string_view text) const {
+    for (const Op &op : steps_) {
+        if (op.step != Step::kNfc && op.step != Step::kNfd && op.step != Step::kNfkc && op.step != Step::kNfkd)
+            return false;
+        UErrorCode err = U_ZERO_ERROR;
+        const bool normalized = form(op.step)->isNormalizedUTF8(
+            icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), err);
+        if (U_FAILURE(err) || !normalized) return false;
+    }
+    return true;
+}
+
 void TextNormalizer::apply(std::string_view text, NormalizedText &out) const {
     NormalizedText cur;
     cur.text.assign(text);

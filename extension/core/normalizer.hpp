@@ -56,6 +56,10 @@ public:
     // "NFC", "Sequence[Prepend, Replace]": what the file asked for.
     const std::string &description() const { return description_; }
 
+    // True when every step is a normalization form and text is already in
+    // each (ICU's check, no copy): most stored text is NFC, so Qwen's
+    // tokenizer reads it as it is.
+    bool leaves_unchanged(std::string_view text) const;
     // text normalized; out is overwritten.
     void apply(std::string_view text, NormalizedText &out) const;
     // Only the bytes (count and encode need no offsets).

@@ -73,6 +73,11 @@ TEST(Normalizer, NfcComposesAndMapsOffsetsToTheGroupEnd) {
     EXPECT_EQ(n.apply("Angstr\xE2\x84\xAB"), "Angstr\xC3\x85");  // U+212B ANGSTROM SIGN -> U+00C5
     EXPECT_EQ(n.apply("\xEF\xAC\x81"), "\xEF\xAC\x81");          // the ligature fi stays under NFC
     EXPECT_EQ(n.apply("plain ASCII"), "plain ASCII");
+    EXPECT_TRUE(
+        n.leaves_unchanged("Gr\xC3\xB6\xC3\x9F"
+                           "e"));  // Größe, composed
+    EXPECT_FALSE(n.leaves_unchanged("xA\xCC\x88y"));
+    EXPECT_FALSE(parse(R"({"type": "Lowercase"})").leaves_unchanged("abc"));  // only forms are checked
 }
 
 TEST(Normalizer, NfkcNfdNfkd) {
