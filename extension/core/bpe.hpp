@@ -36,6 +36,7 @@ enum class BpePattern {
     kQwen2,   // the same with single digits
     kO200k,   // o200k_base: case-aware words with contractions
     kGpt2,    // GPT-2: 's|'t|..| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+    kNone,    // no pre-tokenizer: the whole (normalized) text is one piece
 };
 
 const char *bpe_pattern_name(BpePattern p);
@@ -52,7 +53,9 @@ public:
     static std::unique_ptr<BpeTokenizer> from_tiktoken(std::string_view file, const BpePattern *pattern = nullptr);
     // A Hugging Face tokenizer.json with model.type "BPE" over bytes
     // (a ByteLevel pre-tokenizer or decoder), a known Split pattern and a
-    // normalizer Clara implements (or none).
+    // normalizer Clara implements (or none); or a SentencePiece-style BPE
+    // (Llama 2's tokenizer.json: no pre-tokenizer, merges over characters,
+    // byte_fallback, spaces made U+2581 by the normalizer).
     static std::unique_ptr<BpeTokenizer> from_hf_json(std::string_view file);
     // Either, told apart by the first non-blank byte ('{' = tokenizer.json).
     static std::unique_ptr<BpeTokenizer> from_file(std::string_view file);
@@ -71,6 +74,10 @@ public:
 
 private:
     BpeTokenizer() = default;
+    static std::unique_ptr<BpeTokenizer> from_hf_char_level(const nlohmann::json &model,
+                                                            std::unique_ptr<BpeTokenizer> t);
+    void init_characters(std::string_view piece, std::vector<uint32_t> &end, std::vector<uint32_t> &prev,
+                         std::vector<uint32_t> &id) const;
     // Merges one piece; calls emit(end_offset_in_piece, id) per token.
     template <typename Emit>
     void merge_piece(std::string_view piece, Emit &&emit) const;
@@ -80,6 +87,7 @@ private:
     BpePattern pattern_ = BpePattern::kCl100k;
     bool hf_ = false;
     bool ignore_merges_ = false;
+    bool char_level_ = false;  // SentencePiece-style: symbols start as characters, byte_ids_ are <0xXX>
     TextNormalizer normalizer_;                        // tokenizer.json's "normalizer" (identity for tiktoken)
     std::unordered_map<std::string, uint32_t> vocab_;  // token bytes -> id (= rank for tiktoken)
     std::unordered_map<uint64_t, uint32_t> merges_;    // (left id << 32 | right id) -> merge rank (HF)

@@ -152,3 +152,43 @@ TEST(Normalizer, ByteLevelBpeNormalizesBeforeMerging) {
     EXPECT_THROW(clara::BpeTokenizer::from_hf_json(tiny_tokenizer_json(R"({"type": "Precompiled"})")),
                  clara::TokenizerError);
 }
+
+TEST(Normalizer, SentencePieceStyleBpeMergesCharactersWithByteFallback) {
+    // Llama 2's tokenizer.json shape: no pre-tokenizer, spaces made U+2581
+    // by the normalizer, merges over characters, <0xXX> for the rest.
+    nlohmann::json vocab = nlohmann::json::object();
+    char name[8];
+    for (int b = 0; b < 256; b++) {
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        vocab[name] = b;
+    }
+    const std::string mark = "\xE2\x96\x81";  // U+2581
+    vocab[mark] = 256;
+    vocab["a"] = 257;
+    vocab["b"] = 258;
+    vocab[mark + "a"] = 259;
+    vocab[mark + "ab"] = 260;
+    nlohmann::json j = {
+        {"normalizer", nlohmann::json::parse(R"({"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": "\u2581"}, {"type": "Replace", "pattern": {"String": " "},
+            "content": "\u2581"}]})")},
+        {"pre_tokenizer", nullptr},
+        {"model",
+         {{"type", "BPE"}, {"byte_fallback", true}, {"vocab", vocab}, {"merges", {mark + " a", mark + "a b"}}}}};
+    auto t = clara::BpeTokenizer::from_hf_json(j.dump());
+    EXPECT_STREQ(t->pattern(), "none");
+    std::vector<uint32_t> ids, ends;
+    t->encode("ab ab", ids);
+    EXPECT_EQ(ids, (std::vector<uint32_t>{260, 260}));
+    t->token_ends("ab ab", ends);
+    EXPECT_EQ(ends, (std::vector<uint32_t>{2, 5}));
+    ids.clear();
+    ends.clear();
+    t->encode("a\xC3\xA9", ids);  // é is no piece: its two bytes
+    EXPECT_EQ(ids, (std::vector<uint32_t>{259, 0xC3, 0xA9}));
+    t->token_ends("a\xC3\xA9", ends);
+    EXPECT_EQ(ends, (std::vector<uint32_t>{1, 2, 3}));
+    EXPECT_EQ(t->count(""), 0u);
+    j["model"]["byte_fallback"] = false;  // then it is neither kind Clara reads
+    EXPECT_THROW(clara::BpeTokenizer::from_hf_json(j.dump()), clara::TokenizerError);
+}
