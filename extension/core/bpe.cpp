@@ -399,8 +399,9 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     const auto &model = j.at("model");
     const std::string type = model.value("type", "");
     if (type != "BPE")
-        throw TokenizerError("tokenizer.json: model type \"" + type +
-                             "\" is not supported (byte-level BPE only; for SentencePiece models use the .model file)");
+        throw TokenizerError(
+            "tokenizer.json: model type \"" + type +
+            "\" is not supported (BPE only; for a SentencePiece unigram model register its .model file)");
     TextNormalizer normalizer;
     if (j.contains("normalizer")) normalizer = TextNormalizer::from_json(j.at("normalizer"));
     bool byte_level = false, prefix_space = false, gpt2_regex = false;
