@@ -202,7 +202,7 @@ eval: all client
 #   load_document  one line of load input (client/core/load_document)
 #   request        the HTTP API's body and parameters, the CLI's flag values (client/core)
 #   http_server    raw bytes from a client through serve's request handling (cpp-httplib + ours)
-#   text           the extension's tokenizer, BPE, chunks, templates, JSON encoder (extension/core)
+#   text           the extension's tokenizer, BPE, normalizers, chunks, templates, JSON encoder (extension/core)
 # Objects are built one by one with header dependencies into build/fuzz/obj/.
 FUZZ_CXX ?= clang++-14
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
