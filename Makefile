@@ -52,7 +52,8 @@ PG_CPPFLAGS = -isystem $(PG_INCLUDEDIR_SERVER) -Iextension/core -DCLARA_EXTENSIO
 PG_CXXFLAGS = -std=c++17 -O2 $(WARNINGS)
 # PGXS links with the C compiler: pull in the C++ runtime explicitly.
 # libstemmer: Snowball's German stemmer (Debian's libstemmer-dev).
-SHLIB_LINK  = -lstdc++ -licuuc -lstemmer
+# libsentencepiece: SentencePiece .model tokenizers (Debian's libsentencepiece-dev).
+SHLIB_LINK  = -lstdc++ -licuuc -lstemmer -lsentencepiece
 # Debian's PGXS would also compile every file to LLVM bitcode with clang-14,
 # without our flags; JIT inlining of this module buys nothing, so skip it.
 override with_llvm = no
@@ -95,7 +96,8 @@ $(CORE_TEST_DIR)/%.o: %.cpp
 -include $(CORE_TEST_OBJS:.o=.d)
 
 $(CORE_TEST_BIN): $(CORE_TEST_OBJS)
-	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -licuuc -lstemmer -pthread
+	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $(CORE_TEST_OBJS) -lgtest -lgtest_main -licuuc -lstemmer \
+	    -lsentencepiece -lsentencepiece_train -pthread
 
 .PHONY: core-tests core-tests-asan test
 core-tests: build/core_tests
@@ -200,7 +202,7 @@ eval: all client
 #   load_document  one line of load input (client/core/load_document)
 #   request        the HTTP API's body and parameters, the CLI's flag values (client/core)
 #   http_server    raw bytes from a client through serve's request handling (cpp-httplib + ours)
-#   text           the extension's tokenizer, BPE, chunks, templates, JSON encoder (extension/core)
+#   text           the extension's tokenizer, BPE, normalizers, chunks, templates, JSON encoder (extension/core)
 # Objects are built one by one with header dependencies into build/fuzz/obj/.
 FUZZ_CXX ?= clang++-14
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -230,7 +232,7 @@ build/fuzz/request: $(call fuzz_objs,$(FUZZ_REQUEST_SRCS))
 build/fuzz/http_server: $(call fuzz_objs,$(FUZZ_HTTP_SERVER_SRCS))
 	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -L$(PG_LIBDIR) -lpq $(HTTPLIB_LIBS) $(CLIENT_LIBS) -pthread
 build/fuzz/text: $(call fuzz_objs,$(FUZZ_TEXT_SRCS))
-	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -licuuc -lstemmer
+	$(FUZZ_CXX) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -licuuc -lstemmer -lsentencepiece
 
 .PHONY: fuzz fuzz-build fuzz-parsers fuzz-sqlsmith fuzz-sql
 fuzz-build: $(FUZZ_BINS)

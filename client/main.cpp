@@ -166,8 +166,9 @@ int run(int argc, char **argv) {
     std::optional<int> chunk_tokens;
     int chunk_overlap = 0;
     app.add_option("--tokenizer", tokenizer,
-                   "Your model's tokenizer: a local tokenizer.json or tiktoken file (sent to the server and "
-                   "registered under its sha256), or the name of one registered with clara_register_tokenizer");
+                   "Your model's tokenizer: a local tokenizer.json, tiktoken or SentencePiece .model file (sent to the "
+                   "server and registered under its sha256), or the name of one registered with "
+                   "clara_register_tokenizer");
     app.add_option("--chunk-tokens", chunk_tokens,
                    "Cut documents into chunks of at most N tokens of --tokenizer, one line each")
         ->check(CLI::Range(16, 1000000));

@@ -74,9 +74,9 @@ COMMENT ON FUNCTION clara_register_source(text, regclass, name, integer, text) I
 COMMENT ON FUNCTION clara_unregister_source(text) IS
     'Removes an enrichment source; false if there was none of that name';
 COMMENT ON FUNCTION clara_register_tokenizer(text, text) IS
-    'Registers a model tokenizer (tokenizer.json, tiktoken) from a file on the database server (superuser or pg_read_server_files); returns what was read';
+    'Registers a model tokenizer (tokenizer.json, tiktoken, SentencePiece .model) from a file on the database server (superuser or pg_read_server_files); returns what was read';
 COMMENT ON FUNCTION clara_register_tokenizer(text, bytea) IS
-    'Registers a model tokenizer (tokenizer.json, tiktoken) from the file''s bytes (any role); returns what was read';
+    'Registers a model tokenizer (tokenizer.json, tiktoken, SentencePiece .model) from the file''s bytes (any role); returns what was read';
 COMMENT ON FUNCTION clara_unregister_tokenizer(text) IS
     'Removes a tokenizer registered by the calling role (any, for a superuser); false if there was none';
 COMMENT ON FUNCTION clara_token_count(text, text) IS

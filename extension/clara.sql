@@ -258,8 +258,8 @@ COMMENT ON TABLE clara_sources IS
 -- them; the library reads and writes the table as the extension's owner.
 CREATE TABLE clara_tokenizers (
     name          text PRIMARY KEY,
-    kind          text NOT NULL,     -- tokenizer.json | tiktoken
-    pattern       text NOT NULL,     -- the pre-tokenizer: cl100k, o200k, qwen2, gpt2
+    kind          text NOT NULL,     -- tokenizer.json | tiktoken | sentencepiece
+    pattern       text NOT NULL,     -- the pre-tokenizer: cl100k, o200k, qwen2, gpt2; SentencePiece: bpe, unigram
     vocabulary    integer NOT NULL,
     sha256        text NOT NULL,
     data          bytea NOT NULL,
@@ -798,12 +798,12 @@ CREATE FUNCTION clara_register_tokenizer(name text, path text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'clara_register_tokenizer_path' LANGUAGE C VOLATILE
     PARALLEL UNSAFE;  -- writes clara_tokenizers
 COMMENT ON FUNCTION clara_register_tokenizer(text, text) IS
-    'Registers a model tokenizer (tokenizer.json, tiktoken) from a file on the database server (superuser or pg_read_server_files); returns what was read';
+    'Registers a model tokenizer (tokenizer.json, tiktoken, SentencePiece .model) from a file on the database server (superuser or pg_read_server_files); returns what was read';
 CREATE FUNCTION clara_register_tokenizer(name text, data bytea) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'clara_register_tokenizer_data' LANGUAGE C VOLATILE
     PARALLEL UNSAFE;  -- writes clara_tokenizers
 COMMENT ON FUNCTION clara_register_tokenizer(text, bytea) IS
-    'Registers a model tokenizer (tokenizer.json, tiktoken) from the file''s bytes (any role); returns what was read';
+    'Registers a model tokenizer (tokenizer.json, tiktoken, SentencePiece .model) from the file''s bytes (any role); returns what was read';
 CREATE FUNCTION clara_unregister_tokenizer(name text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'clara_unregister_tokenizer' LANGUAGE C VOLATILE
     PARALLEL UNSAFE;  -- writes clara_tokenizers

@@ -111,7 +111,7 @@ struct StreamState {
     // Chunking (clara_stream_jsonl's tokenizer / chunk_tokens): the document
     // whose chunks are being emitted (its row lives in batch_cxt until the
     // next batch, which is read only after its last chunk).
-    const clara::BpeTokenizer *tokenizer;
+    const clara::ModelTokenizer *tokenizer;
     uint32_t chunk_tokens;  // 0: no chunking
     uint32_t chunk_overlap;
     HeapTuple chunk_row;
@@ -957,7 +957,7 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
     }
     if (st->chunk_tokens > 0) {
         TextField content = text_field(row, desc, kContent);
-        const clara::BpeTokenizer *t = st->tokenizer;
+        const clara::ModelTokenizer *t = st->tokenizer;
         LineBuffers *buf = st->buffers;
         clara::pg::run_cpp("chunking", [&] {
             buf->chunks = clara::chunk_text(

@@ -1,6 +1,6 @@
 // clara_register_tokenizer, clara_unregister_tokenizer, clara_token_count,
-// clara_tokenize, clara_chunks: the SQL side of core/bpe.hpp and
-// core/chunk.hpp.
+// clara_tokenize, clara_chunks: the SQL side of core/model_tokenizer.hpp
+// (BPE and SentencePiece tokenizers) and core/chunk.hpp.
 #include "tokenizers.hpp"
 
 #include "catalog.hpp"
@@ -26,7 +26,7 @@ constexpr size_t kMaxTokenizerBytes = 64u << 20;  // Llama 3's tokenizer.json is
 
 struct Cached {
     std::string sha256;
-    std::unique_ptr<clara::BpeTokenizer> tokenizer;
+    std::unique_ptr<clara::ModelTokenizer> tokenizer;
 };
 
 // Backend lifetime: a parsed tokenizer is tens of MB of tables, built once.
@@ -50,12 +50,12 @@ void check_name(const char *name) {
 
 // Parses a tokenizer file; on failure an ERROR naming what is wrong. The
 // caller owns the result (no C++ object is alive when the ERROR is raised).
-clara::BpeTokenizer *parse_or_error(const char *what, const char *data, size_t len) {
-    clara::BpeTokenizer *t = nullptr;
+clara::ModelTokenizer *parse_or_error(const char *what, const char *data, size_t len) {
+    clara::ModelTokenizer *t = nullptr;
     char message[512] = "";
     bool out_of_memory = false;
     try {
-        t = clara::BpeTokenizer::from_file(std::string_view(data, len)).release();
+        t = clara::load_tokenizer(std::string_view(data, len)).release();
     } catch (const clara::TokenizerError &e) {
         snprintf(message, sizeof message, "%s", e.what());
     } catch (const std::bad_alloc &) {
@@ -66,9 +66,9 @@ clara::BpeTokenizer *parse_or_error(const char *what, const char *data, size_t l
     if (out_of_memory) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory reading %s", what)));
     if (t == nullptr)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s cannot be used: %s", what, message),
-                        errhint("Clara reads byte-level BPE tokenizers: a Hugging Face tokenizer.json (Llama 3, "
-                                "Qwen 2 style) or a tiktoken rank file (cl100k_base, o200k_base, Llama 3's "
-                                "tokenizer.model).")));
+                        errhint("Clara reads a Hugging Face tokenizer.json with a byte-level BPE (Llama 3, "
+                                "Qwen 2 style), a tiktoken rank file (cl100k_base, o200k_base, Llama 3's "
+                                "tokenizer.model) or a SentencePiece .model file (Llama 2, Mistral, Gemma, T5).")));
     return t;
 }
 
@@ -158,9 +158,9 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
         pattern = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
         vocabulary = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
     } else {
-        clara::BpeTokenizer *parsed = parse_or_error(psprintf("tokenizer file %s", origin), VARDATA_ANY(data), len);
+        clara::ModelTokenizer *parsed = parse_or_error(psprintf("tokenizer file %s", origin), VARDATA_ANY(data), len);
         kind = parsed->kind();  // static strings
-        pattern = clara::bpe_pattern_name(parsed->pattern());
+        pattern = parsed->pattern();
         vocabulary = static_cast<int32>(parsed->vocabulary_size());
         delete parsed;
         char *upsert = psprintf(
@@ -188,7 +188,7 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
 
 }  // namespace
 
-const clara::BpeTokenizer *tokenizer_by_name(const char *name) {
+const clara::ModelTokenizer *tokenizer_by_name(const char *name) {
     const char *schema = extension_schema();
     SavedUser saved = as_index_owner();
     Oid types[1] = {TEXTOID};
@@ -213,11 +213,11 @@ const clara::BpeTokenizer *tokenizer_by_name(const char *name) {
     bool isnull;
     bytea *data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     restore_user(saved);
-    clara::BpeTokenizer *parsed = parse_or_error(psprintf("registered tokenizer \"%s\"", name), VARDATA_ANY(data),
-                                                 VARSIZE_ANY_EXHDR(data));
-    const clara::BpeTokenizer *result = nullptr;
+    clara::ModelTokenizer *parsed = parse_or_error(psprintf("registered tokenizer \"%s\"", name), VARDATA_ANY(data),
+                                                   VARSIZE_ANY_EXHDR(data));
+    const clara::ModelTokenizer *result = nullptr;
     run_cpp("caching a tokenizer", [&] {
-        std::unique_ptr<clara::BpeTokenizer> owned(parsed);
+        std::unique_ptr<clara::ModelTokenizer> owned(parsed);
         Cached &slot = cache()[name];
         slot.sha256 = sha;
         slot.tokenizer = std::move(owned);
@@ -299,7 +299,7 @@ extern "C" Datum clara_token_count(PG_FUNCTION_ARGS) {
     text *body = PG_GETARG_TEXT_PP(0);
     const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
     int level = clara::pg::spi_connect();
-    const clara::BpeTokenizer *t = clara::pg::tokenizer_by_name(name);
+    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name);
     clara::pg::spi_finish(level);
     size_t n = 0;
     clara::pg::run_cpp("counting tokens",
@@ -311,7 +311,7 @@ extern "C" Datum clara_tokenize(PG_FUNCTION_ARGS) {
     text *body = PG_GETARG_TEXT_PP(0);
     const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
     int level = clara::pg::spi_connect();
-    const clara::BpeTokenizer *t = clara::pg::tokenizer_by_name(name);
+    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name);
     clara::pg::spi_finish(level);
     auto *ids = clara::pg::make_owned<std::vector<uint32_t>>(CurrentMemoryContext);
     clara::pg::run_cpp("tokenizing",
@@ -333,7 +333,7 @@ extern "C" Datum clara_chunks(PG_FUNCTION_ARGS) {
     int32 chunk_overlap = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
     clara::pg::check_chunking(name, chunk_tokens, chunk_overlap);
     int level = clara::pg::spi_connect();
-    const clara::BpeTokenizer *t = clara::pg::tokenizer_by_name(name);
+    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name);
     clara::pg::spi_finish(level);
 
     std::string_view text(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body));

@@ -8,6 +8,9 @@ PACKAGES=(
     postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-common libpq-dev
     nlohmann-json3-dev libicu-dev libcli11-dev libgtest-dev libcpp-httplib-dev libstemmer-dev
     zlib1g-dev libzstd-dev libssl-dev zstd
+    # SentencePiece .model tokenizers (the extension links the library); its
+    # Python binding is tests/integration/tokenizers.sh's reference.
+    libsentencepiece-dev python3-sentencepiece
     python3 python3-psycopg python3-pytest python3-zstandard
     curl procps
     # The ranking evaluation on real text (make eval, tests/integration/eval_real.sh):

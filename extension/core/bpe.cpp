@@ -316,6 +316,7 @@ const char *bpe_pattern_name(BpePattern p) {
         case BpePattern::kQwen2: return "qwen2";
         case BpePattern::kO200k: return "o200k";
         case BpePattern::kGpt2: return "gpt2";
+        case BpePattern::kNone: return "none";
     }
     return "?";
 }
@@ -329,6 +330,7 @@ void bpe_pre_tokenize(BpePattern pattern, std::string_view text, std::vector<std
             case BpePattern::kQwen2: e = match_cl100k(t, i, 1); break;
             case BpePattern::kO200k: e = match_o200k(t, i); break;
             case BpePattern::kGpt2: e = match_gpt2(t, i); break;
+            case BpePattern::kNone: e = text.size(); break;
         }
         if (e <= i) e = t.next(i);
         out.emplace_back(static_cast<uint32_t>(i), static_cast<uint32_t>(e));
@@ -397,11 +399,11 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     const auto &model = j.at("model");
     const std::string type = model.value("type", "");
     if (type != "BPE")
-        throw TokenizerError("tokenizer.json: model type \"" + type +
-                             "\" is not supported (byte-level BPE only; for SentencePiece models use the .model file)");
-    if (j.contains("normalizer") && !j.at("normalizer").is_null())
-        throw TokenizerError("tokenizer.json: a normalizer (" + j.at("normalizer").value("type", std::string("?")) +
-                             ") is not supported yet");
+        throw TokenizerError(
+            "tokenizer.json: model type \"" + type +
+            "\" is not supported (BPE only; for a SentencePiece unigram model register its .model file)");
+    TextNormalizer normalizer;
+    if (j.contains("normalizer")) normalizer = TextNormalizer::from_json(j.at("normalizer"));
     bool byte_level = false, prefix_space = false, gpt2_regex = false;
     std::string split;
     if (j.contains("pre_tokenizer")) inspect(j.at("pre_tokenizer"), &byte_level, &prefix_space, &split, &gpt2_regex);
@@ -409,15 +411,22 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     std::string unused_split;
     if (j.contains("decoder") && j.at("decoder").value("type", "") == "ByteLevel")
         inspect(j.at("decoder"), &decoder_byte_level, &unused_prefix, &unused_split, &unused_regex);
-    if (!byte_level)
+    // SentencePiece-style (Llama 2): no pre-tokenizer, the normalizer marks
+    // spaces with U+2581, merges over characters, unknown characters as
+    // <0xXX> byte tokens.
+    const bool pre_tokenizer_null = !j.contains("pre_tokenizer") || j.at("pre_tokenizer").is_null();
+    const bool char_level = !byte_level && pre_tokenizer_null && model.value("byte_fallback", false);
+    if (!byte_level && !char_level)
         throw TokenizerError(
-            "tokenizer.json: not a byte-level BPE (no ByteLevel pre-tokenizer); SentencePiece-style "
-            "models need their .model file");
+            "tokenizer.json: neither a byte-level BPE (a ByteLevel pre-tokenizer) nor a SentencePiece-style BPE "
+            "(byte_fallback, no pre-tokenizer); for SentencePiece models register their .model file");
     if (prefix_space) throw TokenizerError("tokenizer.json: ByteLevel add_prefix_space is not supported");
 
     std::unique_ptr<BpeTokenizer> t(new BpeTokenizer());
     t->hf_ = true;
     t->ignore_merges_ = model.value("ignore_merges", false);
+    t->normalizer_ = std::move(normalizer);
+    if (char_level) return from_hf_char_level(model, std::move(t));
     if (!split.empty()) {
         bool known = false;
         for (const KnownPattern &k : kKnownPatterns)
@@ -476,6 +485,49 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     return t;
 }
 
+std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const nlohmann::json &model,
+                                                               std::unique_ptr<BpeTokenizer> t) {
+    t->char_level_ = true;
+    t->pattern_ = BpePattern::kNone;
+    if (!model.contains("vocab") || !model.at("vocab").is_object())
+        throw TokenizerError("tokenizer.json: model.vocab is not an object");
+    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
+        if (!it.value().is_number_unsigned()) throw TokenizerError("tokenizer.json: a vocab id is not a number");
+        t->vocab_.emplace(it.key(), it.value().get<uint32_t>());
+    }
+    char name[8];
+    for (int b = 0; b < 256; b++) {
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        auto it = t->vocab_.find(name);
+        if (it == t->vocab_.end())
+            throw TokenizerError(std::string("tokenizer.json: byte_fallback without the byte token ") + name);
+        t->byte_ids_[b] = it->second;
+    }
+    if (!model.contains("merges") || !model.at("merges").is_array())
+        throw TokenizerError("tokenizer.json: model.merges is not an array");
+    uint32_t rank = 0;
+    for (const auto &m : model.at("merges")) {
+        std::string a, b;
+        if (m.is_string()) {
+            const std::string &s = m.get_ref<const std::string &>();
+            size_t sp = s.find(' ', 1);
+            if (sp == std::string::npos) throw TokenizerError("tokenizer.json: merge \"" + s + "\" has no space");
+            a = s.substr(0, sp);
+            b = s.substr(sp + 1);
+        } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
+            a = m[0].get<std::string>();
+            b = m[1].get<std::string>();
+        } else {
+            throw TokenizerError("tokenizer.json: a merge is neither \"a b\" nor [a, b]");
+        }
+        auto ia = t->vocab_.find(a), ib = t->vocab_.find(b), im = t->vocab_.find(a + b);
+        if (ia == t->vocab_.end() || ib == t->vocab_.end() || im == t->vocab_.end())
+            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " names a token not in the vocabulary");
+        t->merges_.emplace((static_cast<uint64_t>(ia->second) << 32) | ib->second, rank++);
+    }
+    return t;
+}
+
 std::unique_ptr<BpeTokenizer> BpeTokenizer::from_file(std::string_view file) {
     size_t i = 0;
     while (i < file.size() && (file[i] == ' ' || file[i] == '\n' || file[i] == '\r' || file[i] == '\t')) i++;
@@ -502,10 +554,35 @@ int64_t BpeTokenizer::pair_rank(std::string_view left, uint32_t left_id, std::st
     return it->second;
 }
 
+// SentencePiece-style symbols: one per character in the vocabulary, else
+// one per byte (<0xXX>), as the tokenizers library starts a word with
+// byte_fallback (every byte token is there: the unknown token never comes).
+void BpeTokenizer::init_characters(std::string_view piece, std::vector<uint32_t> &end, std::vector<uint32_t> &prev,
+                                   std::vector<uint32_t> &id) const {
+    const uint32_t n = static_cast<uint32_t>(piece.size());
+    uint32_t last = UINT32_MAX;
+    auto add = [&](uint32_t start, uint32_t stop, uint32_t token) {
+        end[start] = stop;
+        prev[start] = last;
+        id[start] = token;
+        last = start;
+    };
+    for (uint32_t i = 0; i < n;) {
+        const uint32_t len = std::max<uint32_t>(1, std::min<uint32_t>(char_at(piece, i).len, n - i));
+        auto it = vocab_.find(std::string(piece.substr(i, len)));
+        if (it != vocab_.end()) {
+            add(i, i + len, it->second);
+        } else {
+            for (uint32_t k = i; k < i + len; k++) add(k, k + 1, byte_ids_[static_cast<unsigned char>(piece[k])]);
+        }
+        i += len;
+    }
+}
+
 template <typename Emit>
 void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
     const uint32_t n = static_cast<uint32_t>(piece.size());
-    if (n == 1) {
+    if (n == 1 && !char_level_) {
         emit(1u, byte_ids_[static_cast<unsigned char>(piece[0])]);
         return;
     }
@@ -518,10 +595,14 @@ void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
     }
     // Symbols by their first byte: end, neighbours, id; alive = end > start.
     std::vector<uint32_t> end(n), prev(n), id(n);
-    for (uint32_t i = 0; i < n; i++) {
-        end[i] = i + 1;
-        prev[i] = i == 0 ? UINT32_MAX : i - 1;
-        id[i] = byte_ids_[static_cast<unsigned char>(piece[i])];
+    if (char_level_) {
+        init_characters(piece, end, prev, id);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            end[i] = i + 1;
+            prev[i] = i == 0 ? UINT32_MAX : i - 1;
+            id[i] = byte_ids_[static_cast<unsigned char>(piece[i])];
+        }
     }
     struct Candidate {
         int64_t rank;
@@ -539,7 +620,7 @@ void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
                               &merged);
         if (r >= 0) heap.push(Candidate{r, left, mid, right, merged});
     };
-    for (uint32_t i = 0; i + 1 < n; i++) consider(i);
+    for (uint32_t i = 0; i < n; i = end[i]) consider(i);
     while (!heap.empty()) {
         Candidate c = heap.top();
         heap.pop();
@@ -557,13 +638,28 @@ void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
 
 void BpeTokenizer::token_ends(std::string_view text, std::vector<uint32_t> &ends) const {
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
-    bpe_pre_tokenize(pattern_, text, pieces);
+    if (normalizer_.identity() || normalizer_.leaves_unchanged(text)) {
+        bpe_pre_tokenize(pattern_, text, pieces);
+        for (const auto &p : pieces)
+            merge_piece(text.substr(p.first, p.second - p.first),
+                        [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
+        return;
+    }
+    NormalizedText n;
+    normalizer_.apply(text, n);
+    const std::string_view s = n.text;
+    bpe_pre_tokenize(pattern_, s, pieces);
     for (const auto &p : pieces)
-        merge_piece(text.substr(p.first, p.second - p.first),
-                    [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
+        merge_piece(s.substr(p.first, p.second - p.first),
+                    [&](uint32_t e, uint32_t) { ends.push_back(n.original_end(p.first + e)); });
 }
 
 void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) const {
+    std::string normalized;
+    if (!normalizer_.identity() && !normalizer_.leaves_unchanged(text)) {
+        normalized = normalizer_.apply(text);
+        text = normalized;
+    }
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
     bpe_pre_tokenize(pattern_, text, pieces);
     for (const auto &p : pieces)
@@ -571,6 +667,11 @@ void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) con
 }
 
 size_t BpeTokenizer::count(std::string_view text) const {
+    std::string normalized;
+    if (!normalizer_.identity() && !normalizer_.leaves_unchanged(text)) {
+        normalized = normalizer_.apply(text);
+        text = normalized;
+    }
     std::vector<std::pair<uint32_t, uint32_t>> pieces;
     bpe_pre_tokenize(pattern_, text, pieces);
     size_t n = 0;

@@ -4,7 +4,8 @@
 // model (Llama 3, Qwen 2, GPT-2 style). Pure C++17 plus ICU's character
 // properties; no PostgreSQL headers.
 //
-// Encoding a text: the pre-tokenizer splits it into pieces with the model's
+// Encoding a text: a tokenizer.json's normalizer first (normalizer.hpp:
+// Qwen 2's NFC), then the pre-tokenizer splits it into pieces with the model's
 // regular expression (one of the known patterns below, implemented by hand
 // with the regex's exact leftmost-first, greedy-with-backtracking
 // semantics), then each piece's UTF-8 bytes are merged pairwise, lowest rank
@@ -16,10 +17,12 @@
 // text here, as in a tokenizer called without allowed special tokens.
 #pragma once
 
+#include "model_tokenizer.hpp"
+#include "normalizer.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,44 +36,48 @@ enum class BpePattern {
     kQwen2,   // the same with single digits
     kO200k,   // o200k_base: case-aware words with contractions
     kGpt2,    // GPT-2: 's|'t|..| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+    kNone,    // no pre-tokenizer: the whole (normalized) text is one piece
 };
 
 const char *bpe_pattern_name(BpePattern p);
-
-// A tokenizer file Clara cannot use, with the reason (one line).
-struct TokenizerError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 // Splits UTF-8 text into pre-tokenizer pieces: [start, end) byte ranges
 // covering the text in order (appended to out).
 void bpe_pre_tokenize(BpePattern pattern, std::string_view text, std::vector<std::pair<uint32_t, uint32_t>> &out);
 
-class BpeTokenizer {
+class BpeTokenizer : public ModelTokenizer {
 public:
     // A tiktoken rank file: lines "<base64 token> <rank>". The pattern is
     // the encoding's, told by the number of ranks (100,256 cl100k_base,
     // 199,998 o200k_base, 128,000 Llama 3) unless given.
     static std::unique_ptr<BpeTokenizer> from_tiktoken(std::string_view file, const BpePattern *pattern = nullptr);
     // A Hugging Face tokenizer.json with model.type "BPE" over bytes
-    // (a ByteLevel pre-tokenizer or decoder) and a known Split pattern.
+    // (a ByteLevel pre-tokenizer or decoder), a known Split pattern and a
+    // normalizer Clara implements (or none); or a SentencePiece-style BPE
+    // (Llama 2's tokenizer.json: no pre-tokenizer, merges over characters,
+    // byte_fallback, spaces made U+2581 by the normalizer).
     static std::unique_ptr<BpeTokenizer> from_hf_json(std::string_view file);
     // Either, told apart by the first non-blank byte ('{' = tokenizer.json).
     static std::unique_ptr<BpeTokenizer> from_file(std::string_view file);
 
-    // Number of tokens of text (no BOS/EOS).
-    size_t count(std::string_view text) const;
-    // Byte offset in text where each token ends, in order (appended).
-    void token_ends(std::string_view text, std::vector<uint32_t> &ends) const;
-    // Token ids (appended).
-    void encode(std::string_view text, std::vector<uint32_t> &ids) const;
+    size_t count(std::string_view text) const override;
+    // With a normalizer, a token ending inside a group of characters it
+    // rewrote ends at the group's end in text.
+    void token_ends(std::string_view text, std::vector<uint32_t> &ends) const override;
+    void encode(std::string_view text, std::vector<uint32_t> &ids) const override;
 
-    BpePattern pattern() const { return pattern_; }
-    const char *kind() const { return hf_ ? "tokenizer.json" : "tiktoken"; }
-    size_t vocabulary_size() const { return vocab_.size(); }
+    BpePattern pre_tokenizer() const { return pattern_; }
+    const char *pattern() const override { return bpe_pattern_name(pattern_); }
+    const char *kind() const override { return hf_ ? "tokenizer.json" : "tiktoken"; }
+    size_t vocabulary_size() const override { return vocab_.size(); }
+    const TextNormalizer &normalizer() const { return normalizer_; }
 
 private:
     BpeTokenizer() = default;
+    static std::unique_ptr<BpeTokenizer> from_hf_char_level(const nlohmann::json &model,
+                                                            std::unique_ptr<BpeTokenizer> t);
+    void init_characters(std::string_view piece, std::vector<uint32_t> &end, std::vector<uint32_t> &prev,
+                         std::vector<uint32_t> &id) const;
     // Merges one piece; calls emit(end_offset_in_piece, id) per token.
     template <typename Emit>
     void merge_piece(std::string_view piece, Emit &&emit) const;
@@ -80,6 +87,8 @@ private:
     BpePattern pattern_ = BpePattern::kCl100k;
     bool hf_ = false;
     bool ignore_merges_ = false;
+    bool char_level_ = false;    // SentencePiece-style: symbols start as characters, byte_ids_ are <0xXX>
+    TextNormalizer normalizer_;  // tokenizer.json's "normalizer" (identity for tiktoken)
     std::unordered_map<std::string, uint32_t> vocab_;  // token bytes -> id (= rank for tiktoken)
     std::unordered_map<uint64_t, uint32_t> merges_;    // (left id << 32 | right id) -> merge rank (HF)
     uint32_t byte_ids_[256] = {};                      // id of each single byte

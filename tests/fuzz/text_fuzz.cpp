@@ -1,14 +1,17 @@
 // libFuzzer target: the extension's pure C++ text code (extension/core):
-// the BM25 tokenizer, the BPE pre-tokenizers and merges, token-budget
-// chunks, templates, split specs and the JSON encoder. Input: two control
+// the BM25 tokenizer, the BPE pre-tokenizers and merges, tokenizer.json
+// normalizers, token-budget chunks, templates, split specs and the JSON
+// encoder. Input: two control
 // bytes (pattern, budget, overlap, format), then the text.
 // Checked beyond crashes: the tokenizer gives the same lexemes with and
-// without its word cache; pieces and tokens cover the text in order; chunks
+// without its word cache; pieces and tokens cover the text in order; a
+// normalizer's offsets never decrease and end at the text's end; chunks
 // stay within the budget and their new parts concatenate to the text; JSON
 // strings and doubles read back as what was written.
 #include "bpe.hpp"
 #include "chunk.hpp"
 #include "jsonl.hpp"
+#include "normalizer.hpp"
 #include "split.hpp"
 #include "tokenizer.hpp"
 
@@ -134,6 +137,23 @@ void bpe(clara::BpePattern pattern, std::string_view text, uint32_t max_tokens, 
     check(covered == text.size(), "chunks cover the text");
 }
 
+// Every step of the normalizer, offsets mapped back to the input.
+void normalizer(std::string_view text) {
+    static const clara::TextNormalizer n = clara::TextNormalizer::from_json(nlohmann::json::parse(
+        R"({"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}, {"type": "NFD"},
+            {"type": "Prepend", "prepend": "\u2581"}, {"type": "Replace", "pattern": {"String": " "},
+            "content": "\u2581"}, {"type": "NFC"}]})"));
+    clara::NormalizedText out;
+    n.apply(text, out);
+    check(out.origin_end.size() == out.text.size(), "an offset per normalized byte");
+    for (size_t i = 0; i < out.origin_end.size(); ++i)
+        check(out.origin_end[i] >= (i ? out.origin_end[i - 1] : 0) && out.origin_end[i] <= text.size(),
+              "normalizer offsets ascend within the text");
+    check(text.empty() == out.text.empty(), "only an empty text normalizes to nothing");
+    check(out.text.empty() || out.origin_end.back() == text.size(), "the last byte maps to the text's end");
+    check(n.apply(text) == out.text, "with and without offsets the same text");
+}
+
 void templates_and_json(std::string_view text, uint8_t format) {
     if (clara::check_template(text).empty()) {
         std::string out;
@@ -188,6 +208,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::string_view text(reinterpret_cast<const char *>(data) + 2, size - 2);
     tokenizer(text);
     bpe(pattern, text, max_tokens, overlap);
+    normalizer(text);
     templates_and_json(text, data[1]);
     return 0;
 }
