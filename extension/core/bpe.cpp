@@ -308,6 +308,23 @@ void inspect(const nlohmann::json &node, bool *byte_level, bool *prefix_space, s
     }
 }
 
+// One entry of tokenizer.json's model.merges: "a b" (older files) or
+// ["a", "b"] (newer ones).
+void merge_pair(const nlohmann::json &m, std::string &a, std::string &b) {
+    if (m.is_string()) {
+        const std::string &s = m.get_ref<const std::string &>();
+        size_t sp = s.find(' ', 1);
+        if (sp == std::string::npos) throw TokenizerError("tokenizer.json: merge \"" + s + "\" has no space");
+        a = s.substr(0, sp);
+        b = s.substr(sp + 1);
+    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
+        a = m[0].get<std::string>();
+        b = m[1].get<std::string>();
+    } else {
+        throw TokenizerError("tokenizer.json: a merge is neither \"a b\" nor [a, b]");
+    }
+}
+
 }  // namespace
 
 const char *bpe_pattern_name(BpePattern p) {
@@ -462,18 +479,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     std::string left, right;
     for (const auto &m : model.at("merges")) {
         std::string a, b;
-        if (m.is_string()) {
-            const std::string &s = m.get_ref<const std::string &>();
-            size_t sp = s.find(' ', 1);
-            if (sp == std::string::npos) throw TokenizerError("tokenizer.json: merge \"" + s + "\" has no space");
-            a = s.substr(0, sp);
-            b = s.substr(sp + 1);
-        } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            a = m[0].get<std::string>();
-            b = m[1].get<std::string>();
-        } else {
-            throw TokenizerError("tokenizer.json: a merge is neither \"a b\" nor [a, b]");
-        }
+        merge_pair(m, a, b);
         if (!byte_level_map_decode(a, left) || !byte_level_map_decode(b, right))
             throw TokenizerError("tokenizer.json: merge " + a + " " + b + " is not byte-level");
         auto ia = t->vocab_.find(left), ib = t->vocab_.find(right), im = t->vocab_.find(left + right);
@@ -508,18 +514,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const nlohmann::j
     uint32_t rank = 0;
     for (const auto &m : model.at("merges")) {
         std::string a, b;
-        if (m.is_string()) {
-            const std::string &s = m.get_ref<const std::string &>();
-            size_t sp = s.find(' ', 1);
-            if (sp == std::string::npos) throw TokenizerError("tokenizer.json: merge \"" + s + "\" has no space");
-            a = s.substr(0, sp);
-            b = s.substr(sp + 1);
-        } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            a = m[0].get<std::string>();
-            b = m[1].get<std::string>();
-        } else {
-            throw TokenizerError("tokenizer.json: a merge is neither \"a b\" nor [a, b]");
-        }
+        merge_pair(m, a, b);
         auto ia = t->vocab_.find(a), ib = t->vocab_.find(b), im = t->vocab_.find(a + b);
         if (ia == t->vocab_.end() || ib == t->vocab_.end() || im == t->vocab_.end())
             throw TokenizerError("tokenizer.json: merge " + a + " " + b + " names a token not in the vocabulary");
