@@ -1,7 +1,7 @@
-// Duplicate clusters (dedup.hpp): clara_dedup_signature / clara_dedup_keys
-// (the GIN index on clara_documents is over the keys), and the AFTER ...
-// FOR EACH STATEMENT trigger that files each added document into the
-// clusters of clara_dup_clusters. Only documents with at least one duplicate
+// Duplicate clusters (dedup.hpp): clara_dedup_signature / clara_dedup_keys,
+// and the AFTER ... FOR EACH STATEMENT trigger that keeps each document's
+// keys in clara_dedup_bands (a btree on (band, doc_key)) and files each
+// added document into the clusters of clara_dup_clusters. Only documents with at least one duplicate
 // have a row there; exports read it to keep the best-ranked copy.
 #include "catalog.hpp"
 #include "dedup.hpp"
@@ -15,7 +15,9 @@ extern "C" {
 #include "utils/tuplestore.h"
 }
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -24,16 +26,14 @@ namespace {
 
 // Documents filed per round: one index query over their keys each.
 constexpr size_t kDedupBatch = 2048;
-// Documents per index lookup (see file_batch).
-constexpr size_t kDocsPerLookup = 16;
 
 struct DedupWork {
     std::vector<clara::DupDocument> added;
     std::vector<clara::DupDocument> candidates;
     std::unordered_map<uint32_t, clara::DupLabels> existing;
     std::unordered_set<uint32_t> old_keys, new_keys;
-    std::vector<int64_t> keys;
-    std::unordered_set<int64_t> seen_keys;
+    std::vector<int64_t> keys;                       // the batch's keys, sorted, distinct
+    std::vector<std::pair<int64_t, uint32_t>> pairs;  // (key, doc_key) of the batch, sorted
     // One batch's results (held here, not on the stack: SPI calls between
     // may raise errors).
     clara::DupChanges changes;
@@ -64,43 +64,56 @@ void exec(const char *sql, int nargs, Oid *types, Datum *args, int expected, con
         elog(ERROR, "clara: could not %s", what);
 }
 
-// Files work->added into the clusters; leaves work->added empty.
+// Files work->added into the clusters; leaves work->added empty. The
+// candidates are the stored documents sharing a key with the batch (looked
+// up in clara_dedup_bands before the batch's own keys go in) and the batch
+// itself; cluster_duplicates compares them by key in memory.
 void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
     if (work->added.empty()) return;
     MemoryContext old = MemoryContextSwitchTo(cxt);
     clara::pg::run_cpp("filing duplicates", [&] {
-        work->candidates.clear();
+        work->candidates.assign(work->added.begin(), work->added.end());
         work->existing.clear();
         work->others.clear();
         work->found.clear();
         work->batch_keys.clear();
+        work->pairs.clear();
         for (const auto &d : work->added) work->batch_keys.insert(d.doc_key);
+        int64_t keys[clara::kDedupKeys];
+        for (const auto &d : work->added) {
+            const size_t n = clara::dedup_keys(d.sig, keys);
+            for (size_t k = 0; k < n; k++) work->pairs.emplace_back(keys[k], d.doc_key);
+        }
+        // Key order: the lookup and the insert below walk the band index
+        // from one end to the other instead of jumping around in it.
+        std::sort(work->pairs.begin(), work->pairs.end());
+        work->keys.clear();
+        for (const auto &p : work->pairs)
+            if (work->keys.empty() || work->keys.back() != p.first) work->keys.push_back(p.first);
     });
-    // GIN's cost for an overlap query grows with keys x matches: a query per
-    // few documents, not one for the whole batch.
-    SPIPlanPtr plan = nullptr;
-    {
-        Oid type = INT8ARRAYOID;
-        plan = SPI_prepare(psprintf("SELECT doc_key, dedup FROM %s.clara_documents WHERE %s.clara_dedup_keys(dedup) "
-                                    "OPERATOR(pg_catalog.&&) $1",
-                                    schema, schema),
-                           1, &type);
-        if (plan == nullptr) elog(ERROR, "clara: could not plan the duplicate lookup");
-    }
-    for (size_t from = 0; from < work->added.size(); from += kDocsPerLookup) {
+    Oid t8 = INT8ARRAYOID, t4 = INT4ARRAYOID;
+    Datum keys = int8_array(work->keys);
+    exec(psprintf("SELECT DISTINCT doc_key FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($1)",
+                  schema),
+         1, &t8, &keys, SPI_OK_SELECT, "look up duplicate candidates");
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        bool isnull;
+        Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+        if (isnull) continue;
+        const auto doc = static_cast<uint32_t>(DatumGetInt32(key));
         clara::pg::run_cpp("filing duplicates", [&] {
-            work->keys.clear();
-            work->seen_keys.clear();
-            int64_t keys[clara::kDedupKeys];
-            for (size_t i = from; i < Min(from + kDocsPerLookup, work->added.size()); i++) {
-                size_t n = clara::dedup_keys(work->added[i].sig, keys);
-                for (size_t k = 0; k < n; k++)
-                    if (work->seen_keys.insert(keys[k]).second) work->keys.push_back(keys[k]);
-            }
+            if (work->batch_keys.count(doc) == 0) work->others.push_back(doc);
         });
-        Datum arg = int8_array(work->keys);
-        if (SPI_execute_plan(plan, &arg, nullptr, false, 0) != SPI_OK_SELECT)
-            elog(ERROR, "clara: could not look up duplicate candidates");
+    }
+    SPI_freetuptable(SPI_tuptable);
+    if (!work->others.empty()) {
+        // Their signatures; a key whose document is gone (deleted by a
+        // transaction this one cannot see yet, say) finds no row here.
+        Datum ids = int4_vector(work->others);
+        exec(psprintf("SELECT doc_key, dedup FROM %s.clara_documents WHERE doc_key OPERATOR(pg_catalog.=) ANY($1) "
+                      "AND dedup IS NOT NULL",
+                      schema),
+             1, &t4, &ids, SPI_OK_SELECT, "read the signatures of duplicate candidates");
         for (uint64 i = 0; i < SPI_processed; i++) {
             bool null_key, null_sig;
             Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &null_key);
@@ -108,19 +121,13 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
             clara::DupDocument d;
             if (null_key || null_sig || !read_signature(sig, &d.sig)) continue;
             d.doc_key = static_cast<uint32_t>(DatumGetInt32(key));
-            clara::pg::run_cpp("filing duplicates", [&] {
-                if (!work->found.insert(d.doc_key).second) return;
-                if (work->batch_keys.count(d.doc_key) == 0) work->others.push_back(d.doc_key);
-                work->candidates.push_back(d);
-            });
+            clara::pg::run_cpp("filing duplicates", [&] { work->candidates.push_back(d); });
         }
         SPI_freetuptable(SPI_tuptable);
     }
-    SPI_freeplan(plan);
     // Stored labels matter for every candidate outside this batch (earlier
     // statements, earlier batches of this one); the batch's own have none.
     if (!work->others.empty()) {
-        Oid t4 = INT4ARRAYOID;
         Datum ids = int4_vector(work->others);
         exec(psprintf("SELECT doc_key, near_cluster, COALESCE(exact_cluster, 0) FROM %s.clara_dup_clusters "
                       "WHERE doc_key = ANY($1)",
@@ -174,9 +181,40 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
                       schema),
              3, types, args, SPI_OK_INSERT, "store duplicate clusters");
     }
+    // The batch's keys, for the batches and statements after it.
+    clara::pg::run_cpp("filing duplicates", [&] {
+        work->keys.clear();
+        work->docs.clear();
+        for (const auto &p : work->pairs) {
+            work->keys.push_back(p.first);
+            work->docs.push_back(p.second);
+        }
+    });
+    {
+        Oid types[2] = {INT8ARRAYOID, INT4ARRAYOID};
+        Datum args[2] = {int8_array(work->keys), int4_vector(work->docs)};
+        exec(psprintf("INSERT INTO %s.clara_dedup_bands (band, doc_key) "
+                      "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::integer[]))",
+                      schema),
+             2, types, args, SPI_OK_INSERT, "store duplicate keys");
+    }
     clara::pg::run_cpp("filing duplicates", [&] { work->added.clear(); });
     MemoryContextSwitchTo(old);
     MemoryContextReset(cxt);
+}
+
+// Settings for the lookups of this SPI connection (restored by spi_finish).
+// The candidates come from the btree over clara_dedup_bands' keys. The
+// planner, seeing a table that grew in this statement (or an array of
+// thousands of keys), may pick a sequential scan, which compares each row
+// with the whole array, or a parallel plan, which copies the array to every
+// worker (measured: a tenth of a bulk load's time): forbid both. JIT
+// compiles expressions that run a few thousand times at most.
+void plan_lookups() {
+    (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                            0, false);
+    (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 // Calls visit(doc_key, dedup datum, dedup isnull) for each row of store.
@@ -260,11 +298,7 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
     // privileges were checked for the change itself).
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int guc_level = clara::pg::spi_connect();
-    // The candidates come from the GIN index over the signatures' keys. The
-    // planner, seeing a table that grew in this statement (or an array of
-    // thousands of keys), may pick a sequential scan, which compares each
-    // row's keys with the whole array: forbid it for these queries.
-    (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    plan_lookups();
     // On UPDATE a document whose text did not change keeps its doc_key: it
     // stays where it is.
     if (trig->tg_oldtable && trig->tg_newtable) {
@@ -279,18 +313,45 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
             clara::pg::run_cpp("filing duplicates", [&] { work->new_keys.insert(key); });
         });
     if (trig->tg_oldtable) {
+        // Documents deleted or re-texted (a new doc_key) leave their
+        // clusters and take their keys out of clara_dedup_bands, a slice
+        // at a time.
         std::vector<uint32_t> *gone = clara::pg::make_owned<std::vector<uint32_t>>(cxt);
-        scan(trig->tg_oldtable, rel, row_cxt, [&](uint32_t key, Datum, bool) {
+        std::vector<int64_t> *gone_keys = clara::pg::make_owned<std::vector<int64_t>>(cxt);
+        auto remove = [&] {
+            if (gone->empty()) return;
+            Oid types[2] = {INT4ARRAYOID, INT8ARRAYOID};
+            Datum args[2] = {int4_vector(*gone), PointerGetDatum(nullptr)};
+            exec(psprintf("DELETE FROM %s.clara_dup_clusters WHERE doc_key OPERATOR(pg_catalog.=) ANY($1)", schema), 1,
+                 types, args, SPI_OK_DELETE, "remove documents from their duplicate clusters");
+            if (!gone_keys->empty()) {
+                // Every row of a gone document has one of the gone keys, and
+                // every row with a gone key and a gone doc_key is one.
+                args[1] = int8_array(*gone_keys);
+                exec(psprintf("DELETE FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($2) "
+                              "AND doc_key OPERATOR(pg_catalog.=) ANY($1)",
+                              schema),
+                     2, types, args, SPI_OK_DELETE, "remove the duplicate keys of documents");
+            }
             clara::pg::run_cpp("filing duplicates", [&] {
-                if (work->new_keys.count(key) == 0) gone->push_back(key);
+                gone->clear();
+                gone_keys->clear();
             });
+        };
+        scan(trig->tg_oldtable, rel, row_cxt, [&](uint32_t key, Datum sig, bool sig_null) {
+            if (work->new_keys.count(key) > 0) return;
+            clara::DedupSignature old_sig;
+            const bool has_keys = !sig_null && read_signature(sig, &old_sig);
+            clara::pg::run_cpp("filing duplicates", [&] {
+                gone->push_back(key);
+                if (!has_keys) return;
+                int64_t keys[clara::kDedupKeys];
+                const size_t n = clara::dedup_keys(old_sig, keys);
+                gone_keys->insert(gone_keys->end(), keys, keys + n);
+            });
+            if (gone->size() >= kDedupBatch) remove();
         });
-        if (!gone->empty()) {
-            Oid type = INT4ARRAYOID;
-            Datum arg = int4_vector(*gone);
-            exec(psprintf("DELETE FROM %s.clara_dup_clusters WHERE doc_key = ANY($1)", schema), 1, &type, &arg,
-                 SPI_OK_DELETE, "remove documents from their duplicate clusters");
-        }
+        remove();
     }
     if (trig->tg_newtable)
         scan(trig->tg_newtable, rel, row_cxt, [&](uint32_t key, Datum sig, bool sig_null) {
@@ -320,12 +381,14 @@ extern "C" Datum clara_dedup_rebuild(PG_FUNCTION_ARGS) {
     const char *schema = clara::pg::extension_schema();
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int guc_level = clara::pg::spi_connect();
-    (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    plan_lookups();
     // Documents stored without a signature get one (their update files them).
     exec(psprintf("UPDATE %s.clara_documents SET dedup = NULL WHERE dedup IS NULL", schema), 0, nullptr, nullptr,
          SPI_OK_UPDATE, "sign documents");
     exec(psprintf("DELETE FROM %s.clara_dup_clusters", schema), 0, nullptr, nullptr, SPI_OK_DELETE,
          "empty the duplicate clusters");
+    exec(psprintf("DELETE FROM %s.clara_dedup_bands", schema), 0, nullptr, nullptr, SPI_OK_DELETE,
+         "empty the duplicate keys");
     Portal portal = SPI_cursor_open_with_args(
         nullptr, psprintf("SELECT doc_key, dedup FROM %s.clara_documents ORDER BY doc_key", schema), 0, nullptr,
         nullptr, nullptr, false, 0);
