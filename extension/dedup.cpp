@@ -38,7 +38,7 @@ struct DedupWork {
     // may raise errors).
     clara::DupChanges changes;
     std::vector<uint32_t> others, docs, near, exact;
-    std::unordered_set<uint32_t> found, batch_keys;
+    std::unordered_set<uint32_t> batch_keys;
 };
 
 bool read_signature(Datum d, clara::DedupSignature *sig) {
@@ -59,9 +59,110 @@ Datum int4_vector(const std::vector<uint32_t> &v) {
     return clara::pg::int4_array(datums, static_cast<int>(v.size()));
 }
 
+// Runs sql with a generic plan: the planner does not look at the arrays of
+// thousands of keys (estimating `band = ANY($1)` element by element took
+// longer than running the lookup).
 void exec(const char *sql, int nargs, Oid *types, Datum *args, int expected, const char *what) {
-    if (SPI_execute_with_args(sql, nargs, types, args, nullptr, false, 0) != expected)
-        elog(ERROR, "clara: could not %s", what);
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+    if (plan == nullptr) elog(ERROR, "clara: could not plan to %s", what);
+    if (SPI_execute_plan(plan, args, nullptr, false, 0) != expected) elog(ERROR, "clara: could not %s", what);
+    SPI_freeplan(plan);
+}
+
+// The keys the batch adds to clara_dedup_bands (work->keys, work->docs, in
+// key order). An exact duplicate of a document that has keys there adds
+// none: it has the same keys, so whatever finds one finds the other through
+// clara_dup_clusters, and a text copied 300 times costs one document's rows
+// and one candidate per lookup, not 300. (When the one with keys goes, the
+// delete hands them to another copy: represent_again.)
+void kept_keys(DedupWork *work) {
+    std::unordered_set<uint64_t> texts;
+    for (size_t i = work->added.size(); i < work->candidates.size(); i++) texts.insert(work->candidates[i].sig.exact);
+    work->pairs.clear();
+    int64_t keys[clara::kDedupKeys];
+    for (const auto &d : work->added) {
+        if (!texts.insert(d.sig.exact).second) continue;
+        const size_t n = clara::dedup_lookup_keys(d.sig, keys);
+        for (size_t k = 0; k < n; k++) work->pairs.emplace_back(keys[k], d.doc_key);
+    }
+    std::sort(work->pairs.begin(), work->pairs.end());
+    work->keys.clear();
+    work->docs.clear();
+    for (const auto &p : work->pairs) {
+        work->keys.push_back(p.first);
+        work->docs.push_back(p.second);
+    }
+}
+
+// Inserts work->keys / work->docs into clara_dedup_bands.
+void insert_keys(DedupWork *work, const char *schema) {
+    if (work->keys.empty()) return;
+    Oid types[2] = {INT8ARRAYOID, INT4ARRAYOID};
+    Datum args[2] = {int8_array(work->keys), int4_vector(work->docs)};
+    exec(psprintf("INSERT INTO %s.clara_dedup_bands (band, doc_key) "
+                  "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::integer[]))",
+                  schema),
+         2, types, args, SPI_OK_INSERT, "store duplicate keys");
+}
+
+// Takes the keys of gone documents out of clara_dedup_bands (gone: their
+// doc_keys, keys: all their lookup keys; every row with one of those keys
+// and one of those doc_keys is one of theirs) and hands the keys of each
+// text that had them to another stored copy of it, if there is one.
+void remove_keys(DedupWork *work, const char *schema, Datum gone, const std::vector<int64_t> &keys) {
+    if (keys.empty()) return;
+    Oid types[2] = {INT4ARRAYOID, INT8ARRAYOID};
+    Datum args[2] = {gone, int8_array(keys)};
+    exec(psprintf("WITH d AS (DELETE FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($2) "
+                  "AND doc_key OPERATOR(pg_catalog.=) ANY($1) RETURNING doc_key) "
+                  "SELECT DISTINCT c.exact_cluster FROM %s.clara_dup_clusters c "
+                  "WHERE c.doc_key IN (SELECT doc_key FROM d) AND c.exact_cluster IS NOT NULL",
+                  schema, schema),
+         2, types, args, SPI_OK_SELECT, "remove the duplicate keys of documents");
+    clara::pg::run_cpp("filing duplicates", [&] { work->others.clear(); });
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        bool isnull;
+        Datum label = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+        if (!isnull)
+            clara::pg::run_cpp("filing duplicates",
+                               [&] { work->others.push_back(static_cast<uint32_t>(DatumGetInt32(label))); });
+    }
+    SPI_freetuptable(SPI_tuptable);
+    if (work->others.empty()) return;
+    // The copy with the smallest doc_key that stays takes over.
+    Datum labels[2] = {int4_vector(work->others), gone};
+    Oid label_types[2] = {INT4ARRAYOID, INT4ARRAYOID};
+    exec(psprintf("SELECT DISTINCT ON (c.exact_cluster) d.doc_key, d.dedup "
+                  "FROM %s.clara_dup_clusters c JOIN %s.clara_documents d ON d.doc_key OPERATOR(pg_catalog.=) c.doc_key "
+                  "WHERE c.exact_cluster OPERATOR(pg_catalog.=) ANY($1) AND c.doc_key OPERATOR(pg_catalog.<>) ALL($2) "
+                  "AND d.dedup IS NOT NULL ORDER BY c.exact_cluster, c.doc_key",
+                  schema, schema),
+         2, label_types, labels, SPI_OK_SELECT, "find other copies of removed documents");
+    clara::pg::run_cpp("filing duplicates", [&] { work->pairs.clear(); });
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        bool null_key, null_sig;
+        Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &null_key);
+        Datum sig = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &null_sig);
+        clara::DedupSignature copy;
+        if (null_key || null_sig || !read_signature(sig, &copy)) continue;
+        const auto doc = static_cast<uint32_t>(DatumGetInt32(key));
+        clara::pg::run_cpp("filing duplicates", [&] {
+            int64_t k[clara::kDedupKeys];
+            const size_t n = clara::dedup_lookup_keys(copy, k);
+            for (size_t j = 0; j < n; j++) work->pairs.emplace_back(k[j], doc);
+        });
+    }
+    SPI_freetuptable(SPI_tuptable);
+    clara::pg::run_cpp("filing duplicates", [&] {
+        std::sort(work->pairs.begin(), work->pairs.end());
+        work->keys.clear();
+        work->docs.clear();
+        for (const auto &p : work->pairs) {
+            work->keys.push_back(p.first);
+            work->docs.push_back(p.second);
+        }
+    });
+    insert_keys(work, schema);
 }
 
 // Files work->added into the clusters; leaves work->added empty. The
@@ -75,21 +176,18 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
         work->candidates.assign(work->added.begin(), work->added.end());
         work->existing.clear();
         work->others.clear();
-        work->found.clear();
         work->batch_keys.clear();
-        work->pairs.clear();
+        work->keys.clear();
         for (const auto &d : work->added) work->batch_keys.insert(d.doc_key);
         int64_t keys[clara::kDedupKeys];
         for (const auto &d : work->added) {
-            const size_t n = clara::dedup_keys(d.sig, keys);
-            for (size_t k = 0; k < n; k++) work->pairs.emplace_back(keys[k], d.doc_key);
+            const size_t n = clara::dedup_lookup_keys(d.sig, keys);
+            work->keys.insert(work->keys.end(), keys, keys + n);
         }
-        // Key order: the lookup and the insert below walk the band index
-        // from one end to the other instead of jumping around in it.
-        std::sort(work->pairs.begin(), work->pairs.end());
-        work->keys.clear();
-        for (const auto &p : work->pairs)
-            if (work->keys.empty() || work->keys.back() != p.first) work->keys.push_back(p.first);
+        // Key order: the lookup walks the band index from one end to the
+        // other instead of jumping around in it.
+        std::sort(work->keys.begin(), work->keys.end());
+        work->keys.erase(std::unique(work->keys.begin(), work->keys.end()), work->keys.end());
     });
     Oid t8 = INT8ARRAYOID, t4 = INT4ARRAYOID;
     Datum keys = int8_array(work->keys);
@@ -159,17 +257,29 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
                           columns[kind]),
                  2, types, args, SPI_OK_UPDATE, "merge duplicate clusters");
         }
+    clara::pg::run_cpp("filing duplicates", [&] {
+        work->docs.clear();
+        work->near.clear();
+        work->exact.clear();
+    });
     if (!changes.members.empty()) {
         clara::pg::run_cpp("filing duplicates", [&] {
             work->docs.clear();
             work->near.clear();
             work->exact.clear();
             for (const auto &m : changes.members) {
+                // A stored document whose labels stay is not rewritten.
+                auto st = work->existing.find(m.doc_key);
+                if (st != work->existing.end() && st->second.near == m.labels.near &&
+                    st->second.exact == m.labels.exact)
+                    continue;
                 work->docs.push_back(m.doc_key);
                 work->near.push_back(m.labels.near);
                 work->exact.push_back(m.labels.exact);
             }
         });
+    }
+    if (!work->docs.empty()) {
         Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
         Datum args[3] = {int4_vector(work->docs), int4_vector(work->near), int4_vector(work->exact)};
         exec(psprintf("INSERT INTO %s.clara_dup_clusters AS c (doc_key, near_cluster, exact_cluster) "
@@ -181,23 +291,10 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
                       schema),
              3, types, args, SPI_OK_INSERT, "store duplicate clusters");
     }
-    // The batch's keys, for the batches and statements after it.
-    clara::pg::run_cpp("filing duplicates", [&] {
-        work->keys.clear();
-        work->docs.clear();
-        for (const auto &p : work->pairs) {
-            work->keys.push_back(p.first);
-            work->docs.push_back(p.second);
-        }
-    });
-    {
-        Oid types[2] = {INT8ARRAYOID, INT4ARRAYOID};
-        Datum args[2] = {int8_array(work->keys), int4_vector(work->docs)};
-        exec(psprintf("INSERT INTO %s.clara_dedup_bands (band, doc_key) "
-                      "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::integer[]))",
-                      schema),
-             2, types, args, SPI_OK_INSERT, "store duplicate keys");
-    }
+    // The batch's keys, for the batches and statements after it; only one
+    // document of each normalised text carries them (see kept_keys).
+    clara::pg::run_cpp("filing duplicates", [&] { kept_keys(work); });
+    insert_keys(work, schema);
     clara::pg::run_cpp("filing duplicates", [&] { work->added.clear(); });
     MemoryContextSwitchTo(old);
     MemoryContextReset(cxt);
@@ -320,19 +417,12 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
         std::vector<int64_t> *gone_keys = clara::pg::make_owned<std::vector<int64_t>>(cxt);
         auto remove = [&] {
             if (gone->empty()) return;
-            Oid types[2] = {INT4ARRAYOID, INT8ARRAYOID};
-            Datum args[2] = {int4_vector(*gone), PointerGetDatum(nullptr)};
+            // Keys first: handing them on reads the clusters of the gone.
+            Datum ids = int4_vector(*gone);
+            remove_keys(work, schema, ids, *gone_keys);
+            Oid type = INT4ARRAYOID;
             exec(psprintf("DELETE FROM %s.clara_dup_clusters WHERE doc_key OPERATOR(pg_catalog.=) ANY($1)", schema), 1,
-                 types, args, SPI_OK_DELETE, "remove documents from their duplicate clusters");
-            if (!gone_keys->empty()) {
-                // Every row of a gone document has one of the gone keys, and
-                // every row with a gone key and a gone doc_key is one.
-                args[1] = int8_array(*gone_keys);
-                exec(psprintf("DELETE FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($2) "
-                              "AND doc_key OPERATOR(pg_catalog.=) ANY($1)",
-                              schema),
-                     2, types, args, SPI_OK_DELETE, "remove the duplicate keys of documents");
-            }
+                 &type, &ids, SPI_OK_DELETE, "remove documents from their duplicate clusters");
             clara::pg::run_cpp("filing duplicates", [&] {
                 gone->clear();
                 gone_keys->clear();
@@ -346,7 +436,7 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
                 gone->push_back(key);
                 if (!has_keys) return;
                 int64_t keys[clara::kDedupKeys];
-                const size_t n = clara::dedup_keys(old_sig, keys);
+                const size_t n = clara::dedup_lookup_keys(old_sig, keys);
                 gone_keys->insert(gone_keys->end(), keys, keys + n);
             });
             if (gone->size() >= kDedupBatch) remove();

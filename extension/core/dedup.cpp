@@ -330,6 +330,13 @@ size_t dedup_keys(const DedupSignature &sig, int64_t keys[kDedupKeys]) {
     return kDedupKeys;
 }
 
+size_t dedup_lookup_keys(const DedupSignature &sig, int64_t keys[kDedupKeys]) {
+    const size_t n = dedup_keys(sig, keys);
+    if (n == 1) return 1;
+    std::copy(keys + 1, keys + n, keys);
+    return n - 1;
+}
+
 double estimated_jaccard(const DedupSignature &a, const DedupSignature &b) {
     if (a.shingles == 0 || b.shingles == 0) return a.shingles == b.shingles ? 1.0 : 0.0;
     uint32_t same = 0;

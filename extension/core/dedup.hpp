@@ -75,6 +75,12 @@ bool decode_signature(const void *data, size_t len, DedupSignature *sig);
 // words) one key per band. Returns how many were written to keys.
 size_t dedup_keys(const DedupSignature &sig, int64_t keys[kDedupKeys]);
 
+// The keys that find a document's candidates, as clara_dedup_bands stores
+// them: the band keys of a text with words (its exact duplicates share all
+// of them, so the exact key would add nothing but a row), the exact key of a
+// text without. Returns how many were written to keys.
+size_t dedup_lookup_keys(const DedupSignature &sig, int64_t keys[kDedupKeys]);
+
 // Share of bins that agree, in [0, 1].
 double estimated_jaccard(const DedupSignature &a, const DedupSignature &b);
 

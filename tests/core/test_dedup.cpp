@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <string>
 #include <vector>
@@ -119,6 +120,32 @@ TEST(DedupKeys, SharedBandsForNearDuplicates) {
     int shared = 0;
     for (uint32_t i = 1; i < clara::kDedupKeys; i++) shared += ka[i] == kb[i];
     EXPECT_GT(shared, 0);
+}
+
+// The stored keys: the bands of a text with words, which every exact
+// duplicate shares (so the exact key is not needed to find it); the exact
+// key alone for a text without words.
+TEST(DedupKeys, LookupKeysFindExactDuplicates) {
+    std::mt19937 rng(5);
+    const std::string base = random_words(rng, 300);
+    std::string shouted;
+    for (char c : base) shouted += c == ' ' ? std::string("  \t") : std::string(1, static_cast<char>(std::toupper(c)));
+    DedupSignature a = clara::dedup_signature(base), b = clara::dedup_signature(shouted);
+    ASSERT_TRUE(clara::exact_duplicates(a, b));
+    int64_t all[clara::kDedupKeys], ka[clara::kDedupKeys], kb[clara::kDedupKeys];
+    ASSERT_EQ(clara::dedup_keys(a, all), clara::kDedupKeys);
+    ASSERT_EQ(clara::dedup_lookup_keys(a, ka), clara::kBands);
+    ASSERT_EQ(clara::dedup_lookup_keys(b, kb), clara::kBands);
+    for (uint32_t i = 0; i < clara::kBands; i++) {
+        EXPECT_EQ(ka[i], all[i + 1]);
+        EXPECT_EQ(ka[i], kb[i]);
+    }
+    DedupSignature none = clara::dedup_signature(" -- ... "), none2 = clara::dedup_signature("--...");
+    ASSERT_EQ(clara::dedup_keys(none, all), 1u);
+    ASSERT_EQ(clara::dedup_lookup_keys(none, ka), 1u);
+    EXPECT_EQ(ka[0], all[0]);
+    ASSERT_EQ(clara::dedup_lookup_keys(none2, kb), 1u);
+    EXPECT_NE(ka[0], kb[0]);  // punctuation counts: not the same normalised text
 }
 
 clara::DupDocument doc(uint32_t key, const std::string &text) {
