@@ -454,33 +454,49 @@ class Bench:
 
     # -- load throughput ----------------------------------------------------------
     def load(self):
+        """`clara-stream load` into an empty database, each run twice side by side: as installed, and with
+        the duplicate-filing triggers disabled (issue 12: the cost of keeping clara_dedup_bands and the
+        clusters; the signature itself is still computed by the row trigger in both)."""
         a = self.args
         corpus = self.work / f"load-{a.load_docs}.jsonl"
         subprocess.run([CLARA_STREAM, "generate", "--docs", str(a.load_docs), "--seed", str(a.seed),
                         "--output", str(corpus), "--quiet"], check=True)
         db = "clara_bench_load"
-        runs = []
+        no_dedup = ("ALTER TABLE clara_documents DISABLE TRIGGER clara_documents_dedup_insert, "
+                    "DISABLE TRIGGER clara_documents_dedup_update, DISABLE TRIGGER clara_documents_dedup_delete")
+        runs, baseline = [], []
         for rep in range(a.load_runs):
-            subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
-            subprocess.run(["createdb", "-E", "UTF8", "-T", "template0", db], check=True)
-            subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-d", db, "-c",
-                            "SET client_min_messages = warning; CREATE EXTENSION clara; CHECKPOINT"],
-                           check=True)
-            r = self.measure([CLARA_STREAM, "load", str(corpus)], db, self.work / "load.out")
-            summary = r.pop("stderr").strip().splitlines()
-            r["summary"] = summary[-1] if summary else ""
-            failure = check.load_failure(r, a.load_docs)
-            if failure:
-                self.failures.append(failure)
-            r["docs_per_second"] = a.load_docs / r["seconds"]
-            runs.append(r)
-            log(f"load {a.load_docs}: {r['seconds']:.2f}s ({r['docs_per_second']:.0f} docs/s) {r['summary']}")
+            # Alternate which goes first, so neither always follows the other.
+            order = [False, True] if rep % 2 == 0 else [True, False]
+            for without_dedup in order:
+                subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
+                subprocess.run(["createdb", "-E", "UTF8", "-T", "template0", db], check=True)
+                setup = "SET client_min_messages = warning; CREATE EXTENSION clara; "
+                if without_dedup:
+                    setup += no_dedup + "; "
+                subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", setup + "CHECKPOINT"],
+                               check=True)
+                r = self.measure([CLARA_STREAM, "load", str(corpus)], db, self.work / "load.out")
+                summary = r.pop("stderr").strip().splitlines()
+                r["summary"] = summary[-1] if summary else ""
+                failure = check.load_failure(r, a.load_docs)
+                if failure:
+                    self.failures.append(failure)
+                r["docs_per_second"] = a.load_docs / r["seconds"]
+                (baseline if without_dedup else runs).append(r)
+                log(f"load {a.load_docs}{' without duplicate filing' if without_dedup else ''}: "
+                    f"{r['seconds']:.2f}s ({r['docs_per_second']:.0f} docs/s) {r['summary']}")
         subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
         corpus.unlink()
         secs = [r["seconds"] for r in runs]
+        base = [r["seconds"] for r in baseline]
         return {"documents": a.load_docs, "runs": runs, "seconds": statistics.median(secs),
                 "seconds_min": min(secs), "seconds_max": max(secs),
                 "docs_per_second": a.load_docs / statistics.median(secs),
+                "without_dedup": {"runs": baseline, "seconds": statistics.median(base),
+                                  "seconds_min": min(base), "seconds_max": max(base),
+                                  "docs_per_second": a.load_docs / statistics.median(base)},
+                "ratio_to_without_dedup": statistics.median(base) / statistics.median(secs),
                 "backend_rss_anon_kb": max((r["backend_rss_anon_kb"] or 0) for r in runs),
                 "client_rss_kb": max((r["client_rss_kb"] or 0) for r in runs) or None}
 

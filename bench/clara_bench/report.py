@@ -71,7 +71,15 @@ def markdown(results):
                 f"(derived columns, BM25 postings and citation edges included), {len(l['runs'])} runs: "
                 f"median {l['seconds']:.2f} s ({l['seconds_min']:.2f}–{l['seconds_max']:.2f}), "
                 f"**{l['docs_per_second']:,.0f} documents/s**; client RSS {fmt_mb(l['client_rss_kb'])} MB, "
-                f"backend RssAnon {fmt_mb(l['backend_rss_anon_kb'])} MB.", ""]
+                f"backend RssAnon {fmt_mb(l['backend_rss_anon_kb'])} MB."]
+        w = l.get("without_dedup")
+        if w:
+            out += ["", f"The same runs side by side with the duplicate-filing triggers disabled (no "
+                        f"`clara_dedup_bands` / `clara_dup_clusters` upkeep; signatures still computed): median "
+                        f"{w['seconds']:.2f} s ({w['seconds_min']:.2f}–{w['seconds_max']:.2f}), "
+                        f"{w['docs_per_second']:,.0f} documents/s; **with filing = "
+                        f"{l['ratio_to_without_dedup']:.2f} × the rate without**."]
+        out.append("")
     if results.get("write"):
         out += write_markdown(results["write"])
     if results["notes"]:
