@@ -405,7 +405,9 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
             if (!sig_null) clara::pg::run_cpp("filing duplicates", [&] { work->old_keys.insert(key); });
         });
     }
-    if (trig->tg_newtable)
+    // (Only an UPDATE needs the new keys apart: an INSERT has nothing gone,
+    // and each pass over a large statement's rows reads them back from disk.)
+    if (trig->tg_newtable && trig->tg_oldtable)
         scan(trig->tg_newtable, rel, row_cxt, [&](uint32_t key, Datum, bool) {
             clara::pg::run_cpp("filing duplicates", [&] { work->new_keys.insert(key); });
         });
