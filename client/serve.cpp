@@ -1,6 +1,5 @@
 #include "serve.hpp"
 
-
 #include "connection_pool.hpp"
 #include "core/http_request.hpp"
 #include "http_server.hpp"
@@ -565,8 +564,7 @@ private:
         std::optional<ConnectionPool::Lease> lease = borrow(res, pool_wait_);
         if (!lease) return;
         try {
-            Result result =
-                lease->connection().exec_params(stats_statement(lease->schema()), stats_parameters(s));
+            Result result = lease->connection().exec_params(stats_statement(lease->schema()), stats_parameters(s));
             res.set_content(PQgetvalue(result.get(), 0, 0), "application/json");  // the server's JSON, unchanged
         } catch (const Failure &f) {
             send_failure(res, f);

@@ -643,8 +643,7 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     }
     if (st->summary == nullptr) st->summary = &g_summary;
     start_summary(st, fcinfo, owner);
-    if (exports && PG_NARGS() > 17 && !PG_ARGISNULL(17))
-        plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
+    if (exports && PG_NARGS() > 17 && !PG_ARGISNULL(17)) plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
     if (exports && PG_NARGS() > 20) start_ledger(st, fcinfo, owner);
     if (exports && PG_NARGS() > 22) plan_decontamination(st, fcinfo, owner);
     clara::pg::spi_finish(guc_level);
@@ -1342,8 +1341,9 @@ void append_counts(std::string &out, const ExportSummary &s) {
                ", \"tokens\": " + std::to_string(c.tokens) + "}";
     }
     out += "}, \"removed\": {\"duplicates\": " + std::to_string(s.removed_duplicates) +
-           ", \"excluded\": " + std::to_string(s.removed_excluded) + ", \"held_out\": " +
-           std::to_string(s.removed_held_out) + ", \"contaminated\": " + std::to_string(s.removed_contaminated) +
+           ", \"excluded\": " + std::to_string(s.removed_excluded) +
+           ", \"held_out\": " + std::to_string(s.removed_held_out) +
+           ", \"contaminated\": " + std::to_string(s.removed_contaminated) +
            ", \"token_budget\": " + std::to_string(s.removed_token_budget) + "}";
 }
 
@@ -1373,8 +1373,8 @@ extern "C" Datum clara_export_summary(PG_FUNCTION_ARGS) {
         snprintf(head, sizeof head,
                  "{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
                  "\"complete\": %s, \"dedup\": %s, ",
-                 static_cast<long long>(s.ranked), static_cast<long long>(s.documents),
-                 static_cast<long long>(s.lines), s.complete ? "true" : "false", dedup);
+                 static_cast<long long>(s.ranked), static_cast<long long>(s.documents), static_cast<long long>(s.lines),
+                 s.complete ? "true" : "false", dedup);
         *json = head;
         append_counts(*json, s);
         json->push_back('}');

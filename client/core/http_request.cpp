@@ -302,7 +302,7 @@ SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, 
     json q = json::object();
     json training = json::object();
     std::optional<std::string> domain;
-    static const char *const kText[] = {"tokenizer", "format", "prompt_template", "text_template",
+    static const char *const kText[] = {"tokenizer", "format", "prompt_template",   "text_template",
                                         "split",     "dedup",  "decontaminate_mode"};
     static const char *const kJson[] = {"chunk_tokens", "chunk_overlap", "split_seed", "token_budget",
                                         "exclude_held_out"};
