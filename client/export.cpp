@@ -29,30 +29,6 @@ constexpr size_t kWriteChunk = 1 << 20;
 // closing the connection anyway.
 constexpr auto kCancelGrace = std::chrono::seconds(5);
 
-// --tokenizer PATH: the file's bytes are registered on the server under
-// their own hash (nothing is parsed again when they are there already);
-// anything that is not a readable file is a registered tokenizer's name.
-std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string &schema,
-                                             const std::optional<std::string> &given) {
-    if (!given) return given;
-    struct stat st {};
-    if (stat(given->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return given;
-    std::ifstream in(*given, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof())
-        throw Failure(ExitCode::io, "cannot read tokenizer file " + *given + ": " + std::strerror(errno));
-    static const char *hex = "0123456789abcdef";
-    std::string param = "\\x";
-    param.reserve(2 + bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        param.push_back(hex[c >> 4]);
-        param.push_back(hex[c & 15]);
-    }
-    Result r = conn.exec_params("SELECT (" + schema + ".clara_register_tokenizer(NULL::text, $1::bytea))->>'name'",
-                                {param});
-    return std::string(PQgetvalue(r.get(), 0, 0));
-}
-
 // What manifest.json says besides the files: the tool, the command, the
 // arguments as the server read them, and the database state (provenance).
 nlohmann::json manifest_header(const ExportOptions &opt, const std::string &provenance) {
@@ -170,6 +146,30 @@ std::string join(const std::vector<std::string> &parts, const char *separator) {
 }
 
 }  // namespace
+
+// --tokenizer PATH: the file's bytes are registered on the server under
+// their own hash (nothing is parsed again when they are there already);
+// anything that is not a readable file is a registered tokenizer's name.
+std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string &schema,
+                                             const std::optional<std::string> &given) {
+    if (!given) return given;
+    struct stat st {};
+    if (stat(given->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return given;
+    std::ifstream in(*given, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+        throw Failure(ExitCode::io, "cannot read tokenizer file " + *given + ": " + std::strerror(errno));
+    static const char *hex = "0123456789abcdef";
+    std::string param = "\\x";
+    param.reserve(2 + bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        param.push_back(hex[c >> 4]);
+        param.push_back(hex[c & 15]);
+    }
+    Result r = conn.exec_params("SELECT (" + schema + ".clara_register_tokenizer(NULL::text, $1::bytea))->>'name'",
+                                {param});
+    return std::string(PQgetvalue(r.get(), 0, 0));
+}
 
 void run_export(const ExportOptions &opt_in) {
     using Clock = std::chrono::steady_clock;

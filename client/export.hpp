@@ -6,6 +6,7 @@
 #include "search_arguments.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@ struct ExportOptions {
     bool quiet = false;
     std::chrono::steady_clock::time_point started;  // for time to first document
 };
+
+class Connection;
+
+// --tokenizer PATH|NAME: a readable file is registered on the server under
+// its sha256 and that name returned; anything else is a registered name.
+std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string &schema,
+                                             const std::optional<std::string> &given);
 
 // Throws Failure; on any failure the output path is left as it was.
 void run_export(const ExportOptions &options);

@@ -3,7 +3,7 @@
 //
 //   clara-stream --query Q --output FILE [...]     export (the seed's flags)
 //   clara-stream load FILE.jsonl [--on-error abort|skip] [--max-line-bytes N]
-//   clara-stream stats --query Q [...] [--json]
+//   clara-stream stats --query Q [export flags] [--json]
 //   clara-stream generate --docs N [--seed S] [--output FILE|-] [--truth FILE]
 //   clara-stream serve [--listen HOST:PORT] [--pool-size N] [--token-file F] [...]
 //   clara-stream exports [--drop NAME] [--json]     the export ledger (--record)
@@ -79,6 +79,112 @@ struct SearchFlags {
         if (search_types) a.search_types = normalize_search_types(*search_types);
         if (weights) a.weights_json = build_weights_json(*weights);
         return a;
+    }
+};
+
+// The training flags export and stats share: what shapes the lines an
+// export writes, so stats counts what that export would write.
+struct TrainingFlags {
+    std::optional<std::string> tokenizer;
+    std::optional<int> chunk_tokens;
+    int chunk_overlap = 0;
+    std::string format = "raw";
+    std::optional<std::string> prompt_template, text_template;
+    std::optional<std::string> split;
+    long long split_seed = 0;
+    std::optional<long long> token_budget;
+    std::optional<std::string> dedup;
+    std::vector<std::string> exclude;
+    bool no_held_out_exclusion = false;
+    std::vector<std::string> decontaminate;
+    bool decontaminate_report = false;
+
+    void add_to(CLI::App &app) {
+        app.add_option("--tokenizer", tokenizer,
+                       "Your model's tokenizer: a local tokenizer.json, tiktoken or SentencePiece .model file (sent "
+                       "to the server and registered under its sha256), or the name of one registered with "
+                       "clara_register_tokenizer");
+        app.add_option("--chunk-tokens", chunk_tokens,
+                       "Cut documents into chunks of at most N tokens of --tokenizer, one line each")
+            ->check(CLI::Range(16, 1000000));
+        app.add_option("--chunk-overlap", chunk_overlap, "Tokens consecutive chunks share (less than half of N)")
+            ->capture_default_str()
+            ->check(CLI::Range(0, 500000));
+        app.add_option("--format", format, "Line shape: raw, text, messages, prompt-completion, alpaca")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"raw", "text", "messages", "prompt-completion", "alpaca"}));
+        app.add_option("--prompt-template", prompt_template,
+                       "The prompt of messages / prompt-completion / alpaca lines (default \"{title}\"); "
+                       "placeholders {title} {text} {query} {document_id} {source} {domain} {document_type}");
+        app.add_option("--text-template", text_template,
+                       "The text of --format text lines (default \"{title}\\n\\n{text}\")");
+        app.add_option("--split", split,
+                       "Named splits and their fractions, e.g. validation=0.02,test=0.01 (train takes the rest); "
+                       "each line's metadata.split names its document's split");
+        app.add_option("--split-seed", split_seed, "Seed of the split hash: the same seed, the same splits")
+            ->capture_default_str();
+        app.add_option("--token-budget", token_budget,
+                       "Stop before the line that would take the export past N tokens of --tokenizer "
+                       "(best-ranked first)")
+            ->check(CLI::Range(1LL, LLONG_MAX));
+        app.add_option("--dedup", dedup,
+                       "Duplicates go out once, as their best-ranked copy: exact (same normalised text), near "
+                       "(MinHash) or none; each line's metadata.dup_cluster_size counts its cluster")
+            ->check(CLI::IsMember({"exact", "near", "none"}));
+        app.add_option("--exclude", exclude,
+                       "Keep out the documents of a recorded export, NAME or NAME:split (e.g. run1:validation); "
+                       "repeatable; matched by document_id or content hash")
+            ->type_size(1)
+            ->allow_extra_args(false);
+        app.add_flag("--no-held-out-exclusion", no_held_out_exclusion,
+                     "Let documents that an earlier recorded export put in validation or test go to train "
+                     "(by default they are kept out)");
+        app.add_option("--decontaminate", decontaminate,
+                       "Leave out documents sharing a word 13-gram with this registered evaluation set "
+                       "(repeatable; see eval-set register)")
+            ->take_all()
+            ->allow_extra_args(false);
+        app.add_flag("--decontaminate-report", decontaminate_report,
+                     "Keep those documents and write metadata.eval_overlap (shared grams, 0 when none) on every "
+                     "line");
+    }
+
+    // Into a; throws ArgumentError for flags that need another.
+    void apply(SearchArguments &a) const {
+        // A shell cannot easily pass a newline: \n, \t and \\ in a template are read as escapes.
+        auto unescape = [](const std::optional<std::string> &t) -> std::optional<std::string> {
+            if (!t) return t;
+            std::string out;
+            for (size_t i = 0; i < t->size(); i++) {
+                char c = (*t)[i];
+                if (c == '\\' && i + 1 < t->size()) {
+                    char n = (*t)[i + 1];
+                    if (n == 'n' || n == 't' || n == '\\') {
+                        out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : '\\');
+                        i++;
+                        continue;
+                    }
+                }
+                out.push_back(c);
+            }
+            return out;
+        };
+        if (decontaminate_report && decontaminate.empty())
+            throw ArgumentError("--decontaminate-report needs --decontaminate NAME");
+        a.tokenizer = tokenizer;
+        a.chunk_tokens = chunk_tokens;
+        a.chunk_overlap = chunk_overlap;
+        a.format = format;
+        a.prompt_template = unescape(prompt_template);
+        a.text_template = unescape(text_template);
+        a.split = split;
+        a.split_seed = split_seed;
+        a.token_budget = token_budget;
+        a.dedup = dedup;
+        a.exclude = exclude;
+        a.exclude_held_out = !no_held_out_exclusion;
+        a.decontaminate = decontaminate;
+        a.decontaminate_report = decontaminate_report;
     }
 };
 
@@ -162,70 +268,13 @@ int run(int argc, char **argv) {
     app.add_option("--batch-size", batch_size, "Rows the server reads per batch (one query each)")
         ->capture_default_str()
         ->check(CLI::Range(1, INT_MAX));
-    std::optional<std::string> tokenizer;
-    std::optional<int> chunk_tokens;
-    int chunk_overlap = 0;
-    app.add_option("--tokenizer", tokenizer,
-                   "Your model's tokenizer: a local tokenizer.json, tiktoken or SentencePiece .model file (sent to the "
-                   "server and registered under its sha256), or the name of one registered with "
-                   "clara_register_tokenizer");
-    app.add_option("--chunk-tokens", chunk_tokens,
-                   "Cut documents into chunks of at most N tokens of --tokenizer, one line each")
-        ->check(CLI::Range(16, 1000000));
-    app.add_option("--chunk-overlap", chunk_overlap, "Tokens consecutive chunks share (less than half of N)")
-        ->capture_default_str()
-        ->check(CLI::Range(0, 500000));
-    std::string format = "raw";
-    std::optional<std::string> prompt_template, text_template;
-    app.add_option("--format", format, "Line shape: raw, text, messages, prompt-completion, alpaca")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"raw", "text", "messages", "prompt-completion", "alpaca"}));
-    app.add_option("--prompt-template", prompt_template,
-                   "The prompt of messages / prompt-completion / alpaca lines (default \"{title}\"); "
-                   "placeholders {title} {text} {query} {document_id} {source} {domain} {document_type}");
-    app.add_option("--text-template", text_template,
-                   "The text of --format text lines (default \"{title}\\n\\n{text}\")");
-    std::optional<std::string> split;
-    long long split_seed = 0;
-    app.add_option("--split", split,
-                   "Named splits and their fractions, e.g. validation=0.02,test=0.01 (train takes the rest); "
-                   "each line's metadata.split names its document's split");
-    app.add_option("--split-seed", split_seed, "Seed of the split hash: the same seed, the same splits")
-        ->capture_default_str();
-    std::optional<long long> token_budget;
-    app.add_option("--token-budget", token_budget,
-                   "Stop before the line that would take the export past N tokens of --tokenizer "
-                   "(best-ranked first)")
-        ->check(CLI::Range(1LL, LLONG_MAX));
-    std::optional<std::string> dedup;
-    app.add_option("--dedup", dedup,
-                   "Duplicates go out once, as their best-ranked copy: exact (same normalised text), near "
-                   "(MinHash) or none; each line's metadata.dup_cluster_size counts its cluster")
-        ->check(CLI::IsMember({"exact", "near", "none"}));
+    TrainingFlags export_training;
+    export_training.add_to(app);
     std::optional<std::string> record;
-    std::vector<std::string> exclude;
-    bool no_held_out_exclusion = false;
     app.add_option("--record", record,
                    "Record this export in the ledger under NAME: which documents (id, content hash) went to which "
                    "split (see clara-stream exports)")
         ->check([](const std::string &v) { return v.empty() ? std::string("a non-empty name") : std::string(); });
-    app.add_option("--exclude", exclude,
-                   "Keep out the documents of a recorded export, NAME or NAME:split (e.g. run1:validation); "
-                   "repeatable; matched by document_id or content hash")
-        ->type_size(1)
-        ->allow_extra_args(false);
-    app.add_flag("--no-held-out-exclusion", no_held_out_exclusion,
-                 "Let documents that an earlier recorded export put in validation or test go to train "
-                 "(by default they are kept out)");
-    std::vector<std::string> decontaminate;
-    bool decontaminate_report = false;
-    app.add_option("--decontaminate", decontaminate,
-                   "Leave out documents sharing a word 13-gram with this registered evaluation set (repeatable; "
-                   "see eval-set register)")
-        ->take_all()
-        ->allow_extra_args(false);
-    app.add_flag("--decontaminate-report", decontaminate_report,
-                 "Keep those documents and write metadata.eval_overlap (shared grams, 0 when none) on every line");
     add_common(app);
 
     // load
@@ -255,11 +304,14 @@ int run(int argc, char **argv) {
     validate->add_flag("--quiet", quiet, "No summary on stderr");
 
     // stats
-    CLI::App *stats = app.add_subcommand("stats", "Statistics of a query's result (the seed's get_statistics)");
+    CLI::App *stats = app.add_subcommand(
+        "stats", "Statistics of what an export with the same flags would write (the seed's get_statistics)");
     stats->footer(footer);
     SearchFlags stats_search;
+    TrainingFlags stats_training;
     bool stats_json = false;
     stats_search.add_to(*stats);
+    stats_training.add_to(*stats);
     stats->add_flag("--json", stats_json, "Print the statistics as JSON");
     add_common(*stats);
 
@@ -368,6 +420,7 @@ int run(int argc, char **argv) {
             if (stats_search.query.empty()) return fail(ExitCode::usage, "stats: --query is required");
             StatsOptions opt;
             opt.search = stats_search.resolve();
+            stats_training.apply(opt.search);
             opt.json = stats_json;
             opt.connection = connection;
             run_stats(opt);
@@ -405,41 +458,8 @@ int run(int argc, char **argv) {
                             ".jsonl.zst compresses by its name)");
             ExportOptions opt;
             opt.search = export_search.resolve();
-            opt.search.tokenizer = tokenizer;
-            opt.search.chunk_tokens = chunk_tokens;
-            opt.search.chunk_overlap = chunk_overlap;
-            opt.search.format = format;
-            // A shell cannot easily pass a newline: \n, \t and \\ in a template are read as escapes.
-            auto unescape = [](const std::optional<std::string> &t) -> std::optional<std::string> {
-                if (!t) return t;
-                std::string out;
-                for (size_t i = 0; i < t->size(); i++) {
-                    char c = (*t)[i];
-                    if (c == '\\' && i + 1 < t->size()) {
-                        char n = (*t)[i + 1];
-                        if (n == 'n' || n == 't' || n == '\\') {
-                            out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : '\\');
-                            i++;
-                            continue;
-                        }
-                    }
-                    out.push_back(c);
-                }
-                return out;
-            };
-            opt.search.split = split;
-            opt.search.split_seed = split_seed;
-            opt.search.token_budget = token_budget;
-            opt.search.dedup = dedup;
+            export_training.apply(opt.search);
             opt.search.record = record;
-            opt.search.exclude = exclude;
-            opt.search.exclude_held_out = !no_held_out_exclusion;
-            if (decontaminate_report && decontaminate.empty())
-                return fail(ExitCode::usage, "--decontaminate-report needs --decontaminate NAME");
-            opt.search.decontaminate = decontaminate;
-            opt.search.decontaminate_report = decontaminate_report;
-            opt.search.prompt_template = unescape(prompt_template);
-            opt.search.text_template = unescape(text_template);
             opt.batch_size = batch_size;
             opt.output = output;
             opt.output_dir = output_dir;

@@ -4,6 +4,7 @@
 #include "core/http_request.hpp"
 #include "http_server.hpp"
 #include "jsonl_copy.hpp"
+#include "stats.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -563,12 +564,7 @@ private:
         std::optional<ConnectionPool::Lease> lease = borrow(res, pool_wait_);
         if (!lease) return;
         try {
-            Result result = lease->connection().exec_params(
-                "SELECT " + lease->schema() +
-                    ".clara_stats($1, $2::integer, $3::double precision, $4::jsonb,"
-                    " pg_catalog.string_to_array($5, ','), $6::jsonb)",
-                {s.query, std::to_string(s.top_k), exact_double(s.min_quality), s.filters_json, s.search_types,
-                 s.weights_json});
+            Result result = lease->connection().exec_params(stats_statement(lease->schema()), stats_parameters(s));
             res.set_content(PQgetvalue(result.get(), 0, 0), "application/json");  // the server's JSON, unchanged
         } catch (const Failure &f) {
             send_failure(res, f);

@@ -407,3 +407,38 @@ FROM (SELECT e.key, pg_catalog.jsonb_typeof(e.value) AS json_type, pg_catalog.co
       FROM clara_documents d, pg_catalog.jsonb_each(d.metadata) e
       WHERE pg_catalog.octet_length(e.key) <= 1024 GROUP BY 1, 2) t
 ORDER BY t.key, t.json_type = 'null', t.n DESC, t.json_type;
+
+
+-- ---------------------------------------------------------------------------
+-- issues 11 and 12: clara_stats takes the export's arguments and counts what
+-- that export would write (tokens by the tokenizer or estimated, per split,
+-- removed per step). Replaced, not overloaded: a second clara_stats with the
+-- old six arguments would make every call of up to six ambiguous.
+DROP FUNCTION clara_stats(text, integer, double precision, jsonb, text[], jsonb);
+CREATE FUNCTION clara_stats(
+    query         text,
+    top_k         integer          DEFAULT 100,
+    min_quality   double precision DEFAULT 0.5,
+    filters       jsonb            DEFAULT '{}',
+    search_types  text[]           DEFAULT NULL,
+    weights       jsonb            DEFAULT NULL,
+    tokenizer     text             DEFAULT NULL,
+    chunk_tokens  integer          DEFAULT NULL,
+    chunk_overlap integer          DEFAULT 0,
+    format          text           DEFAULT 'raw',
+    prompt_template text           DEFAULT NULL,
+    text_template   text           DEFAULT NULL,
+    split           text           DEFAULT NULL,
+    split_seed      bigint         DEFAULT 0,
+    only_split      text           DEFAULT NULL,
+    token_budget    bigint         DEFAULT NULL,
+    dedup           text           DEFAULT NULL,
+    exclude         text[]         DEFAULT NULL,
+    exclude_held_out boolean       DEFAULT true,
+    decontaminate      text[]      DEFAULT NULL,
+    decontaminate_mode text        DEFAULT 'drop')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'clara_stats' LANGUAGE C VOLATILE
+PARALLEL UNSAFE;
+COMMENT ON FUNCTION clara_stats(text, integer, double precision, jsonb, text[], jsonb, text, integer, integer, text, text, text, text, bigint, text, bigint, text, text[], boolean, text[], text) IS
+    'Statistics of what clara_stream_jsonl with the same arguments would write (the seed''s get_statistics): total_documents, avg_quality_score, avg_relevance_score, total_tokens (tokenizer or estimate), total_words, domains, document_types, splits, removed';

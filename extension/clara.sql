@@ -658,35 +658,41 @@ PARALLEL UNSAFE;  -- see Retrieval above
 COMMENT ON FUNCTION clara_vector(text) IS
     'Similarity (0..1) of every document sharing character 4-grams with the query (no depth limit, quality threshold or filters), for inspection';
 
--- The seed's get_statistics over a query's result.
+-- The seed's get_statistics over what clara_stream_jsonl with the same
+-- arguments (less batch_size and record) would write: that export's own
+-- path, its lines counted instead of built. total_tokens counts the
+-- tokenizer's tokens of the text the lines carry (token_count
+-- 'tokenizer:NAME'), or estimates them as ceil(UTF-8 bytes / 3.7)
+-- (token_count 'estimate'); total_words is the quality signals' word count;
+-- splits has documents, lines and tokens per split; removed the documents
+-- each step kept out (clara_export_summary()'s counts).
 CREATE FUNCTION clara_stats(
-    query        text,
-    top_k        integer          DEFAULT 100,
-    min_quality  double precision DEFAULT 0.5,
-    filters      jsonb            DEFAULT '{}',
-    search_types text[]           DEFAULT NULL,
-    weights      jsonb            DEFAULT NULL)
+    query         text,
+    top_k         integer          DEFAULT 100,
+    min_quality   double precision DEFAULT 0.5,
+    filters       jsonb            DEFAULT '{}',
+    search_types  text[]           DEFAULT NULL,
+    weights       jsonb            DEFAULT NULL,
+    tokenizer     text             DEFAULT NULL,
+    chunk_tokens  integer          DEFAULT NULL,
+    chunk_overlap integer          DEFAULT 0,
+    format          text           DEFAULT 'raw',
+    prompt_template text           DEFAULT NULL,
+    text_template   text           DEFAULT NULL,
+    split           text           DEFAULT NULL,
+    split_seed      bigint         DEFAULT 0,
+    only_split      text           DEFAULT NULL,
+    token_budget    bigint         DEFAULT NULL,
+    dedup           text           DEFAULT NULL,
+    exclude         text[]         DEFAULT NULL,
+    exclude_held_out boolean       DEFAULT true,
+    decontaminate      text[]      DEFAULT NULL,
+    decontaminate_mode text        DEFAULT 'drop')
 RETURNS jsonb
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
-PARALLEL UNSAFE  -- calls clara_search
-AS $$
-    WITH r AS (
-        SELECT s.*, d.domain, d.document_type, d.quality_signals
-        FROM clara_search(query, top_k, min_quality, filters, search_types, weights) s
-        JOIN clara_documents d USING (document_id)
-    )
-    SELECT jsonb_build_object(
-        'total_documents', (SELECT count(*) FROM r),
-        'avg_quality_score', coalesce((SELECT avg(quality_score) FROM r), 0),
-        'avg_relevance_score', coalesce((SELECT avg(relevance_score) FROM r), 0),
-        'total_tokens', coalesce((SELECT sum((quality_signals->>'word_count')::bigint) FROM r), 0),
-        'domains', coalesce((SELECT jsonb_object_agg(k, n) FROM
-                     (SELECT coalesce(domain, '') AS k, count(*) AS n FROM r GROUP BY 1) g), '{}'),
-        'document_types', coalesce((SELECT jsonb_object_agg(k, n) FROM
-                     (SELECT coalesce(document_type, '') AS k, count(*) AS n FROM r GROUP BY 1) g), '{}'))
-$$;
-COMMENT ON FUNCTION clara_stats(text, integer, double precision, jsonb, text[], jsonb) IS
-    'Statistics of a query''s result (the seed''s get_statistics): total_documents, avg_quality_score, avg_relevance_score, total_tokens, domains, document_types';
+AS 'MODULE_PATHNAME', 'clara_stats' LANGUAGE C VOLATILE
+PARALLEL UNSAFE;  -- see Retrieval above
+COMMENT ON FUNCTION clara_stats(text, integer, double precision, jsonb, text[], jsonb, text, integer, integer, text, text, text, text, bigint, text, bigint, text, text[], boolean, text[], text) IS
+    'Statistics of what clara_stream_jsonl with the same arguments would write (the seed''s get_statistics): total_documents, avg_quality_score, avg_relevance_score, total_tokens (tokenizer or estimate), total_words, domains, document_types, splits, removed';
 
 -- ===========================================================================
 -- Text as the ranking sees it. Pure functions of their arguments (no table,

@@ -28,14 +28,16 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace {
 
-// Raw: (document_id, score) of clara_bm25 / clara_vector.
-enum class Form { Record, Jsonl, Raw };
+// Raw: (document_id, score) of clara_bm25 / clara_vector. Stats: the
+// export's path with the lines counted instead of built (clara_stats).
+enum class Form { Record, Jsonl, Raw, Stats };
 
 // Column numbers of a batch's rows for each form.
 enum CursorColumn {
@@ -48,7 +50,8 @@ enum CursorColumn {
     kDomain,
     kDocumentType,
     kTitle,
-    kContentHash  // Jsonl only
+    kContentHash,  // Jsonl and Stats
+    kWordCount     // Stats only: quality_signals' word_count
 };
 
 // The buffers a training line is built in; reused across rows.
@@ -78,7 +81,17 @@ struct DupPlan {
     std::unordered_map<int32_t, std::pair<int64_t, uint32_t>> first;  // label -> (best rank, size)
 };
 
-// What the last export of this backend did (clara_export_summary()).
+// Per split: what an export wrote (train first, then the named splits in
+// the order given).
+struct SplitCounts {
+    const char *name;
+    int64 documents = 0;
+    int64 lines = 0;
+    int64 tokens = 0;  // the tokenizer's count of the text the lines carry, or the estimate
+};
+
+// What the last export of this backend did (clara_export_summary()), and
+// what clara_stats reports: the same counters, filled on the same path.
 struct ExportSummary {
     Dedup dedup = Dedup::kNone;
     int64 ranked = 0;
@@ -88,12 +101,36 @@ struct ExportSummary {
     int64 removed_excluded = 0;      // exclude: in a named earlier export
     int64 removed_held_out = 0;      // exclude_held_out: in an earlier validation/test split
     int64 removed_contaminated = 0;  // decontaminate, mode drop
+    int64 removed_token_budget = 0;  // ranked documents the budget left unwritten
     bool complete = false;
+    const char *tokenizer = nullptr;  // tokens counted by this tokenizer; nullptr: the estimate
+    SplitCounts *splits = nullptr;    // [0] train, then the SplitSpec's parts
+    int nsplits = 0;
+    const char *only_split = nullptr;  // the one split written, or nullptr for all
 };
 ExportSummary g_summary;
+// Holds g_summary's names and split counters: reset by each export.
+MemoryContext g_summary_cxt = nullptr;
+
+// Without a tokenizer, tokens are estimated as ceil(UTF-8 bytes / 3.7):
+// Llama 3's average over the German and English reference sets
+// (docs/training.md#token-estimate says how it was measured and its error).
+int64 estimate_tokens(size_t bytes) { return static_cast<int64>((bytes * 10 + 36) / 37); }
+
+// clara_stats' sums over the documents written, besides the summary's.
+struct StatsTotals {
+    double quality = 0.0;
+    double relevance = 0.0;
+    int64 words = 0;
+    std::map<std::string, int64> domains;
+    std::map<std::string, int64> document_types;
+};
 
 struct StreamState {
     Form form;
+    ExportSummary *summary;  // &g_summary, or clara_stats' own
+    StatsTotals *totals;     // Stats only
+    int64 doc_tokens;        // tokens of the current document when counted already (token_budget), else -1
     clara::pg::Ranking *ranking;
     LineBuffers *buffers;
     const char *batch_sql;  // reads the documents of one batch of keys
@@ -184,6 +221,11 @@ const char *batch_sql(Form form, const char *schema) {
                 "d.document_type, d.title, d.content_hash";
             break;
         case Form::Raw: columns = "d.document_id"; break;
+        case Form::Stats:
+            columns =
+                "d.document_id, d.content, d.metadata, d.source, d.quality_score, d.domain, "
+                "d.document_type, d.title, d.content_hash, (d.quality_signals->>'word_count')::bigint";
+            break;
     }
     // The LATERAL subquery with OFFSET 0 cannot be flattened into a join, so
     // the plan is a nested loop driven by unnest: rows come in rank order
@@ -277,7 +319,7 @@ void plan_dedup(StreamState *st, const char *mode, MemoryContext owner) {
     DupPlan *plan = clara::pg::make_owned<DupPlan>(owner);
     plan->mode = m;
     st->dup = plan;
-    g_summary.dedup = m;
+    st->summary->dedup = m;
     const std::vector<int32_t> &keys = st->ranking->keys;
     if (keys.empty()) return;
     MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "clara dedup plan", ALLOCSET_DEFAULT_SIZES);
@@ -506,6 +548,29 @@ void plan_decontamination(StreamState *st, FunctionCallInfo fcinfo, MemoryContex
     st->eval = clara::pg::load_eval_sets(names, owner);
 }
 
+// Resets st's summary for a new export: ranked, the tokenizer the tokens
+// are counted with, a counter per split (g_summary's in its own context,
+// clara_stats' in owner).
+void start_summary(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner) {
+    MemoryContext cxt = owner;
+    if (st->summary == &g_summary) {
+        if (g_summary_cxt == nullptr)
+            g_summary_cxt = AllocSetContextCreate(TopMemoryContext, "clara export summary", ALLOCSET_SMALL_SIZES);
+        MemoryContextReset(g_summary_cxt);
+        cxt = g_summary_cxt;
+    }
+    ExportSummary *s = st->summary;
+    *s = ExportSummary{};
+    s->ranked = static_cast<int64>(st->ranking->keys.size());
+    if (st->tokenizer != nullptr) s->tokenizer = MemoryContextStrdup(cxt, text_to_cstring(PG_GETARG_TEXT_PP(7)));
+    const int parts = st->split != nullptr ? static_cast<int>(st->split->parts.size()) : 0;
+    s->splits = static_cast<SplitCounts *>(MemoryContextAllocZero(cxt, sizeof(SplitCounts) * (parts + 1)));
+    s->nsplits = parts + 1;
+    s->splits[0].name = "train";
+    for (int i = 0; i < parts; i++) s->splits[i + 1].name = MemoryContextStrdup(cxt, st->split->parts[i].first.c_str());
+    if (st->only_split != nullptr) s->only_split = MemoryContextStrdup(cxt, st->only_split);
+}
+
 // Ranks (connecting to SPI itself). The ranking and the batch query text
 // belong to owner.
 void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_batch_size, MemoryContext owner,
@@ -520,11 +585,19 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
     st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
     st->expected_ord = 1;
-    if (form != Form::Raw) st->enrichment = clara::pg::load_sources(clara::pg::extension_schema(), owner);
-    if (form == Form::Jsonl && PG_NARGS() > 8) {
+    st->doc_tokens = -1;
+    // Stats runs the export's path: the same arguments, checks and steps.
+    const bool exports = form == Form::Jsonl || form == Form::Stats;
+    // Enrichment adds metadata only: nothing statistics count.
+    if (form == Form::Record || form == Form::Jsonl)
+        st->enrichment = clara::pg::load_sources(clara::pg::extension_schema(), owner);
+    if (exports && PG_NARGS() > 8) {
         const bool has_tokenizer = !PG_ARGISNULL(7), has_chunks = !PG_ARGISNULL(8);
         const bool has_budget = PG_NARGS() > 16 && !PG_ARGISNULL(16);
-        if (has_tokenizer && !has_chunks && !has_budget)
+        // Statistics count a tokenizer's tokens without chunks or a budget too.
+        if (has_tokenizer && form == Form::Stats)
+            st->tokenizer = clara::pg::tokenizer_by_name(text_to_cstring(PG_GETARG_TEXT_PP(7)));
+        if (has_tokenizer && !has_chunks && !has_budget && form == Form::Jsonl)
             ereport(ERROR,
                     (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("tokenizer needs chunk_tokens or token_budget"),
                      errhint("Pass chunk_tokens (the trainer's sequence length, for example 2048) to cut "
@@ -549,8 +622,8 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
             st->chunk_overlap = static_cast<uint32_t>(overlap);
         }
     }
-    if (form == Form::Jsonl) parse_line_shape(st, fcinfo, req, owner);
-    if (form != Form::Raw && clara::pg::uniform_metadata())
+    if (exports) parse_line_shape(st, fcinfo, req, owner);
+    if ((form == Form::Record || form == Form::Jsonl) && clara::pg::uniform_metadata())
         st->uniform_keys = clara::pg::load_metadata_keys(clara::pg::extension_schema(), owner);
     if (form == Form::Record) {
         std::string *nulls = clara::pg::make_owned<std::string>(owner);
@@ -568,12 +641,11 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
         st->uniform_nulls = DirectFunctionCall1(jsonb_in, CStringGetDatum(nulls->c_str()));
         MemoryContextSwitchTo(old);
     }
-    g_summary = ExportSummary{};
-    g_summary.ranked = static_cast<int64>(st->ranking->keys.size());
-    if (form == Form::Jsonl && PG_NARGS() > 17 && !PG_ARGISNULL(17))
-        plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
-    if (form == Form::Jsonl && PG_NARGS() > 20) start_ledger(st, fcinfo, owner);
-    if (form == Form::Jsonl && PG_NARGS() > 22) plan_decontamination(st, fcinfo, owner);
+    if (st->summary == nullptr) st->summary = &g_summary;
+    start_summary(st, fcinfo, owner);
+    if (exports && PG_NARGS() > 17 && !PG_ARGISNULL(17)) plan_dedup(st, text_to_cstring(PG_GETARG_TEXT_PP(17)), owner);
+    if (exports && PG_NARGS() > 20) start_ledger(st, fcinfo, owner);
+    if (exports && PG_NARGS() > 22) plan_decontamination(st, fcinfo, owner);
     clara::pg::spi_finish(guc_level);
 }
 
@@ -845,12 +917,14 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
 int next_document_row(StreamState *st, Datum *values, bool *nulls);
 
 // With token_budget: counts a line of n tokens, or false when it would take
-// the export past the budget (the export ends there).
-bool within_budget(StreamState *st, size_t n) {
+// the export past the budget (the export ends there, and the unread ranked
+// documents count as removed by it).
+bool within_budget(StreamState *st, size_t n, int64 unread) {
     if (st->token_budget <= 0) return true;
     if (st->tokens_out + static_cast<int64>(n) > st->token_budget) {
         st->budget_spent = true;  // nothing more comes out
-        g_summary.complete = true;
+        st->summary->complete = true;
+        st->summary->removed_token_budget = unread;
         return false;
     }
     st->tokens_out += static_cast<int64>(n);
@@ -870,12 +944,15 @@ bool next_output_row(StreamState *st, Datum *values, bool *nulls) {
 bool next_line(StreamState *st, Datum *values, bool *nulls) {
     if (st->budget_spent) return false;
     if (st->chunk_tokens > 0 && st->buffers->next_chunk < st->buffers->chunks.size()) {
-        if (!within_budget(st, st->buffers->chunks[st->buffers->next_chunk].token_count)) return false;
+        // This document has lines out already: the ones after it are unread.
+        if (!within_budget(st, st->buffers->chunks[st->buffers->next_chunk].token_count,
+                           st->summary->ranked - st->chunk_ord))
+            return false;
         return emit_training_line(st, st->chunk_row, st->chunk_ord, st->chunk_extra, values, nulls);
     }
     for (;;) {
         int r = next_document_row(st, values, nulls);
-        if (r == 0) g_summary.complete = true;
+        if (r == 0) st->summary->complete = true;
         if (r >= 0) return r == 1;
     }
 }
@@ -897,6 +974,7 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                         errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
     st->expected_ord++;
+    st->doc_tokens = -1;
     Jsonb *extra = st->enrichment != nullptr ? st->extra[st->next - 1] : nullptr;
 
     switch (st->form) {
@@ -914,28 +992,29 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
             values[6] = Float8GetDatum(relevance(st, ord));
             nulls[6] = false;
             return 1;
-        case Form::Jsonl: break;
+        case Form::Jsonl:
+        case Form::Stats: break;
     }
     if (st->dup != nullptr) {
         DupPlan *plan = st->dup;
         while (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] < ord)
             plan->next_dropped++;
         if (plan->next_dropped < plan->dropped.size() && plan->dropped[plan->next_dropped] == ord) {
-            g_summary.removed_duplicates++;
+            st->summary->removed_duplicates++;
             return -1;
         }
     }
     Ledger *ledger = st->ledger;
     const uint64 batch_row = st->next - 1;
     if (ledger != nullptr && ledger->excluded[batch_row]) {
-        g_summary.removed_excluded++;
+        st->summary->removed_excluded++;
         return -1;
     }
     if (st->eval != nullptr) {
         TextField content = text_field(row, desc, kContent);
         st->eval_overlap = clara::pg::eval_overlap(st->eval, std::string_view(content.data, content.len));
         if (st->eval_overlap > 0 && !st->eval_report) {
-            g_summary.removed_contaminated++;
+            st->summary->removed_contaminated++;
             return -1;
         }
     }
@@ -952,7 +1031,7 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
     // Held out: an earlier validation/test document never goes to train.
     if (ledger != nullptr && ledger->in_held_out[batch_row] &&
         (st->split == nullptr || st->buffers->split == "train")) {
-        g_summary.removed_held_out++;
+        st->summary->removed_held_out++;
         return -1;
     }
     if (st->chunk_tokens > 0) {
@@ -970,13 +1049,14 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         st->chunk_row = row;
         st->chunk_ord = ord;
         st->chunk_extra = extra;
-        if (!within_budget(st, st->buffers->chunks[0].token_count)) return 0;
+        if (!within_budget(st, st->buffers->chunks[0].token_count, st->summary->ranked - ord + 1)) return 0;
     } else if (st->token_budget > 0) {
         TextField content = text_field(row, desc, kContent);
         size_t n = 0;
         clara::pg::run_cpp("counting tokens",
                            [&] { n = st->tokenizer->count(std::string_view(content.data, content.len)); });
-        if (!within_budget(st, n)) return 0;
+        st->doc_tokens = static_cast<int64>(n);
+        if (!within_budget(st, n, st->summary->ranked - ord + 1)) return 0;
     }
     if (ledger != nullptr && ledger->record != nullptr) {
         // Pointers into the batch's rows: flushed before the batch is freed.
@@ -991,6 +1071,51 @@ int next_document_row(StreamState *st, Datum *values, bool *nulls) {
         ledger->pending++;
     }
     return emit_training_line(st, row, ord, extra, values, nulls) ? 1 : 0;
+}
+
+// Counts the line about to go out (row's next chunk, or row) in the
+// summary: its split's lines and tokens, and documents at its first line;
+// with Stats, the totals of the document too.
+void count_line(StreamState *st, HeapTuple row, int64 ord, std::string_view content) {
+    ExportSummary *s = st->summary;
+    LineBuffers *buf = st->buffers;
+    SplitCounts *split = &s->splits[0];
+    for (int i = 1; st->split != nullptr && i < s->nsplits; i++)
+        if (buf->split == s->splits[i].name) split = &s->splits[i];
+    const bool first = st->chunk_tokens == 0 || buf->next_chunk == 0;
+    int64 tokens;
+    if (st->chunk_tokens > 0) {
+        tokens = buf->chunks[buf->next_chunk].token_count;
+    } else if (st->doc_tokens >= 0) {
+        tokens = st->doc_tokens;
+    } else if (st->tokenizer != nullptr) {
+        size_t n = 0;
+        const clara::ModelTokenizer *t = st->tokenizer;
+        clara::pg::run_cpp("counting tokens", [&] { n = t->count(content); });
+        tokens = static_cast<int64>(n);
+    } else {
+        tokens = estimate_tokens(content.size());
+    }
+    s->lines++;
+    split->lines++;
+    split->tokens += tokens;
+    if (!first) return;
+    s->documents++;
+    split->documents++;
+    if (st->form != Form::Stats) return;
+    TupleDesc desc = st->batch_desc;
+    bool isnull;
+    StatsTotals *totals = st->totals;
+    totals->quality += DatumGetFloat8(heap_getattr(row, kQuality, desc, &isnull));
+    totals->relevance += relevance(st, ord);
+    Datum words = heap_getattr(row, kWordCount, desc, &isnull);
+    if (!isnull) totals->words += DatumGetInt64(words);
+    TextField domain = text_field(row, desc, kDomain);
+    TextField type = text_field(row, desc, kDocumentType);
+    clara::pg::run_cpp("counting statistics", [&] {
+        totals->domains[std::string(domain.data, domain.len)]++;
+        totals->document_types[std::string(type.data, type.len)]++;
+    });
 }
 
 // The training line of row (or of its next chunk, when chunking).
@@ -1014,8 +1139,11 @@ bool emit_training_line(StreamState *st, HeapTuple row, int64 ord, Jsonb *extra,
     overrides[noverrides++] = {"title", text_field(row, desc, kTitle)};
     overrides[noverrides++] = {"domain", text_field(row, desc, kDomain)};
     std::string_view body(content.data, content.len);
-    if (st->chunk_tokens == 0 || buf->next_chunk == 0) g_summary.documents++;
-    g_summary.lines++;
+    count_line(st, row, ord, body);
+    if (st->form == Form::Stats) {  // counted, not built
+        if (st->chunk_tokens > 0) buf->next_chunk++;
+        return true;
+    }
     char numbers[5][16];
     if (st->chunk_tokens > 0) {
         const clara::TextChunk &c = buf->chunks[buf->next_chunk];
@@ -1160,6 +1288,7 @@ Datum stream(FunctionCallInfo fcinfo, Form form) {
 }  // namespace
 
 extern "C" {
+PG_FUNCTION_INFO_V1(clara_stats);
 PG_FUNCTION_INFO_V1(clara_export_summary);
 PG_FUNCTION_INFO_V1(clara_stream);
 PG_FUNCTION_INFO_V1(clara_stream_jsonl);
@@ -1188,18 +1317,122 @@ extern "C" Datum clara_vector(PG_FUNCTION_ARGS) {
     return materialize(fcinfo, Form::Raw, false, clara::pg::RawRanking::kVector);
 }
 
+namespace {
+
+// The counts clara_export_summary() and clara_stats share, as JSON members
+// (without braces): tokens and how they were counted, per split, removed.
+void append_counts(std::string &out, const ExportSummary &s) {
+    int64 tokens = 0;
+    for (int i = 0; i < s.nsplits; i++) tokens += s.splits[i].tokens;
+    out += "\"total_tokens\": " + std::to_string(tokens) + ", \"token_count\": ";
+    if (s.tokenizer != nullptr)
+        clara::append_json_string(out, std::string("tokenizer:") + s.tokenizer);
+    else
+        out += "\"estimate\"";
+    out += ", \"splits\": {";
+    bool first = true;
+    for (int i = 0; i < s.nsplits; i++) {
+        const SplitCounts &c = s.splits[i];
+        if (s.only_split != nullptr && strcmp(s.only_split, c.name) != 0) continue;
+        if (!first) out += ", ";
+        first = false;
+        clara::append_json_string(out, c.name);
+        out += ": {\"documents\": " + std::to_string(c.documents) + ", \"lines\": " + std::to_string(c.lines) +
+               ", \"tokens\": " + std::to_string(c.tokens) + "}";
+    }
+    out += "}, \"removed\": {\"duplicates\": " + std::to_string(s.removed_duplicates) +
+           ", \"excluded\": " + std::to_string(s.removed_excluded) +
+           ", \"held_out\": " + std::to_string(s.removed_held_out) +
+           ", \"contaminated\": " + std::to_string(s.removed_contaminated) +
+           ", \"token_budget\": " + std::to_string(s.removed_token_budget) + "}";
+}
+
+Datum jsonb_from(const std::string &text) { return DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())); }
+
+// {"name": count, ...} of a map.
+void append_count_map(std::string &out, const std::map<std::string, int64> &counts) {
+    out.push_back('{');
+    for (const auto &[name, n] : counts) {
+        if (out.back() != '{') out += ", ";
+        clara::append_json_string(out, name);
+        out += ": " + std::to_string(n);
+    }
+    out.push_back('}');
+}
+
+}  // namespace
+
 // clara_export_summary(): the counts of this backend's last export.
 extern "C" Datum clara_export_summary(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     const ExportSummary &s = g_summary;
     const char *dedup = s.dedup == Dedup::kNear ? "\"near\"" : s.dedup == Dedup::kExact ? "\"exact\"" : "null";
-    char *json = psprintf(
-        "{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
-        "\"complete\": %s, \"dedup\": %s, \"removed\": {\"duplicates\": %lld, "
-        "\"excluded\": %lld, \"held_out\": %lld, \"contaminated\": %lld}}",
-        static_cast<long long>(s.ranked), static_cast<long long>(s.documents), static_cast<long long>(s.lines),
-        s.complete ? "true" : "false", dedup, static_cast<long long>(s.removed_duplicates),
-        static_cast<long long>(s.removed_excluded), static_cast<long long>(s.removed_held_out),
-        static_cast<long long>(s.removed_contaminated));
-    return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
+    std::string *json = clara::pg::make_owned<std::string>(CurrentMemoryContext);
+    clara::pg::run_cpp("reporting the export", [&] {
+        char head[256];
+        snprintf(head, sizeof head,
+                 "{\"documents_ranked\": %lld, \"documents_written\": %lld, \"lines_written\": %lld, "
+                 "\"complete\": %s, \"dedup\": %s, ",
+                 static_cast<long long>(s.ranked), static_cast<long long>(s.documents), static_cast<long long>(s.lines),
+                 s.complete ? "true" : "false", dedup);
+        *json = head;
+        append_counts(*json, s);
+        json->push_back('}');
+    });
+    return jsonb_from(*json);
+}
+
+// clara_stats(query, top_k, ..., decontaminate_mode): clara_stream_jsonl's
+// arguments without batch_size and record. Runs that export's own path
+// with the lines counted instead of built, so the two cannot disagree;
+// memory stays that of one batch.
+extern "C" Datum clara_stats(PG_FUNCTION_ARGS) {
+    constexpr int kStatsArgs = 21, kJsonlArgs = 23;
+    // Argument i of clara_stats is argument kJsonlIndex[i] of clara_stream_jsonl.
+    static const int kJsonlIndex[kStatsArgs] = {0,  1,  2,  3,  4,  5,  7,  8,  9,  10, 11,
+                                                12, 13, 14, 15, 16, 17, 19, 20, 21, 22};
+    LOCAL_FCINFO(args, kJsonlArgs);
+    InitFunctionCallInfoData(*args, fcinfo->flinfo, kJsonlArgs, fcinfo->fncollation, nullptr, nullptr);
+    for (int i = 0; i < kJsonlArgs; i++) {
+        args->args[i].value = static_cast<Datum>(0);
+        args->args[i].isnull = true;
+    }
+    for (int i = 0; i < kStatsArgs && i < PG_NARGS(); i++) args->args[kJsonlIndex[i]] = fcinfo->args[i];
+
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara stats", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext row_cxt = AllocSetContextCreate(work, "clara stats row", ALLOCSET_DEFAULT_SIZES);
+    auto *st = static_cast<StreamState *>(MemoryContextAllocZero(work, sizeof(StreamState)));
+    st->summary = clara::pg::make_owned<ExportSummary>(work);
+    st->totals = clara::pg::make_owned<StatsTotals>(work);
+    start_stream(st, args, Form::Stats, true, work, clara::pg::RawRanking::kNone);
+    Datum values[kMaxOutputColumns];
+    bool nulls[kMaxOutputColumns];
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(row_cxt);
+        bool more = next_output_row(st, values, nulls);
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(row_cxt);
+        if (!more) break;
+    }
+    const ExportSummary &s = *st->summary;
+    const StatsTotals &t = *st->totals;
+    const double n = s.documents > 0 ? static_cast<double>(s.documents) : 1.0;
+    const char *quality = clara::pg::shortest_double(t.quality / n);
+    const char *relevance = clara::pg::shortest_double(t.relevance / n);
+    std::string *json = clara::pg::make_owned<std::string>(work);
+    clara::pg::run_cpp("reporting the statistics", [&] {
+        *json = "{\"total_documents\": " + std::to_string(s.documents) + ", \"avg_quality_score\": " + quality +
+                ", \"avg_relevance_score\": " + relevance + ", ";
+        append_counts(*json, s);
+        *json += ", \"total_words\": " + std::to_string(t.words) + ", \"total_lines\": " + std::to_string(s.lines) +
+                 ", \"documents_ranked\": " + std::to_string(s.ranked) + ", \"domains\": ";
+        append_count_map(*json, t.domains);
+        *json += ", \"document_types\": ";
+        append_count_map(*json, t.document_types);
+        json->push_back('}');
+    });
+    Datum result = jsonb_from(*json);
+    MemoryContextDelete(work);
+    return result;
 }

@@ -297,15 +297,26 @@ DatasetRequest parse_dataset_request(std::string_view body) {
 }
 
 SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, std::string>> &params) {
-    // URL parameters are text: turn them into the JSON search_query would
-    // hold, then check them with the same code.
+    // URL parameters are text: turn them into the JSON search_query and
+    // training would hold, then check them with the same code.
     json q = json::object();
+    json training = json::object();
     std::optional<std::string> domain;
+    static const char *const kText[] = {"tokenizer", "format", "prompt_template",   "text_template",
+                                        "split",     "dedup",  "decontaminate_mode"};
+    static const char *const kJson[] = {"chunk_tokens", "chunk_overlap", "split_seed", "token_budget",
+                                        "exclude_held_out"};
+    static const char *const kNames[] = {"exclude", "decontaminate"};
+    auto one_of = [](const std::string &key, const auto &list) {
+        for (const char *k : list)
+            if (key == k) return true;
+        return false;
+    };
     for (const auto &param : params) {
         // Named references, not a structured binding: C++17 lambdas cannot capture those.
         const std::string &key = param.first;
         const std::string &value = param.second;
-        if (q.contains(key) || (key == "domain" && domain))
+        if (q.contains(key) || training.contains(key) || (key == "domain" && domain))
             throw RequestError(key, "parameter \"" + key + "\" given twice");
         auto json_value = [&](const char *expected) {
             json v = json::parse(value, nullptr, false);
@@ -338,10 +349,21 @@ SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, 
             q[key] = list;
         } else if (key == "domain") {
             domain = value;
+        } else if (one_of(key, kText)) {
+            training[key] = value;
+        } else if (one_of(key, kJson)) {
+            json v = json::parse(value, nullptr, false);
+            training[key] = v.is_discarded() ? json(value) : v;  // a string fails the type check
+        } else if (one_of(key, kNames)) {
+            // A JSON array of names, or one name.
+            json v = json::parse(value, nullptr, false);
+            training[key] = !v.is_discarded() && v.is_array() ? parse_strict(value, key) : json::array({value});
         } else {
             throw RequestError(key, "unknown parameter \"" + key +
                                         "\" (allowed: query, top_k, min_quality_score, domain, filters, "
-                                        "search_types, weights)");
+                                        "search_types, weights, tokenizer, chunk_tokens, chunk_overlap, format, "
+                                        "prompt_template, text_template, split, split_seed, token_budget, dedup, "
+                                        "exclude, exclude_held_out, decontaminate, decontaminate_mode)");
         }
     }
     if (domain) {
@@ -352,7 +374,9 @@ SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, 
         q["filters"]["domain"] = *domain;
     }
     try {
-        return parse_search_query(q, "", "query");
+        SearchArguments s = parse_search_query(q, "", "query");
+        parse_training(training, s);
+        return s;
     } catch (const json::type_error &) {
         // nlohmann refuses to serialise invalid UTF-8 from URL parameters.
         throw RequestError("", "parameters must be valid UTF-8");

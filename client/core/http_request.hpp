@@ -61,6 +61,8 @@ DatasetRequest parse_dataset_request(std::string_view body);
 
 // GET /api/datasets/stats?query=...&top_k=...&min_quality_score=...&domain=...
 //   &filters={json}&search_types=a,b&weights={json}
+//   &tokenizer=...&chunk_tokens=N&...&decontaminate_mode=drop   (the stream body's "training" names, less
+//   record; exclude and decontaminate: a JSON array of names, or one name)
 // Throws RequestError.
 SearchArguments parse_stats_parameters(const std::vector<std::pair<std::string, std::string>> &params);
 

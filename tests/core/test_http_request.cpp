@@ -230,6 +230,41 @@ TEST(HttpStatsParameters, FromTheUrl) {
     EXPECT_EQ(json::parse(s.filters_json)["metadata"]["gericht"], "VG Köln");
 }
 
+// The stream body's "training" names: stats counts what that export would write.
+TEST(HttpStatsParameters, TrainingFromTheUrl) {
+    SearchArguments s = parse_stats_parameters({{"query", "x"},
+                                                {"tokenizer", "llama3"},
+                                                {"chunk_tokens", "2048"},
+                                                {"chunk_overlap", "128"},
+                                                {"format", "messages"},
+                                                {"split", "validation=0.02,test=0.01"},
+                                                {"split_seed", "7"},
+                                                {"token_budget", "100000"},
+                                                {"dedup", "near"},
+                                                {"exclude", R"(["run1:validation", "run,2"])"},
+                                                {"exclude_held_out", "false"},
+                                                {"decontaminate", "mmlu-de"},
+                                                {"decontaminate_mode", "report"}});
+    EXPECT_EQ(s.tokenizer, "llama3");
+    EXPECT_EQ(s.chunk_tokens, 2048);
+    EXPECT_EQ(s.chunk_overlap, 128);
+    EXPECT_EQ(s.format, "messages");
+    EXPECT_EQ(s.split, "validation=0.02,test=0.01");
+    EXPECT_EQ(s.split_seed, 7);
+    EXPECT_EQ(s.token_budget, 100000);
+    EXPECT_EQ(s.dedup, "near");
+    EXPECT_EQ(s.exclude, (std::vector<std::string>{"run1:validation", "run,2"}));
+    EXPECT_FALSE(s.exclude_held_out);
+    EXPECT_EQ(s.decontaminate, (std::vector<std::string>{"mmlu-de"}));
+    EXPECT_TRUE(s.decontaminate_report);
+    // Defaults: the export's.
+    s = parse_stats_parameters({{"query", "x"}});
+    EXPECT_FALSE(s.tokenizer.has_value());
+    EXPECT_EQ(s.format, "raw");
+    EXPECT_TRUE(s.exclude_held_out);
+    EXPECT_TRUE(s.exclude.empty());
+}
+
 TEST(HttpStatsParameters, Errors) {
     auto field = [](const std::vector<std::pair<std::string, std::string>> &params) {
         try {
@@ -249,6 +284,12 @@ TEST(HttpStatsParameters, Errors) {
     EXPECT_EQ(field({{"query", "x"}, {"domain", "a"}, {"filters", R"({"domain": "b"})"}}), "domain");
     EXPECT_EQ(field({{"query", "x"}, {"weights", R"({"keyword": 1, "keyword": 2})"}}), "weights");
     EXPECT_EQ(field({{"query", "x"}, {"filters", std::string(100, '[') + std::string(100, ']')}}), "filters");
+    EXPECT_EQ(field({{"query", "x"}, {"chunk_tokens", "many"}}), "training.chunk_tokens");
+    EXPECT_EQ(field({{"query", "x"}, {"dedup", "fuzzy"}}), "training.dedup");
+    EXPECT_EQ(field({{"query", "x"}, {"exclude_held_out", "yes"}}), "training.exclude_held_out");
+    EXPECT_EQ(field({{"query", "x"}, {"decontaminate_mode", "report"}}), "training.decontaminate_mode");
+    EXPECT_EQ(field({{"query", "x"}, {"split", "a=0.1"}, {"split", "b=0.1"}}), "split");
+    EXPECT_EQ(field({{"query", "x"}, {"record", "run1"}}), "record");  // an export's, not statistics'
 }
 
 TEST(HttpAttachment, FileNameIsSafe) {

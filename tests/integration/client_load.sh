@@ -121,3 +121,73 @@ pass "stdin load of a generated corpus; reloading it changes nothing"
 "$CLARA_STREAM" stats --query "Genehmigung" --top-k 50 >"$WORK/stats.txt"
 grep -Eq '^total_documents +[0-9]+$' "$WORK/stats.txt" || fail "stats table: $(cat "$WORK/stats.txt")"
 pass "stats: JSON equals clara_stats(), table printed"
+
+# 8. stats with the export's flags reports what that export wrote: per
+# split the documents, the lines (chunks) and the sum of their token_count,
+# and the removals of its manifest. A byte-level tokenizer.json without
+# merges (one token per UTF-8 byte, GPT-2's byte table) goes by path, as a
+# user's file would.
+"$PYTHON" - "$WORK/bytes.json" <<'PY'
+import json, sys
+printable = [c for c in range(256) if 33 <= c <= 126 or 161 <= c <= 172 or 174 <= c <= 255]
+table, extra = {}, 0
+for c in range(256):
+    if c in printable:
+        table[c] = chr(c)
+    else:
+        table[c] = chr(256 + extra)
+        extra += 1
+json.dump({"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False},
+           "model": {"type": "BPE", "vocab": {table[c]: c for c in range(256)}, "merges": []}},
+          open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+flags=(--query "Genehmigung Nachbar" --top-k 300 --min-quality 0 --tokenizer "$WORK/bytes.json" --chunk-tokens 256
+    --chunk-overlap 32 --split validation=0.2,test=0.1 --split-seed 4 --dedup near --format text)
+expect_exit 0 "$CLARA_STREAM" "${flags[@]}" --output-dir "$WORK/set" --quiet
+expect_exit 0 "$CLARA_STREAM" stats "${flags[@]}" --json
+cp "$WORK/stdout" "$WORK/set-stats.json"
+verdict=$("$PYTHON" - "$WORK/set" "$WORK/set-stats.json" <<'PY'
+import collections, glob, json, os, sys
+stats = json.load(open(sys.argv[2]))
+docs, lines, tokens = collections.defaultdict(set), collections.Counter(), collections.Counter()
+for path in glob.glob(os.path.join(sys.argv[1], "*.jsonl")):
+    for raw in open(path, encoding="utf-8"):
+        line = json.loads(raw)
+        split = line["metadata"]["split"]
+        docs[split].add(line["document_id"])
+        lines[split] += 1
+        tokens[split] += line["metadata"]["token_count"]
+written = {s: {"documents": len(docs[s]), "lines": lines[s], "tokens": tokens[s]} for s in lines}
+reported = {s: c for s, c in stats["splits"].items() if c["lines"] > 0}
+manifest = json.load(open(os.path.join(sys.argv[1], "manifest.json")))
+problems = []
+if written != reported: problems.append(f"splits: exported {written}, stats {reported}")
+if len(written) < 3: problems.append(f"expected lines in all three splits: {written}")
+if manifest["removed"] != stats["removed"]: problems.append(f"removed: manifest {manifest['removed']}, stats {stats['removed']}")
+if stats["removed"]["duplicates"] < 1: problems.append("expected the generated corpus's duplicates to be removed")
+if stats["total_tokens"] != sum(tokens.values()): problems.append("total_tokens is not the lines' token_count sum")
+if not stats["token_count"].startswith("tokenizer:"): problems.append(f"token_count {stats['token_count']}")
+print("; ".join(problems) or "equal")
+PY
+)
+[ "$verdict" = equal ] || fail "stats differs from what the export wrote: $verdict"
+# The same statistics from SQL, by the tokenizer's registered name.
+name=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["token_count"].split(":", 1)[1])' "$WORK/set-stats.json")
+[ -n "$name" ] || fail "no tokenizer name in $(cat "$WORK/set-stats.json")"
+same=$(sql -v name="$name" -v j="$(cat "$WORK/set-stats.json")" <<'SQL'
+SELECT clara_stats('Genehmigung Nachbar', 300, 0.0, tokenizer => :'name', chunk_tokens => 256, chunk_overlap => 32,
+                   split => 'validation=0.2,test=0.1', split_seed => 4, dedup => 'near', format => 'text')
+       = :'j'::jsonb
+SQL
+)
+[ "$same" = t ] || fail "clara_stats by the tokenizer's name differs from stats --json: $same"
+pass "stats with the export's flags: per split documents, lines and tokens equal the exported set's, removed its manifest's"
+
+# Bad flags: the export's own errors, exit 5 with the server's reason.
+expect_exit 5 "$CLARA_STREAM" stats --query x --split train=0.1
+stderr_has "split: train is the rest"
+expect_exit 5 "$CLARA_STREAM" stats --query x --tokenizer no-such-tokenizer
+stderr_has 'tokenizer "no-such-tokenizer" is not registered'
+expect_exit 2 "$CLARA_STREAM" stats --query x --decontaminate-report
+stderr_has "--decontaminate-report needs --decontaminate NAME"
+pass "stats: bad flags fail as the export's do"

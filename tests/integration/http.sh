@@ -241,12 +241,48 @@ stats_sql=$(cat "$WORK/stats.sql")
 [ "$stats_http" = "$stats_sql" ] || fail "stats: $stats_http != $stats_sql"
 curl -sS -o "$WORK/e.json" -w '%{http_code}' "$MAIN_URL/api/datasets/stats?query=x&top_k=0" >"$WORK/status"
 expect_error 400 top_k "$WORK/e.json"
+# The stream body's training names as parameters: stats counts what that
+# stream writes, split by split (tokens: the documented estimate, ceil of
+# UTF-8 bytes / 3.7 per line, without a tokenizer).
+post /api/datasets/stream "$(body "Genehmigung Nachbar Bescheid" 200 0.0 \
+    '{"training": {"split": "validation=0.3", "split_seed": 5, "dedup": "near"}}')" "$WORK/split.jsonl"
+[ "$(status)" = 200 ] || fail "stream with training: HTTP $(status): $(head -c 300 "$WORK/split.jsonl")"
+curl -sS -o "$WORK/split-stats.json" -w '%{http_code}' -G "$MAIN_URL/api/datasets/stats" \
+    --data-urlencode "query=Genehmigung Nachbar Bescheid" --data-urlencode top_k=200 \
+    --data-urlencode min_quality_score=0.0 --data-urlencode split=validation=0.3 --data-urlencode split_seed=5 \
+    --data-urlencode dedup=near >"$WORK/status"
+[ "$(status)" = 200 ] || fail "stats with training: HTTP $(status): $(cat "$WORK/split-stats.json")"
+verdict=$("$PYTHON" - "$WORK/split.jsonl" "$WORK/split-stats.json" <<'PY'
+import collections, json, sys
+docs, lines, tokens = collections.Counter(), collections.Counter(), collections.Counter()
+for raw in open(sys.argv[1], encoding="utf-8"):
+    line = json.loads(raw)
+    split = line["metadata"]["split"]
+    docs[split] += 1
+    lines[split] += 1
+    tokens[split] += (len(line["text"].encode("utf-8")) * 10 + 36) // 37
+stats = json.load(open(sys.argv[2]))
+written = {s: {"documents": docs[s], "lines": lines[s], "tokens": tokens[s]} for s in lines}
+problems = []
+if stats["splits"] != written: problems.append(f"splits: streamed {written}, stats {stats['splits']}")
+if stats["token_count"] != "estimate": problems.append(f"token_count {stats['token_count']}")
+if len(written) != 2: problems.append(f"expected train and validation lines: {written}")
+print("; ".join(problems) or "equal")
+PY
+)
+[ "$verdict" = equal ] || fail "stats with training parameters: $verdict"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' "$MAIN_URL/api/datasets/stats?query=x&dedup=fuzzy" >"$WORK/status"
+expect_error 400 training.dedup "$WORK/e.json"
+curl -sS -o "$WORK/e.json" -w '%{http_code}' -G "$MAIN_URL/api/datasets/stats" --data-urlencode query=x \
+    --data-urlencode split=train=0.1 >"$WORK/status"
+expect_error 400 null "$WORK/e.json"
+grep -q "train is the rest" "$WORK/e.json" || fail "stats split error: $(cat "$WORK/e.json")"
 curl -sS -o "$WORK/health.json" -w '%{http_code}' "$MAIN_URL/health" >"$WORK/status"
 version=$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'clara'")
 [ -n "$version" ] || fail "health: no clara extension version in the database"
 "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] == "ok" and d["extension_version"] == sys.argv[2], d' \
     "$WORK/health.json" "$version" || fail "health: $(cat "$WORK/health.json")"
-pass "search = clara_search, stats = clara_stats, health reports extension $version"
+pass "search = clara_search, stats = clara_stats (with the training parameters: what the stream writes), health reports extension $version"
 # /search builds its answer in memory (25 MB at top_k 10,000 here); once
 # sent, the server gives it back: no copy kept in a worker's arena or in a
 # pooled connection's input buffer.

@@ -26,13 +26,17 @@ def test_statistics_of_documents_agree_with_the_server(api):
     assert mine["document_types"] == server["document_types"]
     assert math.isclose(mine["avg_quality_score"], server["avg_quality_score"], rel_tol=1e-9)
     assert math.isclose(mine["avg_relevance_score"], server["avg_relevance_score"], rel_tol=1e-9)
-    assert mine["total_tokens"] > 0  # whitespace words; the server counts its own tokenizer's words
+    # Tokens: the same estimate on both sides (ceil(UTF-8 bytes / 3.7) of each text).
+    assert mine["total_tokens"] == server["total_tokens"] > 0
+    assert mine["token_count"] == server["token_count"] == "estimate"
+    assert mine["total_words"] > 0  # whitespace words; the server counts the quality signals' words
 
 
 def test_statistics_of_nothing():
     stats = DatasetSearchAPI(dsn="dbname=unused").get_statistics([])
     assert stats == {"total_documents": 0, "avg_quality_score": 0.0, "avg_relevance_score": 0.0,
-                     "total_tokens": 0, "domains": {}, "document_types": {}}
+                     "total_tokens": 0, "token_count": "estimate", "total_words": 0, "domains": {},
+                     "document_types": {}}
 
 
 def test_the_seeds_example(dsn, tmp_path, monkeypatch):

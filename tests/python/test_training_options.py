@@ -1,6 +1,7 @@
 """stream_to_jsonl with TrainingOptions: the server's chunked, formatted,
 split lines, byte for byte; bad options refused by the server."""
 
+import asyncio
 import json
 
 import psycopg
@@ -61,6 +62,39 @@ def test_chunked_formatted_split_lines_are_the_servers(api, db, tiny, tmp_path):
     assert all(p["metadata"]["token_count"] <= 120 and p["metadata"]["split"] in ("train", "validation")
                for p in parsed)
     assert all(p["instruction"] == f"Worum geht es in {p['metadata']['title']}?" for p in parsed)
+
+
+def test_query_statistics_count_what_the_export_wrote(api, tiny, tmp_path):
+    """get_query_statistics with the export's training options: per split
+    the documents, lines and token_count sums of the file stream_to_jsonl
+    wrote; removed as the server's summary says."""
+    query = DatasetSearchQuery("Genehmigung Bescheid Nachbar", top_k=200, min_quality_score=0.0)
+    options = TrainingOptions(tokenizer=tiny, chunk_tokens=100, chunk_overlap=10, split="validation=0.25,test=0.1",
+                              split_seed=3, dedup="near", format="text")
+    path = tmp_path / "set.jsonl"
+    api.stream_to_jsonl_sync(query, path, training=options)
+    written = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        meta = json.loads(raw)["metadata"]
+        counts = written.setdefault(meta["split"], {"documents": set(), "lines": 0, "tokens": 0})
+        counts["documents"].add(json.loads(raw)["document_id"])
+        counts["lines"] += 1
+        counts["tokens"] += meta["token_count"]
+    written = {k: {**v, "documents": len(v["documents"])} for k, v in written.items()}
+    stats = api.get_query_statistics_sync(query, options)
+    assert len(written) == 3
+    assert stats["splits"] == written
+    assert stats["token_count"] == f"tokenizer:{tiny}"
+    assert stats["total_tokens"] == sum(v["tokens"] for v in written.values())
+    assert stats["removed"]["duplicates"] > 0  # the generated corpus's near duplicates
+    assert asyncio.run(api.get_query_statistics(query, options)) == stats
+    # Without training options: the seed's call, tokens estimated.
+    plain = api.get_query_statistics_sync(query)
+    assert plain["token_count"] == "estimate" and plain["splits"].keys() == {"train"}
+    with pytest.raises(ValueError, match="record"):
+        api.get_query_statistics_sync(query, TrainingOptions(record="nope"))
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="train is the rest"):
+        api.get_query_statistics_sync(query, TrainingOptions(split="train=0.1"))
 
 
 def test_token_budget(api, tiny, tmp_path):

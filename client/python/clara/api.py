@@ -60,7 +60,15 @@ _SEARCH = sql.SQL(
     "SELECT rank, document_id, content, metadata, source, quality_score, relevance_score"
     " FROM {schema}.clara_search({arguments})"
 )
-_STATS = sql.SQL("SELECT {schema}.clara_stats({arguments})")
+# clara_stats takes the export's arguments (less batch_size and record), by name.
+_STATS = sql.SQL(
+    "SELECT {schema}.clara_stats({arguments}, tokenizer => %(tokenizer)s, chunk_tokens => %(chunk_tokens)s::integer,"
+    " chunk_overlap => %(chunk_overlap)s::integer, format => %(format)s, prompt_template => %(prompt_template)s,"
+    " text_template => %(text_template)s, split => %(split)s, split_seed => %(split_seed)s::bigint,"
+    " token_budget => %(token_budget)s::bigint, dedup => %(dedup)s, exclude => %(exclude)s::text[],"
+    " exclude_held_out => %(exclude_held_out)s::boolean, decontaminate => %(decontaminate)s::text[],"
+    " decontaminate_mode => %(decontaminate_mode)s)"
+)
 # The export statement of the C++ client (client/jsonl_copy.cpp): COPY takes
 # no bind parameters, so the arguments travel as bound parameters of
 # set_config() (transaction-local) and the COPY reads them back. The CSV
@@ -145,6 +153,29 @@ def _parameters(query: DatasetSearchQuery, batch_size: Optional[int] = None) -> 
         "search_types": list(query.search_types) if query.search_types is not None else None,
         "weights": Jsonb(dict(query.weights), dumps=_json_dumps) if query.weights is not None else None,
         "batch_size": batch_size,
+    }
+
+
+def _stats_parameters(query: DatasetSearchQuery, training: Optional[TrainingOptions]) -> Dict[str, Any]:
+    t = training or TrainingOptions()
+    if t.record is not None:
+        raise ValueError("record files an export in the ledger: statistics write nothing (leave record None)")
+    return {
+        **_parameters(query),
+        "tokenizer": t.tokenizer,
+        "chunk_tokens": t.chunk_tokens,
+        "chunk_overlap": t.chunk_overlap,
+        "format": t.format,
+        "prompt_template": t.prompt_template,
+        "text_template": t.text_template,
+        "split": t.split,
+        "split_seed": t.split_seed,
+        "token_budget": t.token_budget,
+        "dedup": t.dedup,
+        "exclude": list(t.exclude),
+        "exclude_held_out": t.exclude_held_out,
+        "decontaminate": list(t.decontaminate),
+        "decontaminate_mode": t.decontaminate_mode,
     }
 
 
@@ -397,30 +428,39 @@ class DatasetSearchAPI:
     def get_statistics(self, documents: Iterable[DatasetDocument]) -> Dict[str, Any]:
         """The seed's get_statistics over documents already retrieved:
         total_documents, avg_quality_score, avg_relevance_score, total_tokens
-        (whitespace-separated words of the text), domains, document_types."""
+        (the server's estimate, token_count "estimate"), total_words
+        (whitespace-separated words), domains, document_types."""
         return statistics(documents)
 
-    async def get_query_statistics(self, query: DatasetSearchQuery) -> Dict[str, Any]:
-        """The same statistics computed by the server over a query's result
-        (clara_stats; total_tokens counts the words the quality score saw)."""
+    async def get_query_statistics(self, query: DatasetSearchQuery,
+                                   training: Optional[TrainingOptions] = None) -> Dict[str, Any]:
+        """The server's statistics (clara_stats) of what stream_to_jsonl with
+        the same query and training options would write: total_tokens counted
+        by training.tokenizer (token_count "tokenizer:NAME") or estimated
+        ("estimate"), total_words, splits (documents, lines, tokens per
+        split), removed (documents each step kept out), and the seed's keys.
+        training.record must be None (statistics record nothing)."""
         _check_query(query)
+        parameters = _stats_parameters(query, training)
         conn = await self._aconnect()
         try:
             schema = await self._aschema(conn)
-            cur = await conn.execute(_STATS.format(schema=schema, arguments=_ARGUMENTS), _parameters(query))
+            cur = await conn.execute(_STATS.format(schema=schema, arguments=_ARGUMENTS), parameters)
             (result,) = await cur.fetchone()
             await conn.commit()
             return result
         finally:
             await self._aclose(conn)
 
-    def get_query_statistics_sync(self, query: DatasetSearchQuery) -> Dict[str, Any]:
+    def get_query_statistics_sync(self, query: DatasetSearchQuery,
+                                  training: Optional[TrainingOptions] = None) -> Dict[str, Any]:
         """get_query_statistics for synchronous code."""
         _check_query(query)
+        parameters = _stats_parameters(query, training)
         conn = self._connect()
         try:
             (result,) = conn.execute(_STATS.format(schema=self._schema(conn), arguments=_ARGUMENTS),
-                                     _parameters(query)).fetchone()
+                                     parameters).fetchone()
             conn.commit()
             return result
         finally:

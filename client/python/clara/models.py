@@ -178,18 +178,27 @@ class DatasetDocument:
         }
 
 
+def estimate_tokens(text: str) -> int:
+    """The server's token estimate without a tokenizer (clara_stats
+    token_count "estimate"): ceil(UTF-8 bytes / 3.7), docs/training.md#token-estimate."""
+    return (len(text.encode("utf-8")) * 10 + 36) // 37
+
+
 def statistics(documents) -> Dict[str, Any]:
-    """The seed's get_statistics over documents, in one pass (any iterable)."""
+    """The seed's get_statistics over documents, in one pass (any iterable):
+    total_tokens is the server's estimate (token_count "estimate"),
+    total_words the whitespace-separated words."""
     total = 0
     quality = relevance = 0.0
-    tokens = 0
+    tokens = words = 0
     domains: Dict[str, int] = {}
     document_types: Dict[str, int] = {}
     for doc in documents:
         total += 1
         quality += float(doc.quality_score)
         relevance += float(doc.score)
-        tokens += len(doc.content.split())
+        tokens += estimate_tokens(doc.content)
+        words += len(doc.content.split())
         meta = doc.metadata or {}
         domain = meta.get("domain") or ""
         doc_type = meta.get("document_type") or ""
@@ -200,12 +209,15 @@ def statistics(documents) -> Dict[str, Any]:
         "avg_quality_score": quality / total if total else 0.0,
         "avg_relevance_score": relevance / total if total else 0.0,
         "total_tokens": tokens,
+        "token_count": "estimate",
+        "total_words": words,
         "domains": domains,
         "document_types": document_types,
     }
 
 
-__all__: List[str] = ["DatasetDocument", "DatasetSearchQuery", "ExactNumber", "statistics", "training_line"]
+__all__: List[str] = ["DatasetDocument", "DatasetSearchQuery", "ExactNumber", "estimate_tokens", "statistics",
+                       "training_line"]
 
 
 _DEDUP_MODES = ("exact", "near", "none")
