@@ -176,8 +176,7 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
 // arrays stay parameters read at execution, instead of being copied into a
 // custom plan as constants.
 using clara::pg::KeptPlan;
-KeptPlan g_insert_postings, g_insert_gram_postings, g_count_terms, g_count_terms_without_blocks,
-    g_update_corpus;
+KeptPlan g_insert_postings, g_insert_gram_postings, g_count_terms, g_count_terms_without_blocks, g_update_corpus;
 
 // Appends word postings blocks: $1 terms, $2 blocks.
 void insert_postings(const char *schema, Datum *args, const char *what) {
@@ -570,8 +569,8 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         // writing clara_documents before the blocks column exists).
         Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
         Datum args[2] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs)};
-        SPIPlanPtr plan =
-            clara::pg::kept_plan(&g_count_terms_without_blocks, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+        SPIPlanPtr plan = clara::pg::kept_plan(
+            &g_count_terms_without_blocks, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
                 return psprintf(
                     "INSERT INTO %s.clara_terms AS t (term, df) "
                     "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "

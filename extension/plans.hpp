@@ -1,8 +1,8 @@
 // Statements the glue runs in every writing statement (the index trigger's
 // postings, document frequencies and merges; the metadata catalogue's read),
 // parsed, analysed and planned once per backend instead of at every call:
-// for a single-row INSERT that was about a tenth of its time (docs/limits.md,
-// Writing one row at a time).
+// parsing and planning them was about a tenth of a single-row INSERT's
+// backend time (docs/benchmarks.md, Single-row INSERTs).
 //
 // A kept plan (SPI_keepplan) lives in the plan cache, which re-plans it
 // from its text whenever a table it reads changes (ALTER EXTENSION UPDATE,
