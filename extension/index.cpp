@@ -232,14 +232,14 @@ void flush_grams(IndexDelta *delta, const char *schema) {
 }
 
 // ---- merging on write (core/merge.hpp) ------------------------------------
-// One postings table whose blocks are merged: the table, its key column and
-// the table counting each key's blocks.
 // The statements of merge_blocks() for one table (plans.hpp).
 struct MergePlans {
     KeptPlan sizes, read, remove, count;
 };
 MergePlans g_word_merge, g_gram_merge;
 
+// One postings table whose blocks are merged: the table, its key column,
+// the table counting each key's blocks and the statements reading them.
 struct MergeTable {
     const char *postings;
     const char *key;
