@@ -31,6 +31,9 @@ SELECT df FROM clara_terms WHERE term = (clara_query_terms('Quokkas'))[1];
 -- the new tables of the same names, and a plan is kept anew for another
 -- schema's.
 SELECT current_database() AS regress_db \gset
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS clara_kept_plans;  -- left by an interrupted run
+RESET client_min_messages;
 CREATE DATABASE clara_kept_plans TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C';
 \c clara_kept_plans
 SET client_min_messages = warning;
