@@ -10,6 +10,7 @@
 #include "guc.hpp"
 #include "merge.hpp"
 #include "pg.hpp"
+#include "plans.hpp"
 #include "vector.hpp"
 
 extern "C" {
@@ -170,14 +171,35 @@ void account_document(IndexDelta *delta, const StoredDocument &doc, int sign) {
     delta->total_length += sign * static_cast<int64_t>(doc.doc_length);
 }
 
-// Runs an INSERT/UPDATE whose arguments are whole arrays as a generic plan:
-// the arrays stay parameters read at execution, instead of being copied into
-// the plan as constants (SPI_execute_with_args plans with their values).
-void execute_generic(const char *sql, int nargs, Oid *types, Datum *args, int expected, const char *what) {
-    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-    if (plan == nullptr) elog(ERROR, "clara: could not prepare to %s: %s", what, SPI_result_code_string(SPI_result));
-    if (SPI_execute_plan(plan, args, nullptr, false, 0) != expected) elog(ERROR, "clara: could not %s", what);
-    SPI_freeplan(plan);
+// ---- the index's statements, planned once per backend (plans.hpp) ---------
+// Statements whose arguments are whole arrays run as generic plans: the
+// arrays stay parameters read at execution, instead of being copied into a
+// custom plan as constants.
+using clara::pg::KeptPlan;
+KeptPlan g_insert_postings, g_insert_gram_postings, g_count_terms, g_count_terms_without_blocks, g_update_corpus;
+
+// Appends word postings blocks: $1 terms, $2 blocks.
+void insert_postings(const char *schema, Datum *args, const char *what) {
+    Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
+    SPIPlanPtr plan = clara::pg::kept_plan(&g_insert_postings, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+        return psprintf(
+            "INSERT INTO %s.clara_postings (term, postings) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
+            schema);
+    });
+    clara::pg::execute_kept(plan, args, SPI_OK_INSERT, what);
+}
+
+// Appends gram postings blocks: $1 grams, $2 postings per block, $3 blocks.
+void insert_gram_postings(const char *schema, Datum *args, const char *what) {
+    Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
+    SPIPlanPtr plan = clara::pg::kept_plan(&g_insert_gram_postings, schema, 3, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+        return psprintf(
+            "INSERT INTO %s.clara_gram_postings (gram, documents, postings) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))",
+            schema);
+    });
+    clara::pg::execute_kept(plan, args, SPI_OK_INSERT, what);
 }
 
 // Writes the pending gram postings: one block per gram (more where keys did
@@ -200,31 +222,34 @@ void flush_grams(IndexDelta *delta, const char *schema) {
         counts[i] = Int32GetDatum(static_cast<int32>(count));
     }
     clara::pg::run_cpp("flushing the index", [&] {});
-    Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
     Datum args[3] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n),
                      clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(blocks[i].bytes); })};
     clara::pg::run_cpp("flushing the index", [&] { delta->gram_blocks.clear(); });
-    char *sql = psprintf(
-        "INSERT INTO %s.clara_gram_postings (gram, documents, postings) "
-        "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))",
-        schema);
-    execute_generic(sql, 3, types, args, SPI_OK_INSERT, "write gram postings");
+    insert_gram_postings(schema, args, "write gram postings");
     pfree(grams);
     pfree(counts);
     for (Datum a : args) pfree(DatumGetPointer(a));
 }
 
 // ---- merging on write (core/merge.hpp) ------------------------------------
-// One postings table whose blocks are merged: the table, its key column and
-// the table counting each key's blocks.
+// The statements of merge_blocks() for one table (plans.hpp).
+struct MergePlans {
+    KeptPlan sizes, read, remove, count;
+};
+MergePlans g_word_merge, g_gram_merge;
+
+// One postings table whose blocks are merged: the table, its key column,
+// the table counting each key's blocks and the statements reading them.
 struct MergeTable {
     const char *postings;
     const char *key;
     const char *counters;  // nullptr: blocks are counted when needed
     bool grams;            // gram blocks (ngram.hpp), else concatenated word postings
+    MergePlans *plans;
+    Oid keys_type;  // an array of the key column's type
 };
-const MergeTable kWordTable{"clara_postings", "term", "clara_terms", false};
-const MergeTable kGramTable{"clara_gram_postings", "gram", nullptr, true};
+const MergeTable kWordTable{"clara_postings", "term", "clara_terms", false, &g_word_merge, TEXTARRAYOID};
+const MergeTable kGramTable{"clara_gram_postings", "gram", nullptr, true, &g_gram_merge, INT4ARRAYOID};
 
 // A key is merged once it has this many blocks (never with the setting 0;
 // fewer than two blocks cannot merge).
@@ -249,22 +274,12 @@ void write_merged(IndexDelta *delta, const MergeTable &t, const char *schema) {
             grams[i] = Int32GetDatum(pg_strtoint32(m.out_keys[i].c_str()));
             counts[i] = Int32GetDatum(m.out_counts[i]);
         }
-        Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
         Datum args[3] = {clara::pg::int4_array(grams, n), clara::pg::int4_array(counts, n), blocks};
-        char *sql = psprintf(
-            "INSERT INTO %s.clara_gram_postings (gram, documents, postings) "
-            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))",
-            schema);
-        execute_generic(sql, 3, types, args, SPI_OK_INSERT, "write merged gram postings");
+        insert_gram_postings(schema, args, "write merged gram postings");
     } else {
-        Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
         Datum args[2] = {clara::pg::varlena_array(TEXTOID, n, [&](int i) { return std::string_view(m.out_keys[i]); }),
                          blocks};
-        char *sql = psprintf(
-            "INSERT INTO %s.clara_postings (term, postings) "
-            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
-            schema);
-        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write merged postings");
+        insert_postings(schema, args, "write merged postings");
     }
     clara::pg::run_cpp("merging postings", [&] {
         m.out_keys.clear();
@@ -316,19 +331,21 @@ void merge_group(IndexDelta *delta, const MergeTable &t) {
 // (clara::blocks_to_merge), reads them back key by key, writes each key's
 // merged block, deletes the merged ones and lowers the counters. Memory:
 // one key's chosen blocks and kMergeWriteBytes of merged ones.
-void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Datum keys, Oid keys_type) {
+void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Datum keys) {
     IndexDelta::MergeScratch &m = delta->merge;
     clara::pg::run_cpp("merging postings", [&] {
         m.rows.clear();
         m.count_keys.clear();
         m.removed.clear();
     });
-    char *sql = psprintf(
-        "SELECT %2$s, ctid, pg_catalog.octet_length(postings) FROM %1$s.%3$s "
-        "WHERE %2$s = ANY($1) ORDER BY %2$s, ctid",
-        schema, t.key, t.postings);
-    if (SPI_execute_with_args(sql, 1, &keys_type, &keys, nullptr, false, 0) != SPI_OK_SELECT)
-        elog(ERROR, "clara: could not read the blocks to merge");
+    Oid keys_type = t.keys_type;
+    SPIPlanPtr sizes = clara::pg::kept_plan(&t.plans->sizes, schema, 1, &keys_type, 0, [&] {
+        return psprintf(
+            "SELECT %2$s, ctid, pg_catalog.octet_length(postings) FROM %1$s.%3$s "
+            "WHERE %2$s = ANY($1) ORDER BY %2$s, ctid",
+            schema, t.key, t.postings);
+    });
+    clara::pg::execute_kept(sizes, &keys, SPI_OK_SELECT, "read the blocks to merge");
     SPITupleTable *found = SPI_tuptable;
     auto choose = [&] {
         clara::pg::run_cpp("merging postings", [&] {
@@ -363,9 +380,11 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
     Oid rows_type = TIDARRAYOID;
 
     // Read back key by key (a key's blocks follow each other).
-    char *read = psprintf("SELECT %2$s, postings FROM %1$s.%3$s WHERE ctid = ANY($1) ORDER BY %2$s", schema, t.key,
-                          t.postings);
-    Portal portal = SPI_cursor_open_with_args(nullptr, read, 1, &rows_type, &rows, nullptr, false, 0);
+    SPIPlanPtr read = clara::pg::kept_plan(&t.plans->read, schema, 1, &rows_type, 0, [&] {
+        return psprintf("SELECT %2$s, postings FROM %1$s.%3$s WHERE ctid = ANY($1) ORDER BY %2$s", schema, t.key,
+                        t.postings);
+    });
+    Portal portal = SPI_cursor_open(nullptr, read, &rows, nullptr, false);
     bool first = true;
     for (;;) {
         SPI_cursor_fetch(portal, true, 64);
@@ -397,8 +416,10 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
     merge_group(delta, t);
     write_merged(delta, t, schema);
 
-    char *remove = psprintf("DELETE FROM %s.%s WHERE ctid = ANY($1)", schema, t.postings);
-    if (SPI_execute_with_args(remove, 1, &rows_type, &rows, nullptr, false, 0) != SPI_OK_DELETE ||
+    SPIPlanPtr remove = clara::pg::kept_plan(&t.plans->remove, schema, 1, &rows_type, 0, [&] {
+        return psprintf("DELETE FROM %s.%s WHERE ctid = ANY($1)", schema, t.postings);
+    });
+    if (SPI_execute_plan(remove, &rows, nullptr, false, 0) != SPI_OK_DELETE ||
         SPI_processed != static_cast<uint64>(nrows))
         ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                         errmsg("clara: %s changed while its blocks were merged", t.postings),
@@ -418,19 +439,20 @@ void merge_blocks(IndexDelta *delta, const MergeTable &t, const char *schema, Da
         key_array = clara::pg::varlena_array(TEXTOID, nkeys, [&](int i) { return std::string_view(m.count_keys[i]); });
     }
     Datum args[2] = {key_array, clara::pg::int4_array(removed, nkeys)};
-    char *count = psprintf(
-        "UPDATE %1$s.%2$s AS c SET blocks = c.blocks - d.n "
-        "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS d (k, n) "
-        "WHERE c.%3$s = d.k",
-        schema, t.counters, t.key);
-    execute_generic(count, 2, types, args, SPI_OK_UPDATE, "count merged blocks");
+    SPIPlanPtr count = clara::pg::kept_plan(&t.plans->count, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+        return psprintf(
+            "UPDATE %1$s.%2$s AS c SET blocks = c.blocks - d.n "
+            "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS d (k, n) "
+            "WHERE c.%3$s = d.k",
+            schema, t.counters, t.key);
+    });
+    clara::pg::execute_kept(count, args, SPI_OK_UPDATE, "count merged blocks");
 }
 
 // Runs a query that returns the keys to merge (one column; for the terms
 // the upsert of their counters), and merges them.
-void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema, const char *sql, int nargs, Oid *types,
-                     Datum *args) {
-    execute_generic(sql, nargs, types, args, SPI_OK_SELECT, "count postings blocks");
+void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema, SPIPlanPtr due_keys, Datum *args) {
+    clara::pg::execute_kept(due_keys, args, SPI_OK_SELECT, "count postings blocks");
     const uint64 n = SPI_processed;
     if (n == 0) return;
     SPITupleTable *due = SPI_tuptable;
@@ -448,7 +470,7 @@ void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema,
         const int len = static_cast<int>(Min(kSlice, n - from));
         Datum array = t.grams ? clara::pg::int4_array(keys + from, len)
                               : PointerGetDatum(construct_array(keys + from, len, TEXTOID, -1, false, TYPALIGN_INT));
-        merge_blocks(delta, t, schema, array, t.grams ? INT4ARRAYOID : TEXTARRAYOID);
+        merge_blocks(delta, t, schema, array);
         pfree(DatumGetPointer(array));
     }
 }
@@ -461,11 +483,14 @@ void count_and_merge(IndexDelta *delta, const MergeTable &t, const char *schema,
 // blocks (3.4 times its terms), and counting them per statement, by an
 // upsert like clara_terms.blocks or by a count over a quarter of them,
 // doubled the cost of a single-row INSERT (README, Maintenance).
+KeptPlan g_grams_due;
 void merge_all_grams(IndexDelta *delta, const char *schema) {
     Oid type = INT4OID;
     Datum arg = Int32GetDatum(merge_threshold());
-    char *sql = psprintf("SELECT gram FROM %s.clara_gram_postings GROUP BY gram HAVING count(*) >= $1", schema);
-    count_and_merge(delta, kGramTable, schema, sql, 1, &type, &arg);
+    SPIPlanPtr due = clara::pg::kept_plan(&g_grams_due, schema, 1, &type, CURSOR_OPT_GENERIC_PLAN, [&] {
+        return psprintf("SELECT gram FROM %s.clara_gram_postings GROUP BY gram HAVING count(*) >= $1", schema);
+    });
+    count_and_merge(delta, kGramTable, schema, due, &arg);
 }
 
 // Writes the pending postings and df deltas, and with last set the corpus
@@ -531,16 +556,11 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
     };
 
     if (nblocks > 0) {
-        Oid types[2] = {TEXTARRAYOID, BYTEAARRAYOID};
         Datum args[2] = {clara::pg::varlena_array(TEXTOID, nblocks, term(with_block)),
                          clara::pg::varlena_array(BYTEAOID, nblocks, [&](int i) {
                              return std::string_view(delta->sorted[with_block[i]].second->block);
                          })};
-        char *sql = psprintf(
-            "INSERT INTO %s.clara_postings (term, postings) "
-            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
-            schema);
-        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "write postings");
+        insert_postings(schema, args, "write postings");
         pfree(DatumGetPointer(args[0]));
         pfree(DatumGetPointer(args[1]));
     }
@@ -549,26 +569,32 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         // writing clara_documents before the blocks column exists).
         Oid types[2] = {TEXTARRAYOID, INT4ARRAYOID};
         Datum args[2] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs)};
-        char *sql = psprintf(
-            "INSERT INTO %s.clara_terms AS t (term, df) "
-            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
-            "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
-            schema);
-        execute_generic(sql, 2, types, args, SPI_OK_INSERT, "update document frequencies");
+        SPIPlanPtr plan = clara::pg::kept_plan(
+            &g_count_terms_without_blocks, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+                return psprintf(
+                    "INSERT INTO %s.clara_terms AS t (term, df) "
+                    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
+                    "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
+                    schema);
+            });
+        clara::pg::execute_kept(plan, args, SPI_OK_INSERT, "update document frequencies");
     } else if (ndfs > 0) {
-        // The upsert returns the terms whose blocks reached the threshold:
+        // The upsert returns the terms whose blocks reached the threshold
+        // ($4, a parameter: the setting may change between statements):
         // this statement now holds their rows, so it merges them alone.
-        Oid types[3] = {TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
-        Datum args[3] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs),
-                         clara::pg::int4_array(block_counts, ndfs)};
-        char *sql = psprintf(
-            "WITH counted AS (INSERT INTO %1$s.clara_terms AS t (term, df, blocks) "
-            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
-            "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df, blocks = t.blocks + excluded.blocks "
-            "RETURNING t.term, t.blocks) "
-            "SELECT term FROM counted WHERE blocks >= %2$d",
-            schema, merge_threshold());
-        count_and_merge(delta, kWordTable, schema, sql, 3, types, args);
+        Oid types[4] = {TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, INT4OID};
+        Datum args[4] = {clara::pg::varlena_array(TEXTOID, ndfs, term(with_df)), clara::pg::int4_array(dfs, ndfs),
+                         clara::pg::int4_array(block_counts, ndfs), Int32GetDatum(merge_threshold())};
+        SPIPlanPtr plan = clara::pg::kept_plan(&g_count_terms, schema, 4, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+            return psprintf(
+                "WITH counted AS (INSERT INTO %s.clara_terms AS t (term, df, blocks) "
+                "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+                "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df, blocks = t.blocks + excluded.blocks "
+                "RETURNING t.term, t.blocks) "
+                "SELECT term FROM counted WHERE blocks >= $4",
+                schema);
+        });
+        count_and_merge(delta, kWordTable, schema, plan, args);
     }
     flush_grams(delta, schema);
     if (last &&
@@ -576,12 +602,13 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         Oid types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
         Datum args[4] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
                          Int64GetDatum(delta->dead_postings), Int64GetDatum(delta->gram_length)};
-        char *sql = psprintf(
-            "UPDATE %s.clara_corpus SET n_docs = n_docs + $1, total_length = total_length + $2, "
-            "dead_postings = dead_postings + $3, gram_length = gram_length + $4",
-            schema);
-        if (SPI_execute_with_args(sql, 4, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
-            elog(ERROR, "clara: could not update corpus statistics");
+        SPIPlanPtr plan = clara::pg::kept_plan(&g_update_corpus, schema, 4, types, 0, [&] {
+            return psprintf(
+                "UPDATE %s.clara_corpus SET n_docs = n_docs + $1, total_length = total_length + $2, "
+                "dead_postings = dead_postings + $3, gram_length = gram_length + $4",
+                schema);
+        });
+        clara::pg::execute_kept(plan, args, SPI_OK_UPDATE, "update corpus statistics");
     }
     if (last && delta->merge_grams) merge_all_grams(delta, schema);
     pfree(with_block);

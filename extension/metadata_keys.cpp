@@ -15,6 +15,7 @@
 #include "metadata_keys.hpp"
 
 #include "catalog.hpp"
+#include "plans.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
@@ -193,6 +194,10 @@ void compare_with_catalogue(StatementKeys *work, Conflict *conflict, std::vector
     });
 }
 
+// The catalogue's rows of the keys $1: read by every writing statement
+// with metadata, planned once per backend (plans.hpp).
+clara::pg::KeptPlan g_read_keys;
+
 Datum key_array(const std::vector<std::string> &keys) {
     return clara::pg::varlena_array(TEXTOID, static_cast<int>(keys.size()),
                                     [&](int i) { return std::string_view(keys[static_cast<size_t>(i)]); });
@@ -283,10 +288,10 @@ extern "C" Datum clara_documents_catalogue(PG_FUNCTION_ARGS) {
     int guc_level = clara::pg::spi_connect();
     Oid text_array = TEXTARRAYOID;
     Datum keys = key_array(work->keys);
-    const char *read_sql = psprintf("SELECT key, json_type FROM %s.clara_metadata_keys WHERE key = ANY($1::text[])",
-                                    schema);
-    if (SPI_execute_with_args(read_sql, 1, &text_array, &keys, nullptr, false, 0) != SPI_OK_SELECT)
-        elog(ERROR, "clara: could not read the metadata keys");
+    SPIPlanPtr read_keys = clara::pg::kept_plan(&g_read_keys, schema, 1, &text_array, 0, [&] {
+        return psprintf("SELECT key, json_type FROM %s.clara_metadata_keys WHERE key = ANY($1::text[])", schema);
+    });
+    clara::pg::execute_kept(read_keys, &keys, SPI_OK_SELECT, "read the metadata keys");
     auto *to_write = clara::pg::make_owned<std::vector<std::string>>(cxt);
     compare_with_catalogue(work, conflict, to_write);
     if (conflict->found) report_conflict(*conflict, true);
@@ -339,8 +344,7 @@ extern "C" Datum clara_documents_catalogue(PG_FUNCTION_ARGS) {
             elog(ERROR, "clara: could not store the metadata keys");
         // A concurrent transaction may have filed one of them first, with
         // another type: read them again (a new snapshot, READ COMMITTED).
-        if (SPI_execute_with_args(read_sql, 1, &text_array, &args[0], nullptr, false, 0) != SPI_OK_SELECT)
-            elog(ERROR, "clara: could not read the metadata keys");
+        clara::pg::execute_kept(read_keys, &args[0], SPI_OK_SELECT, "read the metadata keys");
         compare_with_catalogue(work, conflict, nullptr);
         if (conflict->found) report_conflict(*conflict, true);
     }
