@@ -6,6 +6,7 @@
 #include "catalog.hpp"
 #include "dedup.hpp"
 #include "pg.hpp"
+#include "plans.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
@@ -32,7 +33,7 @@ struct DedupWork {
     std::vector<clara::DupDocument> candidates;
     std::unordered_map<uint32_t, clara::DupLabels> existing;
     std::unordered_set<uint32_t> old_keys, new_keys;
-    std::vector<int64_t> keys;                       // the batch's keys, sorted, distinct
+    std::vector<int64_t> keys;                        // the batch's keys, sorted, distinct
     std::vector<std::pair<int64_t, uint32_t>> pairs;  // (key, doc_key) of the batch, sorted
     // One batch's results (held here, not on the stack: SPI calls between
     // may raise errors).
@@ -69,6 +70,20 @@ void exec(const char *sql, int nargs, Oid *types, Datum *args, int expected, con
     SPI_freeplan(plan);
 }
 
+// The statements of every filing, each planned once per backend (plans.hpp;
+// generic plans, as exec's).
+clara::pg::KeptPlan g_insert_keys, g_remove_keys, g_copies, g_lookup, g_signatures, g_labels, g_relabel[2], g_members,
+    g_delete_members;
+
+// Runs a statement of every filing with its kept plan: sql() builds the
+// text only when the plan is made.
+template <typename Sql>
+void exec_kept(clara::pg::KeptPlan *slot, const char *schema, int nargs, Oid *types, Datum *args, int expected,
+               const char *what, Sql &&sql) {
+    SPIPlanPtr plan = clara::pg::kept_plan(slot, schema, nargs, types, CURSOR_OPT_GENERIC_PLAN, sql);
+    clara::pg::execute_kept(plan, args, expected, what);
+}
+
 // The keys the batch adds to clara_dedup_bands (work->keys, work->docs, in
 // key order). An exact duplicate of a document that has keys there adds
 // none: it has the same keys, so whatever finds one finds the other through
@@ -99,10 +114,12 @@ void insert_keys(DedupWork *work, const char *schema) {
     if (work->keys.empty()) return;
     Oid types[2] = {INT8ARRAYOID, INT4ARRAYOID};
     Datum args[2] = {int8_array(work->keys), int4_vector(work->docs)};
-    exec(psprintf("INSERT INTO %s.clara_dedup_bands (band, doc_key) "
-                  "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::integer[]))",
-                  schema),
-         2, types, args, SPI_OK_INSERT, "store duplicate keys");
+    exec_kept(&g_insert_keys, schema, 2, types, args, SPI_OK_INSERT, "store duplicate keys", [&] {
+        return psprintf(
+            "INSERT INTO %s.clara_dedup_bands (band, doc_key) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::integer[]))",
+            schema);
+    });
 }
 
 // Takes the keys of gone documents out of clara_dedup_bands (gone: their
@@ -113,12 +130,14 @@ void remove_keys(DedupWork *work, const char *schema, Datum gone, const std::vec
     if (keys.empty()) return;
     Oid types[2] = {INT4ARRAYOID, INT8ARRAYOID};
     Datum args[2] = {gone, int8_array(keys)};
-    exec(psprintf("WITH d AS (DELETE FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($2) "
-                  "AND doc_key OPERATOR(pg_catalog.=) ANY($1) RETURNING doc_key) "
-                  "SELECT DISTINCT c.exact_cluster FROM %s.clara_dup_clusters c "
-                  "WHERE c.doc_key IN (SELECT doc_key FROM d) AND c.exact_cluster IS NOT NULL",
-                  schema, schema),
-         2, types, args, SPI_OK_SELECT, "remove the duplicate keys of documents");
+    exec_kept(&g_remove_keys, schema, 2, types, args, SPI_OK_SELECT, "remove the duplicate keys of documents", [&] {
+        return psprintf(
+            "WITH d AS (DELETE FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($2) "
+            "AND doc_key OPERATOR(pg_catalog.=) ANY($1) RETURNING doc_key) "
+            "SELECT DISTINCT c.exact_cluster FROM %s.clara_dup_clusters c "
+            "WHERE c.doc_key IN (SELECT doc_key FROM d) AND c.exact_cluster IS NOT NULL",
+            schema, schema);
+    });
     clara::pg::run_cpp("filing duplicates", [&] { work->others.clear(); });
     for (uint64 i = 0; i < SPI_processed; i++) {
         bool isnull;
@@ -132,12 +151,14 @@ void remove_keys(DedupWork *work, const char *schema, Datum gone, const std::vec
     // The copy with the smallest doc_key that stays takes over.
     Datum labels[2] = {int4_vector(work->others), gone};
     Oid label_types[2] = {INT4ARRAYOID, INT4ARRAYOID};
-    exec(psprintf("SELECT DISTINCT ON (c.exact_cluster) d.doc_key, d.dedup "
-                  "FROM %s.clara_dup_clusters c JOIN %s.clara_documents d ON d.doc_key OPERATOR(pg_catalog.=) c.doc_key "
-                  "WHERE c.exact_cluster OPERATOR(pg_catalog.=) ANY($1) AND c.doc_key OPERATOR(pg_catalog.<>) ALL($2) "
-                  "AND d.dedup IS NOT NULL ORDER BY c.exact_cluster, c.doc_key",
-                  schema, schema),
-         2, label_types, labels, SPI_OK_SELECT, "find other copies of removed documents");
+    exec_kept(&g_copies, schema, 2, label_types, labels, SPI_OK_SELECT, "find other copies of removed documents", [&] {
+        return psprintf(
+            "SELECT DISTINCT ON (c.exact_cluster) d.doc_key, d.dedup "
+            "FROM %s.clara_dup_clusters c JOIN %s.clara_documents d ON d.doc_key OPERATOR(pg_catalog.=) c.doc_key "
+            "WHERE c.exact_cluster OPERATOR(pg_catalog.=) ANY($1) AND c.doc_key OPERATOR(pg_catalog.<>) ALL($2) "
+            "AND d.dedup IS NOT NULL ORDER BY c.exact_cluster, c.doc_key",
+            schema, schema);
+    });
     clara::pg::run_cpp("filing duplicates", [&] { work->pairs.clear(); });
     for (uint64 i = 0; i < SPI_processed; i++) {
         bool null_key, null_sig;
@@ -191,9 +212,10 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
     });
     Oid t8 = INT8ARRAYOID, t4 = INT4ARRAYOID;
     Datum keys = int8_array(work->keys);
-    exec(psprintf("SELECT DISTINCT doc_key FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($1)",
-                  schema),
-         1, &t8, &keys, SPI_OK_SELECT, "look up duplicate candidates");
+    exec_kept(&g_lookup, schema, 1, &t8, &keys, SPI_OK_SELECT, "look up duplicate candidates", [&] {
+        return psprintf("SELECT DISTINCT doc_key FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($1)",
+                        schema);
+    });
     for (uint64 i = 0; i < SPI_processed; i++) {
         bool isnull;
         Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
@@ -208,10 +230,13 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
         // Their signatures; a key whose document is gone (deleted by a
         // transaction this one cannot see yet, say) finds no row here.
         Datum ids = int4_vector(work->others);
-        exec(psprintf("SELECT doc_key, dedup FROM %s.clara_documents WHERE doc_key OPERATOR(pg_catalog.=) ANY($1) "
-                      "AND dedup IS NOT NULL",
-                      schema),
-             1, &t4, &ids, SPI_OK_SELECT, "read the signatures of duplicate candidates");
+        exec_kept(&g_signatures, schema, 1, &t4, &ids, SPI_OK_SELECT, "read the signatures of duplicate candidates",
+                  [&] {
+                      return psprintf(
+                          "SELECT doc_key, dedup FROM %s.clara_documents WHERE doc_key OPERATOR(pg_catalog.=) ANY($1) "
+                          "AND dedup IS NOT NULL",
+                          schema);
+                  });
         for (uint64 i = 0; i < SPI_processed; i++) {
             bool null_key, null_sig;
             Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &null_key);
@@ -227,10 +252,12 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
     // statements, earlier batches of this one); the batch's own have none.
     if (!work->others.empty()) {
         Datum ids = int4_vector(work->others);
-        exec(psprintf("SELECT doc_key, near_cluster, COALESCE(exact_cluster, 0) FROM %s.clara_dup_clusters "
-                      "WHERE doc_key = ANY($1)",
-                      schema),
-             1, &t4, &ids, SPI_OK_SELECT, "read duplicate clusters");
+        exec_kept(&g_labels, schema, 1, &t4, &ids, SPI_OK_SELECT, "read duplicate clusters", [&] {
+            return psprintf(
+                "SELECT doc_key, near_cluster, COALESCE(exact_cluster, 0) FROM %s.clara_dup_clusters "
+                "WHERE doc_key = ANY($1)",
+                schema);
+        });
         for (uint64 i = 0; i < SPI_processed; i++) {
             bool isnull;
             HeapTuple row = SPI_tuptable->vals[i];
@@ -253,9 +280,10 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
         for (const auto &r : *relabels[kind]) {
             Oid types[2] = {INT4OID, INT4OID};
             Datum args[2] = {Int32GetDatum(static_cast<int32>(r.first)), Int32GetDatum(static_cast<int32>(r.second))};
-            exec(psprintf("UPDATE %s.clara_dup_clusters SET %s = $2 WHERE %s = $1", schema, columns[kind],
-                          columns[kind]),
-                 2, types, args, SPI_OK_UPDATE, "merge duplicate clusters");
+            exec_kept(&g_relabel[kind], schema, 2, types, args, SPI_OK_UPDATE, "merge duplicate clusters", [&] {
+                return psprintf("UPDATE %s.clara_dup_clusters SET %s = $2 WHERE %s = $1", schema, columns[kind],
+                                columns[kind]);
+            });
         }
     clara::pg::run_cpp("filing duplicates", [&] {
         work->docs.clear();
@@ -282,14 +310,16 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
     if (!work->docs.empty()) {
         Oid types[3] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
         Datum args[3] = {int4_vector(work->docs), int4_vector(work->near), int4_vector(work->exact)};
-        exec(psprintf("INSERT INTO %s.clara_dup_clusters AS c (doc_key, near_cluster, exact_cluster) "
-                      "SELECT d, n, NULLIF(e, 0) FROM ROWS FROM (pg_catalog.unnest($1::integer[]), "
-                      "pg_catalog.unnest($2::integer[]), pg_catalog.unnest($3::integer[])) "
-                      "AS u(d, n, e) ORDER BY d "
-                      "ON CONFLICT (doc_key) DO UPDATE SET near_cluster = EXCLUDED.near_cluster, "
-                      "exact_cluster = EXCLUDED.exact_cluster",
-                      schema),
-             3, types, args, SPI_OK_INSERT, "store duplicate clusters");
+        exec_kept(&g_members, schema, 3, types, args, SPI_OK_INSERT, "store duplicate clusters", [&] {
+            return psprintf(
+                "INSERT INTO %s.clara_dup_clusters AS c (doc_key, near_cluster, exact_cluster) "
+                "SELECT d, n, NULLIF(e, 0) FROM ROWS FROM (pg_catalog.unnest($1::integer[]), "
+                "pg_catalog.unnest($2::integer[]), pg_catalog.unnest($3::integer[])) "
+                "AS u(d, n, e) ORDER BY d "
+                "ON CONFLICT (doc_key) DO UPDATE SET near_cluster = EXCLUDED.near_cluster, "
+                "exact_cluster = EXCLUDED.exact_cluster",
+                schema);
+        });
     }
     // The batch's keys, for the batches and statements after it; only one
     // document of each normalised text carries them (see kept_keys).
@@ -423,8 +453,11 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
             Datum ids = int4_vector(*gone);
             remove_keys(work, schema, ids, *gone_keys);
             Oid type = INT4ARRAYOID;
-            exec(psprintf("DELETE FROM %s.clara_dup_clusters WHERE doc_key OPERATOR(pg_catalog.=) ANY($1)", schema), 1,
-                 &type, &ids, SPI_OK_DELETE, "remove documents from their duplicate clusters");
+            exec_kept(&g_delete_members, schema, 1, &type, &ids, SPI_OK_DELETE,
+                      "remove documents from their duplicate clusters", [&] {
+                          return psprintf(
+                              "DELETE FROM %s.clara_dup_clusters WHERE doc_key OPERATOR(pg_catalog.=) ANY($1)", schema);
+                      });
             clara::pg::run_cpp("filing duplicates", [&] {
                 gone->clear();
                 gone_keys->clear();
