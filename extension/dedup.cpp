@@ -25,8 +25,11 @@ extern "C" {
 
 namespace {
 
-// Documents filed per round: one index query over their keys each.
-constexpr size_t kDedupBatch = 2048;
+// Documents filed per round: one lookup of their keys, one insert. Larger
+// rounds find more copies in memory and walk the key index more densely
+// (10K documents into 100K: lookup + insert 1.0 s at 2,048, 0.67 s at
+// 8,192); a round holds about 5 MB.
+constexpr size_t kDedupBatch = 8192;
 
 struct DedupWork {
     std::vector<clara::DupDocument> added;
