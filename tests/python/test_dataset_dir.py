@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -159,7 +160,8 @@ def test_connection_string_only_in_the_environment(tmp_path, monkeypatch):
         "import json, os, sys\n"
         "out = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--output-dir=')][0]\n"
         "os.mkdir(out)\n"
-        "json.dump({'splits': {}, 'files': [], 'compression': 'none', 'shard_size': 1}, open(out + '/manifest.json', 'w'))\n"
+        "manifest = {'splits': {}, 'files': [], 'compression': 'none', 'shard_size': 1}\n"
+        "json.dump(manifest, open(out + '/manifest.json', 'w'))\n"
         f"json.dump({{'argv': sys.argv, 'env': dict(os.environ)}}, open({str(record)!r}, 'w'))\n")
     recorder.chmod(0o755)
     monkeypatch.setenv("CLARA_STREAM", str(recorder))
@@ -229,6 +231,38 @@ def test_cancel_stops_the_child(api_binary, tmp_path):
     pid = asyncio.run(cancel_midway())
     assert not os.path.exists(f"/proc/{pid}"), "the child outlived the cancelled task"
     assert not out.exists() and not pathlib.Path(str(out) + ".partial").exists()
+
+
+def test_keyboard_interrupt_stops_the_child(api_binary, tmp_path):
+    """Ctrl-C in a script (SIGINT to Python alone, as kill -INT would send
+    it): the KeyboardInterrupt goes on only after the child is gone."""
+    out = tmp_path / "interrupted"
+    seen = {}
+
+    def interrupt_after_three_shards():
+        for _ in range(4000):
+            time.sleep(0.005)
+            children = children_of_us(str(out))
+            if children:
+                seen.setdefault("pid", children[0][0])
+            try:
+                if len(json.loads((tmp_path / "interrupted.partial" / "resume.json").read_text())["shards"]) >= 3:
+                    break
+            except (OSError, ValueError, KeyError):
+                pass
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt_after_three_shards)
+    thread.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            api_binary.export_dataset_sync(QUERY, out, training=TRAINING, compression="zstd", shard_size="32KB",
+                                           batch_size=10)
+    finally:
+        thread.join()
+    assert "pid" in seen, "no child seen"
+    assert not os.path.exists(f"/proc/{seen['pid']}"), "the child outlived the KeyboardInterrupt"
+    assert not out.exists() and not (tmp_path / "interrupted.partial").exists()
 
 
 def test_resume_after_a_killed_export(api_binary, tmp_path):
