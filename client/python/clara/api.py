@@ -18,6 +18,8 @@ from psycopg import pq, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import Jsonb, set_json_loads
 
+from . import _dataset
+from ._dataset import DatasetExport
 from ._files import AtomicOutput
 from .models import DatasetDocument, DatasetSearchQuery, ExactNumber, TrainingOptions, statistics
 
@@ -382,6 +384,59 @@ class DatasetSearchAPI:
                 return rows
         finally:
             self._close(conn)
+
+    # -- dataset directories -------------------------------------------------
+
+    def _dataset_command(self, query: DatasetSearchQuery, directory: "os.PathLike[str] | str",
+                         training: Optional[TrainingOptions], compression: str, shard_size: "str | int",
+                         resume: bool, batch_size: int,
+                         clara_stream: "Optional[os.PathLike[str] | str]") -> Tuple[List[str], Dict[str, str], str]:
+        _check_query(query)
+        if training is not None and not isinstance(training, TrainingOptions):
+            raise ValueError(f"training must be a TrainingOptions (or None), not {type(training).__name__}")
+        _dataset.check_dataset_options(compression, shard_size, resume, batch_size)
+        path = os.fspath(directory)
+        if not isinstance(path, str) or not path or "\x00" in path:
+            raise ValueError("directory must be a non-empty path")
+        binary = _dataset.find_clara_stream(clara_stream)
+        args = _dataset.dataset_arguments(query, path, training, compression, shard_size, resume, batch_size,
+                                          _json_dumps)
+        return [binary, *args], _dataset.child_environment(self.dsn), path
+
+    async def export_dataset(self, query: DatasetSearchQuery, directory: "os.PathLike[str] | str", *,
+                             training: Optional[TrainingOptions] = None, compression: str = "none",
+                             shard_size: "str | int" = "512MB", resume: bool = False, batch_size: int = 100,
+                             clara_stream: "Optional[os.PathLike[str] | str]" = None) -> DatasetExport:
+        """Writes a dataset directory: shards per split in Hugging Face's
+        naming (train-00000-of-00002.jsonl.zst ...), manifest.json (sha256 of
+        every file, counts per split, the database snapshot) and a dataset
+        card README.md, by running `clara-stream --output-dir` (the one
+        implementation; the same bytes as the CLI's). The directory appears
+        only complete (DIR.partial until then); resume=True continues the
+        DIR.partial an interrupted export left.
+
+        compression: none, gzip or zstd; shard_size: bytes of text per shard
+        (an int, or "512MB", "1G"). clara_stream: the binary, default
+        $CLARA_STREAM, then clara-stream on PATH. The connection (this API's
+        dsn) goes to the child in CLARA_DSN, never on its command line.
+
+        Returns a DatasetExport read from manifest.json. A non-zero exit
+        raises ClaraStreamError (exit_code, reason; subclasses per exit
+        code, e.g. ResumeRefused for 8). Cancelling the task stops the child
+        (SIGINT, then SIGTERM) before the cancellation goes on.
+        """
+        command, env, path = self._dataset_command(query, directory, training, compression, shard_size, resume,
+                                                   batch_size, clara_stream)
+        return await _dataset.run_async(command, env, path)
+
+    def export_dataset_sync(self, query: DatasetSearchQuery, directory: "os.PathLike[str] | str", *,
+                            training: Optional[TrainingOptions] = None, compression: str = "none",
+                            shard_size: "str | int" = "512MB", resume: bool = False, batch_size: int = 100,
+                            clara_stream: "Optional[os.PathLike[str] | str]" = None) -> DatasetExport:
+        """export_dataset for synchronous code; KeyboardInterrupt stops the child first."""
+        command, env, path = self._dataset_command(query, directory, training, compression, shard_size, resume,
+                                                   batch_size, clara_stream)
+        return _dataset.run_sync(command, env, path)
 
     # -- batch -------------------------------------------------------------
 
