@@ -194,25 +194,14 @@ def dataset_arguments(query: DatasetSearchQuery, directory: str, training: Optio
     if resume:
         args.append("--resume")
     args.append(f"--batch-size={batch_size}")
-    if t.tokenizer is not None:
-        args.append(f"--tokenizer={t.tokenizer}")
-    if t.chunk_tokens is not None:
-        args.append(f"--chunk-tokens={t.chunk_tokens}")
-    args.append(f"--chunk-overlap={t.chunk_overlap}")
-    args.append(f"--format={t.format}")
-    if t.prompt_template is not None:
-        args.append(f"--prompt-template={_template(t.prompt_template)}")
-    if t.text_template is not None:
-        args.append(f"--text-template={_template(t.text_template)}")
-    if t.split is not None:
-        args.append(f"--split={t.split}")
-    args.append(f"--split-seed={t.split_seed}")
-    if t.token_budget is not None:
-        args.append(f"--token-budget={t.token_budget}")
-    if t.dedup is not None:
-        args.append(f"--dedup={t.dedup}")
-    if t.record is not None:
-        args.append(f"--record={t.record}")
+    # Options that are left out when unset, and those always given.
+    optional = (("--tokenizer", t.tokenizer), ("--chunk-tokens", t.chunk_tokens),
+                ("--prompt-template", None if t.prompt_template is None else _template(t.prompt_template)),
+                ("--text-template", None if t.text_template is None else _template(t.text_template)),
+                ("--split", t.split), ("--token-budget", t.token_budget), ("--dedup", t.dedup),
+                ("--record", t.record))
+    args += [f"{flag}={value}" for flag, value in optional if value is not None]
+    args += [f"--chunk-overlap={t.chunk_overlap}", f"--format={t.format}", f"--split-seed={t.split_seed}"]
     args += [f"--exclude={name}" for name in t.exclude]
     if not t.exclude_held_out:
         args.append("--no-held-out-exclusion")
