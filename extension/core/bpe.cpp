@@ -1,5 +1,7 @@
 #include "bpe.hpp"
 
+#include "tokenizer_json.hpp"
+
 #include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
 
@@ -321,30 +323,6 @@ void inspect(const nlohmann::json &node, bool *byte_level, bool *prefix_space, s
     }
 }
 
-// One entry of tokenizer.json's model.merges: "a b" (older files) or
-// ["a", "b"] (newer ones).
-void merge_pair(const nlohmann::json &m, std::string &a, std::string &b) {
-    if (m.is_string()) {
-        const std::string &s = m.get_ref<const std::string &>();
-        size_t sp = s.find(' ', 1);
-        if (sp == std::string::npos) throw TokenizerError("tokenizer.json: merge \"" + s + "\" has no space");
-        a = s.substr(0, sp);
-        b = s.substr(sp + 1);
-    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-        a = m[0].get<std::string>();
-        b = m[1].get<std::string>();
-    } else {
-        throw TokenizerError("tokenizer.json: a merge is neither \"a b\" nor [a, b]");
-    }
-}
-
-// A model.vocab id: a number below 2^31 (MergeTable's keys need the top bit free).
-uint32_t vocab_id(const nlohmann::json &v) {
-    if (!v.is_number_unsigned() || v.get<uint64_t>() >= (uint64_t(1) << 31))
-        throw TokenizerError("tokenizer.json: a vocab id is not a number below 2^31");
-    return static_cast<uint32_t>(v.get<uint64_t>());
-}
-
 }  // namespace
 
 const char *bpe_pattern_name(BpePattern p) {
@@ -426,12 +404,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_tiktoken(std::string_view file,
 }
 
 std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(file.begin(), file.end());
-    } catch (const nlohmann::json::exception &e) {
-        throw TokenizerError(std::string("tokenizer.json is not valid JSON: ") + e.what());
-    }
+    const TokenizerJson file_json = read_tokenizer_json(file);
+    const nlohmann::json &j = file_json.doc;
     if (!j.is_object() || !j.contains("model") || !j.at("model").is_object())
         throw TokenizerError("tokenizer.json has no \"model\" object");
     const auto &model = j.at("model");
@@ -464,7 +438,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     t->hf_ = true;
     t->ignore_merges_ = model.value("ignore_merges", false);
     t->normalizer_ = std::move(normalizer);
-    if (char_level) return from_hf_char_level(model, std::move(t));
+    if (char_level) return from_hf_char_level(file_json, std::move(t));
     if (!split.empty()) {
         bool known = false;
         for (const KnownPattern &k : kKnownPatterns)
@@ -480,14 +454,13 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
         throw TokenizerError("tokenizer.json: no pre-tokenizer pattern");
     }
 
-    if (!model.contains("vocab") || !model.at("vocab").is_object())
-        throw TokenizerError("tokenizer.json: model.vocab is not an object");
+    if (!file_json.has_vocab) throw TokenizerError("tokenizer.json: model.vocab is not an object");
     std::string bytes;
-    t->vocab_.reserve(model.at("vocab").size());
-    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
-        const uint32_t id = vocab_id(it.value());
-        if (!byte_level_map_decode(it.key(), bytes)) continue;  // special tokens are not byte-level strings
-        t->vocab_.insert(bytes, id);
+    t->vocab_.reserve(file_json.vocab.size());
+    // Backwards, so that a key repeated in the file has its last id (as a JSON object would).
+    for (auto it = file_json.vocab.rbegin(); it != file_json.vocab.rend(); ++it) {
+        if (!byte_level_map_decode(file_json.text(it->token), bytes)) continue;  // special tokens are not byte-level
+        t->vocab_.insert(bytes, it->id);
     }
     for (int b = 0; b < 256; b++) {
         const char byte = static_cast<char>(b);
@@ -496,33 +469,34 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
             throw TokenizerError("tokenizer.json: byte " + std::to_string(b) + " has no token (not a byte-level BPE)");
         t->byte_ids_[b] = *id;
     }
-    if (!model.contains("merges") || !model.at("merges").is_array())
-        throw TokenizerError("tokenizer.json: model.merges is not an array");
+    if (!file_json.has_merges) throw TokenizerError("tokenizer.json: model.merges is not an array");
     uint32_t rank = 0;
     std::string left, right;
-    t->merges_.reserve(model.at("merges").size());
-    for (const auto &m : model.at("merges")) {
-        std::string a, b;
-        merge_pair(m, a, b);
+    t->merges_.reserve(file_json.merges.size());
+    std::string joined;
+    for (const TokenizerJson::Merge &m : file_json.merges) {
+        const std::string_view a = file_json.text(m.left), b = file_json.text(m.right);
         if (!byte_level_map_decode(a, left) || !byte_level_map_decode(b, right))
-            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " is not byte-level");
-        const uint32_t *ia = t->vocab_.find(left), *ib = t->vocab_.find(right), *im = t->vocab_.find(left + right);
+            throw TokenizerError("tokenizer.json: merge " + std::string(a) + " " + std::string(b) +
+                                 " is not byte-level");
+        joined.assign(left).append(right);
+        const uint32_t *ia = t->vocab_.find(left), *ib = t->vocab_.find(right), *im = t->vocab_.find(joined);
         if (ia == nullptr || ib == nullptr || im == nullptr)
-            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " names a token not in the vocabulary");
+            throw TokenizerError("tokenizer.json: merge " + std::string(a) + " " + std::string(b) +
+                                 " names a token not in the vocabulary");
         t->merges_.insert(*ia, *ib, MergeTable::Merge{rank++, *im});
     }
     return t;
 }
 
-std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const nlohmann::json &model,
+std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const TokenizerJson &file_json,
                                                                std::unique_ptr<BpeTokenizer> t) {
     t->char_level_ = true;
     t->pattern_ = BpePattern::kNone;
-    if (!model.contains("vocab") || !model.at("vocab").is_object())
-        throw TokenizerError("tokenizer.json: model.vocab is not an object");
-    t->vocab_.reserve(model.at("vocab").size());
-    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it)
-        t->vocab_.insert(it.key(), vocab_id(it.value()));
+    if (!file_json.has_vocab) throw TokenizerError("tokenizer.json: model.vocab is not an object");
+    t->vocab_.reserve(file_json.vocab.size());
+    for (auto it = file_json.vocab.rbegin(); it != file_json.vocab.rend(); ++it)
+        t->vocab_.insert(file_json.text(it->token), it->id);
     char name[8];
     for (int b = 0; b < 256; b++) {
         snprintf(name, sizeof name, "<0x%02X>", b);
@@ -531,16 +505,17 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const nlohmann::j
             throw TokenizerError(std::string("tokenizer.json: byte_fallback without the byte token ") + name);
         t->byte_ids_[b] = *id;
     }
-    if (!model.contains("merges") || !model.at("merges").is_array())
-        throw TokenizerError("tokenizer.json: model.merges is not an array");
+    if (!file_json.has_merges) throw TokenizerError("tokenizer.json: model.merges is not an array");
     uint32_t rank = 0;
-    t->merges_.reserve(model.at("merges").size());
-    for (const auto &m : model.at("merges")) {
-        std::string a, b;
-        merge_pair(m, a, b);
-        const uint32_t *ia = t->vocab_.find(a), *ib = t->vocab_.find(b), *im = t->vocab_.find(a + b);
+    t->merges_.reserve(file_json.merges.size());
+    std::string joined;
+    for (const TokenizerJson::Merge &m : file_json.merges) {
+        const std::string_view a = file_json.text(m.left), b = file_json.text(m.right);
+        joined.assign(a).append(b);
+        const uint32_t *ia = t->vocab_.find(a), *ib = t->vocab_.find(b), *im = t->vocab_.find(joined);
         if (ia == nullptr || ib == nullptr || im == nullptr)
-            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " names a token not in the vocabulary");
+            throw TokenizerError("tokenizer.json: merge " + std::string(a) + " " + std::string(b) +
+                                 " names a token not in the vocabulary");
         t->merges_.insert(*ia, *ib, MergeTable::Merge{rank++, *im});
     }
     return t;

@@ -31,6 +31,8 @@
 
 namespace clara {
 
+struct TokenizerJson;  // tokenizer_json.hpp
+
 // The pre-tokenizer patterns Clara implements.
 enum class BpePattern {
     kCl100k,  // cl100k_base, Llama 3: contractions, letters, numbers of 1-3 digits, ...
@@ -81,7 +83,7 @@ public:
 
 private:
     BpeTokenizer() = default;
-    static std::unique_ptr<BpeTokenizer> from_hf_char_level(const nlohmann::json &model,
+    static std::unique_ptr<BpeTokenizer> from_hf_char_level(const TokenizerJson &file_json,
                                                             std::unique_ptr<BpeTokenizer> t);
     void init_characters(std::string_view piece) const;
     // Merges one piece into merged_ends_ / merged_ids_ (ends in the piece).

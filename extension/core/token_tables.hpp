@@ -45,7 +45,7 @@ public:
     // Returns false (and keeps the first id) if bytes are there already.
     bool insert(std::string_view bytes, uint32_t id) {
         if (bytes.empty()) return false;
-        if ((count_ + 1) * 2 > slots_.size()) grow();
+        if ((count_ + 1) * 4 > slots_.size() * 3) grow();
         const uint64_t h = hash_bytes(bytes.data(), bytes.size());
         for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
             Slot &s = slots_[i];
@@ -71,7 +71,9 @@ public:
     }
     size_t size() const { return count_; }
     void reserve(size_t n) {
-        while (slots_.size() < 2 * n) grow();
+        size_t want = 1024;
+        while (want * 3 < n * 4) want *= 2;
+        if (want > slots_.size()) rehash(want);
     }
 
 private:
@@ -85,10 +87,11 @@ private:
         return s.hash_high == static_cast<uint32_t>(h >> 32) && s.length == bytes.size() &&
                std::memcmp(arena_.data() + s.offset, bytes.data(), bytes.size()) == 0;
     }
-    void grow() {
+    void grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+    void rehash(size_t size) {
         std::vector<Slot> old;
         old.swap(slots_);
-        slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{0, 0, 0, 0});
+        slots_.assign(size, Slot{0, 0, 0, 0});
         for (const Slot &s : old) {
             if (s.length == 0) continue;
             const uint64_t h = hash_bytes(arena_.data() + s.offset, s.length);
@@ -98,7 +101,7 @@ private:
         }
     }
     std::string arena_;
-    std::vector<Slot> slots_;  // a power of two, at most half full
+    std::vector<Slot> slots_;  // a power of two, at most three quarters full
     size_t count_ = 0;
 };
 
@@ -111,7 +114,7 @@ public:
         uint32_t merged;
     };
     bool insert(uint32_t left, uint32_t right, Merge m) {
-        if ((count_ + 1) * 2 > slots_.size()) grow();
+        if ((count_ + 1) * 4 > slots_.size() * 3) grow();
         const uint64_t key = pair_key(left, right);
         for (size_t i = slot_of(key);; i = (i + 1) & (slots_.size() - 1)) {
             Slot &s = slots_[i];
@@ -134,7 +137,9 @@ public:
     }
     size_t size() const { return count_; }
     void reserve(size_t n) {
-        while (slots_.size() < 2 * n) grow();
+        size_t want = 1024;
+        while (want * 3 < n * 4) want *= 2;
+        if (want > slots_.size()) rehash(want);
     }
 
 private:
@@ -149,10 +154,11 @@ private:
         uint64_t h = key * 0x9E3779B97F4A7C15ull;
         return (h ^ (h >> 31)) & (slots_.size() - 1);
     }
-    void grow() {
+    void grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+    void rehash(size_t size) {
         std::vector<Slot> old;
         old.swap(slots_);
-        slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{kEmpty, Merge{0, 0}});
+        slots_.assign(size, Slot{kEmpty, Merge{0, 0}});
         for (const Slot &s : old) {
             if (s.key == kEmpty) continue;
             size_t i = slot_of(s.key);
@@ -160,7 +166,7 @@ private:
             slots_[i] = s;
         }
     }
-    std::vector<Slot> slots_;  // a power of two, at most half full
+    std::vector<Slot> slots_;  // a power of two, at most three quarters full
     size_t count_ = 0;
 };
 

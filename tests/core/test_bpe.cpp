@@ -204,7 +204,10 @@ void expect_cache_changes_nothing(clara::BpeTokenizer &t, const std::string &tex
 TEST(Bpe, PieceCacheNeverChangesTheTokens) {
     const auto merges = train_merges(corpus_text(1, 25), 300);
     ASSERT_EQ(merges.size(), 300u);
-    const std::string text = corpus_text(41, 120);  // other documents than the training ones
+    // Other documents than the training ones, and pieces longer than a
+    // cache entry holds (merged every time).
+    const std::string text = corpus_text(41, 120) + " Donaudampfschifffahrtsgesellschaftskapitaensmuetzenabzeichen" +
+                             "haltervorrichtung " + std::string(70, '=') + " ";
 
     std::vector<std::string> merged;
     for (const auto &[a, b] : merges) merged.push_back(a + b);
@@ -217,10 +220,18 @@ TEST(Bpe, PieceCacheNeverChangesTheTokens) {
     // Trained the same way, both give the same tokens (tiktoken's rank of
     // the merged bytes = the merge's line when every merge makes a new token).
     EXPECT_TRUE(tokens_of(*tiktoken, text) == tokens_of(*hf, text));
-    // Pieces of many tokens were in the text (longer than a cache entry holds).
-    std::vector<uint32_t> ids;
-    hf->encode(" Planfeststellungsbeschluss", ids);
-    EXPECT_GT(ids.size(), clara::PieceCache::kMaxTokens);
+    // Some pieces have more tokens than an entry holds, some more bytes.
+    std::vector<std::pair<uint32_t, uint32_t>> pieces;
+    clara::bpe_pre_tokenize(clara::BpePattern::kCl100k, text, pieces);
+    size_t many_tokens = 0, many_bytes = 0;
+    for (auto [a, b] : pieces) {
+        std::vector<uint32_t> ids;
+        hf->encode(std::string_view(text).substr(a, b - a), ids);
+        many_tokens += ids.size() > clara::PieceCache::kMaxTokens;
+        many_bytes += b - a > clara::PieceCache::kMaxBytes;
+    }
+    EXPECT_GT(many_tokens, 0u);
+    EXPECT_GT(many_bytes, 0u);
 }
 
 TEST(Bpe, Cl100kPieces) {
