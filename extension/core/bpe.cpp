@@ -404,7 +404,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_tiktoken(std::string_view file,
 }
 
 std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) {
-    const TokenizerJson file_json = read_tokenizer_json(file);
+    TokenizerJson file_json;
+    read_tokenizer_json(file, file_json);
     const nlohmann::json &j = file_json.doc;
     if (!j.is_object() || !j.contains("model") || !j.at("model").is_object())
         throw TokenizerError("tokenizer.json has no \"model\" object");

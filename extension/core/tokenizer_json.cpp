@@ -167,11 +167,9 @@ private:
 
 }  // namespace
 
-TokenizerJson read_tokenizer_json(std::string_view file) {
-    TokenizerJson out;
+void read_tokenizer_json(std::string_view file, TokenizerJson &out) {
     Reader reader(out);
     nlohmann::json::sax_parse(file.begin(), file.end(), &reader);
-    return out;
 }
 
 }  // namespace clara

@@ -17,6 +17,10 @@
 namespace clara {
 
 struct TokenizerJson {
+    TokenizerJson() = default;
+    TokenizerJson(const TokenizerJson &) = delete;  // megabytes: filled in place, never copied
+    TokenizerJson &operator=(const TokenizerJson &) = delete;
+
     // The file without the entries of model.vocab (when an object) and
     // model.merges (when an array): those two are empty here.
     nlohmann::json doc;
@@ -47,10 +51,10 @@ struct TokenizerJson {
     }
 };
 
-// Parses a tokenizer.json. Throws TokenizerError for invalid JSON, nesting
+// Parses a tokenizer.json into out (a new TokenizerJson). Throws TokenizerError for invalid JSON, nesting
 // deeper than 64 levels (a tokenizer.json has about 6), a vocab id that is
 // no number below 2^31, a merge that is neither "a b" nor [a, b], and
 // more than 4 GB of vocabulary and merge strings.
-TokenizerJson read_tokenizer_json(std::string_view file);
+void read_tokenizer_json(std::string_view file, TokenizerJson &out);
 
 }  // namespace clara

@@ -11,7 +11,8 @@ namespace {
 
 std::string refusal(const std::string &file) {
     try {
-        clara::read_tokenizer_json(file);
+        clara::TokenizerJson f;
+        clara::read_tokenizer_json(file, f);
     } catch (const clara::TokenizerError &e) {
         return e.what();
     }
@@ -21,13 +22,15 @@ std::string refusal(const std::string &file) {
 }  // namespace
 
 TEST(TokenizerJson, VocabularyAndMergesAsListsTheRestAsDocument) {
-    const clara::TokenizerJson f = clara::read_tokenizer_json(R"({
+    clara::TokenizerJson f;
+    clara::read_tokenizer_json(R"({
         "version": "1.0", "added_tokens": [{"id": 5, "content": "<s>", "special": true}],
         "normalizer": {"type": "NFC"},
         "model": {"type": "BPE", "ignore_merges": true,
                   "vocab": {"a": 0, "b": 1, "ab": 2, "a": 3},
                   "merges": ["a b", ["ab", "b"], "a  b"],
-                  "extra": {"vocab": {"x": 1}, "merges": ["x y"]}}})");
+                  "extra": {"vocab": {"x": 1}, "merges": ["x y"]}}})",
+                               f);
     ASSERT_TRUE(f.has_vocab);
     ASSERT_TRUE(f.has_merges);
     ASSERT_EQ(f.vocab.size(), 4u);  // in file order, the repeated key too
@@ -56,8 +59,8 @@ TEST(TokenizerJson, VocabularyAndMergesAsListsTheRestAsDocument) {
 TEST(TokenizerJson, AVocabularyThatIsNoObjectStaysInTheDocument) {
     // A Unigram model's vocab is an array of [piece, score]: the reader
     // leaves it to the caller, which refuses the model type by name.
-    const clara::TokenizerJson f = clara::read_tokenizer_json(
-        R"({"model": {"type": "Unigram", "vocab": [["a", -1.5], ["b", -2.0]]}})");
+    clara::TokenizerJson f;
+    clara::read_tokenizer_json(R"({"model": {"type": "Unigram", "vocab": [["a", -1.5], ["b", -2.0]]}})", f);
     EXPECT_FALSE(f.has_vocab);
     EXPECT_FALSE(f.has_merges);
     EXPECT_EQ(f.doc.at("model").at("vocab").size(), 2u);
