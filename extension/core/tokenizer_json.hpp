@@ -23,7 +23,7 @@ struct TokenizerJson {
 
     // The file without the entries of model.vocab (when an object) and
     // model.merges (when an array): those two are empty here.
-    nlohmann::json doc;
+    nlohmann::json doc = nlohmann::json::value_t::null;  // (not the noexcept default: clang-tidy)
     // model.vocab's entries in file order (ids below 2^31), when it is an object.
     bool has_vocab = false;
     // model.merges' entries, "a b" or ["a", "b"] alike, when it is an array.
