@@ -178,6 +178,13 @@ build/rss_exec: bench/rss_exec.c
 	@mkdir -p build
 	$(CC) -O2 $(WARNINGS) -o $@ $<
 
+# Tokens/s of a tokenizer file on the generated corpus, without PostgreSQL
+# (bench/tokenizer_speed.cpp; the core objects of build/core_tests).
+TOKENIZER_SPEED_OBJS = $(patsubst %.cpp,$(CORE_TEST_DIR)/%.o,bench/tokenizer_speed.cpp $(CORE_SRCS) $(GENERATOR_SRCS))
+-include $(CORE_TEST_DIR)/bench/tokenizer_speed.d
+build/tokenizer_speed: $(TOKENIZER_SPEED_OBJS)
+	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $^ -licuuc -lstemmer -lsentencepiece
+
 .PHONY: bench bench-smoke bench-stop
 bench: all client build/rss_exec
 	bash bench/run.sh --cluster
@@ -270,7 +277,7 @@ fuzz-sql: all client
 CLANG_FORMAT ?= clang-format-14
 CLANG_TIDY ?= clang-tidy-14
 LINT_SRCS = $(wildcard extension/*.cpp extension/core/*.cpp client/*.cpp client/core/*.cpp \
-                       tests/core/*.cpp tests/fuzz/*.cpp tools/*.cpp tools/*/*.cpp)
+                       tests/core/*.cpp tests/fuzz/*.cpp tools/*.cpp tools/*/*.cpp bench/*.cpp)
 LINT_HDRS = $(wildcard extension/*.hpp extension/core/*.hpp client/*.hpp client/core/*.hpp \
                        tests/core/*.hpp tools/*/*.hpp)
 # clang-tidy skips the GoogleTest files: their macros cost ~10 s of CPU per

@@ -9,6 +9,7 @@
 #include "resume_state.hpp"
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include <sys/stat.h>
 
@@ -28,6 +29,27 @@ constexpr size_t kWriteChunk = 1 << 20;
 // After Ctrl-C, how long to wait for the server to confirm the cancel before
 // closing the connection anyway.
 constexpr auto kCancelGrace = std::chrono::seconds(5);
+
+// bytes in lower-case hex.
+std::string to_hex(const unsigned char *bytes, size_t n) {
+    static const char *digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * n);
+    for (size_t i = 0; i < n; i++) {
+        out.push_back(digits[bytes[i] >> 4]);
+        out.push_back(digits[bytes[i] & 15]);
+    }
+    return out;
+}
+
+// The sha256 of bytes in hex, as the server's sha256() gives it.
+std::string sha256_hex(const std::string &bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw Failure(ExitCode::internal, "sha256 of the tokenizer file failed (OpenSSL)");
+    return to_hex(digest, length);
+}
 
 // What manifest.json says besides the files: the tool, the command, the
 // arguments as the server read them, and the database state (provenance).
@@ -148,8 +170,11 @@ std::string join(const std::vector<std::string> &parts, const char *separator) {
 }  // namespace
 
 // --tokenizer PATH: the file's bytes are registered on the server under
-// their own hash (nothing is parsed again when they are there already);
-// anything that is not a readable file is a registered tokenizer's name.
+// their own hash, "sha256-" and its first 16 hex digits, as
+// clara_register_tokenizer(NULL, bytes) names them. When that name already
+// holds these bytes (an earlier export registered them), nothing is sent:
+// Llama 3's tokenizer.json is 9 MB, 18 MB as a hex parameter. Anything that
+// is not a readable file is a registered tokenizer's name.
 std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string &schema,
                                              const std::optional<std::string> &given) {
     if (!given) return given;
@@ -159,13 +184,12 @@ std::optional<std::string> resolve_tokenizer(Connection &conn, const std::string
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof())
         throw Failure(ExitCode::io, "cannot read tokenizer file " + *given + ": " + std::strerror(errno));
-    static const char *hex = "0123456789abcdef";
-    std::string param = "\\x";
-    param.reserve(2 + bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        param.push_back(hex[c >> 4]);
-        param.push_back(hex[c & 15]);
-    }
+    const std::string sha = sha256_hex(bytes);
+    const std::string name = "sha256-" + sha.substr(0, 16);
+    Result held = conn.exec_params("SELECT 1 FROM " + schema + ".clara_tokenizers WHERE name = $1 AND sha256 = $2",
+                                   {name, sha});
+    if (PQntuples(held.get()) == 1) return name;
+    const std::string param = "\\x" + to_hex(reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size());
     Result r = conn.exec_params("SELECT (" + schema + ".clara_register_tokenizer(NULL::text, $1::bytea))->>'name'",
                                 {param});
     return std::string(PQgetvalue(r.get(), 0, 0));

@@ -611,13 +611,13 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
                 ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("token_budget needs a tokenizer"),
                                 errhint("The budget is counted in your model's tokens: pass tokenizer => name.")));
             st->token_budget = budget;
-            st->tokenizer = clara::pg::tokenizer_by_name(text_to_cstring(PG_GETARG_TEXT_PP(7)));
+            st->tokenizer = clara::pg::tokenizer_by_name(text_to_cstring(PG_GETARG_TEXT_PP(7)), owner);
         }
         if (has_chunks) {
             const char *name = has_tokenizer ? text_to_cstring(PG_GETARG_TEXT_PP(7)) : nullptr;
             int32 overlap = PG_NARGS() > 9 && !PG_ARGISNULL(9) ? PG_GETARG_INT32(9) : 0;
             clara::pg::check_chunking(name, PG_GETARG_INT32(8), overlap);
-            st->tokenizer = clara::pg::tokenizer_by_name(name);
+            st->tokenizer = clara::pg::tokenizer_by_name(name, owner);
             st->chunk_tokens = static_cast<uint32_t>(PG_GETARG_INT32(8));
             st->chunk_overlap = static_cast<uint32_t>(overlap);
         }

@@ -10,13 +10,15 @@ extern "C" {
 #include "catalog/pg_authid.h"
 #include "storage/fd.h"
 #include "utils/acl.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 }
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 namespace clara::pg {
 
@@ -24,15 +26,68 @@ namespace {
 
 constexpr size_t kMaxTokenizerBytes = 64u << 20;  // Llama 3's tokenizer.json is 9 MB
 
+// Parsed tokenizers of this backend, by the sha256 of their file: parsing
+// Llama 3's tokenizer.json takes about 0.4 s, its tables about 15 MB, so a
+// few are kept (a pooled connection of clara-stream serve parses once), the
+// least recently used dropped first. Keyed by content, not name: the same
+// file registered under two names is parsed once, and a name registered
+// again with other content finds the new file. A caller holds its
+// tokenizer through a shared_ptr in its memory context (hold()), so dropping
+// one from the cache never frees it under a running export.
+constexpr size_t kCachedTokenizers = 4;
+
 struct Cached {
-    std::string sha256;
-    std::unique_ptr<clara::ModelTokenizer> tokenizer;
+    char sha256[65];
+    std::shared_ptr<const clara::ModelTokenizer> tokenizer;
+    uint64_t last_used;
 };
 
-// Backend lifetime: a parsed tokenizer is tens of MB of tables, built once.
-std::unordered_map<std::string, Cached> &cache() {
-    static std::unordered_map<std::string, Cached> map;
-    return map;
+struct TokenizerCache {
+    std::vector<Cached> entries;
+    uint64_t clock = 0;
+};
+
+TokenizerCache &cache() {
+    static TokenizerCache c;
+    return c;
+}
+
+// The cached tokenizer of this content, or nullptr.
+Cached *cached(const char *sha) {
+    for (Cached &c : cache().entries)
+        if (strcmp(c.sha256, sha) == 0) {
+            c.last_used = ++cache().clock;
+            return &c;
+        }
+    return nullptr;
+}
+
+// Keeps parsed (owned by the caller until now) under sha, dropping the
+// least recently used entry when the cache is full.
+Cached *keep(const char *sha, clara::ModelTokenizer *parsed) {
+    Cached *slot = nullptr;
+    clara::pg::run_cpp("caching a tokenizer", [&] {
+        std::shared_ptr<const clara::ModelTokenizer> owned(parsed);
+        TokenizerCache &c = cache();
+        if (c.entries.size() >= kCachedTokenizers) {
+            auto oldest = std::min_element(c.entries.begin(), c.entries.end(),
+                                           [](const Cached &a, const Cached &b) { return a.last_used < b.last_used; });
+            c.entries.erase(oldest);
+        }
+        c.entries.emplace_back();
+        slot = &c.entries.back();
+        snprintf(slot->sha256, sizeof slot->sha256, "%s", sha);
+        slot->tokenizer = std::move(owned);
+        slot->last_used = ++c.clock;
+    });
+    return slot;
+}
+
+// The tokenizer of entry, alive at least until owner is reset or deleted.
+const clara::ModelTokenizer *hold(const Cached *entry, MemoryContext owner) {
+    auto *holder = clara::pg::make_owned<std::shared_ptr<const clara::ModelTokenizer>>(owner);
+    *holder = entry->tokenizer;  // no allocation: a reference count
+    return holder->get();
 }
 
 void check_name(const char *name) {
@@ -162,7 +217,12 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
         kind = parsed->kind();  // static strings
         pattern = parsed->pattern();
         vocabulary = static_cast<int32>(parsed->vocabulary_size());
-        delete parsed;
+        // The export that usually follows (clara-stream --tokenizer FILE
+        // registers, then exports on the same connection) finds it parsed.
+        if (cached(sha) == nullptr)
+            keep(sha, parsed);
+        else
+            delete parsed;
         char *upsert = psprintf(
             "INSERT INTO %s.clara_tokenizers AS t (name, kind, pattern, vocabulary, sha256, data, registered_by) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7::name) "
@@ -188,7 +248,7 @@ Datum register_tokenizer(const char *name, bytea *data, const char *origin) {
 
 }  // namespace
 
-const clara::ModelTokenizer *tokenizer_by_name(const char *name) {
+const clara::ModelTokenizer *tokenizer_by_name(const char *name, MemoryContext owner) {
     const char *schema = extension_schema();
     SavedUser saved = as_index_owner();
     Oid types[1] = {TEXTOID};
@@ -202,10 +262,9 @@ const clara::ModelTokenizer *tokenizer_by_name(const char *name) {
                                 "'/path/to/tokenizer.json'), or clara-stream --tokenizer PATH.",
                                 name)));
     char *sha = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    auto found = cache().find(name);
-    if (found != cache().end() && found->second.sha256 == sha) {
+    if (const Cached *hit = cached(sha)) {
         restore_user(saved);
-        return found->second.tokenizer.get();
+        return hold(hit, owner);
     }
     char *load = psprintf("SELECT data FROM %s.clara_tokenizers WHERE name = $1", schema);
     if (SPI_execute_with_args(load, 1, types, args, nullptr, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
@@ -213,17 +272,14 @@ const clara::ModelTokenizer *tokenizer_by_name(const char *name) {
     bool isnull;
     bytea *data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     restore_user(saved);
+    const TimestampTz start = GetCurrentTimestamp();
     clara::ModelTokenizer *parsed = parse_or_error(psprintf("registered tokenizer \"%s\"", name), VARDATA_ANY(data),
                                                    VARSIZE_ANY_EXHDR(data));
-    const clara::ModelTokenizer *result = nullptr;
-    run_cpp("caching a tokenizer", [&] {
-        std::unique_ptr<clara::ModelTokenizer> owned(parsed);
-        Cached &slot = cache()[name];
-        slot.sha256 = sha;
-        slot.tokenizer = std::move(owned);
-        result = slot.tokenizer.get();
-    });
-    return result;
+    const Cached *entry = keep(sha, parsed);
+    // What a slow first export spent its time on (client_min_messages = debug1).
+    elog(DEBUG1, "clara: tokenizer \"%s\" (sha256 %.16s) parsed in %ld ms; %zu of %zu kept in this backend", name, sha,
+         TimestampDifferenceMilliseconds(start, GetCurrentTimestamp()), cache().entries.size(), kCachedTokenizers);
+    return hold(entry, owner);
 }
 
 void check_chunking(const char *tokenizer, int32 chunk_tokens, int32 chunk_overlap) {
@@ -298,8 +354,9 @@ extern "C" Datum clara_unregister_tokenizer(PG_FUNCTION_ARGS) {
 extern "C" Datum clara_token_count(PG_FUNCTION_ARGS) {
     text *body = PG_GETARG_TEXT_PP(0);
     const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    MemoryContext call = CurrentMemoryContext;  // SPI_finish frees SPI's own
     int level = clara::pg::spi_connect();
-    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name);
+    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name, call);
     clara::pg::spi_finish(level);
     size_t n = 0;
     clara::pg::run_cpp("counting tokens",
@@ -310,8 +367,9 @@ extern "C" Datum clara_token_count(PG_FUNCTION_ARGS) {
 extern "C" Datum clara_tokenize(PG_FUNCTION_ARGS) {
     text *body = PG_GETARG_TEXT_PP(0);
     const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    MemoryContext call = CurrentMemoryContext;  // SPI_finish frees SPI's own
     int level = clara::pg::spi_connect();
-    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name);
+    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name, call);
     clara::pg::spi_finish(level);
     auto *ids = clara::pg::make_owned<std::vector<uint32_t>>(CurrentMemoryContext);
     clara::pg::run_cpp("tokenizing",
@@ -332,8 +390,9 @@ extern "C" Datum clara_chunks(PG_FUNCTION_ARGS) {
     int32 chunk_tokens = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
     int32 chunk_overlap = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
     clara::pg::check_chunking(name, chunk_tokens, chunk_overlap);
+    MemoryContext call = CurrentMemoryContext;  // SPI_finish frees SPI's own
     int level = clara::pg::spi_connect();
-    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name);
+    const clara::ModelTokenizer *t = clara::pg::tokenizer_by_name(name, call);
     clara::pg::spi_finish(level);
 
     std::string_view text(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body));

@@ -191,10 +191,16 @@ def evaluate_targets(results):
             continue
         m1 = s1["client_rss_kb"] + s1["backend_rss_anon_kb"]
         m2 = s2["client_rss_kb"] + s2["backend_rss_anon_kb"]
+        # First byte: the tokenizer's fixed cost (the file's check or upload,
+        # its parse in the export's new backend) shows there.
+        first = ""
+        if s2.get("first_byte_seconds") is not None and plain.get("first_byte_seconds") is not None:
+            first = (f"; first byte {1000 * s2['first_byte_seconds']:,.0f} ms vs "
+                     f"{1000 * plain['first_byte_seconds']:,.0f} ms")
         targets.append({"target": "chunked export (--chunk-tokens 2048 --tokenizer): memory flat, < 10 MB more "
                                   "at top_k 100K than 1K",
                         "where": f"{c['documents']:,} docs, top_k 100,000 ({s2['rows']:,} lines)",
-                        "value": f"{s2['seconds'] / plain['seconds']:.2f} × the plain export's time; "
+                        "value": f"{s2['seconds'] / plain['seconds']:.2f} × the plain export's time{first}; "
                                  f"{m1 / 1024:.1f} → {m2 / 1024:.1f} MB (+{(m2 - m1) / 1024:.1f} MB)",
                         "met": (m2 - m1) < 10 * 1024})
     # 2. Time to first document <= 100 ms, 100K corpus, top_k 5000.

@@ -1,11 +1,12 @@
 #include "bpe.hpp"
 
+#include "tokenizer_json.hpp"
+
 #include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
 
 #include <algorithm>
 #include <cstring>
-#include <queue>
 
 namespace clara {
 
@@ -74,12 +75,26 @@ uint32_t classes(UChar32 cp) {
     return c;
 }
 
-// A cursor over the text with the classes of the character at each offset.
+// classes() of each ASCII character, for the scanner's fast path.
+struct AsciiClasses {
+    uint8_t of[128];
+    AsciiClasses() {
+        for (int c = 0; c < 128; c++) of[c] = static_cast<uint8_t>(classes(c));
+    }
+};
+const AsciiClasses kAsciiClasses;
+
+// A cursor over the text with the classes of the character at each offset
+// (ASCII without decoding: most of the text a tokenizer sees).
 struct Scanner {
     std::string_view s;
     Char at(size_t i) const { return char_at(s, i); }
-    uint32_t cls(size_t i) const { return i < s.size() ? classes(at(i).cp) : 0; }
-    size_t next(size_t i) const { return i + at(i).len; }
+    uint32_t cls(size_t i) const {
+        if (i >= s.size()) return 0;
+        const auto b = static_cast<unsigned char>(s[i]);
+        return b < 0x80 ? kAsciiClasses.of[b] : classes(at(i).cp);
+    }
+    size_t next(size_t i) const { return static_cast<unsigned char>(s[i]) < 0x80 ? i + 1 : i + at(i).len; }
     bool is_other(size_t i) const { return i < s.size() && (cls(i) & (kSpace | kLetter | kNumber)) == 0; }
     bool is(size_t i, uint32_t mask) const { return i < s.size() && (cls(i) & mask) != 0; }
     // End of the run of characters with any class in mask, from i.
@@ -308,23 +323,6 @@ void inspect(const nlohmann::json &node, bool *byte_level, bool *prefix_space, s
     }
 }
 
-// One entry of tokenizer.json's model.merges: "a b" (older files) or
-// ["a", "b"] (newer ones).
-void merge_pair(const nlohmann::json &m, std::string &a, std::string &b) {
-    if (m.is_string()) {
-        const std::string &s = m.get_ref<const std::string &>();
-        size_t sp = s.find(' ', 1);
-        if (sp == std::string::npos) throw TokenizerError("tokenizer.json: merge \"" + s + "\" has no space");
-        a = s.substr(0, sp);
-        b = s.substr(sp + 1);
-    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-        a = m[0].get<std::string>();
-        b = m[1].get<std::string>();
-    } else {
-        throw TokenizerError("tokenizer.json: a merge is neither \"a b\" nor [a, b]");
-    }
-}
-
 }  // namespace
 
 const char *bpe_pattern_name(BpePattern p) {
@@ -379,14 +377,15 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_tiktoken(std::string_view file,
         if (!ok)
             throw TokenizerError("tiktoken file: line " + std::to_string(line_no) +
                                  " is not \"<base64 token> <rank>\"");
-        if (!t->vocab_.emplace(bytes, static_cast<uint32_t>(rank)).second)
+        if (!t->vocab_.insert(bytes, static_cast<uint32_t>(rank)))
             throw TokenizerError("tiktoken file: line " + std::to_string(line_no) + " repeats a token");
     }
     for (int b = 0; b < 256; b++) {
-        auto it = t->vocab_.find(std::string(1, static_cast<char>(b)));
-        if (it == t->vocab_.end())
+        const char byte = static_cast<char>(b);
+        const uint32_t *id = t->vocab_.find(std::string_view(&byte, 1));
+        if (id == nullptr)
             throw TokenizerError("tiktoken file: byte " + std::to_string(b) + " has no rank (not a byte-level BPE)");
-        t->byte_ids_[b] = it->second;
+        t->byte_ids_[b] = *id;
     }
     if (pattern != nullptr) {
         t->pattern_ = *pattern;
@@ -405,12 +404,9 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_tiktoken(std::string_view file,
 }
 
 std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(file.begin(), file.end());
-    } catch (const nlohmann::json::exception &e) {
-        throw TokenizerError(std::string("tokenizer.json is not valid JSON: ") + e.what());
-    }
+    TokenizerJson file_json;
+    read_tokenizer_json(file, file_json);
+    const nlohmann::json &j = file_json.doc;
     if (!j.is_object() || !j.contains("model") || !j.at("model").is_object())
         throw TokenizerError("tokenizer.json has no \"model\" object");
     const auto &model = j.at("model");
@@ -443,7 +439,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
     t->hf_ = true;
     t->ignore_merges_ = model.value("ignore_merges", false);
     t->normalizer_ = std::move(normalizer);
-    if (char_level) return from_hf_char_level(model, std::move(t));
+    if (char_level) return from_hf_char_level(file_json, std::move(t));
     if (!split.empty()) {
         bool known = false;
         for (const KnownPattern &k : kKnownPatterns)
@@ -459,66 +455,69 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_json(std::string_view file) 
         throw TokenizerError("tokenizer.json: no pre-tokenizer pattern");
     }
 
-    if (!model.contains("vocab") || !model.at("vocab").is_object())
-        throw TokenizerError("tokenizer.json: model.vocab is not an object");
+    if (!file_json.has_vocab) throw TokenizerError("tokenizer.json: model.vocab is not an object");
     std::string bytes;
-    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
-        if (!it.value().is_number_unsigned()) throw TokenizerError("tokenizer.json: a vocab id is not a number");
-        if (!byte_level_map_decode(it.key(), bytes)) continue;  // special tokens are not byte-level strings
-        t->vocab_.emplace(bytes, it.value().get<uint32_t>());
+    t->vocab_.reserve(file_json.vocab.size());
+    // Backwards, so that a key repeated in the file has its last id (as a JSON object would).
+    for (auto it = file_json.vocab.rbegin(); it != file_json.vocab.rend(); ++it) {
+        if (!byte_level_map_decode(file_json.text(it->token), bytes)) continue;  // special tokens are not byte-level
+        t->vocab_.insert(bytes, it->id);
     }
     for (int b = 0; b < 256; b++) {
-        auto it = t->vocab_.find(std::string(1, static_cast<char>(b)));
-        if (it == t->vocab_.end())
+        const char byte = static_cast<char>(b);
+        const uint32_t *id = t->vocab_.find(std::string_view(&byte, 1));
+        if (id == nullptr)
             throw TokenizerError("tokenizer.json: byte " + std::to_string(b) + " has no token (not a byte-level BPE)");
-        t->byte_ids_[b] = it->second;
+        t->byte_ids_[b] = *id;
     }
-    if (!model.contains("merges") || !model.at("merges").is_array())
-        throw TokenizerError("tokenizer.json: model.merges is not an array");
+    if (!file_json.has_merges) throw TokenizerError("tokenizer.json: model.merges is not an array");
     uint32_t rank = 0;
     std::string left, right;
-    for (const auto &m : model.at("merges")) {
-        std::string a, b;
-        merge_pair(m, a, b);
+    t->merges_.reserve(file_json.merges.size());
+    std::string joined;
+    for (const TokenizerJson::Merge &m : file_json.merges) {
+        const std::string_view a = file_json.text(m.left), b = file_json.text(m.right);
         if (!byte_level_map_decode(a, left) || !byte_level_map_decode(b, right))
-            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " is not byte-level");
-        auto ia = t->vocab_.find(left), ib = t->vocab_.find(right), im = t->vocab_.find(left + right);
-        if (ia == t->vocab_.end() || ib == t->vocab_.end() || im == t->vocab_.end())
-            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " names a token not in the vocabulary");
-        uint64_t key = (static_cast<uint64_t>(ia->second) << 32) | ib->second;
-        t->merges_.emplace(key, rank++);
+            throw TokenizerError("tokenizer.json: merge " + std::string(a) + " " + std::string(b) +
+                                 " is not byte-level");
+        joined.assign(left).append(right);
+        const uint32_t *ia = t->vocab_.find(left), *ib = t->vocab_.find(right), *im = t->vocab_.find(joined);
+        if (ia == nullptr || ib == nullptr || im == nullptr)
+            throw TokenizerError("tokenizer.json: merge " + std::string(a) + " " + std::string(b) +
+                                 " names a token not in the vocabulary");
+        t->merges_.insert(*ia, *ib, MergeTable::Merge{rank++, *im});
     }
     return t;
 }
 
-std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const nlohmann::json &model,
+std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_char_level(const TokenizerJson &file_json,
                                                                std::unique_ptr<BpeTokenizer> t) {
     t->char_level_ = true;
     t->pattern_ = BpePattern::kNone;
-    if (!model.contains("vocab") || !model.at("vocab").is_object())
-        throw TokenizerError("tokenizer.json: model.vocab is not an object");
-    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
-        if (!it.value().is_number_unsigned()) throw TokenizerError("tokenizer.json: a vocab id is not a number");
-        t->vocab_.emplace(it.key(), it.value().get<uint32_t>());
-    }
+    if (!file_json.has_vocab) throw TokenizerError("tokenizer.json: model.vocab is not an object");
+    t->vocab_.reserve(file_json.vocab.size());
+    for (auto it = file_json.vocab.rbegin(); it != file_json.vocab.rend(); ++it)
+        t->vocab_.insert(file_json.text(it->token), it->id);
     char name[8];
     for (int b = 0; b < 256; b++) {
         snprintf(name, sizeof name, "<0x%02X>", b);
-        auto it = t->vocab_.find(name);
-        if (it == t->vocab_.end())
+        const uint32_t *id = t->vocab_.find(name);
+        if (id == nullptr)
             throw TokenizerError(std::string("tokenizer.json: byte_fallback without the byte token ") + name);
-        t->byte_ids_[b] = it->second;
+        t->byte_ids_[b] = *id;
     }
-    if (!model.contains("merges") || !model.at("merges").is_array())
-        throw TokenizerError("tokenizer.json: model.merges is not an array");
+    if (!file_json.has_merges) throw TokenizerError("tokenizer.json: model.merges is not an array");
     uint32_t rank = 0;
-    for (const auto &m : model.at("merges")) {
-        std::string a, b;
-        merge_pair(m, a, b);
-        auto ia = t->vocab_.find(a), ib = t->vocab_.find(b), im = t->vocab_.find(a + b);
-        if (ia == t->vocab_.end() || ib == t->vocab_.end() || im == t->vocab_.end())
-            throw TokenizerError("tokenizer.json: merge " + a + " " + b + " names a token not in the vocabulary");
-        t->merges_.emplace((static_cast<uint64_t>(ia->second) << 32) | ib->second, rank++);
+    t->merges_.reserve(file_json.merges.size());
+    std::string joined;
+    for (const TokenizerJson::Merge &m : file_json.merges) {
+        const std::string_view a = file_json.text(m.left), b = file_json.text(m.right);
+        joined.assign(a).append(b);
+        const uint32_t *ia = t->vocab_.find(a), *ib = t->vocab_.find(b), *im = t->vocab_.find(joined);
+        if (ia == nullptr || ib == nullptr || im == nullptr)
+            throw TokenizerError("tokenizer.json: merge " + std::string(a) + " " + std::string(b) +
+                                 " names a token not in the vocabulary");
+        t->merges_.insert(*ia, *ib, MergeTable::Merge{rank++, *im});
     }
     return t;
 }
@@ -530,43 +529,41 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_file(std::string_view file) {
     return from_tiktoken(file);
 }
 
-int64_t BpeTokenizer::pair_rank(std::string_view left, uint32_t left_id, std::string_view right, uint32_t right_id,
-                                uint32_t *merged_id) const {
+bool BpeTokenizer::pair_merge(std::string_view piece, uint32_t left, uint32_t mid, uint32_t right, uint32_t left_id,
+                              uint32_t right_id, uint32_t *rank, uint32_t *merged_id) const {
+    (void)mid;
     if (hf_) {
-        auto it = merges_.find((static_cast<uint64_t>(left_id) << 32) | right_id);
-        if (it == merges_.end()) return -1;
-        std::string joined;
-        joined.reserve(left.size() + right.size());
-        joined.append(left).append(right);
-        *merged_id = vocab_.at(joined);
-        return it->second;
+        const MergeTable::Merge *m = merges_.find(left_id, right_id);
+        if (m == nullptr) return false;
+        *rank = m->rank;
+        *merged_id = m->merged;
+        return true;
     }
-    // tiktoken: left and right are adjacent in one buffer.
-    std::string joined(left.data(), left.size() + right.size());
-    auto it = vocab_.find(joined);
-    if (it == vocab_.end()) return -1;
-    *merged_id = it->second;
-    return it->second;
+    // tiktoken: the rank of a pair is the rank of its bytes, adjacent in the piece.
+    const uint32_t *id = vocab_.find(piece.substr(left, right - left));
+    if (id == nullptr) return false;
+    *rank = *id;
+    *merged_id = *id;
+    return true;
 }
 
 // SentencePiece-style symbols: one per character in the vocabulary, else
 // one per byte (<0xXX>), as the tokenizers library starts a word with
 // byte_fallback (every byte token is there: the unknown token never comes).
-void BpeTokenizer::init_characters(std::string_view piece, std::vector<uint32_t> &end, std::vector<uint32_t> &prev,
-                                   std::vector<uint32_t> &id) const {
+void BpeTokenizer::init_characters(std::string_view piece) const {
     const uint32_t n = static_cast<uint32_t>(piece.size());
     uint32_t last = UINT32_MAX;
     auto add = [&](uint32_t start, uint32_t stop, uint32_t token) {
-        end[start] = stop;
-        prev[start] = last;
-        id[start] = token;
+        end_[start] = stop;
+        prev_[start] = last;
+        id_[start] = token;
         last = start;
     };
     for (uint32_t i = 0; i < n;) {
         const uint32_t len = std::max<uint32_t>(1, std::min<uint32_t>(char_at(piece, i).len, n - i));
-        auto it = vocab_.find(std::string(piece.substr(i, len)));
-        if (it != vocab_.end()) {
-            add(i, i + len, it->second);
+        const uint32_t *id = vocab_.find(piece.substr(i, len));
+        if (id != nullptr) {
+            add(i, i + len, *id);
         } else {
             for (uint32_t k = i; k < i + len; k++) add(k, k + 1, byte_ids_[static_cast<unsigned char>(piece[k])]);
         }
@@ -574,79 +571,101 @@ void BpeTokenizer::init_characters(std::string_view piece, std::vector<uint32_t>
     }
 }
 
+void BpeTokenizer::merge_piece(std::string_view piece) const {
+    const uint32_t n = static_cast<uint32_t>(piece.size());
+    merged_ends_.clear();
+    merged_ids_.clear();
+    // Symbols by their first byte: end, neighbours, id; alive = end > start.
+    end_.resize(n);
+    prev_.resize(n);
+    id_.resize(n);
+    if (char_level_) {
+        init_characters(piece);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            end_[i] = i + 1;
+            prev_[i] = i == 0 ? UINT32_MAX : i - 1;
+            id_[i] = byte_ids_[static_cast<unsigned char>(piece[i])];
+        }
+    }
+    // A min-heap of candidate merges (lowest rank, then leftmost), its
+    // storage kept from piece to piece.
+    heap_.clear();
+    const auto later = [](const Candidate &a, const Candidate &b) { return a > b; };
+    auto consider = [&](uint32_t left) {
+        const uint32_t mid = end_[left];
+        if (mid >= n) return;
+        const uint32_t right = end_[mid];
+        uint32_t rank = 0, merged = 0;
+        if (pair_merge(piece, left, mid, right, id_[left], id_[mid], &rank, &merged)) {
+            heap_.push_back(Candidate{rank, left, mid, right, merged});
+            std::push_heap(heap_.begin(), heap_.end(), later);
+        }
+    };
+    for (uint32_t i = 0; i < n; i = end_[i]) consider(i);
+    while (!heap_.empty()) {
+        std::pop_heap(heap_.begin(), heap_.end(), later);
+        const Candidate c = heap_.back();
+        heap_.pop_back();
+        // Stale if either symbol changed since the pair was ranked.
+        if (end_[c.left] != c.mid || end_[c.mid] != c.right) continue;
+        end_[c.left] = c.right;
+        end_[c.mid] = c.mid;  // dead
+        id_[c.left] = c.merged;
+        if (c.right < n) prev_[c.right] = c.left;
+        if (prev_[c.left] != UINT32_MAX) consider(prev_[c.left]);
+        consider(c.left);
+    }
+    for (uint32_t i = 0; i < n; i = end_[i]) {
+        merged_ends_.push_back(end_[i]);
+        merged_ids_.push_back(id_[i]);
+    }
+}
+
 template <typename Emit>
-void BpeTokenizer::merge_piece(std::string_view piece, Emit &&emit) const {
+void BpeTokenizer::piece_tokens(std::string_view piece, Emit &&emit) const {
     const uint32_t n = static_cast<uint32_t>(piece.size());
     if (n == 1 && !char_level_) {
         emit(1u, byte_ids_[static_cast<unsigned char>(piece[0])]);
         return;
     }
-    if (!hf_ || ignore_merges_) {
-        auto it = vocab_.find(std::string(piece));
-        if (it != vocab_.end()) {
-            emit(n, it->second);
+    const bool cacheable = cache_.cacheable(piece);
+    if (cacheable) {
+        if (const PieceCache::Entry *e = cache_.find(piece)) {
+            for (uint32_t k = 0; k < e->tokens; k++) emit(uint32_t(e->ends[k]), e->ids[k]);
             return;
         }
     }
-    // Symbols by their first byte: end, neighbours, id; alive = end > start.
-    std::vector<uint32_t> end(n), prev(n), id(n);
-    if (char_level_) {
-        init_characters(piece, end, prev, id);
-    } else {
-        for (uint32_t i = 0; i < n; i++) {
-            end[i] = i + 1;
-            prev[i] = i == 0 ? UINT32_MAX : i - 1;
-            id[i] = byte_ids_[static_cast<unsigned char>(piece[i])];
-        }
+    // tiktoken, and tokenizer.json with ignore_merges: a piece that is a
+    // token is that token.
+    const uint32_t *whole = !hf_ || ignore_merges_ ? vocab_.find(piece) : nullptr;
+    if (whole != nullptr) {
+        if (cacheable) cache_.store(piece, &n, whole, 1);
+        emit(n, *whole);
+        return;
     }
-    struct Candidate {
-        int64_t rank;
-        uint32_t left, mid, right;  // left symbol [left, mid), right symbol [mid, right)
-        uint32_t merged;
-        bool operator>(const Candidate &o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
-    };
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
-    auto consider = [&](uint32_t left) {
-        uint32_t mid = end[left];
-        if (mid >= n) return;
-        uint32_t right = end[mid];
-        uint32_t merged = 0;
-        int64_t r = pair_rank(piece.substr(left, mid - left), id[left], piece.substr(mid, right - mid), id[mid],
-                              &merged);
-        if (r >= 0) heap.push(Candidate{r, left, mid, right, merged});
-    };
-    for (uint32_t i = 0; i < n; i = end[i]) consider(i);
-    while (!heap.empty()) {
-        Candidate c = heap.top();
-        heap.pop();
-        // Stale if either symbol changed since the pair was ranked.
-        if (end[c.left] != c.mid || end[c.mid] != c.right) continue;
-        end[c.left] = c.right;
-        end[c.mid] = c.mid;  // dead
-        id[c.left] = c.merged;
-        if (c.right < n) prev[c.right] = c.left;
-        if (prev[c.left] != UINT32_MAX) consider(prev[c.left]);
-        consider(c.left);
-    }
-    for (uint32_t i = 0; i < n; i = end[i]) emit(end[i], id[i]);
+    merge_piece(piece);
+    if (cacheable) cache_.store(piece, merged_ends_.data(), merged_ids_.data(), merged_ends_.size());
+    for (size_t k = 0; k < merged_ends_.size(); k++) emit(merged_ends_[k], merged_ids_[k]);
+}
+
+template <typename Emit>
+void BpeTokenizer::tokens(std::string_view text, Emit &&emit) const {
+    pieces_.clear();
+    bpe_pre_tokenize(pattern_, text, pieces_);
+    for (const auto &p : pieces_)
+        piece_tokens(text.substr(p.first, p.second - p.first),
+                     [&](uint32_t end, uint32_t id) { emit(p.first + end, id); });
 }
 
 void BpeTokenizer::token_ends(std::string_view text, std::vector<uint32_t> &ends) const {
-    std::vector<std::pair<uint32_t, uint32_t>> pieces;
     if (normalizer_.identity() || normalizer_.leaves_unchanged(text)) {
-        bpe_pre_tokenize(pattern_, text, pieces);
-        for (const auto &p : pieces)
-            merge_piece(text.substr(p.first, p.second - p.first),
-                        [&](uint32_t e, uint32_t) { ends.push_back(p.first + e); });
+        tokens(text, [&](uint32_t end, uint32_t) { ends.push_back(end); });
         return;
     }
     NormalizedText n;
     normalizer_.apply(text, n);
-    const std::string_view s = n.text;
-    bpe_pre_tokenize(pattern_, s, pieces);
-    for (const auto &p : pieces)
-        merge_piece(s.substr(p.first, p.second - p.first),
-                    [&](uint32_t e, uint32_t) { ends.push_back(n.original_end(p.first + e)); });
+    tokens(std::string_view(n.text), [&](uint32_t end, uint32_t) { ends.push_back(n.original_end(end)); });
 }
 
 void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) const {
@@ -655,10 +674,7 @@ void BpeTokenizer::encode(std::string_view text, std::vector<uint32_t> &ids) con
         normalized = normalizer_.apply(text);
         text = normalized;
     }
-    std::vector<std::pair<uint32_t, uint32_t>> pieces;
-    bpe_pre_tokenize(pattern_, text, pieces);
-    for (const auto &p : pieces)
-        merge_piece(text.substr(p.first, p.second - p.first), [&](uint32_t, uint32_t i) { ids.push_back(i); });
+    tokens(text, [&](uint32_t, uint32_t id) { ids.push_back(id); });
 }
 
 size_t BpeTokenizer::count(std::string_view text) const {
@@ -667,11 +683,8 @@ size_t BpeTokenizer::count(std::string_view text) const {
         normalized = normalizer_.apply(text);
         text = normalized;
     }
-    std::vector<std::pair<uint32_t, uint32_t>> pieces;
-    bpe_pre_tokenize(pattern_, text, pieces);
     size_t n = 0;
-    for (const auto &p : pieces)
-        merge_piece(text.substr(p.first, p.second - p.first), [&](uint32_t, uint32_t) { n++; });
+    tokens(text, [&](uint32_t, uint32_t) { n++; });
     return n;
 }
 

@@ -19,16 +19,19 @@
 
 #include "model_tokenizer.hpp"
 #include "normalizer.hpp"
+#include "piece_cache.hpp"
+#include "token_tables.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace clara {
+
+struct TokenizerJson;  // tokenizer_json.hpp
 
 // The pre-tokenizer patterns Clara implements.
 enum class BpePattern {
@@ -45,6 +48,8 @@ const char *bpe_pattern_name(BpePattern p);
 // covering the text in order (appended to out).
 void bpe_pre_tokenize(BpePattern pattern, std::string_view text, std::vector<std::pair<uint32_t, uint32_t>> &out);
 
+// Not thread-safe: encoding uses the tokenizer's piece cache and scratch
+// buffers (one tokenizer per thread; a PostgreSQL backend has one thread).
 class BpeTokenizer : public ModelTokenizer {
 public:
     // A tiktoken rank file: lines "<base64 token> <rank>". The pattern is
@@ -72,26 +77,50 @@ public:
     size_t vocabulary_size() const override { return vocab_.size(); }
     const TextNormalizer &normalizer() const { return normalizer_; }
 
+    // The cache of merged pieces (piece_cache.hpp): its size (0 turns it
+    // off; the ids never depend on it) and counters, for tests and tools.
+    PieceCache &piece_cache() const { return cache_; }
+
 private:
     BpeTokenizer() = default;
-    static std::unique_ptr<BpeTokenizer> from_hf_char_level(const nlohmann::json &model,
+    static std::unique_ptr<BpeTokenizer> from_hf_char_level(const TokenizerJson &file_json,
                                                             std::unique_ptr<BpeTokenizer> t);
-    void init_characters(std::string_view piece, std::vector<uint32_t> &end, std::vector<uint32_t> &prev,
-                         std::vector<uint32_t> &id) const;
-    // Merges one piece; calls emit(end_offset_in_piece, id) per token.
+    void init_characters(std::string_view piece) const;
+    // Merges one piece into merged_ends_ / merged_ids_ (ends in the piece).
+    void merge_piece(std::string_view piece) const;
+    // Calls emit(end_offset_in_piece, id) per token of piece: from the
+    // cache, the vocabulary (a piece that is one token), or merged.
     template <typename Emit>
-    void merge_piece(std::string_view piece, Emit &&emit) const;
-    int64_t pair_rank(std::string_view left, uint32_t left_id, std::string_view right, uint32_t right_id,
-                      uint32_t *merged_id) const;
+    void piece_tokens(std::string_view piece, Emit &&emit) const;
+    // Pre-tokenizes text (already normalized) and calls emit(end, id) per
+    // token, end a byte offset in text.
+    template <typename Emit>
+    void tokens(std::string_view text, Emit &&emit) const;
+    // The merge of two adjacent symbols: rank and merged id, or false.
+    bool pair_merge(std::string_view piece, uint32_t left, uint32_t mid, uint32_t right, uint32_t left_id,
+                    uint32_t right_id, uint32_t *rank, uint32_t *merged_id) const;
 
     BpePattern pattern_ = BpePattern::kCl100k;
     bool hf_ = false;
     bool ignore_merges_ = false;
-    bool char_level_ = false;    // SentencePiece-style: symbols start as characters, byte_ids_ are <0xXX>
-    TextNormalizer normalizer_;  // tokenizer.json's "normalizer" (identity for tiktoken)
-    std::unordered_map<std::string, uint32_t> vocab_;  // token bytes -> id (= rank for tiktoken)
-    std::unordered_map<uint64_t, uint32_t> merges_;    // (left id << 32 | right id) -> merge rank (HF)
-    uint32_t byte_ids_[256] = {};                      // id of each single byte
+    bool char_level_ = false;      // SentencePiece-style: symbols start as characters, byte_ids_ are <0xXX>
+    TextNormalizer normalizer_;    // tokenizer.json's "normalizer" (identity for tiktoken)
+    TokenVocabulary vocab_;        // token bytes -> id (= rank for tiktoken)
+    MergeTable merges_;            // (left id, right id) -> merge rank and merged id (HF)
+    uint32_t byte_ids_[256] = {};  // id of each single byte
+
+    // Encoding state (see the class comment).
+    struct Candidate {
+        uint32_t rank;
+        uint32_t left, mid, right;  // left symbol [left, mid), right symbol [mid, right)
+        uint32_t merged;
+        bool operator>(const Candidate &o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
+    };
+    mutable PieceCache cache_;
+    mutable std::vector<std::pair<uint32_t, uint32_t>> pieces_;
+    mutable std::vector<uint32_t> end_, prev_, id_;  // symbols by their first byte: end, neighbour, id
+    mutable std::vector<Candidate> heap_;
+    mutable std::vector<uint32_t> merged_ends_, merged_ids_;
 };
 
 }  // namespace clara

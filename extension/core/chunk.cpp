@@ -92,12 +92,11 @@ std::vector<TextChunk> cut(std::string_view text, uint32_t max_tokens, uint32_t 
     ends(text, te);
     const size_t total = te.size();
     const uint32_t n = static_cast<uint32_t>(text.size());
+    // The whole text's ends are its tokens (one end per token): a text that
+    // fits is one chunk without counting it again.
     if (total <= max_tokens) {
-        size_t alone = count(text);
-        if (alone <= max_tokens) {
-            out.push_back(TextChunk{0, n, static_cast<uint32_t>(alone), 0, 0});
-            return out;
-        }
+        out.push_back(TextChunk{0, n, static_cast<uint32_t>(total), 0, 0});
+        return out;
     }
     uint32_t start = 0;
     size_t k0 = 0;      // first token after start

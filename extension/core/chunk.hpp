@@ -35,7 +35,8 @@ struct TextChunk {
 constexpr uint32_t kMinChunkTokens = 16;
 
 // count(text) -> tokens of that text alone; ends(text, out) -> the byte
-// offset where each token of the text ends.
+// offset where each token of the text ends, as many as count(text) (a text
+// that fits the budget is tokenized once, by ends).
 using TokenCounter = std::function<size_t(std::string_view)>;
 using TokenEnds = std::function<void(std::string_view, std::vector<uint32_t> &)>;
 

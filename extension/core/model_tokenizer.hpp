@@ -27,7 +27,8 @@ public:
     // Number of tokens of text (no BOS/EOS).
     virtual size_t count(std::string_view text) const = 0;
     // Byte offset in text where each token ends, in order, never decreasing
-    // (appended). A token may end inside a UTF-8 character (a byte token).
+    // (appended): one per token, count(text) of them. A token may end inside
+    // a UTF-8 character (a byte token).
     virtual void token_ends(std::string_view text, std::vector<uint32_t> &ends) const = 0;
     // Token ids (appended).
     virtual void encode(std::string_view text, std::vector<uint32_t> &ids) const = 0;
