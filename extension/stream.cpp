@@ -596,7 +596,7 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
         const bool has_budget = PG_NARGS() > 16 && !PG_ARGISNULL(16);
         // Statistics count a tokenizer's tokens without chunks or a budget too.
         if (has_tokenizer && form == Form::Stats)
-            st->tokenizer = clara::pg::tokenizer_by_name(text_to_cstring(PG_GETARG_TEXT_PP(7)));
+            st->tokenizer = clara::pg::tokenizer_by_name(text_to_cstring(PG_GETARG_TEXT_PP(7)), owner);
         if (has_tokenizer && !has_chunks && !has_budget && form == Form::Jsonl)
             ereport(ERROR,
                     (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("tokenizer needs chunk_tokens or token_budget"),
