@@ -92,8 +92,8 @@ void exec_kept(clara::pg::KeptPlan *slot, const char *schema, int nargs, Oid *ty
 // none: it has the same keys, so whatever finds one finds the other through
 // clara_dup_clusters, and a text copied 300 times costs one document's rows
 // and one candidate per lookup, not 300. (When the one with keys goes, the
-// delete hands them to another copy: represent_again.)
-void kept_keys(DedupWork *work) {
+// delete hands them to another copy: remove_keys.)
+void keys_to_store(DedupWork *work) {
     std::unordered_set<uint64_t> texts;
     for (size_t i = work->added.size(); i < work->candidates.size(); i++) texts.insert(work->candidates[i].sig.exact);
     work->pairs.clear();
@@ -325,8 +325,8 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
         });
     }
     // The batch's keys, for the batches and statements after it; only one
-    // document of each normalised text carries them (see kept_keys).
-    clara::pg::run_cpp("filing duplicates", [&] { kept_keys(work); });
+    // document of each normalised text carries them (see keys_to_store).
+    clara::pg::run_cpp("filing duplicates", [&] { keys_to_store(work); });
     insert_keys(work, schema);
     clara::pg::run_cpp("filing duplicates", [&] { work->added.clear(); });
     MemoryContextSwitchTo(old);
