@@ -123,17 +123,23 @@ CREATE INDEX clara_dup_clusters_exact ON clara_dup_clusters (exact_cluster);
 REVOKE ALL ON clara_dup_clusters FROM PUBLIC;
 COMMENT ON TABLE clara_dup_clusters IS 'derived: clusters of duplicate documents (dedup => exact | near)';
 
--- The keys of every signed document (the exact key and one per band), for
--- finding a new document's candidates: one btree lookup per key, written in
--- key order a statement at a time. (A GIN index over clara_dedup_keys(dedup)
+-- The keys of the signed documents (one band key per MinHash band; the
+-- exact key for a text without words; one copy of each text), for finding
+-- a new document's candidates: one btree lookup per key, written in key
+-- order a statement at a time. (A GIN index over clara_dedup_keys(dedup)
 -- did the same at twice the cost per key and halved the load rate.)
-CREATE TABLE clara_dedup_bands (
+-- UNLOGGED: derived from the signatures and read only by writers, so it
+-- writes no WAL (16 rows per document were a third of a bulk load's WAL).
+-- A crash or a standby's promotion leaves it empty; the first writing
+-- statement after that sees its marker row (band = the smallest bigint,
+-- doc_key 0) missing and fills it again from the signatures.
+CREATE UNLOGGED TABLE clara_dedup_bands (
     band    bigint  NOT NULL,
     doc_key integer NOT NULL
 );
 CREATE INDEX clara_dedup_bands_band ON clara_dedup_bands (band, doc_key);
 REVOKE ALL ON clara_dedup_bands FROM PUBLIC;
-COMMENT ON TABLE clara_dedup_bands IS 'derived: the duplicate keys of each document (clara_dedup_keys of its signature)';
+COMMENT ON TABLE clara_dedup_bands IS 'derived, unlogged: the duplicate lookup keys of the signed documents (refilled from the signatures after a crash)';
 
 CREATE FUNCTION clara_documents_dedup() RETURNS trigger
     AS 'MODULE_PATHNAME', 'clara_documents_dedup' LANGUAGE C;

@@ -11,6 +11,7 @@
 extern "C" {
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
@@ -76,7 +77,11 @@ void exec(const char *sql, int nargs, Oid *types, Datum *args, int expected, con
 // The statements of every filing, each planned once per backend (plans.hpp;
 // generic plans, as exec's).
 clara::pg::KeptPlan g_insert_keys, g_remove_keys, g_copies, g_lookup, g_signatures, g_labels, g_relabel[2], g_members,
-    g_delete_members;
+    g_delete_members, g_marker;
+
+// The marker row of a filled clara_dedup_bands: (kMarkerBand, 0); doc_keys
+// start at 1. The table is unlogged: a crash or a promotion empties it.
+constexpr int64 kMarkerBand = PG_INT64_MIN;
 
 // Runs a statement of every filing with its kept plan: sql() builds the
 // text only when the plan is made.
@@ -110,6 +115,73 @@ void keys_to_store(DedupWork *work) {
         work->keys.push_back(p.first);
         work->docs.push_back(p.second);
     }
+}
+
+// Whether clara_dedup_bands holds its marker row (this statement's snapshot).
+bool has_marker(const char *schema) {
+    Oid types[2] = {INT8OID, INT4OID};
+    Datum args[2] = {Int64GetDatum(kMarkerBand), Int32GetDatum(0)};
+    exec_kept(&g_marker, schema, 2, types, args, SPI_OK_SELECT, "check the duplicate keys", [&] {
+        return psprintf("SELECT 1 FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) $1 "
+                        "AND doc_key OPERATOR(pg_catalog.=) $2",
+                        schema);
+    });
+    const bool found = SPI_processed > 0;
+    SPI_freetuptable(SPI_tuptable);
+    return found;
+}
+
+void insert_marker(const char *schema) {
+    Oid type = INT8OID;
+    Datum arg = Int64GetDatum(kMarkerBand);
+    exec(psprintf("INSERT INTO %s.clara_dedup_bands (band, doc_key) VALUES ($1, 0)", schema), 1, &type, &arg,
+         SPI_OK_INSERT, "mark the duplicate keys filled");
+}
+
+// Fills clara_dedup_bands again when its marker is missing: the table is
+// unlogged, so a crash or a standby's promotion leaves it empty (so does a
+// TRUNCATE of the corpus, with nothing to fill). One writer fills it while
+// the others wait on the lock and then find the marker. The keys of each
+// text go to its stored copy with the smallest doc_key (any one copy will
+// do: see keys_to_store); one sorted INSERT, whose sort spills to disk
+// rather than growing with the corpus. The trigger's own statement is left
+// out: its new documents are filed after this (their keys would go in
+// twice) and its deleted ones are gone (a copy of them takes the keys).
+// Runs before plan_lookups: it reads every signed document, which a
+// sequential scan does best.
+void ensure_keys(const char *schema, TriggerData *trig) {
+    if (has_marker(schema)) return;
+    exec(psprintf("LOCK TABLE %s.clara_dedup_bands IN SHARE ROW EXCLUSIVE MODE", schema), 0, nullptr, nullptr,
+         SPI_OK_UTILITY, "lock the duplicate keys");
+    if (has_marker(schema)) return;
+    // The statement's transition tables, by the names its trigger gives them.
+    const char *fresh = "";
+    if (trig->tg_newtable) {
+        if (SPI_register_trigger_data(trig) != SPI_OK_TD_REGISTER)
+            elog(ERROR, "clara: could not read the statement's rows");
+        const char *added = quote_identifier(trig->tg_trigger->tgnewtable);
+        fresh = trig->tg_oldtable
+                    ? psprintf(" AND NOT EXISTS (SELECT 1 FROM %s n WHERE n.doc_key OPERATOR(pg_catalog.=) d.doc_key "
+                               "AND NOT EXISTS (SELECT 1 FROM %s o WHERE o.doc_key OPERATOR(pg_catalog.=) n.doc_key))",
+                               added, quote_identifier(trig->tg_trigger->tgoldtable))
+                    : psprintf(" AND NOT EXISTS (SELECT 1 FROM %s n WHERE n.doc_key OPERATOR(pg_catalog.=) d.doc_key)",
+                               added);
+    }
+    Oid type = INT8OID;
+    Datum arg = Int64GetDatum(kMarkerBand);
+    exec(psprintf("INSERT INTO %s.clara_dedup_bands (band, doc_key) "
+                  "SELECT band, doc_key FROM ("
+                  "SELECT pg_catalog.unnest(CASE WHEN pg_catalog.cardinality(k) OPERATOR(pg_catalog.>) 1 "
+                  "THEN k[2:] ELSE k END) AS band, doc_key FROM ("
+                  "SELECT d.doc_key, %s.clara_dedup_keys(d.dedup) AS k FROM %s.clara_documents d "
+                  "WHERE d.dedup IS NOT NULL%s AND NOT EXISTS (SELECT 1 FROM %s.clara_dup_clusters c "
+                  "JOIN %s.clara_dup_clusters o ON o.exact_cluster OPERATOR(pg_catalog.=) c.exact_cluster "
+                  "JOIN %s.clara_documents od ON od.doc_key OPERATOR(pg_catalog.=) o.doc_key "
+                  "WHERE c.doc_key OPERATOR(pg_catalog.=) d.doc_key AND od.dedup IS NOT NULL "
+                  "AND o.doc_key OPERATOR(pg_catalog.<) d.doc_key)) AS signed "
+                  "UNION ALL SELECT $1, 0) AS keys ORDER BY band, doc_key",
+                  schema, schema, schema, fresh, schema, schema, schema),
+         1, &type, &arg, SPI_OK_INSERT, "fill the duplicate keys again");
 }
 
 // Inserts work->keys / work->docs into clara_dedup_bands.
@@ -428,6 +500,7 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
     // privileges were checked for the change itself).
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int guc_level = clara::pg::spi_connect();
+    ensure_keys(schema, trig);
     plan_lookups();
     // On UPDATE a document whose text did not change keeps its doc_key: it
     // stays where it is.
@@ -517,6 +590,7 @@ extern "C" Datum clara_dedup_rebuild(PG_FUNCTION_ARGS) {
          "empty the duplicate clusters");
     exec(psprintf("DELETE FROM %s.clara_dedup_bands", schema), 0, nullptr, nullptr, SPI_OK_DELETE,
          "empty the duplicate keys");
+    insert_marker(schema);
     Portal portal = SPI_cursor_open_with_args(
         nullptr, psprintf("SELECT doc_key, dedup FROM %s.clara_documents ORDER BY doc_key", schema), 0, nullptr,
         nullptr, nullptr, false, 0);

@@ -91,8 +91,28 @@ SELECT (SELECT count(*) FROM (SELECT * FROM incremental2 EXCEPT SELECT d.documen
        (SELECT count(*) FROM (SELECT d.document_id, min(d.document_id) OVER (PARTITION BY c.near_cluster)
                               FROM clara_dup_clusters c JOIN clara_documents d USING (doc_key) EXCEPT SELECT * FROM incremental2) b) AS only_rebuilt;
 -- Keys: one row per band of each document that carries them, none left of
--- deleted documents.
-SELECT count(*) AS orphan_keys FROM clara_dedup_bands b WHERE NOT EXISTS (SELECT 1 FROM clara_documents d WHERE d.doc_key = b.doc_key);
+-- deleted documents; and the marker row (doc_key 0) of a filled table.
+SELECT count(*) AS orphan_keys FROM clara_dedup_bands b
+WHERE b.doc_key <> 0 AND NOT EXISTS (SELECT 1 FROM clara_documents d WHERE d.doc_key = b.doc_key);
+SELECT count(*) AS markers FROM clara_dedup_bands WHERE doc_key = 0;
+
+-- The key table is unlogged: a crash or a promotion leaves it empty (here
+-- emptied by hand). The next writing statement finds the marker missing and
+-- fills it from the signatures, leaving out its own rows: a new copy of a
+-- stored text still joins its cluster, and the keys equal a rebuild's.
+DELETE FROM clara_dedup_bands;
+INSERT INTO clara_documents (document_id, title, content, domain, document_type)
+SELECT 'bau-001-refill', 'Nach dem Absturz', content, domain, document_type FROM clara_documents
+WHERE document_id = 'bau-001-copy';
+SELECT count(*) AS refill_copy_joined FROM clara_dup_clusters a JOIN clara_dup_clusters b USING (exact_cluster)
+WHERE a.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = 'bau-001-copy')
+  AND b.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = 'bau-001-refill');
+CREATE TEMP TABLE keys_filled AS SELECT band, doc_key FROM clara_dedup_bands;
+SELECT clara_dedup_rebuild() > 0 AS rebuilt;
+SELECT (SELECT count(*) FROM (SELECT * FROM keys_filled EXCEPT ALL SELECT band, doc_key FROM clara_dedup_bands) a) AS only_filled,
+       (SELECT count(*) FROM (SELECT band, doc_key FROM clara_dedup_bands EXCEPT ALL SELECT * FROM keys_filled) b) AS only_rebuilt,
+       (SELECT count(*) FROM keys_filled) > 16 AS filled;
+DELETE FROM clara_documents WHERE document_id = 'bau-001-refill';
 
 -- Row-level security: a role that cannot see brief-1 gets brief-2, the
 -- best copy it may read, with the cluster size it can see.

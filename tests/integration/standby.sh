@@ -111,8 +111,37 @@ export_pair keyword "2000, 0.3, search_types => '{keyword}'" --top-k 2000 --min-
 export_pair hybrid "2000, 0.3" --top-k 2000 --min-quality 0.3
 export_pair filtered "1000, 0.0, filters => '{\"domain\": \"verwaltungsrecht\"}'" \
     --top-k 1000 --min-quality 0 --domain verwaltungsrecht
+# Duplicate filtering reads the clusters (logged), never the lookup keys
+# (unlogged, so a standby cannot read them).
+export_pair near "2000, 0.3, search_types => '{keyword}', dedup => 'near'" \
+    --top-k 2000 --min-quality 0.3 --search-types keyword --dedup near
 
 # Loading is the primary's: the standby refuses it with an error.
 expect_exit 5 "$CLARA_STREAM" load --dsn "$standby_dsn" "$WORK/after.jsonl" --quiet
 stderr_has "read-only"
 pass "a load on the standby is refused (read-only transaction)"
+
+# Promoted, the standby takes writes. Its duplicate lookup keys (an unlogged
+# table: empty on a standby and after promotion) are filled again by its
+# first writing statement: a copy of a replicated document joins that
+# document's cluster, and the keys are as many as the primary's.
+as_owner "$SERVER_BINDIR/pg_ctl" promote -D "$STANDBY/data" -w >/dev/null || fail "pg_ctl promote failed"
+recovering=$(standby_sql -c "SELECT pg_is_in_recovery()")
+[ "$recovering" = f ] || fail "the promoted standby is still in recovery"
+n=$(standby_sql -c "SELECT count(*) FROM clara_dedup_bands")
+[ "$n" -eq 0 ] || fail "the promoted standby has $n duplicate keys before its first write (unlogged: 0 expected)"
+original=$(standby_sql -c "SELECT document_id FROM clara_documents ORDER BY doc_key LIMIT 1 OFFSET 1500")
+[ -n "$original" ] || fail "no document to copy on the promoted standby"
+standby_sql -c "INSERT INTO clara_documents (document_id, title, content, domain)
+                SELECT 'copy-' || document_id, title, content, domain FROM clara_documents
+                WHERE document_id = '$original'"
+joined=$(standby_sql -c "SELECT count(*) FROM clara_dup_clusters a JOIN clara_dup_clusters b
+                           ON a.exact_cluster = b.exact_cluster
+                         WHERE a.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = '$original')
+                           AND b.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = 'copy-$original')")
+[ "$joined" -eq 1 ] || fail "a copy of $original written on the promoted standby is not in its cluster"
+keys=$(standby_sql -c "SELECT count(*) FROM clara_dedup_bands")
+primary_keys=$(sql -c "SELECT count(*) FROM clara_dedup_bands")
+[ "$keys" -gt 1000 ] && [ "$keys" -eq "$primary_keys" ] ||
+    fail "the promoted standby holds $keys duplicate keys after its first write, the primary $primary_keys"
+pass "promoted: the first write filled the duplicate keys again ($keys, as on the primary); a copy joins its cluster"
