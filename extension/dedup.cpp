@@ -13,6 +13,7 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 }
@@ -117,15 +118,21 @@ void keys_to_store(DedupWork *work) {
     }
 }
 
-// Whether clara_dedup_bands holds its marker row (this statement's snapshot).
-bool has_marker(const char *schema) {
+// Whether clara_dedup_bands holds its marker row: in this statement's
+// snapshot, or (latest) in one taken now, which sees what a writer that
+// held the lock before us committed even in a REPEATABLE READ transaction.
+bool has_marker(const char *schema, bool latest) {
     Oid types[2] = {INT8OID, INT4OID};
     Datum args[2] = {Int64GetDatum(kMarkerBand), Int32GetDatum(0)};
-    exec_kept(&g_marker, schema, 2, types, args, SPI_OK_SELECT, "check the duplicate keys", [&] {
+    SPIPlanPtr plan = clara::pg::kept_plan(&g_marker, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
         return psprintf("SELECT 1 FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) $1 "
                         "AND doc_key OPERATOR(pg_catalog.=) $2",
                         schema);
     });
+    const int rc = latest ? SPI_execute_snapshot(plan, args, nullptr, GetLatestSnapshot(), InvalidSnapshot, false,
+                                                 false, 1)
+                          : SPI_execute_plan(plan, args, nullptr, false, 1);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "clara: could not check the duplicate keys");
     const bool found = SPI_processed > 0;
     SPI_freetuptable(SPI_tuptable);
     return found;
@@ -150,10 +157,10 @@ void insert_marker(const char *schema) {
 // Runs before plan_lookups: it reads every signed document, which a
 // sequential scan does best.
 void ensure_keys(const char *schema, TriggerData *trig) {
-    if (has_marker(schema)) return;
+    if (has_marker(schema, false)) return;
     exec(psprintf("LOCK TABLE %s.clara_dedup_bands IN SHARE ROW EXCLUSIVE MODE", schema), 0, nullptr, nullptr,
          SPI_OK_UTILITY, "lock the duplicate keys");
-    if (has_marker(schema)) return;
+    if (has_marker(schema, true)) return;
     // The statement's transition tables, by the names its trigger gives them.
     const char *fresh = "";
     if (trig->tg_newtable) {
