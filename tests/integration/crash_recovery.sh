@@ -74,13 +74,7 @@ copy_joins_cluster() {  # what
     original=$(sql -c "SELECT document_id FROM clara_documents WHERE document_id NOT LIKE 'copy-%'
                        ORDER BY doc_key LIMIT 1 OFFSET 700")
     [ -n "$original" ] || fail "$what: no document to copy"
-    sql -c "INSERT INTO clara_documents (document_id, title, content, domain)
-            SELECT '$copy' || document_id, title, content, domain FROM clara_documents
-            WHERE document_id = '$original'" >/dev/null
-    joined=$(sql -c "SELECT count(*) FROM clara_dup_clusters a JOIN clara_dup_clusters b
-                       ON a.exact_cluster = b.exact_cluster
-                     WHERE a.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = '$original')
-                       AND b.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = '$copy$original')")
+    joined=$(store_copy sql "$original" "$copy$original")
     [ "$joined" -eq 1 ] || fail "$what: a copy of $original inserted after recovery is not in its cluster"
     n=$(sql -c "SELECT count(*) FROM clara_dedup_bands")
     [ "$n" -gt 1000 ] || fail "$what: clara_dedup_bands holds $n rows after the first write (not filled again)"

@@ -132,13 +132,7 @@ n=$(standby_sql -c "SELECT count(*) FROM clara_dedup_bands")
 [ "$n" -eq 0 ] || fail "the promoted standby has $n duplicate keys before its first write (unlogged: 0 expected)"
 original=$(standby_sql -c "SELECT document_id FROM clara_documents ORDER BY doc_key LIMIT 1 OFFSET 1500")
 [ -n "$original" ] || fail "no document to copy on the promoted standby"
-standby_sql -c "INSERT INTO clara_documents (document_id, title, content, domain)
-                SELECT 'copy-' || document_id, title, content, domain FROM clara_documents
-                WHERE document_id = '$original'"
-joined=$(standby_sql -c "SELECT count(*) FROM clara_dup_clusters a JOIN clara_dup_clusters b
-                           ON a.exact_cluster = b.exact_cluster
-                         WHERE a.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = '$original')
-                           AND b.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = 'copy-$original')")
+joined=$(store_copy standby_sql "$original" "copy-$original")
 [ "$joined" -eq 1 ] || fail "a copy of $original written on the promoted standby is not in its cluster"
 keys=$(standby_sql -c "SELECT count(*) FROM clara_dedup_bands")
 primary_keys=$(sql -c "SELECT count(*) FROM clara_dedup_bands")

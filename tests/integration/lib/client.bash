@@ -64,3 +64,16 @@ PY
 }
 
 lines() { wc -l <"$1" | tr -d ' '; }
+
+# store_copy RUN ORIGINAL COPY: stores a copy of document ORIGINAL's text
+# under the id COPY (RUN: sql, or a function like it for another server) and
+# prints how many exact-duplicate clusters hold both (1 when the copy was
+# filed with its original).
+store_copy() {
+    local run=$1 original=$2 copy=$3
+    "$run" -c "INSERT INTO clara_documents (document_id, title, content, domain)
+               SELECT '$copy', title, content, domain FROM clara_documents WHERE document_id = '$original'" >/dev/null
+    "$run" -c "SELECT count(*) FROM clara_dup_clusters a JOIN clara_dup_clusters b ON a.exact_cluster = b.exact_cluster
+               WHERE a.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = '$original')
+                 AND b.doc_key = (SELECT doc_key FROM clara_documents WHERE document_id = '$copy')"
+}
