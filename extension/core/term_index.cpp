@@ -65,8 +65,9 @@ void build_term_index(const LexemeList &lexemes, size_t title_end, TermIndex &ou
     for (size_t i = 0; i < n; ++i) out.order[out.starts[out.ids[i]]++] = static_cast<uint32_t>(i);
     for (size_t i = 0; i < n;) {
         const uint32_t id = out.ids[out.order[i]];
-        TermEntry entry{lexemes.lexemes[out.order[i]].offset, static_cast<uint32_t>(lexemes.lexemes[out.order[i]].length),
-                        0, static_cast<uint32_t>(out.positions.size()), 0};
+        TermEntry entry{lexemes.lexemes[out.order[i]].offset,
+                        static_cast<uint32_t>(lexemes.lexemes[out.order[i]].length), 0,
+                        static_cast<uint32_t>(out.positions.size()), 0};
         size_t j = i;
         for (; j < n && out.ids[out.order[j]] == id; ++j) {
             uint32_t index = out.order[j];
