@@ -657,6 +657,33 @@ bool flush_due(const IndexDelta *delta) {
            delta->grams.documents() >= clara::GramPostingsBuilder::kMaxDocuments - 1;
 }
 
+// A large statement's flush between documents: the word postings only when
+// they reached the budget; when only the grams did (a document has about 3
+// gram postings per word posting, so they fill it first), the grams alone.
+// Flushing the words with them wrote every term of the statement twice per
+// gram flush: twice the clara_postings rows (and blocks to merge later) for
+// a 20K-document INSERT.
+void flush_between_documents(IndexDelta *delta, const char *schema) {
+    const size_t budget = static_cast<size_t>(clara::pg::index_flush_postings());
+    if (delta->pending_postings >= budget) {
+        flush(delta, schema, false);
+        return;
+    }
+    MemoryContext old = MemoryContextSwitchTo(delta->flush_cxt);
+    flush_grams(delta, schema);
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(delta->flush_cxt);
+}
+
+// The gram postings a statement of rows documents will buffer (about 400 a
+// document, at most the flush budget), reserved up front: growing the
+// buffer by doubling copied it and touched fresh pages at every step.
+void reserve_grams(IndexDelta *delta, int64 rows) {
+    const size_t budget = static_cast<size_t>(clara::pg::index_flush_postings());
+    const size_t want = Min(budget, static_cast<size_t>(Max(rows, int64(0))) * 400);
+    clara::pg::run_cpp("indexing", [&] { delta->grams.reserve(want); });
+}
+
 // Whether clara_terms has its blocks column: not while an update from a
 // version before 0.5.0 runs scripts that write clara_documents.
 bool terms_count_blocks(const char *schema) {
@@ -707,12 +734,14 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
         scan_transition_table(trig->tg_oldtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
             if (!contains(delta->new_keys, doc.doc_key)) account_document(delta, doc, -1);
         });
-    if (trig->tg_newtable)
+    if (trig->tg_newtable) {
+        reserve_grams(delta, tuplestore_tuple_count(trig->tg_newtable));
         scan_transition_table(trig->tg_newtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
             if (contains(delta->old_keys, doc.doc_key)) return;
             account_document(delta, doc, +1);
-            if (flush_due(delta)) flush(delta, schema, false);
+            if (flush_due(delta)) flush_between_documents(delta, schema);
         });
+    }
     flush(delta, schema, true);
     clara::pg::spi_finish(guc_level);
     clara::pg::restore_user(caller);
@@ -770,7 +799,7 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
             }
             MemoryContextSwitchTo(old);
             MemoryContextReset(row_cxt);
-            if (flush_due(delta)) flush(delta, schema, false);
+            if (flush_due(delta)) flush_between_documents(delta, schema);
         }
         ExecDropSingleTupleTableSlot(slot);
         SPI_freetuptable(batch);

@@ -171,6 +171,12 @@ public:
     void add_document(uint32_t doc_key, uint32_t length, const std::vector<GramCount> &grams);
     size_t postings() const { return entries_.size(); }
     size_t documents() const { return keys_.size(); }
+    // Room for this many postings (and their sort), so a large statement's
+    // buffer does not grow by copying.
+    void reserve(size_t postings) {
+        entries_.reserve(postings);
+        sorted_.reserve(postings);
+    }
     // Documents one builder numbers (24 bits); flush before reaching it.
     static constexpr size_t kMaxDocuments = size_t(1) << 24;
     // Moves every block into out, ordered by gram as a signed 32-bit integer

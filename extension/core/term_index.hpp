@@ -29,7 +29,13 @@ struct TermIndex {
     std::vector<TermEntry> terms;
     std::vector<uint16_t> positions;  // weight << 14 | position, ascending per term
     size_t doc_length = 0;            // number of tokens
-    std::vector<uint32_t> order;      // scratch
+    // scratch (kept between documents, so a load allocates once)
+    std::vector<uint32_t> order;   // occurrences grouped by term, in byte order
+    std::vector<uint32_t> ids;     // each occurrence's distinct-lexeme id
+    std::vector<uint32_t> firsts;  // each distinct lexeme's first occurrence
+    std::vector<uint32_t> slots;   // open-addressing table: id + 1, 0 empty
+    std::vector<uint32_t> starts;  // per id, then per rank: where its occurrences go
+    std::vector<uint32_t> ranks;   // distinct ids in byte order of their lexemes
 };
 
 // Builds the index of lexemes[0..n). Lexemes before title_end are title words

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -91,4 +93,74 @@ TEST(TermIndex, EmptyDocument) {
     clara::build_term_index(l, 0, idx);
     EXPECT_TRUE(idx.terms.empty());
     EXPECT_EQ(idx.doc_length, 0u);
+}
+
+namespace {
+
+// The index as build_term_index defined it before it grouped by hash: every
+// occurrence sorted by (lexeme, index), then each run of equal lexemes.
+struct ReferenceTerm {
+    std::string lexeme;
+    uint32_t offset, tf;
+    std::vector<uint16_t> positions;
+};
+
+std::vector<ReferenceTerm> reference_index(const clara::LexemeList &l, size_t title_end) {
+    std::vector<uint32_t> order(l.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        int c = l[a].compare(l[b]);
+        return c != 0 ? c < 0 : a < b;
+    });
+    std::vector<ReferenceTerm> out;
+    for (uint32_t index : order) {
+        if (out.empty() || out.back().lexeme != l[index])
+            out.push_back({std::string(l[index]), l.lexemes[index].offset, 0, {}});
+        ReferenceTerm &t = out.back();
+        ++t.tf;
+        bool title = index < title_end;
+        uint32_t pos = std::min<uint32_t>(title ? index + 1 : index + 2, clara::kMaxPosition);
+        uint16_t encoded = static_cast<uint16_t>((title ? clara::kWeightA : 0) << 14 | pos);
+        if (!t.positions.empty() && (t.positions.back() & 0x3FFF) == pos) {
+            if ((encoded >> 14) > (t.positions.back() >> 14)) t.positions.back() = encoded;
+            continue;
+        }
+        if (t.positions.size() < clara::kMaxPositionsPerLexeme) t.positions.push_back(encoded);
+    }
+    return out;
+}
+
+}  // namespace
+
+// Documents of random words from a small vocabulary (so lexemes repeat, share
+// prefixes and hash into the same slots), built one after another with one
+// reused TermIndex, as a load does: the same terms, offsets, frequencies and
+// positions as sorting every occurrence.
+TEST(TermIndex, SameAsSortingEveryOccurrence) {
+    std::vector<std::string> vocabulary = {"", "a", "ab", "abc", "b", "ba", "\xc3\xa4", "z", "zz", "dach", "dachs"};
+    for (int i = 0; i < 300; ++i) vocabulary.push_back("w" + std::to_string(i * 7919 % 1000));
+    uint32_t state = 12345;
+    auto next = [&] { return state = state * 1103515245u + 12345u; };
+    clara::TermIndex idx;
+    for (int doc = 0; doc < 200; ++doc) {
+        const size_t n = doc == 0 ? 0 : next() % (doc < 190 ? 600 : 20000);
+        const size_t distinct = 1 + next() % vocabulary.size();
+        std::vector<std::string> words;
+        for (size_t i = 0; i < n; ++i) words.push_back(vocabulary[(next() >> 8) % distinct]);
+        auto l = list_of(words);
+        const size_t title_end = n == 0 ? 0 : next() % (n + 1) % 40;
+        clara::build_term_index(l, title_end, idx);
+        std::vector<ReferenceTerm> want = reference_index(l, title_end);
+        ASSERT_EQ(idx.terms.size(), want.size()) << "document " << doc;
+        EXPECT_EQ(idx.doc_length, n);
+        for (size_t t = 0; t < want.size(); ++t) {
+            const clara::TermEntry &e = idx.terms[t];
+            ASSERT_EQ(lexeme(l, e), want[t].lexeme) << "document " << doc << " term " << t;
+            EXPECT_EQ(e.offset, want[t].offset);
+            EXPECT_EQ(e.tf, want[t].tf);
+            std::vector<uint16_t> got(idx.positions.begin() + e.first_pos,
+                                      idx.positions.begin() + e.first_pos + e.npos);
+            ASSERT_EQ(got, want[t].positions) << "document " << doc << " term " << want[t].lexeme;
+        }
+    }
 }
