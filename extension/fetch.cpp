@@ -43,8 +43,7 @@ Oid relation_in(const char *schema, const char *name) {
 
 }  // namespace
 
-DocumentReader *open_document_reader(const char *schema, const char *const *names, int ncolumns,
-                                     MemoryContext owner) {
+DocumentReader *open_document_reader(const char *schema, const char *const *names, int ncolumns, MemoryContext owner) {
     const Oid heap_oid = relation_in(schema, "clara_documents");
     const Oid index_oid = relation_in(schema, "clara_documents_doc_key_idx");
     if (!OidIsValid(heap_oid) || !OidIsValid(index_oid)) return nullptr;
@@ -104,8 +103,8 @@ void read_documents(DocumentReader *r, const int32 *keys, size_t n, HeapTuple *r
         // member of a HOT chain it points to is the document.
         ItemPointer tid;
         while (rows[i] == nullptr && (tid = index_getnext_tid(scan, ForwardScanDirection)) != nullptr) {
-            Buffer buffer =
-                ReadBufferExtended(heap, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid), RBM_NORMAL, r->strategy);
+            Buffer buffer = ReadBufferExtended(heap, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid), RBM_NORMAL,
+                                               r->strategy);
             LockBuffer(buffer, BUFFER_LOCK_SHARE);
             ItemPointerData at = *tid;
             HeapTupleData tuple;

@@ -26,8 +26,7 @@ struct DocumentReader;
 // key's position in the batch (column 1, int8, as the SQL batch query's ord).
 // nullptr when the direct read may not be used (see above). Allocated in
 // owner; holds no relation or buffer between calls.
-DocumentReader *open_document_reader(const char *schema, const char *const *names, int ncolumns,
-                                     MemoryContext owner);
+DocumentReader *open_document_reader(const char *schema, const char *const *names, int ncolumns, MemoryContext owner);
 
 // The row shape: ord, then the named columns.
 TupleDesc reader_desc(const DocumentReader *reader);

@@ -135,7 +135,7 @@ struct StreamState {
     int64 doc_tokens;        // tokens of the current document when counted already (token_budget), else -1
     clara::pg::Ranking *ranking;
     LineBuffers *buffers;
-    SPIPlanPtr batch_plan;  // reads the documents of one batch of keys (batch_sql, kept per backend)
+    SPIPlanPtr batch_plan;              // reads the documents of one batch of keys (batch_sql, kept per backend)
     clara::pg::DocumentReader *reader;  // reads them without SQL (fetch.hpp), or nullptr
     int batch_size;
     size_t next_key;  // first key of the next batch
@@ -144,7 +144,7 @@ struct StreamState {
     HeapTuple *rows;
     uint64 nrows;
     uint64 next;
-    int64 batch_start;  // rank of the batch's first row, minus one
+    int64 batch_start;                  // rank of the batch's first row, minus one
     clara::pg::Enrichment *enrichment;  // registered sources, or nullptr
     Jsonb **extra;                      // per batch row: fields from the sources, or nullptr
     // Chunking (clara_stream_jsonl's tokenizer / chunk_tokens): the document
@@ -600,9 +600,9 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     st->batch_plan = batch_plan(form, clara::pg::extension_schema());
     if (form == Form::Jsonl) {
         // The columns of batch_sql's Jsonl form, in its order.
-        static const char *const kJsonlColumns[] = {"document_id", "content",       "metadata",
-                                                    "source",      "quality_score", "domain",
-                                                    "document_type", "title",       "content_hash"};
+        static const char *const kJsonlColumns[] = {"document_id",   "content",       "metadata",
+                                                    "source",        "quality_score", "domain",
+                                                    "document_type", "title",         "content_hash"};
         st->reader = clara::pg::open_document_reader(clara::pg::extension_schema(), kJsonlColumns, 9, owner);
         if (st->reader != nullptr) st->batch_desc = clara::pg::reader_desc(st->reader);
     }
