@@ -15,10 +15,12 @@
 #include "tokenizers.hpp"
 #include "enrich.hpp"
 #include "eval_sets.hpp"
+#include "fetch.hpp"
 #include "guc.hpp"
 #include "jsonl.hpp"
 #include "metadata_keys.hpp"
 #include "pg.hpp"
+#include "plans.hpp"
 #include "rank.hpp"
 #include "request.hpp"
 
@@ -133,7 +135,8 @@ struct StreamState {
     int64 doc_tokens;        // tokens of the current document when counted already (token_budget), else -1
     clara::pg::Ranking *ranking;
     LineBuffers *buffers;
-    const char *batch_sql;  // reads the documents of one batch of keys
+    SPIPlanPtr batch_plan;              // reads the documents of one batch of keys (batch_sql, kept per backend)
+    clara::pg::DocumentReader *reader;  // reads them without SQL (fetch.hpp), or nullptr
     int batch_size;
     size_t next_key;  // first key of the next batch
     MemoryContext batch_cxt;
@@ -141,8 +144,7 @@ struct StreamState {
     HeapTuple *rows;
     uint64 nrows;
     uint64 next;
-    int64 batch_start;  // rank of the batch's first row, minus one
-    int64 expected_ord;
+    int64 batch_start;                  // rank of the batch's first row, minus one
     clara::pg::Enrichment *enrichment;  // registered sources, or nullptr
     Jsonb **extra;                      // per batch row: fields from the sources, or nullptr
     // Chunking (clara_stream_jsonl's tokenizer / chunk_tokens): the document
@@ -228,13 +230,25 @@ const char *batch_sql(Form form, const char *schema) {
             break;
     }
     // The LATERAL subquery with OFFSET 0 cannot be flattened into a join, so
-    // the plan is a nested loop driven by unnest: rows come in rank order
-    // without a sort (each row's ordinality is checked on the way out).
-    // A key whose document vanished would leave a gap, caught the same way.
+    // the plan is a nested loop driven by unnest: one index probe per key, in
+    // the order of $1, and each row carries its key's position there (ord),
+    // by which fetch_batch puts it in its place.
     return psprintf(
         "SELECT u.ord, %s FROM pg_catalog.unnest($1::integer[]) WITH ORDINALITY AS u(doc_key, ord) "
         "CROSS JOIN LATERAL (SELECT x.* FROM %s.clara_documents x WHERE x.doc_key = u.doc_key OFFSET 0) d",
         columns, schema);
+}
+
+// The batch query of form, planned once per backend (plans.hpp): parsing,
+// analysing and planning it for every batch of 100 keys was 8-9 % of the
+// export's backend time (docs/benchmarks.md, Export against the floor).
+// The plan is the same for every batch (a nested loop over the keys), so a
+// generic plan loses nothing. SPI must be connected.
+SPIPlanPtr batch_plan(Form form, const char *schema) {
+    static clara::pg::KeptPlan plans[4];
+    Oid types[2] = {INT4ARRAYOID, JSONBOID};
+    return clara::pg::kept_plan(&plans[static_cast<int>(form)], schema, form == Form::Record ? 2 : 1, types,
+                                CURSOR_OPT_GENERIC_PLAN, [&] { return batch_sql(form, schema); });
 }
 
 // format, prompt_template, text_template (clara_stream_jsonl's arguments
@@ -583,8 +597,15 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
     st->ranking = clara::pg::rank_documents(req, owner, raw);
     st->buffers = clara::pg::make_owned<LineBuffers>(owner);
     st->batch_cxt = AllocSetContextCreate(owner, "clara stream batch", ALLOCSET_DEFAULT_SIZES);
-    st->batch_sql = MemoryContextStrdup(owner, batch_sql(form, clara::pg::extension_schema()));
-    st->expected_ord = 1;
+    st->batch_plan = batch_plan(form, clara::pg::extension_schema());
+    if (form == Form::Jsonl) {
+        // The columns of batch_sql's Jsonl form, in its order.
+        static const char *const kJsonlColumns[] = {"document_id",   "content",       "metadata",
+                                                    "source",        "quality_score", "domain",
+                                                    "document_type", "title",         "content_hash"};
+        st->reader = clara::pg::open_document_reader(clara::pg::extension_schema(), kJsonlColumns, 9, owner);
+        if (st->reader != nullptr) st->batch_desc = clara::pg::reader_desc(st->reader);
+    }
     st->doc_tokens = -1;
     // Stats runs the export's path: the same arguments, checks and steps.
     const bool exports = form == Form::Jsonl || form == Form::Stats;
@@ -714,24 +735,57 @@ void fetch_batch(StreamState *st) {
     size_t n = Min(total - st->next_key, static_cast<size_t>(st->batch_size));
     if (n == 0) return;
 
+    // The batch's keys are read in key order, not rank order: doc_keys are
+    // handed out as rows are inserted, so key order is close to the heap's
+    // order, and reading a batch's pages in file order costs less than in
+    // rank order (docs/benchmarks.md, Export against the floor). The rows
+    // are put back in rank order below. by_key[j] is the rank offset, within
+    // the batch, of the j-th smallest key.
+    const int32_t *ranked = st->ranking->keys.data() + st->next_key;
+    auto *by_key = static_cast<uint32 *>(palloc(sizeof(uint32) * n));
+    for (size_t i = 0; i < n; i++) by_key[i] = static_cast<uint32>(i);
+    clara::pg::run_cpp("ordering a batch", [&] {
+        std::sort(by_key, by_key + n, [ranked](uint32 a, uint32 b) { return ranked[a] < ranked[b]; });
+    });
+    // One slot per key, in rank order; a key whose document is no longer
+    // visible leaves its slot empty, and the export stops there.
+    st->nrows = n;
+    st->rows = static_cast<HeapTuple *>(MemoryContextAllocZero(st->batch_cxt, sizeof(HeapTuple) * n));
     int guc_level = clara::pg::spi_connect();
-    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
-    for (size_t i = 0; i < n; i++) keys[i] = Int32GetDatum(st->ranking->keys[st->next_key + i]);
-    Oid types[2] = {INT4ARRAYOID, JSONBOID};
-    Datum args[2] = {clara::pg::int4_array(keys, static_cast<int>(n)), st->uniform_nulls};
-    if (SPI_execute_with_args(st->batch_sql, st->form == Form::Record ? 2 : 1, types, args, nullptr, true, 0) !=
-        SPI_OK_SELECT)
-        elog(ERROR, "clara: could not read a batch of documents");
-    // SPI_finish frees SPI_tuptable: copy the batch into our own context.
-    if (st->batch_desc == nullptr) {
-        MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
-        st->batch_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-        MemoryContextSwitchTo(old);
+    MemoryContext old;
+    if (st->reader != nullptr) {
+        auto *keys = static_cast<int32 *>(palloc(sizeof(int32) * n));
+        auto *rows = static_cast<HeapTuple *>(palloc(sizeof(HeapTuple) * n));
+        for (size_t j = 0; j < n; j++) keys[j] = ranked[by_key[j]];
+        old = MemoryContextSwitchTo(st->batch_cxt);
+        clara::pg::read_documents(st->reader, keys, n, rows);
+        for (size_t j = 0; j < n; j++) st->rows[by_key[j]] = rows[j];
+    } else {
+        auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+        for (size_t j = 0; j < n; j++) keys[j] = Int32GetDatum(ranked[by_key[j]]);
+        Datum args[2] = {clara::pg::int4_array(keys, static_cast<int>(n)), st->uniform_nulls};
+        if (SPI_execute_plan(st->batch_plan, args, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "clara: could not read a batch of documents");
+        // SPI_finish frees SPI_tuptable: copy the batch into our own context.
+        if (st->batch_desc == nullptr) {
+            old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+            st->batch_desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+            MemoryContextSwitchTo(old);
+        }
+        old = MemoryContextSwitchTo(st->batch_cxt);
+        for (uint64 r = 0; r < SPI_processed; r++) {
+            HeapTuple t = SPI_tuptable->vals[r];
+            bool isnull;
+            const int64 j = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, kOrd, &isnull)) - 1;
+            if (isnull || j < 0 || j >= static_cast<int64>(n)) elog(ERROR, "clara: a batch row out of place");
+            st->rows[by_key[j]] = heap_copytuple(t);
+        }
     }
-    MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
-    st->nrows = SPI_processed;
-    st->rows = static_cast<HeapTuple *>(palloc(sizeof(HeapTuple) * Max(st->nrows, (uint64)1)));
-    for (uint64 i = 0; i < st->nrows; i++) st->rows[i] = heap_copytuple(SPI_tuptable->vals[i]);
+    for (size_t i = 0; i < n; i++)
+        if (st->rows[i] == nullptr)
+            ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                            errmsg("clara: ranked document %ld is no longer visible",
+                                   static_cast<long>(st->next_key + i + 1))));
     if (st->enrichment != nullptr) {
         // One lookup per source for the whole batch.
         auto *ids = static_cast<Datum *>(palloc(sizeof(Datum) * Max(st->nrows, (uint64)1)));
@@ -961,19 +1015,10 @@ bool next_line(StreamState *st, Datum *values, bool *nulls) {
 // only_split).
 int next_document_row(StreamState *st, Datum *values, bool *nulls) {
     HeapTuple row = next_ranked_row(st);
-    if (row == nullptr) {
-        if (st->expected_ord != static_cast<int64>(st->ranking->keys.size()) + 1)
-            ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                            errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
-        return 0;
-    }
+    if (row == nullptr) return 0;
     TupleDesc desc = st->batch_desc;
-    bool isnull;
-    int64 ord = st->batch_start + DatumGetInt64(heap_getattr(row, kOrd, desc, &isnull));
-    if (ord != st->expected_ord)
-        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                        errmsg("clara: ranked document %ld is no longer visible", (long)st->expected_ord)));
-    st->expected_ord++;
+    // The batch's rows are in rank order, every slot filled (fetch_batch).
+    const int64 ord = st->batch_start + static_cast<int64>(st->next);
     st->doc_tokens = -1;
     Jsonb *extra = st->enrichment != nullptr ? st->extra[st->next - 1] : nullptr;
 

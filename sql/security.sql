@@ -108,6 +108,25 @@ DROP OPERATOR public.!~ (text, text);
 DROP FUNCTION public.unnest(integer[]), public.jsonb_build_object(text, text, text, text, text, text),
     public.hijack_arrow(jsonb, text), public.hijack_match(text, text);
 
+-- An export reads its documents without SQL, through a small buffer ring
+-- (extension/fetch.cpp), only when the caller may read the whole table;
+-- under row-level security it reads them by SQL. Both give the same bytes:
+-- the superuser's export (direct) against a reader's whose policy shows
+-- every row (SQL).
+CREATE ROLE clara_reader_all;
+GRANT SELECT ON clara_documents TO clara_reader_all;
+CREATE POLICY all_rows ON clara_documents FOR SELECT TO clara_reader_all USING (true);
+SELECT count(*) AS lines, md5(string_agg(l, E'\n')) AS direct_md5
+FROM (SELECT clara_stream_jsonl('Photovoltaik Genehmigung', 1000, 0.0, batch_size => 7) AS l) s \gset
+SELECT :lines AS lines;  -- several batches of 7
+SET ROLE clara_reader_all;
+SELECT count(*) = :lines AS same_count, md5(string_agg(l, E'\n')) = :'direct_md5' AS same_bytes
+FROM (SELECT clara_stream_jsonl('Photovoltaik Genehmigung', 1000, 0.0, batch_size => 7) AS l) s;
+RESET ROLE;
+DROP POLICY all_rows ON clara_documents;
+REVOKE ALL ON clara_documents FROM clara_reader_all;
+DROP ROLE clara_reader_all;
+
 DELETE FROM clara_edges;
 DROP POLICY only_baurecht ON clara_documents;
 DROP POLICY loader_writes ON clara_documents;

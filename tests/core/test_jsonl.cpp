@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <string>
 
 namespace {
@@ -41,6 +42,41 @@ TEST(JsonString, RoundTripsThroughAParser) {
     nasty += "Äöü ß \"quoted\" \\back\\slash";
     auto parsed = nlohmann::json::parse(json_string(nasty));
     EXPECT_EQ(parsed.get<std::string>(), nasty);
+}
+
+// The escaper skips eight clean bytes at a time: every byte value at every
+// offset of strings around word boundaries must come out as the plain
+// byte-at-a-time rule writes it.
+TEST(JsonString, WordAtATimeScanMatchesTheByteRule) {
+    auto by_bytes = [](const std::string &s) {
+        std::string out = "\"";
+        for (unsigned char c : s) {
+            if (c == '"' || c == '\\') {
+                out.push_back('\\');
+                out.push_back(static_cast<char>(c));
+            } else if (c < 0x20) {
+                // \b \t \n and \f \r (bytes 8, 9, 10, 12, 13) have short forms.
+                const char short_form[] = "btn?fr";
+                char esc[8];
+                if (c >= 8 && c <= 13 && c != 11)
+                    snprintf(esc, sizeof esc, "\\%c", short_form[c - 8]);
+                else
+                    snprintf(esc, sizeof esc, "\\u%04x", c);
+                out += esc;
+            } else {
+                out.push_back(static_cast<char>(c));
+            }
+        }
+        return out + "\"";
+    };
+    for (size_t len : {7u, 8u, 9u, 15u, 16u, 17u, 31u, 33u})
+        for (size_t at = 0; at < len; ++at)
+            for (int c = 0; c < 256; ++c) {
+                std::string s(len, 'x');
+                s[at] = static_cast<char>(c);
+                if (at + 1 < len) s[at + 1] = static_cast<char>(0xC3);  // UTF-8 lead byte next to it
+                ASSERT_EQ(json_string(s), by_bytes(s)) << "length " << len << ", byte " << c << " at " << at;
+            }
 }
 
 TEST(JsonDouble, ShortestRoundTripAlwaysFloatTyped) {
