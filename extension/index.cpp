@@ -694,10 +694,10 @@ void encode_document(IndexDelta *delta, PendingRows *p, const StoredDocument &do
         p->lead_lengths.push_back(lead);
     });
     if (!ok)
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("clara document %u has a lexeme longer than %zu bytes", doc.doc_key,
-                               clara::kMaxPendingTerm),
-                        errhint("Set clara.pending_max_docs to 0 for this statement.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("clara document %u has a lexeme longer than %zu bytes", doc.doc_key, clara::kMaxPendingTerm),
+                 errhint("Set clara.pending_max_docs to 0 for this statement.")));
 }
 
 // Writes the encoded rows and counts their documents in the corpus
@@ -775,7 +775,8 @@ void delete_pending(const char *schema, Datum *keys, Visit &&visit) {
         CHECK_FOR_INTERRUPTS();
         MemoryContext old = MemoryContextSwitchTo(row_cxt);
         bool null_key, null_data;
-        const auto key = static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &null_key)));
+        const auto key = static_cast<uint32_t>(
+            DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &null_key)));
         Datum data = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &null_data);
         if (null_key || null_data) clara::pg::malformed_pending_row(key);
         bytea *bytes = DatumGetByteaPP(data);
@@ -887,8 +888,7 @@ bool flush_due(const IndexDelta *delta) {
 
 // A statement adding at most clara.pending_max_docs documents: encodes
 // them into p (nothing written yet) and returns true.
-bool encode_small_statement(TriggerData *trig, Relation rel, MemoryContext row_cxt, IndexDelta *delta,
-                            PendingRows *p) {
+bool encode_small_statement(TriggerData *trig, Relation rel, MemoryContext row_cxt, IndexDelta *delta, PendingRows *p) {
     const int max_docs = clara::pg::pending_max_docs();
     if (trig->tg_newtable == nullptr || max_docs == 0 || tuplestore_tuple_count(trig->tg_newtable) > max_docs)
         return false;
@@ -910,7 +910,8 @@ void take_or_remove_pending(TriggerData *trig, Relation rel, MemoryContext row_c
     std::unordered_set<uint32_t> &gone = p->gone;
     if (trig->tg_oldtable)
         scan_transition_table(trig->tg_oldtable, rel, row_cxt, false, [&](const StoredDocument &doc) {
-            if (!contains(delta->new_keys, doc.doc_key)) clara::pg::run_cpp("indexing", [&] { gone.insert(doc.doc_key); });
+            if (!contains(delta->new_keys, doc.doc_key))
+                clara::pg::run_cpp("indexing", [&] { gone.insert(doc.doc_key); });
         });
     if (to_pending && pending_list_full(schema, p->bytes)) {
         take_pending(delta, schema, gone, &p->removed);
@@ -1023,9 +1024,8 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
         "DELETE FROM %1$s.clara_postings; DELETE FROM %1$s.clara_terms; DELETE FROM %1$s.clara_gram_postings; "
         "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0%2$s",
         schema,
-        clara::pg::pending_list_exists(schema)
-            ? psprintf(", pending_bytes = 0; DELETE FROM %s.clara_pending", schema)
-            : "");
+        clara::pg::pending_list_exists(schema) ? psprintf(", pending_bytes = 0; DELETE FROM %s.clara_pending", schema)
+                                               : "");
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
     char *scan = psprintf(
         "SELECT doc_key, doc_length, tsv, term_tfs, title, content FROM %s.clara_documents ORDER BY doc_key", schema);

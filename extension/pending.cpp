@@ -36,8 +36,8 @@ void scan_pending(const char *schema, Visit &&visit) {
         CHECK_FOR_INTERRUPTS();
         MemoryContext old = MemoryContextSwitchTo(row_cxt);
         bool null_key, null_data;
-        const auto key =
-            static_cast<uint32_t>(DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &null_key)));
+        const auto key = static_cast<uint32_t>(
+            DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &null_key)));
         Datum data = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &null_data);
         if (null_key || null_data) malformed_pending_row(key);
         bytea *bytes = DatumGetByteaPP(data);

@@ -17,10 +17,10 @@ namespace clara::pg {
 // What a search gathers from the pending list; lives in an object owned by
 // a memory context (Ranking, VectorScan), so an error frees it.
 struct PendingMatches {
-    std::vector<uint32_t> dfs;         // per query term or gram: pending documents holding it
-    std::vector<std::string> blocks;   // per query term or gram: their postings ("" if none)
-    std::vector<std::string_view> terms;           // scratch: the query's lexemes
-    std::vector<uint32_t> grams;                   // scratch: the query's grams
+    std::vector<uint32_t> dfs;                    // per query term or gram: pending documents holding it
+    std::vector<std::string> blocks;              // per query term or gram: their postings ("" if none)
+    std::vector<std::string_view> terms;          // scratch: the query's lexemes
+    std::vector<uint32_t> grams;                  // scratch: the query's grams
     std::vector<clara::GramBlockWriter> writers;  // scratch: one per query gram
 };
 

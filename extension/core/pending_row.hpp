@@ -91,7 +91,8 @@ void PendingView::each_term(Visit &&visit) const {
 
 template <class Visit>
 void PendingView::each_gram(Visit &&visit) const {
-    for (uint32_t i = 0; i < ngrams_; ++i) visit(pending_u32(grams_ + 5 * i), static_cast<uint32_t>(grams_[5 * i + 4]));
+    for (uint32_t i = 0; i < ngrams_; ++i)
+        visit(pending_u32(grams_ + size_t(5) * i), static_cast<uint32_t>(grams_[size_t(5) * i + 4]));
 }
 
 template <class Visit>
@@ -112,9 +113,9 @@ template <class Visit>
 void PendingView::match_grams(const std::vector<uint32_t> &query, Visit &&visit) const {
     size_t q = 0;
     for (uint32_t i = 0; i < ngrams_ && q < query.size(); ++i) {
-        const uint32_t gram = pending_u32(grams_ + 5 * i);
+        const uint32_t gram = pending_u32(grams_ + size_t(5) * i);
         while (q < query.size() && query[q] < gram) ++q;
-        if (q < query.size() && query[q] == gram) visit(q++, static_cast<uint32_t>(grams_[5 * i + 4]));
+        if (q < query.size() && query[q] == gram) visit(q++, static_cast<uint32_t>(grams_[size_t(5) * i + 4]));
     }
 }
 
