@@ -17,16 +17,16 @@ namespace clara::pg {
 // What a search gathers from the pending list; lives in an object owned by
 // a memory context (Ranking, VectorScan), so an error frees it.
 struct PendingMatches {
-    std::vector<uint32_t> dfs;                    // per query term or gram: pending documents holding it
-    std::vector<std::string> blocks;              // per query term or gram: their postings ("" if none)
-    std::vector<std::string_view> terms;          // scratch: the query's lexemes
-    std::vector<uint32_t> grams;                  // scratch: the query's grams
-    std::vector<clara::GramBlockWriter> writers;  // scratch: one per query gram
+    std::vector<uint32_t> dfs;                              // per query term or gram: pending documents holding it
+    std::vector<std::string> blocks;                        // per query term or gram: their postings ("" if none)
+    std::vector<std::string_view> terms;                    // scratch: the query's lexemes
+    std::vector<uint32_t> grams;                            // scratch: the query's grams
+    std::vector<std::vector<clara::GramPosting>> postings;  // scratch: per query gram
 };
 
 // Keyword search: for each of the n lexemes (bytewise ascending, distinct)
 // the pending documents holding it (m->dfs[i]) and their postings
-// (core/bm25.hpp's format, ascending doc_key; m->blocks[i]). SPI must be
+// (core/bm25.hpp's format; m->blocks[i]). SPI must be
 // connected, as the index owner; reads with the caller's snapshot.
 void pending_term_postings(const char *schema, char **lexemes, int n, PendingMatches *m);
 
