@@ -24,6 +24,11 @@ INSERT INTO clara_documents (document_id, title, content, domain) VALUES
 ('pend-6', 'Speicher Genehmigung', 'Genehmigung für den Speicher der Photovoltaikanlage erteilt.', 'baurecht'),
 ('pend-7', 'Photovoltaik Photovoltaik', 'Photovoltaik, Photovoltaik und nochmals Photovoltaik.', 'baurecht');
 
+-- The pending path's statements are planned once per backend and kept
+-- (extension/plans.hpp), as the index's others.
+SELECT count(*) AS kept_insert_pending_plans FROM pg_backend_memory_contexts
+WHERE name = 'CachedPlanSource' AND ident LIKE 'INSERT INTO %.clara_pending %';
+
 -- The rows wait in the list, not in the index; the corpus statistics count
 -- them at once, and pending_bytes is the list's size.
 SELECT count(*) AS pending FROM clara_pending;
