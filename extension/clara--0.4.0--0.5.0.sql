@@ -22,6 +22,33 @@ UPDATE clara_terms t SET blocks = p.n
 FROM (SELECT term, count(*)::integer AS n FROM clara_postings GROUP BY term) p
 WHERE p.term = t.term;
 
+-- issue 13: the pending list for small writing statements (clara.sql says
+-- how it works). Before anything below writes clara_documents.
+ALTER TABLE clara_corpus ADD COLUMN pending_bytes bigint NOT NULL DEFAULT 0;
+-- The pending list (GIN's fastupdate): a statement adding at most
+-- clara.pending_max_docs documents stores each here, one row with its terms,
+-- frequencies, length and grams (extension/core/pending_row.hpp), instead of
+-- postings and document frequencies; clara_corpus counts it at once.
+-- Searches read every row as if it were indexed; the statement that fills the
+-- list past clara.pending_list_limit, clara_flush_pending() and
+-- clara_compact() index the rows and delete them in one transaction.
+CREATE TABLE clara_pending (
+    doc_key integer PRIMARY KEY,
+    data    bytea NOT NULL
+) WITH (toast_tuple_target = 8160);
+-- Kept inline and uncompressed up to a page: searches read every row.
+ALTER TABLE clara_pending ALTER COLUMN data SET STORAGE MAIN;
+
+REVOKE ALL ON clara_pending FROM PUBLIC;
+
+-- Indexes the pending list now (a writing statement does it when the list
+-- passes clara.pending_list_limit). Returns the number of documents moved.
+CREATE FUNCTION clara_flush_pending() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'clara_flush_pending' LANGUAGE C VOLATILE
+    PARALLEL UNSAFE;  -- writes the index tables
+COMMENT ON FUNCTION clara_flush_pending() IS
+    'Moves the pending list''s documents into the word and gram postings; returns their number; owner of clara_documents only';
+
 
 COMMENT ON TEXT SEARCH DICTIONARY clara_english_stop IS
     'Clara: drops English stop words and passes every other word on (to german_stem in clara_de_en)';
@@ -36,9 +63,11 @@ COMMENT ON TABLE clara_postings IS
 COMMENT ON TABLE clara_terms IS
     'Clara BM25 index: document frequency of each term over the live documents; the extension''s owner only';
 COMMENT ON TABLE clara_corpus IS
-    'Clara corpus statistics (one row): documents, total length, dead postings, total gram length; the extension''s owner only';
+    'Clara corpus statistics (one row): documents, total length, dead postings, total gram length, pending list bytes; the extension''s owner only';
 COMMENT ON TABLE clara_gram_postings IS
     'Clara vector index: postings blocks per character 4-gram of each document''s lead; the extension''s owner only';
+COMMENT ON TABLE clara_pending IS
+    'Clara pending list: index data of documents added by small statements, not yet in the postings; the extension''s owner only';
 COMMENT ON TABLE clara_sources IS
     'Clara enrichment sources: relations whose rows add fields to exported metadata (clara_register_source)';
 COMMENT ON TABLE clara_tokenizers IS
@@ -167,8 +196,10 @@ CREATE OR REPLACE FUNCTION clara_documents_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
-             @extschema@.clara_dup_clusters, @extschema@.clara_dedup_bands, @extschema@.clara_metadata_keys;
-    UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
+             @extschema@.clara_dup_clusters, @extschema@.clara_dedup_bands, @extschema@.clara_metadata_keys,
+             @extschema@.clara_pending;
+    UPDATE @extschema@.clara_corpus
+    SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0, pending_bytes = 0;
     RETURN NULL;
 END
 $$;

@@ -218,7 +218,9 @@ CREATE TABLE clara_corpus (
     total_length  bigint NOT NULL DEFAULT 0,
     dead_postings bigint NOT NULL DEFAULT 0,
     -- Sum of the documents' lead lengths in grams (BM25's average length).
-    gram_length   bigint NOT NULL DEFAULT 0
+    gram_length   bigint NOT NULL DEFAULT 0,
+    -- Bytes of clara_pending's rows (clara.pending_list_limit is checked against it).
+    pending_bytes bigint NOT NULL DEFAULT 0
 );
 INSERT INTO clara_corpus DEFAULT VALUES;
 
@@ -234,16 +236,32 @@ CREATE TABLE clara_gram_postings (
 ALTER TABLE clara_gram_postings ALTER COLUMN postings SET STORAGE EXTERNAL;
 CREATE INDEX clara_gram_postings_gram_idx ON clara_gram_postings (gram);
 
-REVOKE ALL ON clara_postings, clara_terms, clara_corpus, clara_gram_postings FROM PUBLIC;
+-- The pending list (GIN's fastupdate): a statement adding at most
+-- clara.pending_max_docs documents stores each here, one row with its terms,
+-- frequencies, length and grams (extension/core/pending_row.hpp), instead of
+-- postings and document frequencies; clara_corpus counts it at once.
+-- Searches read every row as if it were indexed; the statement that fills the
+-- list past clara.pending_list_limit, clara_flush_pending() and
+-- clara_compact() index the rows and delete them in one transaction.
+CREATE TABLE clara_pending (
+    doc_key integer PRIMARY KEY,
+    data    bytea NOT NULL
+) WITH (toast_tuple_target = 8160);
+-- Kept inline and uncompressed up to a page: searches read every row.
+ALTER TABLE clara_pending ALTER COLUMN data SET STORAGE MAIN;
+
+REVOKE ALL ON clara_postings, clara_terms, clara_corpus, clara_gram_postings, clara_pending FROM PUBLIC;
 
 COMMENT ON TABLE clara_postings IS
     'Clara BM25 index: postings blocks per term (doc_key, tf, doc_length); the extension''s owner only';
 COMMENT ON TABLE clara_terms IS
     'Clara BM25 index: document frequency of each term over the live documents; the extension''s owner only';
 COMMENT ON TABLE clara_corpus IS
-    'Clara corpus statistics (one row): documents, total length, dead postings, total gram length; the extension''s owner only';
+    'Clara corpus statistics (one row): documents, total length, dead postings, total gram length, pending list bytes; the extension''s owner only';
 COMMENT ON TABLE clara_gram_postings IS
     'Clara vector index: postings blocks per character 4-gram of each document''s lead; the extension''s owner only';
+COMMENT ON TABLE clara_pending IS
+    'Clara pending list: index data of documents added by small statements, not yet in the postings; the extension''s owner only';
 
 -- ===========================================================================
 -- Enrichment sources: relations (tables, views, foreign tables) whose rows
@@ -386,8 +404,10 @@ PARALLEL UNSAFE  -- writes the index tables
 AS $$
 BEGIN
     TRUNCATE @extschema@.clara_postings, @extschema@.clara_terms, @extschema@.clara_gram_postings,
-             @extschema@.clara_dup_clusters, @extschema@.clara_dedup_bands, @extschema@.clara_metadata_keys;
-    UPDATE @extschema@.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0;
+             @extschema@.clara_dup_clusters, @extschema@.clara_dedup_bands, @extschema@.clara_metadata_keys,
+             @extschema@.clara_pending;
+    UPDATE @extschema@.clara_corpus
+    SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0, pending_bytes = 0;
     RETURN NULL;
 END
 $$;
@@ -404,6 +424,14 @@ CREATE FUNCTION clara_compact() RETURNS bigint
     PARALLEL UNSAFE;  -- rewrites the index tables
 COMMENT ON FUNCTION clara_compact() IS
     'Rebuilds the word and gram postings from the live documents (drops dead postings, merges blocks); returns the number of documents indexed; owner of clara_documents only';
+
+-- Indexes the pending list now (a writing statement does it when the list
+-- passes clara.pending_list_limit). Returns the number of documents moved.
+CREATE FUNCTION clara_flush_pending() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'clara_flush_pending' LANGUAGE C VOLATILE
+    PARALLEL UNSAFE;  -- writes the index tables
+COMMENT ON FUNCTION clara_flush_pending() IS
+    'Moves the pending list''s documents into the word and gram postings; returns their number; owner of clara_documents only';
 
 -- Files every document again from scratch: after duplicates were stored by
 -- concurrent transactions (which do not see each other's rows). Only the

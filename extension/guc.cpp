@@ -15,6 +15,8 @@ int g_streaming_batch_size = 100;
 int g_index_flush_postings = 4 << 20;
 int g_index_merge_blocks = kDefaultMergeBlocks;
 double g_title_weight = 1.0;
+int g_pending_max_docs = 16;
+int g_pending_list_limit = 4096;  // kB
 int g_fusion_method = static_cast<int>(FusionMethodSetting::kWeighted);
 int g_vector_candidates = 1000;
 double g_vector_min_similarity = 0.0;
@@ -50,6 +52,18 @@ void define_settings() {
         "and rewrites a posting into a block at least twice as large only (docs/limits.md). clara_compact() still "
         "drops the postings of deleted documents.",
         &g_index_merge_blocks, kDefaultMergeBlocks, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "clara.pending_max_docs",
+        "Documents a writing statement may add at most to store them in the pending list instead of the index.",
+        "Such a statement writes one clara_pending row per document instead of a postings row per term and gram; "
+        "searches read the pending rows as if indexed; 0 indexes every statement at once (docs/limits.md).",
+        &g_pending_max_docs, 16, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "clara.pending_list_limit",
+        "Size of the pending list at which the writing statement that crosses it moves it into the index.",
+        "Like GIN's gin_pending_list_limit: every search reads the whole pending list, so a larger list makes "
+        "small writes cheaper and searches slower; clara_flush_pending() and clara_compact() empty it too.",
+        &g_pending_list_limit, 4096, 64, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(
         "clara.title_weight",
         "Keyword search: weight of a query term's score in the document's title, added to its BM25 score.",
@@ -92,6 +106,8 @@ int streaming_batch_size() { return g_streaming_batch_size; }
 int index_flush_postings() { return g_index_flush_postings; }
 int index_merge_blocks() { return g_index_merge_blocks; }
 double title_weight() { return g_title_weight; }
+int pending_max_docs() { return g_pending_max_docs; }
+int64_t pending_list_limit_bytes() { return static_cast<int64_t>(g_pending_list_limit) * 1024; }
 FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_fusion_method); }
 int vector_candidates() { return g_vector_candidates; }
 double vector_min_similarity() { return g_vector_min_similarity; }

@@ -4,6 +4,8 @@
 
 #include "batch_size.hpp"  // its range and default
 
+#include <cstdint>
+
 namespace clara::pg {
 
 void define_settings();
@@ -13,6 +15,12 @@ int streaming_batch_size();
 int index_flush_postings();
 // Blocks of one term (or gram) at which a statement merges some (0: never).
 int index_merge_blocks();
+// Pending list (docs/limits.md): a statement adding at most this many
+// documents stores each as one pending row (0: never).
+int pending_max_docs();
+// Bytes of pending rows past which the statement that crossed it moves
+// them into the index.
+int64_t pending_list_limit_bytes();
 // Keyword search: weight of the title field's BM25 score (0 = textbook BM25).
 double title_weight();
 

@@ -4,11 +4,16 @@
 // loaders do not serialise on a row per document). clara_compact() rebuilds
 // the postings from the live documents. The same statements keep the
 // character 4-gram postings of each document's lead in clara_gram_postings
-// (vector.hpp).
+// (vector.hpp). A statement that adds at most clara.pending_max_docs
+// documents writes one clara_pending row per document instead (like GIN's
+// fastupdate); the statement that fills the list past
+// clara.pending_list_limit indexes it all (pending.hpp).
 #include "bm25.hpp"
 #include "catalog.hpp"
 #include "guc.hpp"
 #include "merge.hpp"
+#include "pending.hpp"
+#include "pending_row.hpp"
 #include "pg.hpp"
 #include "plans.hpp"
 #include "vector.hpp"
@@ -72,6 +77,8 @@ struct IndexDelta {
     int64_t total_length = 0;
     int64_t gram_length = 0;
     int64_t dead_postings = 0;
+    int64_t pending_bytes = 0;  // change in clara_corpus.pending_bytes
+    bool has_pending = false;   // clara_pending and clara_corpus.pending_bytes exist
 };
 
 // Attribute numbers of the columns the index reads.
@@ -497,6 +504,8 @@ void merge_all_grams(IndexDelta *delta, const char *schema) {
 // statistics (once per statement: the single clara_corpus row is the last
 // lock a loading statement takes). SPI must be connected.
 void flush_in(IndexDelta *delta, const char *schema, bool last);
+void update_corpus_pending(IndexDelta *delta, const char *schema);
+bool flush_due(const IndexDelta *delta);
 
 constexpr size_t kMaxDeferredTerms = size_t(1) << 20;
 
@@ -597,8 +606,12 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         count_and_merge(delta, kWordTable, schema, plan, args);
     }
     flush_grams(delta, schema);
-    if (last &&
-        (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 || delta->dead_postings != 0)) {
+    if (last && delta->has_pending &&
+        (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 || delta->dead_postings != 0 ||
+         delta->pending_bytes != 0)) {
+        update_corpus_pending(delta, schema);
+    } else if (last && (delta->n_docs != 0 || delta->total_length != 0 || delta->gram_length != 0 ||
+                        delta->dead_postings != 0)) {
         Oid types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
         Datum args[4] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
                          Int64GetDatum(delta->dead_postings), Int64GetDatum(delta->gram_length)};
@@ -624,6 +637,222 @@ void flush_in(IndexDelta *delta, const char *schema, bool last) {
         }
         delta->pending_postings = 0;
     });
+}
+
+// ---- the pending list (pending.hpp, core/pending_row.hpp) -----------------
+// Lock order, the same in every statement: pending rows (ascending doc_key,
+// FOR UPDATE), then clara_terms rows (term order, in the last flush), then
+// the clara_corpus row. So a statement flushing the list and one removing
+// pending documents queue instead of deadlocking; once a flush commits, a
+// waiting statement skips the rows it took (READ COMMITTED re-checks them).
+KeptPlan g_update_corpus_pending, g_insert_pending, g_remove_pending, g_take_pending, g_read_pending_bytes;
+
+void update_corpus_pending(IndexDelta *delta, const char *schema) {
+    Oid types[5] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
+    Datum args[5] = {Int64GetDatum(delta->n_docs), Int64GetDatum(delta->total_length),
+                     Int64GetDatum(delta->dead_postings), Int64GetDatum(delta->gram_length),
+                     Int64GetDatum(delta->pending_bytes)};
+    SPIPlanPtr plan = clara::pg::kept_plan(&g_update_corpus_pending, schema, 5, types, 0, [&] {
+        return psprintf(
+            "UPDATE %s.clara_corpus SET n_docs = n_docs + $1, total_length = total_length + $2, "
+            "dead_postings = dead_postings + $3, gram_length = gram_length + $4, pending_bytes = pending_bytes + $5",
+            schema);
+    });
+    clara::pg::execute_kept(plan, args, SPI_OK_UPDATE, "update corpus statistics");
+}
+
+// The pending rows of one statement's new documents, encoded before
+// anything is written.
+struct PendingRows {
+    std::vector<uint32_t> keys;
+    std::vector<std::string> rows;
+    std::vector<int32> doc_lengths;
+    std::vector<uint32_t> lead_lengths;
+    int64_t bytes = 0;
+    std::vector<clara::PendingTerm> terms;  // scratch: one document's
+    std::unordered_set<uint32_t> removed;   // documents whose pending row this statement deleted
+    std::unordered_set<uint32_t> gone;      // documents leaving in this statement
+};
+
+void encode_document(IndexDelta *delta, PendingRows *p, const StoredDocument &doc) {
+    WordEntry *entries = ARRPTR(doc.tsv);
+    char *strings = STRPTR(doc.tsv);
+    bool ok = true;
+    clara::pg::run_cpp("indexing a document", [&] {
+        p->terms.clear();
+        for (int i = 0; i < doc.tsv->size; i++)
+            p->terms.push_back(clara::PendingTerm{std::string_view(strings + entries[i].pos, entries[i].len),
+                                                  static_cast<uint32_t>(doc.tfs[i]),
+                                                  title_frequency(&entries[i], doc.tsv)});
+        const uint32_t lead = clara::pg::gram_extractor().document(doc.title, doc.content, delta->doc_grams);
+        std::string row;
+        ok = clara::encode_pending(p->terms, delta->doc_grams, static_cast<uint32_t>(doc.doc_length), lead, row);
+        p->bytes += static_cast<int64_t>(row.size());
+        p->keys.push_back(doc.doc_key);
+        p->rows.push_back(std::move(row));
+        p->doc_lengths.push_back(doc.doc_length);
+        p->lead_lengths.push_back(lead);
+    });
+    if (!ok)
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("clara document %u has a lexeme longer than %zu bytes", doc.doc_key, clara::kMaxPendingTerm),
+                 errhint("Set clara.pending_max_docs to 0 for this statement.")));
+}
+
+// Writes the encoded rows and counts their documents in the corpus
+// statistics (exact at once; only their postings wait).
+void insert_pending(IndexDelta *delta, const PendingRows &p, const char *schema) {
+    const int n = static_cast<int>(p.keys.size());
+    if (n == 0) return;
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    for (int i = 0; i < n; i++) keys[i] = Int32GetDatum(static_cast<int32>(p.keys[i]));
+    Oid types[2] = {INT4ARRAYOID, BYTEAARRAYOID};
+    Datum args[2] = {clara::pg::int4_array(keys, n),
+                     clara::pg::varlena_array(BYTEAOID, n, [&](int i) { return std::string_view(p.rows[i]); })};
+    SPIPlanPtr plan = clara::pg::kept_plan(&g_insert_pending, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
+        return psprintf(
+            "INSERT INTO %s.clara_pending (doc_key, data) "
+            "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
+            schema);
+    });
+    clara::pg::execute_kept(plan, args, SPI_OK_INSERT, "write pending documents");
+    for (int i = 0; i < n; i++) {
+        delta->n_docs++;
+        delta->total_length += p.doc_lengths[i];
+        delta->gram_length += static_cast<int64_t>(clara::gram_stored_length(p.lead_lengths[i]));
+    }
+    delta->pending_bytes += p.bytes;
+}
+
+// Whether the list would pass clara.pending_list_limit with `adding` more
+// bytes (read without a lock: at worst two statements flush one after the
+// other, the second finding little left).
+bool pending_list_full(const char *schema, int64_t adding) {
+    SPIPlanPtr plan = clara::pg::kept_plan(&g_read_pending_bytes, schema, 0, nullptr, 0, [&] {
+        return psprintf("SELECT pending_bytes FROM %s.clara_corpus", schema);
+    });
+    clara::pg::execute_kept(plan, nullptr, SPI_OK_SELECT, "read the pending list's size", true);
+    int64_t bytes = 0;
+    if (SPI_processed == 1) {
+        bool isnull;
+        Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+        if (!isnull) bytes = DatumGetInt64(d);
+    }
+    SPI_freetuptable(SPI_tuptable);
+    return bytes + adding > clara::pg::pending_list_limit_bytes();
+}
+
+// Takes pending rows out of the list (all of them, or those of `keys`) and
+// calls visit(doc_key, view, bytes) for each, in doc_key order; the view is
+// valid during the call only.
+template <typename Visit>
+void delete_pending(const char *schema, Datum *keys, Visit &&visit) {
+    SPIPlanPtr plan;
+    if (keys != nullptr) {
+        Oid type = INT4ARRAYOID;
+        plan = clara::pg::kept_plan(&g_remove_pending, schema, 1, &type, CURSOR_OPT_GENERIC_PLAN, [&] {
+            return psprintf(
+                "WITH taken AS (DELETE FROM %1$s.clara_pending p USING (SELECT doc_key FROM %1$s.clara_pending "
+                "WHERE doc_key = ANY($1) ORDER BY doc_key FOR UPDATE) l WHERE p.doc_key = l.doc_key "
+                "RETURNING p.doc_key, p.data) SELECT doc_key, data FROM taken ORDER BY doc_key",
+                schema);
+        });
+    } else {
+        plan = clara::pg::kept_plan(&g_take_pending, schema, 0, nullptr, 0, [&] {
+            return psprintf(
+                "WITH taken AS (DELETE FROM %1$s.clara_pending p USING (SELECT doc_key FROM %1$s.clara_pending "
+                "ORDER BY doc_key FOR UPDATE) l WHERE p.doc_key = l.doc_key "
+                "RETURNING p.doc_key, p.data) SELECT doc_key, data FROM taken ORDER BY doc_key",
+                schema);
+        });
+    }
+    clara::pg::execute_kept(plan, keys, SPI_OK_SELECT, "take documents from the pending list");
+    SPITupleTable *rows = SPI_tuptable;
+    const uint64 nrows = SPI_processed;
+    MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext, "clara pending row", ALLOCSET_SMALL_SIZES);
+    for (uint64 i = 0; i < nrows; i++) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(row_cxt);
+        bool null_key, null_data;
+        const auto key = static_cast<uint32_t>(
+            DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &null_key)));
+        Datum data = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &null_data);
+        if (null_key || null_data) clara::pg::malformed_pending_row(key);
+        bytea *bytes = DatumGetByteaPP(data);
+        clara::PendingView view;
+        const size_t len = VARSIZE_ANY_EXHDR(bytes);
+        if (!view.parse(reinterpret_cast<const unsigned char *>(VARDATA_ANY(bytes)), len))
+            clara::pg::malformed_pending_row(key);
+        visit(key, view, static_cast<int64_t>(len));
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(row_cxt);
+    }
+    MemoryContextDelete(row_cxt);
+    SPI_freetuptable(rows);
+}
+
+// A pending document leaves: only the corpus statistics knew it.
+void forget_pending(IndexDelta *delta, const clara::PendingView &view, int64_t bytes) {
+    delta->n_docs--;
+    delta->total_length -= view.doc_length();
+    delta->gram_length -= static_cast<int64_t>(clara::gram_stored_length(view.lead_length()));
+    delta->pending_bytes -= bytes;
+}
+
+// A pending document enters the index: its postings, document frequencies
+// and grams, as account_document() adds them (its corpus statistics are
+// counted already).
+void index_pending(IndexDelta *delta, uint32_t key, const clara::PendingView &view, int64_t bytes) {
+    clara::pg::run_cpp("indexing a pending document", [&] {
+        view.each_term([&](std::string_view term, uint32_t tf, uint32_t title_tf) {
+            delta->key.assign(term);
+            auto it = delta->terms.find(delta->key);
+            if (it == delta->terms.end()) it = delta->terms.emplace(delta->key, TermDelta{}).first;
+            it->second.df++;
+            clara::append_posting(it->second.block, clara::Posting{key, tf, view.doc_length(), title_tf});
+        });
+        delta->doc_grams.clear();
+        view.each_gram([&](uint32_t gram, uint32_t tf) { delta->doc_grams.push_back(clara::GramCount{gram, tf}); });
+        delta->grams.add_document(key, view.lead_length(), delta->doc_grams);
+        delta->pending_postings += view.term_count();
+    });
+    delta->pending_bytes -= bytes;
+}
+
+// Moves every pending row into delta (to be flushed by the caller), except
+// those of documents in `gone` (leaving in this statement), which are
+// forgotten. Returns the number of documents indexed.
+int64 take_pending(IndexDelta *delta, const char *schema, const std::unordered_set<uint32_t> &gone,
+                   std::unordered_set<uint32_t> *removed) {
+    int64 indexed = 0;
+    delete_pending(schema, nullptr, [&](uint32_t key, const clara::PendingView &view, int64_t bytes) {
+        if (gone.count(key) > 0) {
+            forget_pending(delta, view, bytes);
+            clara::pg::run_cpp("indexing", [&] { removed->insert(key); });
+            return;
+        }
+        index_pending(delta, key, view, bytes);
+        indexed++;
+        if (flush_due(delta)) flush(delta, schema, false);
+    });
+    return indexed;
+}
+
+// Deletes the pending rows of documents leaving in this statement.
+void remove_pending(IndexDelta *delta, const char *schema, const std::unordered_set<uint32_t> &gone,
+                    std::unordered_set<uint32_t> *removed) {
+    const int n = static_cast<int>(gone.size());
+    if (n == 0) return;
+    auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+    int i = 0;
+    for (uint32_t key : gone) keys[i++] = Int32GetDatum(static_cast<int32>(key));
+    Datum arg = clara::pg::int4_array(keys, n);
+    delete_pending(schema, &arg, [&](uint32_t key, const clara::PendingView &view, int64_t bytes) {
+        forget_pending(delta, view, bytes);
+        clara::pg::run_cpp("indexing", [&] { removed->insert(key); });
+    });
+    pfree(keys);
 }
 
 // Reads every document of a transition table; keep(doc) decides whether it
@@ -684,6 +913,44 @@ void reserve_grams(IndexDelta *delta, int64 rows) {
     clara::pg::run_cpp("indexing", [&] { delta->grams.reserve(want); });
 }
 
+// A statement adding at most clara.pending_max_docs documents: encodes
+// them into p (nothing written yet) and returns true.
+bool encode_small_statement(TriggerData *trig, Relation rel, MemoryContext row_cxt, IndexDelta *delta, PendingRows *p) {
+    const int max_docs = clara::pg::pending_max_docs();
+    if (trig->tg_newtable == nullptr || max_docs == 0 || tuplestore_tuple_count(trig->tg_newtable) > max_docs)
+        return false;
+    scan_transition_table(trig->tg_newtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
+        if (!contains(delta->old_keys, doc.doc_key)) encode_document(delta, p, doc);
+    });
+    return true;
+}
+
+// Before the statement's documents are accounted: a small statement that
+// would fill the pending list past its limit takes every pending row into
+// the index (and its own documents with them: *to_pending becomes false
+// through the caller's check of p->keys); otherwise the pending rows of
+// documents leaving in this statement are deleted. Either way p->removed
+// names the leaving documents that were pending, so their document
+// frequencies are not decremented (they were never counted).
+void take_or_remove_pending(TriggerData *trig, Relation rel, MemoryContext row_cxt, IndexDelta *delta,
+                            const char *schema, bool to_pending, PendingRows *p) {
+    std::unordered_set<uint32_t> &gone = p->gone;
+    if (trig->tg_oldtable)
+        scan_transition_table(trig->tg_oldtable, rel, row_cxt, false, [&](const StoredDocument &doc) {
+            if (!contains(delta->new_keys, doc.doc_key))
+                clara::pg::run_cpp("indexing", [&] { gone.insert(doc.doc_key); });
+        });
+    if (to_pending && pending_list_full(schema, p->bytes)) {
+        take_pending(delta, schema, gone, &p->removed);
+        clara::pg::run_cpp("indexing", [&] {
+            p->keys.clear();
+            p->rows.clear();
+        });
+        return;
+    }
+    remove_pending(delta, schema, gone, &p->removed);
+}
+
 // Whether clara_terms has its blocks column: not while an update from a
 // version before 0.5.0 runs scripts that write clara_documents.
 bool terms_count_blocks(const char *schema) {
@@ -696,6 +963,7 @@ bool terms_count_blocks(const char *schema) {
 extern "C" {
 PG_FUNCTION_INFO_V1(clara_documents_index);
 PG_FUNCTION_INFO_V1(clara_compact);
+PG_FUNCTION_INFO_V1(clara_flush_pending);
 }
 
 extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
@@ -714,6 +982,7 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     Relation rel = trig->tg_relation;
     const char *schema = clara::pg::extension_schema();
     delta->count_blocks = terms_count_blocks(schema);
+    delta->has_pending = clara::pg::pending_list_exists(schema);
 
     // The caller changed clara_documents (its privileges were checked for
     // that); the index follows as the extension's owner. The transition
@@ -730,11 +999,17 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
             clara::pg::run_cpp("indexing", [&] { delta->new_keys.insert(doc.doc_key); });
         });
     }
+    PendingRows *pending = clara::pg::make_owned<PendingRows>(work);
+    const bool to_pending = delta->has_pending && encode_small_statement(trig, rel, row_cxt, delta, pending);
+    if (delta->has_pending) take_or_remove_pending(trig, rel, row_cxt, delta, schema, to_pending, pending);
     if (trig->tg_oldtable)
         scan_transition_table(trig->tg_oldtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
-            if (!contains(delta->new_keys, doc.doc_key)) account_document(delta, doc, -1);
+            if (!contains(delta->new_keys, doc.doc_key) && !contains(pending->removed, doc.doc_key))
+                account_document(delta, doc, -1);
         });
-    if (trig->tg_newtable) {
+    if (to_pending && !pending->keys.empty()) {
+        insert_pending(delta, *pending, schema);
+    } else if (trig->tg_newtable) {
         reserve_grams(delta, tuplestore_tuple_count(trig->tg_newtable));
         scan_transition_table(trig->tg_newtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
             if (contains(delta->old_keys, doc.doc_key)) return;
@@ -771,11 +1046,14 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     // transaction whose snapshot predates the compaction would find the
     // index tables empty afterwards and every search would return nothing.
     // Deleted rows stay visible to older snapshots; VACUUM reclaims them.
+    // The pending list's documents are indexed with all the others.
     char *reset = psprintf(
         "LOCK TABLE %1$s.clara_documents IN SHARE MODE; "
         "DELETE FROM %1$s.clara_postings; DELETE FROM %1$s.clara_terms; DELETE FROM %1$s.clara_gram_postings; "
-        "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0",
-        schema);
+        "UPDATE %1$s.clara_corpus SET n_docs = 0, total_length = 0, dead_postings = 0, gram_length = 0%2$s",
+        schema,
+        clara::pg::pending_list_exists(schema) ? psprintf(", pending_bytes = 0; DELETE FROM %s.clara_pending", schema)
+                                               : "");
     if (SPI_execute(reset, false, 0) < 0) elog(ERROR, "clara: could not reset the index");
     char *scan = psprintf(
         "SELECT doc_key, doc_length, tsv, term_tfs, title, content FROM %s.clara_documents ORDER BY doc_key", schema);
@@ -806,6 +1084,33 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
     }
     SPI_cursor_close(portal);
     flush(delta, schema, true);
+    clara::pg::spi_finish(guc_level);
+    clara::pg::restore_user(caller);
+    MemoryContextDelete(work);
+    PG_RETURN_INT64(documents);
+}
+
+// Moves every pending document into the index now (the statement that
+// fills the list past clara.pending_list_limit does it by itself): for
+// maintenance, and for tests comparing a search before and after. Only the
+// owner of clara_documents may run it, as for clara_compact().
+extern "C" Datum clara_flush_pending(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    clara::pg::check_corpus_owner("clara_flush_pending()");
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara flush pending", ALLOCSET_DEFAULT_SIZES);
+    IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
+    PendingRows *pending = clara::pg::make_owned<PendingRows>(work);
+    delta->flush_cxt = AllocSetContextCreate(work, "clara flush pending flush", ALLOCSET_DEFAULT_SIZES);
+    const char *schema = clara::pg::extension_schema();
+    delta->count_blocks = terms_count_blocks(schema);
+    delta->has_pending = clara::pg::pending_list_exists(schema);
+    int64 documents = 0;
+    clara::pg::SavedUser caller = clara::pg::as_index_owner();
+    int guc_level = clara::pg::spi_connect();
+    if (delta->has_pending) {
+        documents = take_pending(delta, schema, pending->gone, &pending->removed);
+        flush(delta, schema, true);
+    }
     clara::pg::spi_finish(guc_level);
     clara::pg::restore_user(caller);
     MemoryContextDelete(work);

@@ -2,6 +2,7 @@
 
 #include "catalog.hpp"
 #include "guc.hpp"
+#include "pending.hpp"
 #include "terms.hpp"
 
 #include <algorithm>
@@ -63,6 +64,13 @@ int32 *document_frequencies(const char *schema, char **lexemes, int n) {
 void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const CorpusStats &stats) {
     SavedUser caller = as_index_owner();
     int32 *dfs = document_frequencies(schema, lexemes, n);
+    // Pending documents (not yet in clara_terms nor clara_postings) count
+    // and score as if indexed.
+    PendingMatches *pending = &r->pending;
+    if (pending_list_exists(schema)) {
+        pending_term_postings(schema, lexemes, n, pending);
+        for (int i = 0; i < n; i++) dfs[i] += static_cast<int32>(pending->dfs[i]);
+    }
     char *sql = psprintf("SELECT postings FROM %s.clara_postings WHERE term = $1", schema);
     Oid type = TEXTOID;
     SPIPlanPtr plan = SPI_prepare(sql, 1, &type);
@@ -89,6 +97,11 @@ void score_postings(Ranking *r, const char *schema, char **lexemes, int n, const
             run_cpp("ranking", [&] { r->scorer.add_postings(bytes, count); });
         }
         SPI_freetuptable(SPI_tuptable);
+        if (!pending->blocks.empty() && !pending->blocks[i].empty()) {
+            const std::string &block = pending->blocks[i];
+            const auto *bytes = reinterpret_cast<const unsigned char *>(block.data());
+            run_cpp("ranking", [&] { r->scorer.add_postings(bytes, block.size() / clara::kPostingBytes); });
+        }
     }
     restore_user(caller);
     run_cpp("ranking", [&] { r->candidates = r->scorer.take_candidates(); });
@@ -291,6 +304,7 @@ void Ranking::release_scratch() {
     edges = std::vector<clara::Edge>();
     scan = VectorScan();
     fusion = clara::FusionScratch();
+    pending = PendingMatches();
 }
 
 Ranking *rank_documents(const SearchRequest *req, MemoryContext owner, RawRanking kind) {

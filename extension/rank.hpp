@@ -26,6 +26,7 @@ struct Ranking {
     std::vector<clara::Edge> edges;
     VectorScan scan;
     clara::FusionScratch fusion;
+    PendingMatches pending;  // the pending documents' postings of the query terms (pending.hpp)
 
     // Frees what only the ranking needed (scores by doc_key, candidate
     // lists: tens of MB at 1M documents), keeping keys and scores for the

@@ -2,6 +2,7 @@
 
 #include "catalog.hpp"
 #include "guc.hpp"
+#include "pending.hpp"
 #include "rank.hpp"
 
 namespace clara::pg {
@@ -27,8 +28,13 @@ void score_grams(VectorScan *scan, const char *schema) {
         elog(ERROR, "clara: could not prepare the gram postings scan: %s", SPI_result_code_string(SPI_result));
     MemoryContext per_gram = AllocSetContextCreate(CurrentMemoryContext, "clara gram", ALLOCSET_DEFAULT_SIZES);
     SavedUser caller = as_index_owner();
+    // Pending documents (not yet in clara_gram_postings) count and score as
+    // if indexed: per query gram their number and one block.
+    PendingMatches *pending = &scan->pending;
+    if (pending_list_exists(schema)) pending_gram_postings(schema, scan->grams, pending);
     run_cpp("vector search", [&] { scan->scorer.reset(corpus.n_docs, corpus.avg_length); });
-    for (const clara::GramCount &g : scan->grams) {
+    for (size_t q = 0; q < scan->grams.size(); q++) {
+        const clara::GramCount &g = scan->grams[q];
         CHECK_FOR_INTERRUPTS();
         Datum arg = Int32GetDatum(static_cast<int32>(g.gram));
         if (SPI_execute_plan(plan, &arg, nullptr, true, 0) != SPI_OK_SELECT)
@@ -42,6 +48,7 @@ void score_grams(VectorScan *scan, const char *schema) {
             if (isnull || count < 0) malformed_block(g.gram);
             df += count;
         }
+        if (!pending->dfs.empty()) df += pending->dfs[q];
         const bool scored = scan->scorer.worth_scoring(df);
         run_cpp("vector search", [&] { scan->scorer.begin_gram(df, g.tf); });
         for (uint64 i = 0; scored && i < nblocks; i++) {
@@ -56,6 +63,13 @@ void score_grams(VectorScan *scan, const char *schema) {
                       count == static_cast<uint32_t>(DatumGetInt32(
                                    SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
             if (ok) run_cpp("vector search", [&] { ok = scan->scorer.add_block(bytes, len); });
+            if (!ok) malformed_block(g.gram);
+        }
+        if (scored && !pending->blocks.empty() && !pending->blocks[q].empty()) {
+            const std::string &block = pending->blocks[q];
+            const auto *bytes = reinterpret_cast<const unsigned char *>(block.data());
+            bool ok = false;
+            run_cpp("vector search", [&] { ok = scan->scorer.add_block(bytes, block.size()); });
             if (!ok) malformed_block(g.gram);
         }
         MemoryContextSwitchTo(old);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ngram.hpp"
+#include "pending.hpp"
 #include "pg.hpp"
 
 #include <string_view>
@@ -23,6 +24,7 @@ struct VectorScan {
     bool scored = false;
     std::vector<clara::GramCount> grams;
     clara::GramScorer scorer;
+    PendingMatches pending;  // the pending documents' grams (pending.hpp)
 };
 
 // The depth documents most similar to the query (similarity above

@@ -5,6 +5,9 @@
 -- 256 positions per lexeme: rep-001 has more). With clara.title_weight = w
 -- each query term adds w * idf * ttf (k1 + 1) / (ttf + k1), ttf = its count in
 -- the title; the textbook form first (w = 0), the title boost at the end.
+-- This file reads the index tables themselves: every statement indexes its
+-- documents at once, none waits in the pending list (sql/pending.sql).
+SET clara.pending_max_docs = 0;
 \i sql/fixture/corpus.sql
 SET clara.title_weight = 0;
 

@@ -1,6 +1,9 @@
 -- Hybrid retrieval: character 4-gram postings kept with the documents,
 -- vector search, the citation graph, fusion, and the checks inside the
 -- ranking.
+-- This file reads the index tables themselves: every statement indexes its
+-- documents at once, none waits in the pending list (sql/pending.sql).
+SET clara.pending_max_docs = 0;
 \i sql/fixture/corpus.sql
 
 -- What a text is indexed by: the 4-grams of its words between '<' and '>',

@@ -3,6 +3,9 @@
 -- catalogue's read) are planned once per backend and kept
 -- (extension/plans.hpp); the plan cache plans them again when their tables
 -- change, and each is kept for the schema its text names.
+-- This file reads the index tables themselves: every statement indexes its
+-- documents at once, none waits in the pending list (sql/pending.sql).
+SET clara.pending_max_docs = 0;
 \i sql/fixture/corpus.sql
 -- A kept plan is a CachedPlanSource context whose identifier is its text.
 CREATE FUNCTION kept_plans() RETURNS TABLE (statement text, plans bigint) LANGUAGE sql AS $$
@@ -37,6 +40,7 @@ RESET client_min_messages;
 CREATE DATABASE clara_kept_plans TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C';
 \c clara_kept_plans
 SET client_min_messages = warning;
+SET clara.pending_max_docs = 0;
 CREATE EXTENSION clara;
 INSERT INTO clara_documents (document_id, title, content) VALUES ('a', 'Quokkas', 'Quokkas auf Rottnest Island');
 DROP EXTENSION clara;

@@ -2,6 +2,9 @@
 -- postings block per term; a statement that leaves a term at
 -- clara.index_merge_blocks blocks merges the smallest of them (as many as
 -- have a largest block no bigger than the others together, at least two).
+-- This file reads the index tables themselves: every statement indexes its
+-- documents at once, none waits in the pending list (sql/pending.sql).
+SET clara.pending_max_docs = 0;
 \i sql/fixture/corpus.sql
 SET clara.index_merge_blocks = 3;
 SELECT (clara_query_terms('Quokkas'))[1] AS term \gset

@@ -11,6 +11,9 @@ ORDER BY ordinal_position;
 -- The fixture (sql/fixture/corpus.sql): German and English administrative-law
 -- prose, plus documents of poor quality (stub, repeated line, random
 -- characters, boilerplate).
+-- This file reads the index tables themselves: every statement indexes its
+-- documents at once, none waits in the pending list (sql/pending.sql).
+SET clara.pending_max_docs = 0;
 \i sql/fixture/corpus.sql
 
 SELECT document_id, doc_key > 0 AS has_key, doc_length, length(content_hash) AS hash_bytes,

@@ -11,6 +11,11 @@ set -euo pipefail
 TEST=merge_on_write
 source "$(dirname "$0")/lib/client.bash"
 
+# Every statement here indexes its documents at once: the pending list
+# (concurrent_writers.sh, sql/pending.sql) would hold them back from the
+# postings this test watches.
+NO_PENDING="-c clara.pending_max_docs=0"
+export PGOPTIONS="$NO_PENDING"
 new_database
 "$CLARA_STREAM" generate --docs 2400 --seed 21 --output "$WORK/corpus.jsonl" --quiet
 head -n 1200 "$WORK/corpus.jsonl" >"$WORK/base.jsonl"
@@ -33,7 +38,7 @@ PY
 sed -n '1201,1800p' "$WORK/corpus.jsonl" >"$WORK/trickle.jsonl"
 inserts "$WORK/trickle.jsonl" "$WORK/trickle.sql"
 threshold=4
-PGOPTIONS="-c clara.index_merge_blocks=$threshold" psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$WORK/trickle.sql" >/dev/null
+PGOPTIONS="$NO_PENDING -c clara.index_merge_blocks=$threshold" psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$WORK/trickle.sql" >/dev/null
 
 # The most blocks any term or gram has, and the counters that disagree with
 # the stored blocks.
@@ -80,7 +85,7 @@ pass "600 single-row INSERTs: at most $words blocks per term (threshold $thresho
 # Without merging the same statements (other ids, rolled back) leave one
 # block per statement.
 sed "s/VALUES ('doc-/VALUES ('again-doc-/" "$WORK/trickle.sql" >"$WORK/again.sql"
-unmerged=$(PGOPTIONS="-c clara.index_merge_blocks=0" sql -c "BEGIN" -f "$WORK/again.sql" \
+unmerged=$(PGOPTIONS="$NO_PENDING -c clara.index_merge_blocks=0" sql -c "BEGIN" -f "$WORK/again.sql" \
     -c "SELECT max(n) FROM (SELECT count(*) AS n FROM clara_postings GROUP BY term) s" -c "ROLLBACK" | tail -n 1)
 [ -n "$unmerged" ] && [ "$unmerged" -gt 100 ] || fail "without merging a term should have over 100 blocks, got '$unmerged'"
 pass "the same INSERTs without merging: up to $unmerged blocks per term"
@@ -112,7 +117,7 @@ sql -c "SELECT document_id FROM clara_documents ORDER BY document_id LIMIT 40" >
     sql -c "SELECT 'DELETE FROM clara_documents WHERE document_id = ''' || document_id || ''';'
             FROM clara_documents ORDER BY document_id DESC LIMIT 30"
 } >"$WORK/changes.sql"
-PGOPTIONS="-c clara.index_merge_blocks=2" psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$WORK/changes.sql" >/dev/null
+PGOPTIONS="$NO_PENDING -c clara.index_merge_blocks=2" psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$WORK/changes.sql" >/dev/null
 counters=$(wrong_counters | tr '\n' ' ')
 [ "$counters" = "0 " ] || fail "block counters disagree after updates and deletes: $counters"
 postings=$(live_postings)
@@ -126,7 +131,7 @@ sed -n '1801,2400p' "$WORK/corpus.jsonl" | split -l 150 - "$WORK/part."
 pids=()
 for part in "$WORK"/part.*; do
     inserts "$part" "$part.sql"
-    PGOPTIONS="-c clara.index_merge_blocks=$threshold" \
+    PGOPTIONS="$NO_PENDING -c clara.index_merge_blocks=$threshold" \
         psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$part.sql" >/dev/null 2>"$part.err" &
     pids+=($!)
 done

@@ -1,0 +1,122 @@
+// The pending list's row format: one small statement's new document, with
+// everything the retrievers read from the index (its terms with their
+// frequencies, its length, its lead's grams), so searches score it as if it
+// were indexed until a flush moves it into the postings (docs/limits.md,
+// "Pending list"). Pure C++17: no PostgreSQL headers.
+//
+// Layout (little-endian, unaligned):
+//   uint32 kPendingMagic, uint32 doc_length, uint32 lead_length (grams,
+//   repeats included), uint32 nterms, uint32 ngrams;
+//   ngrams x (uint32 gram, uint8 tf capped at 255), ascending by gram;
+//   nterms x (uint16 length, the term's bytes, uint32 tf, uint8 title tf
+//   capped at 255), ascending bytewise (tsvector's order).
+// The caps keep more than the postings do (kMaxPostingTf, kMaxGramTf), so
+// a posting built from a pending row equals the one the indexer writes.
+#pragma once
+
+#include "ngram.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clara {
+
+constexpr uint32_t kPendingMagic = 0x31504C43;  // "CLP1"
+constexpr size_t kPendingHeader = 20;
+constexpr size_t kMaxPendingTerm = 0xFFFF;
+
+struct PendingTerm {
+    std::string_view term;
+    uint32_t tf;
+    uint32_t title_tf;
+};
+
+// Encodes one document into out (replacing it). Terms must be distinct and
+// no longer than kMaxPendingTerm bytes (tsvector's lexemes are at most 2 KB);
+// they and the grams are sorted here. Returns false for a term too long.
+bool encode_pending(std::vector<PendingTerm> &terms, std::vector<GramCount> &grams, uint32_t doc_length,
+                    uint32_t lead_length, std::string &out);
+
+// A read-only view of one encoded row.
+class PendingView {
+public:
+    // false if the bytes are not a well-formed row.
+    bool parse(const unsigned char *data, size_t len);
+    uint32_t doc_length() const { return doc_length_; }
+    uint32_t lead_length() const { return lead_length_; }
+    uint32_t term_count() const { return nterms_; }
+    uint32_t gram_count() const { return ngrams_; }
+
+    // For each query term (query sorted bytewise, distinct) the document
+    // holds: visit(query index, tf, title_tf). One merge over both lists.
+    template <class Visit>
+    void match_terms(const std::vector<std::string_view> &query, Visit &&visit) const;
+    // For each query gram (ascending, distinct) the document's lead holds:
+    // visit(query index, tf).
+    template <class Visit>
+    void match_grams(const std::vector<uint32_t> &query, Visit &&visit) const;
+    // Every term and gram, in stored order (a flush indexes them).
+    template <class Visit>
+    void each_term(Visit &&visit) const;
+    template <class Visit>
+    void each_gram(Visit &&visit) const;
+
+private:
+    const unsigned char *grams_ = nullptr;
+    const unsigned char *terms_ = nullptr;
+    uint32_t doc_length_ = 0, lead_length_ = 0, nterms_ = 0, ngrams_ = 0;
+};
+
+// --- inline definitions -----------------------------------------------------
+
+inline uint32_t pending_u32(const unsigned char *p) {
+    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+           static_cast<uint32_t>(p[3]) << 24;
+}
+
+template <class Visit>
+void PendingView::each_term(Visit &&visit) const {
+    const unsigned char *p = terms_;
+    for (uint32_t i = 0; i < nterms_; ++i) {
+        const size_t len = static_cast<size_t>(p[0]) | static_cast<size_t>(p[1]) << 8;
+        const std::string_view term(reinterpret_cast<const char *>(p + 2), len);
+        p += 2 + len;
+        visit(term, pending_u32(p), static_cast<uint32_t>(p[4]));
+        p += 5;
+    }
+}
+
+template <class Visit>
+void PendingView::each_gram(Visit &&visit) const {
+    for (uint32_t i = 0; i < ngrams_; ++i)
+        visit(pending_u32(grams_ + size_t(5) * i), static_cast<uint32_t>(grams_[size_t(5) * i + 4]));
+}
+
+template <class Visit>
+void PendingView::match_terms(const std::vector<std::string_view> &query, Visit &&visit) const {
+    size_t q = 0;
+    const unsigned char *p = terms_;
+    for (uint32_t i = 0; i < nterms_ && q < query.size(); ++i) {
+        const size_t len = static_cast<size_t>(p[0]) | static_cast<size_t>(p[1]) << 8;
+        const std::string_view term(reinterpret_cast<const char *>(p + 2), len);
+        p += 2 + len;
+        while (q < query.size() && query[q] < term) ++q;
+        if (q < query.size() && query[q] == term) visit(q++, pending_u32(p), static_cast<uint32_t>(p[4]));
+        p += 5;
+    }
+}
+
+template <class Visit>
+void PendingView::match_grams(const std::vector<uint32_t> &query, Visit &&visit) const {
+    size_t q = 0;
+    for (uint32_t i = 0; i < ngrams_ && q < query.size(); ++i) {
+        const uint32_t gram = pending_u32(grams_ + size_t(5) * i);
+        while (q < query.size() && query[q] < gram) ++q;
+        if (q < query.size() && query[q] == gram) visit(q++, static_cast<uint32_t>(grams_[size_t(5) * i + 4]));
+    }
+}
+
+}  // namespace clara

@@ -1,0 +1,122 @@
+#include "pending.hpp"
+
+#include "bm25.hpp"
+#include "catalog.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+}
+
+#include <algorithm>
+
+#include "pending_row.hpp"
+
+#include <string_view>
+
+namespace clara::pg {
+
+namespace {
+
+// Calls visit(doc_key, view) for every pending row the caller's snapshot
+// sees, in no particular order. A heap scan, not an SPI query: SPI would
+// copy every row's bytes into its tuple table first (a sixth of a keyword
+// query's time with a full 4 MB list, and a sort node for an ORDER BY took
+// 50 ms more); here each row is read in place from its buffer page
+// (clara_pending keeps rows inline, STORAGE MAIN). Per row, what
+// DatumGetByteaPP allocates goes into a context reset per row.
+template <typename Visit>
+void scan_pending(const char *schema, Visit &&visit) {
+    Relation rel = table_open(get_relname_relid("clara_pending", get_namespace_oid(schema, false)), AccessShareLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    const int key_att = SPI_fnumber(desc, "doc_key"), data_att = SPI_fnumber(desc, "data");
+    if (key_att <= 0 || data_att <= 0) elog(ERROR, "clara: clara_pending lacks its columns");
+    TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+    MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext, "clara pending row", ALLOCSET_SMALL_SIZES);
+    HeapTuple tuple;
+    while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(row_cxt);
+        bool null_key, null_data;
+        const auto key = static_cast<uint32_t>(DatumGetInt32(heap_getattr(tuple, key_att, desc, &null_key)));
+        Datum data = heap_getattr(tuple, data_att, desc, &null_data);
+        if (null_key || null_data) malformed_pending_row(key);
+        bytea *bytes = DatumGetByteaPP(data);
+        clara::PendingView view;
+        if (!view.parse(reinterpret_cast<const unsigned char *>(VARDATA_ANY(bytes)), VARSIZE_ANY_EXHDR(bytes)))
+            malformed_pending_row(key);
+        visit(key, view);
+        MemoryContextSwitchTo(old);
+        MemoryContextReset(row_cxt);
+    }
+    MemoryContextDelete(row_cxt);
+    table_endscan(scan);
+    table_close(rel, AccessShareLock);
+}
+
+}  // namespace
+
+void malformed_pending_row(uint32_t doc_key) {
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                    errmsg("clara_pending holds a malformed row (doc_key %d)", static_cast<int32>(doc_key)),
+                    errhint("Run SELECT clara_compact() to rebuild the index.")));
+}
+
+bool pending_list_exists(const char *schema) {
+    Oid nsp = get_namespace_oid(schema, true);
+    return OidIsValid(nsp) && OidIsValid(get_relname_relid("clara_pending", nsp));
+}
+
+void pending_term_postings(const char *schema, char **lexemes, int n, PendingMatches *m) {
+    run_cpp("ranking", [&] {
+        m->terms.clear();
+        for (int i = 0; i < n; i++) m->terms.emplace_back(lexemes[i]);
+        m->dfs.assign(n, 0);
+        m->blocks.assign(n, std::string());
+    });
+    scan_pending(schema, [&](uint32_t key, const clara::PendingView &view) {
+        run_cpp("ranking", [&] {
+            view.match_terms(m->terms, [&](size_t q, uint32_t tf, uint32_t title_tf) {
+                clara::append_posting(m->blocks[q], clara::Posting{key, tf, view.doc_length(), title_tf});
+                m->dfs[q]++;
+            });
+        });
+    });
+}
+
+void pending_gram_postings(const char *schema, const std::vector<clara::GramCount> &grams, PendingMatches *m) {
+    run_cpp("vector search", [&] {
+        m->grams.clear();
+        for (const clara::GramCount &g : grams) m->grams.push_back(g.gram);
+        m->dfs.assign(grams.size(), 0);
+        m->blocks.assign(grams.size(), std::string());
+        m->postings.assign(grams.size(), std::vector<clara::GramPosting>());
+    });
+    scan_pending(schema, [&](uint32_t key, const clara::PendingView &view) {
+        run_cpp("vector search", [&] {
+            view.match_grams(m->grams, [&](size_t q, uint32_t tf) {
+                m->postings[q].push_back(clara::GramPosting{key, tf, view.lead_length()});
+                m->dfs[q]++;
+            });
+        });
+    });
+    // A block's keys ascend; the scan's order is the heap's.
+    run_cpp("vector search", [&] {
+        clara::GramBlockWriter writer;
+        for (size_t q = 0; q < m->postings.size(); q++) {
+            std::vector<clara::GramPosting> &p = m->postings[q];
+            if (p.empty()) continue;
+            std::sort(p.begin(), p.end(),
+                      [](const clara::GramPosting &a, const clara::GramPosting &b) { return a.doc_key < b.doc_key; });
+            for (const clara::GramPosting &g : p) writer.add(g);
+            writer.finish(m->blocks[q]);
+        }
+        m->postings.clear();
+    });
+}
+
+}  // namespace clara::pg

@@ -1,0 +1,82 @@
+// The pending list's row format (extension/core/pending_row.hpp): what a
+// search and a flush read back is what the index trigger encoded.
+#include "pending_row.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+std::string encode(std::vector<clara::PendingTerm> terms, std::vector<clara::GramCount> grams) {
+    std::string row;
+    EXPECT_TRUE(clara::encode_pending(terms, grams, 42, 17, row));
+    return row;
+}
+
+clara::PendingView parse(const std::string &row) {
+    clara::PendingView view;
+    EXPECT_TRUE(view.parse(reinterpret_cast<const unsigned char *>(row.data()), row.size()));
+    return view;
+}
+
+TEST(PendingRow, RoundTripsTermsAndGramsSorted) {
+    // Given unsorted: the row keeps terms bytewise and grams ascending.
+    const std::string row = encode({{"zug", 3, 0}, {"amt", 1, 2}, {"bau", 300, 1000}},
+                                   {{900, 2}, {5, 1}, {0xFFFFFFF0u, 12}});
+    const clara::PendingView view = parse(row);
+    EXPECT_EQ(view.doc_length(), 42u);
+    EXPECT_EQ(view.lead_length(), 17u);
+    std::vector<std::tuple<std::string, uint32_t, uint32_t>> terms;
+    view.each_term([&](std::string_view t, uint32_t tf, uint32_t title) { terms.emplace_back(t, tf, title); });
+    const std::vector<std::tuple<std::string, uint32_t, uint32_t>> want_terms = {
+        {"amt", 1, 2}, {"bau", 300, 255}, {"zug", 3, 0}};  // title frequency capped as a posting stores it
+    EXPECT_EQ(terms, want_terms);
+    std::vector<std::pair<uint32_t, uint32_t>> grams;
+    view.each_gram([&](uint32_t g, uint32_t tf) { grams.emplace_back(g, tf); });
+    const std::vector<std::pair<uint32_t, uint32_t>> want_grams = {{5, 1}, {900, 2}, {0xFFFFFFF0u, 12}};
+    EXPECT_EQ(grams, want_grams);
+}
+
+TEST(PendingRow, MatchesSortedQueries) {
+    // The view reads the row's bytes: the row must outlive it.
+    const std::string row = encode({{"amt", 1, 0}, {"bau", 2, 1}, {"baum", 4, 0}, {"zug", 3, 0}},
+                                   {{5, 1}, {900, 2}, {1000, 3}});
+    const clara::PendingView view = parse(row);
+    std::vector<std::pair<size_t, uint32_t>> hits;
+    view.match_terms({"ab", "bau", "baum", "x", "zug"},
+                     [&](size_t q, uint32_t tf, uint32_t) { hits.emplace_back(q, tf); });
+    const std::vector<std::pair<size_t, uint32_t>> want = {{1, 2}, {2, 4}, {4, 3}};
+    EXPECT_EQ(hits, want);
+    hits.clear();
+    view.match_grams({4, 900, 1000, 2000}, [&](size_t q, uint32_t tf) { hits.emplace_back(q, tf); });
+    const std::vector<std::pair<size_t, uint32_t>> want_grams = {{1, 2}, {2, 3}};
+    EXPECT_EQ(hits, want_grams);
+}
+
+TEST(PendingRow, RejectsDamagedRows) {
+    const std::string row = encode({{"amt", 1, 0}, {"bau", 2, 1}}, {{5, 1}});
+    clara::PendingView view;
+    for (size_t len = 0; len < row.size(); ++len)
+        EXPECT_FALSE(view.parse(reinterpret_cast<const unsigned char *>(row.data()), len)) << "cut at " << len;
+    std::string longer = row + "x";
+    EXPECT_FALSE(view.parse(reinterpret_cast<const unsigned char *>(longer.data()), longer.size()));
+    std::string bad_magic = row;
+    bad_magic[0] ^= 1;
+    EXPECT_FALSE(view.parse(reinterpret_cast<const unsigned char *>(bad_magic.data()), bad_magic.size()));
+    std::string many_grams = row;
+    many_grams[16] = '\x7f';  // ngrams far beyond the row
+    EXPECT_FALSE(view.parse(reinterpret_cast<const unsigned char *>(many_grams.data()), many_grams.size()));
+}
+
+TEST(PendingRow, RefusesTermsLongerThanTheLengthField) {
+    const std::string huge(clara::kMaxPendingTerm + 1, 'a');
+    std::vector<clara::PendingTerm> terms = {{huge, 1, 0}};
+    std::vector<clara::GramCount> grams;
+    std::string row;
+    EXPECT_FALSE(clara::encode_pending(terms, grams, 1, 0, row));
+}
+
+}  // namespace
