@@ -125,9 +125,10 @@ bool has_marker(const char *schema, bool latest) {
     Oid types[2] = {INT8OID, INT4OID};
     Datum args[2] = {Int64GetDatum(kMarkerBand), Int32GetDatum(0)};
     SPIPlanPtr plan = clara::pg::kept_plan(&g_marker, schema, 2, types, CURSOR_OPT_GENERIC_PLAN, [&] {
-        return psprintf("SELECT 1 FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) $1 "
-                        "AND doc_key OPERATOR(pg_catalog.=) $2",
-                        schema);
+        return psprintf(
+            "SELECT 1 FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) $1 "
+            "AND doc_key OPERATOR(pg_catalog.=) $2",
+            schema);
     });
     const int rc = latest ? SPI_execute_snapshot(plan, args, nullptr, GetLatestSnapshot(), InvalidSnapshot, false,
                                                  false, 1)
@@ -168,9 +169,10 @@ void ensure_keys(const char *schema, TriggerData *trig) {
             elog(ERROR, "clara: could not read the statement's rows");
         const char *added = quote_identifier(trig->tg_trigger->tgnewtable);
         fresh = trig->tg_oldtable
-                    ? psprintf(" AND NOT EXISTS (SELECT 1 FROM %s n WHERE n.doc_key OPERATOR(pg_catalog.=) d.doc_key "
-                               "AND NOT EXISTS (SELECT 1 FROM %s o WHERE o.doc_key OPERATOR(pg_catalog.=) n.doc_key))",
-                               added, quote_identifier(trig->tg_trigger->tgoldtable))
+                    ? psprintf(
+                          " AND NOT EXISTS (SELECT 1 FROM %s n WHERE n.doc_key OPERATOR(pg_catalog.=) d.doc_key "
+                          "AND NOT EXISTS (SELECT 1 FROM %s o WHERE o.doc_key OPERATOR(pg_catalog.=) n.doc_key))",
+                          added, quote_identifier(trig->tg_trigger->tgoldtable))
                     : psprintf(" AND NOT EXISTS (SELECT 1 FROM %s n WHERE n.doc_key OPERATOR(pg_catalog.=) d.doc_key)",
                                added);
     }
