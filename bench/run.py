@@ -114,8 +114,8 @@ def main():
 
     if args.report_only:
         return report_only(args)
-    if not args.databases:
-        ap.error("no corpus database given")
+    if not args.databases and args.load_docs <= 0 and args.write_docs <= 0:
+        ap.error("nothing to measure: no corpus database given, --load-docs 0 and --write-docs 0")
     bench = Bench(args)
     stamp = args.stamp or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     results = {"timestamp": stamp, "settings": {k: v for k, v in vars(args).items()},
