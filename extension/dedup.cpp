@@ -45,6 +45,11 @@ struct DedupWork {
     clara::DupChanges changes;
     std::vector<uint32_t> others, docs, near, exact;
     std::unordered_set<uint32_t> batch_keys;
+    // An INSERT's trigger (nothing leaves): its first lookup also asks for
+    // the marker row, instead of a statement of its own before (one SPI
+    // statement less per single-row INSERT); when the marker is missing the
+    // keys are filled then and the lookup runs again.
+    TriggerData *marker_unchecked = nullptr;
 };
 
 bool read_signature(Datum d, clara::DedupSignature *sig) {
@@ -270,6 +275,8 @@ void remove_keys(DedupWork *work, const char *schema, Datum gone, const std::vec
     insert_keys(work, schema);
 }
 
+void plan_lookups();
+
 // Files work->added into the clusters; leaves work->added empty. The
 // candidates are the stored documents sharing a key with the batch (looked
 // up in clara_dedup_bands before the batch's own keys go in) and the batch
@@ -295,21 +302,43 @@ void file_batch(DedupWork *work, const char *schema, MemoryContext cxt) {
         work->keys.erase(std::unique(work->keys.begin(), work->keys.end()), work->keys.end());
     });
     Oid t8 = INT8ARRAYOID, t4 = INT4ARRAYOID;
-    Datum keys = int8_array(work->keys);
-    exec_kept(&g_lookup, schema, 1, &t8, &keys, SPI_OK_SELECT, "look up duplicate candidates", [&] {
-        return psprintf("SELECT DISTINCT doc_key FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($1)",
-                        schema);
-    });
-    for (uint64 i = 0; i < SPI_processed; i++) {
-        bool isnull;
-        Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-        if (isnull) continue;
-        const auto doc = static_cast<uint32_t>(DatumGetInt32(key));
-        clara::pg::run_cpp("filing duplicates", [&] {
-            if (work->batch_keys.count(doc) == 0) work->others.push_back(doc);
+    TriggerData *check_marker = work->marker_unchecked;
+    work->marker_unchecked = nullptr;
+    for (;;) {
+        // The marker's band is the smallest key: first in key order.
+        if (check_marker != nullptr)
+            clara::pg::run_cpp("filing duplicates", [&] { work->keys.insert(work->keys.begin(), kMarkerBand); });
+        Datum keys = int8_array(work->keys);
+        exec_kept(&g_lookup, schema, 1, &t8, &keys, SPI_OK_SELECT, "look up duplicate candidates", [&] {
+            return psprintf(
+                "SELECT DISTINCT doc_key FROM %s.clara_dedup_bands WHERE band OPERATOR(pg_catalog.=) ANY($1)", schema);
         });
+        bool marker = false;
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            bool isnull;
+            Datum key = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+            if (isnull) continue;
+            const auto doc = static_cast<uint32_t>(DatumGetInt32(key));
+            if (doc == 0) {  // the marker row's; documents start at 1
+                marker = true;
+                continue;
+            }
+            clara::pg::run_cpp("filing duplicates", [&] {
+                if (work->batch_keys.count(doc) == 0) work->others.push_back(doc);
+            });
+        }
+        SPI_freetuptable(SPI_tuptable);
+        if (check_marker == nullptr) break;
+        clara::pg::run_cpp("filing duplicates", [&] { work->keys.erase(work->keys.begin()); });
+        if (marker) break;
+        // Emptied by a crash: filled now (reading every signed document,
+        // which a sequential scan does best), then looked up again.
+        (void)set_config_option("enable_seqscan", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+        ensure_keys(schema, check_marker);
+        plan_lookups();
+        check_marker = nullptr;
+        clara::pg::run_cpp("filing duplicates", [&] { work->others.clear(); });
     }
-    SPI_freetuptable(SPI_tuptable);
     if (!work->others.empty()) {
         // Their signatures; a key whose document is gone (deleted by a
         // transaction this one cannot see yet, say) finds no row here.
@@ -509,7 +538,10 @@ extern "C" Datum clara_documents_dedup(PG_FUNCTION_ARGS) {
     // privileges were checked for the change itself).
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int guc_level = clara::pg::spi_connect();
-    ensure_keys(schema, trig);
+    if (trig->tg_oldtable == nullptr)
+        work->marker_unchecked = trig;
+    else
+        ensure_keys(schema, trig);
     plan_lookups();
     // On UPDATE a document whose text did not change keeps its doc_key: it
     // stays where it is.
