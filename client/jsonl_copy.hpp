@@ -64,7 +64,7 @@ private:
     std::string schema_;
     std::string summary_;
     Phase phase_ = Phase::starting;
-    char *row_ = nullptr;        // the message, from PQgetCopyData()
+    char *row_ = nullptr;         // the message, from PQgetCopyData()
     const char *line_ = nullptr;  // the line in it
     int row_size_ = 0;
     bool header_read_ = false;  // binary COPY's header, before the first row

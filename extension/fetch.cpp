@@ -26,8 +26,8 @@ struct DocumentReader {
     TupleDesc desc;                 // ord, then the columns
     int ncolumns;
     AttrNumber key_attnum;  // doc_key
-    AttrNumber *attnums;  // the table's attribute number of each column
-    Datum *table_values;  // a table row, deformed (one slot per table attribute)
+    AttrNumber *attnums;    // the table's attribute number of each column
+    Datum *table_values;    // a table row, deformed (one slot per table attribute)
     bool *table_nulls;
     Datum *values;  // a result row (ord + columns)
     bool *nulls;
@@ -187,7 +187,8 @@ void read_documents(DocumentReader *r, const int32 *keys, const ItemPointerData 
     for (size_t i = 0; i < n; i++) {
         rows[i] = nullptr;
         // Where locate_documents() found the key: no descent.
-        bool found = tids != nullptr && ItemPointerIsValid(&tids[i]) && read_chain(r, heap, snapshot, tids[i], keys[i], i);
+        bool found = tids != nullptr && ItemPointerIsValid(&tids[i]) &&
+                     read_chain(r, heap, snapshot, tids[i], keys[i], i);
         if (!found) {
             if (scan == nullptr) scan = index_beginscan(heap, index, snapshot, 1, 0);
             ScanKeyData key;

@@ -44,7 +44,6 @@ bool locate_documents(DocumentReader *reader, const int32 *keys, size_t n, ItemP
 // where locate_documents() found the keys; a key without one, or whose
 // document is not there any more, is looked up in the index. Keys (or
 // tids) in ascending order read the heap in about its physical order.
-void read_documents(DocumentReader *reader, const int32 *keys, const ItemPointerData *tids, size_t n,
-                    HeapTuple *rows);
+void read_documents(DocumentReader *reader, const int32 *keys, const ItemPointerData *tids, size_t n, HeapTuple *rows);
 
 }  // namespace clara::pg

@@ -139,10 +139,10 @@ void check_candidates(Ranking *r, SPIPlanPtr probe, const SearchRequest *req, do
 // The keys in [low, high] that exist, are visible to the caller and pass
 // min_quality and the filters, as a bitmap (bit k - low), read through a
 // cursor so no result set grows with the corpus.
-uint64 *check_range(SPIPlanPtr probe, const SearchRequest *req, double min_quality, bool raw, int32 low,
-                    int32 high) {
+uint64 *check_range(SPIPlanPtr probe, const SearchRequest *req, double min_quality, bool raw, int32 low, int32 high) {
     const size_t bits = static_cast<size_t>(static_cast<int64>(high) - low + 1);
-    auto *passed = static_cast<uint64 *>(palloc_extended(sizeof(uint64) * (bits / 64 + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO));
+    auto *passed = static_cast<uint64 *>(
+        palloc_extended(sizeof(uint64) * (bits / 64 + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO));
     Datum range[2] = {Int32GetDatum(low), Int32GetDatum(high)};
     Datum args[2 + kMaxFilterParams];
     args[0] = int4_array(range, 2);

@@ -608,8 +608,8 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
         if (st->reader != nullptr) {
             st->batch_desc = clara::pg::reader_desc(st->reader);
             const std::vector<int32_t> &keys = st->ranking->keys;
-            st->tids = static_cast<ItemPointerData *>(
-                MemoryContextAllocExtended(owner, sizeof(ItemPointerData) * Max(keys.size(), (size_t)1), MCXT_ALLOC_HUGE));
+            st->tids = static_cast<ItemPointerData *>(MemoryContextAllocExtended(
+                owner, sizeof(ItemPointerData) * Max(keys.size(), (size_t)1), MCXT_ALLOC_HUGE));
             if (!clara::pg::locate_documents(st->reader, keys.data(), keys.size(), st->tids)) {
                 pfree(st->tids);
                 st->tids = nullptr;
@@ -761,8 +761,9 @@ void fetch_batch(StreamState *st) {
             std::sort(by_key, by_key + n, [tids](uint32 a, uint32 b) {
                 const BlockNumber x = ItemPointerGetBlockNumberNoCheck(&tids[a]);
                 const BlockNumber y = ItemPointerGetBlockNumberNoCheck(&tids[b]);
-                return x != y ? x < y
-                              : ItemPointerGetOffsetNumberNoCheck(&tids[a]) < ItemPointerGetOffsetNumberNoCheck(&tids[b]);
+                return x != y
+                           ? x < y
+                           : ItemPointerGetOffsetNumberNoCheck(&tids[a]) < ItemPointerGetOffsetNumberNoCheck(&tids[b]);
             });
         else
             std::sort(by_key, by_key + n, [ranked](uint32 a, uint32 b) { return ranked[a] < ranked[b]; });
