@@ -110,11 +110,20 @@ int compare_keys(const void *a, const void *b) {
 bool locate_documents(DocumentReader *r, const int32 *keys, size_t n, ItemPointerData *tids) {
     // A pass reads every entry between the smallest and the largest key: it
     // costs less than a descent per key only when the keys are a good part
-    // of the index (an entry on a leaf is about a sixteenth of a descent).
+    // of those entries (an entry on a leaf is about a sixteenth of a
+    // descent). Their number: at most the keys' span (doc_keys are unique),
+    // at most the index's entries (reltuples, -1 before the first VACUUM).
+    if (n == 0) return false;
+    int32 low = keys[0], high = keys[0];
+    for (size_t i = 1; i < n; i++) {
+        low = Min(low, keys[i]);
+        high = Max(high, keys[i]);
+    }
     Relation index = index_open(r->index_oid, AccessShareLock);
-    const double entries_estimate = index->rd_rel->reltuples;
+    double entries_estimate = static_cast<double>(high) - low + 1;
+    if (index->rd_rel->reltuples >= 0) entries_estimate = Min(entries_estimate, index->rd_rel->reltuples);
     index_close(index, NoLock);
-    if (n == 0 || static_cast<double>(n) * 16 < entries_estimate) return false;
+    if (static_cast<double>(n) * 16 < entries_estimate) return false;
     for (size_t i = 0; i < n; i++) ItemPointerSetInvalid(&tids[i]);
     auto *sorted = static_cast<KeyAt *>(palloc_extended(sizeof(KeyAt) * n, MCXT_ALLOC_HUGE));
     for (size_t i = 0; i < n; i++) sorted[i] = KeyAt{keys[i], static_cast<uint32>(i)};
