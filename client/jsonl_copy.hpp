@@ -40,7 +40,7 @@ public:
     // (unknown filter key, cancel, ...) or a broken connection.
     Status next();
     // The row of the last Status::row, valid until the next call.
-    const char *data() const { return row_; }
+    const char *data() const { return line_; }
     size_t size() const { return static_cast<size_t>(row_size_); }
 
     int socket() const { return PQsocket(conn_.get()); }
@@ -58,13 +58,16 @@ public:
 private:
     enum class Phase { starting, copying, finished, failed };
     void free_row();
+    bool take_binary_row(int n);
 
     Connection &conn_;
     std::string schema_;
     std::string summary_;
     Phase phase_ = Phase::starting;
-    char *row_ = nullptr;
+    char *row_ = nullptr;         // the message, from PQgetCopyData()
+    const char *line_ = nullptr;  // the line in it
     int row_size_ = 0;
+    bool header_read_ = false;  // binary COPY's header, before the first row
 };
 
 // Waits until fd is readable, or timeout_ms pass, or a signal arrives.

@@ -25,8 +25,9 @@ struct DocumentReader {
     BufferAccessStrategy strategy;  // BAS_BULKREAD: a ring of 256 kB
     TupleDesc desc;                 // ord, then the columns
     int ncolumns;
-    AttrNumber *attnums;  // the table's attribute number of each column
-    Datum *table_values;  // a table row, deformed (one slot per table attribute)
+    AttrNumber key_attnum;  // doc_key
+    AttrNumber *attnums;    // the table's attribute number of each column
+    Datum *table_values;    // a table row, deformed (one slot per table attribute)
     bool *table_nulls;
     Datum *values;  // a result row (ord + columns)
     bool *nulls;
@@ -63,6 +64,7 @@ DocumentReader *open_document_reader(const char *schema, const char *const *name
                   index->rd_index->indkey.values[0] == get_attnum(heap_oid, "doc_key") &&
                   TupleDescAttr(table_desc, index->rd_index->indkey.values[0] - 1)->atttypid == INT4OID;
     r->heap_oid = heap_oid;
+    r->key_attnum = index->rd_index->indkey.values[0];
     r->index_oid = index_oid;
     r->ncolumns = ncolumns;
     r->attnums = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * ncolumns));
@@ -91,44 +93,125 @@ DocumentReader *open_document_reader(const char *schema, const char *const *name
 
 TupleDesc reader_desc(const DocumentReader *reader) { return reader->desc; }
 
-void read_documents(DocumentReader *r, const int32 *keys, size_t n, HeapTuple *rows) {
-    Relation heap = table_open(r->heap_oid, AccessShareLock);
+namespace {
+
+struct KeyAt {
+    int32 key;
+    uint32 at;  // position in the caller's array
+};
+
+int compare_keys(const void *a, const void *b) {
+    const int32 x = static_cast<const KeyAt *>(a)->key, y = static_cast<const KeyAt *>(b)->key;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+}  // namespace
+
+bool locate_documents(DocumentReader *r, const int32 *keys, size_t n, ItemPointerData *tids) {
+    // A pass reads every entry between the smallest and the largest key: it
+    // costs less than a descent per key only when the keys are a good part
+    // of those entries (an entry on a leaf is about a sixteenth of a
+    // descent). Their number: at most the keys' span (doc_keys are unique),
+    // at most the index's entries (reltuples, -1 before the first VACUUM).
+    if (n == 0) return false;
+    int32 low = keys[0], high = keys[0];
+    for (size_t i = 1; i < n; i++) {
+        low = Min(low, keys[i]);
+        high = Max(high, keys[i]);
+    }
     Relation index = index_open(r->index_oid, AccessShareLock);
-    TupleDesc table_desc = RelationGetDescr(heap);
-    Snapshot snapshot = GetActiveSnapshot();
-    IndexScanDesc scan = index_beginscan(heap, index, snapshot, 1, 0);
-    for (size_t i = 0; i < n; i++) {
-        rows[i] = nullptr;
-        ScanKeyData key;
-        ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(keys[i]));
-        index_rescan(scan, &key, 1, nullptr, 0);
-        // The index may hold dead versions of the key: the first visible
-        // member of a HOT chain it points to is the document.
-        ItemPointer tid;
-        while (rows[i] == nullptr && (tid = index_getnext_tid(scan, ForwardScanDirection)) != nullptr) {
-            Buffer buffer = ReadBufferExtended(heap, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid), RBM_NORMAL,
-                                               r->strategy);
-            LockBuffer(buffer, BUFFER_LOCK_SHARE);
-            ItemPointerData at = *tid;
-            HeapTupleData tuple;
-            bool all_dead = false;
-            const bool found = heap_hot_search_buffer(&at, heap, buffer, snapshot, &tuple, &all_dead, true);
-            // The pin keeps the tuple in place once the lock is gone.
-            LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
-            if (found) {
-                heap_deform_tuple(&tuple, table_desc, r->table_values, r->table_nulls);
-                r->values[0] = Int64GetDatum(static_cast<int64>(i) + 1);
-                r->nulls[0] = false;
-                for (int c = 0; c < r->ncolumns; c++) {
-                    r->values[c + 1] = r->table_values[r->attnums[c] - 1];
-                    r->nulls[c + 1] = r->table_nulls[r->attnums[c] - 1];
-                }
-                rows[i] = heap_form_tuple(r->desc, r->values, r->nulls);  // copies the values
-            }
-            ReleaseBuffer(buffer);
-        }
+    double entries_estimate = static_cast<double>(high) - low + 1;
+    if (index->rd_rel->reltuples >= 0) entries_estimate = Min(entries_estimate, index->rd_rel->reltuples);
+    index_close(index, NoLock);
+    if (static_cast<double>(n) * 16 < entries_estimate) return false;
+    for (size_t i = 0; i < n; i++) ItemPointerSetInvalid(&tids[i]);
+    auto *sorted = static_cast<KeyAt *>(palloc_extended(sizeof(KeyAt) * n, MCXT_ALLOC_HUGE));
+    for (size_t i = 0; i < n; i++) sorted[i] = KeyAt{keys[i], static_cast<uint32>(i)};
+    qsort(sorted, n, sizeof(KeyAt), compare_keys);
+
+    Relation heap = table_open(r->heap_oid, AccessShareLock);
+    index = index_open(r->index_oid, AccessShareLock);
+    IndexScanDesc scan = index_beginscan(heap, index, GetActiveSnapshot(), 1, 0);
+    scan->xs_want_itup = true;  // the entries' keys
+    ScanKeyData from;
+    ScanKeyInit(&from, 1, BTGreaterEqualStrategyNumber, F_INT4GE, Int32GetDatum(sorted[0].key));
+    index_rescan(scan, &from, 1, nullptr, 0);
+    // One merge of the index's entries (in key order) with the sorted keys.
+    // Of several entries of one key (dead versions not yet vacuumed) the
+    // first is kept; read_documents() descends when it is not the visible one.
+    size_t next = 0;
+    uint64 entries = 0;
+    ItemPointer tid;
+    while (next < n && (tid = index_getnext_tid(scan, ForwardScanDirection)) != nullptr) {
+        if ((++entries & 4095) == 0) CHECK_FOR_INTERRUPTS();
+        bool isnull;
+        const int32 key = DatumGetInt32(index_getattr(scan->xs_itup, 1, scan->xs_itupdesc, &isnull));
+        while (next < n && sorted[next].key < key) next++;
+        for (size_t j = next; j < n && sorted[j].key == key; j++)
+            if (!ItemPointerIsValid(&tids[sorted[j].at])) tids[sorted[j].at] = *tid;
     }
     index_endscan(scan);
+    index_close(index, NoLock);
+    table_close(heap, NoLock);
+    pfree(sorted);
+    return true;
+}
+
+namespace {
+
+// The visible member of the HOT chain at tid, if it is the document with
+// doc_key key, into r->values / r->nulls as a result row for position i.
+bool read_chain(DocumentReader *r, Relation heap, Snapshot snapshot, ItemPointerData tid, int32 key, size_t i) {
+    TupleDesc table_desc = RelationGetDescr(heap);
+    Buffer buffer = ReadBufferExtended(heap, MAIN_FORKNUM, ItemPointerGetBlockNumber(&tid), RBM_NORMAL, r->strategy);
+    LockBuffer(buffer, BUFFER_LOCK_SHARE);
+    HeapTupleData tuple;
+    bool all_dead = false;
+    bool found = heap_hot_search_buffer(&tid, heap, buffer, snapshot, &tuple, &all_dead, true);
+    // The pin keeps the tuple in place once the lock is gone.
+    LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+    if (found) {
+        heap_deform_tuple(&tuple, table_desc, r->table_values, r->table_nulls);
+        found = !r->table_nulls[r->key_attnum - 1] && DatumGetInt32(r->table_values[r->key_attnum - 1]) == key;
+    }
+    if (found) {
+        r->values[0] = Int64GetDatum(static_cast<int64>(i) + 1);
+        r->nulls[0] = false;
+        for (int c = 0; c < r->ncolumns; c++) {
+            r->values[c + 1] = r->table_values[r->attnums[c] - 1];
+            r->nulls[c + 1] = r->table_nulls[r->attnums[c] - 1];
+        }
+    }
+    ReleaseBuffer(buffer);
+    return found;
+}
+
+}  // namespace
+
+void read_documents(DocumentReader *r, const int32 *keys, const ItemPointerData *tids, size_t n, HeapTuple *rows) {
+    Relation heap = table_open(r->heap_oid, AccessShareLock);
+    Relation index = index_open(r->index_oid, AccessShareLock);
+    Snapshot snapshot = GetActiveSnapshot();
+    IndexScanDesc scan = nullptr;
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = nullptr;
+        // Where locate_documents() found the key: no descent.
+        bool found = tids != nullptr && ItemPointerIsValid(&tids[i]) &&
+                     read_chain(r, heap, snapshot, tids[i], keys[i], i);
+        if (!found) {
+            if (scan == nullptr) scan = index_beginscan(heap, index, snapshot, 1, 0);
+            ScanKeyData key;
+            ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(keys[i]));
+            index_rescan(scan, &key, 1, nullptr, 0);
+            // The index may hold dead versions of the key: the first visible
+            // member of a HOT chain it points to is the document.
+            ItemPointer tid;
+            while (!found && (tid = index_getnext_tid(scan, ForwardScanDirection)) != nullptr)
+                found = read_chain(r, heap, snapshot, *tid, keys[i], i);
+        }
+        if (found) rows[i] = heap_form_tuple(r->desc, r->values, r->nulls);  // copies the values
+    }
+    if (scan != nullptr) index_endscan(scan);
     index_close(index, NoLock);
     table_close(heap, NoLock);
 }

@@ -31,10 +31,19 @@ DocumentReader *open_document_reader(const char *schema, const char *const *name
 // The row shape: ord, then the named columns.
 TupleDesc reader_desc(const DocumentReader *reader);
 
+// Where the documents of keys[0, n) are: tids[i] for keys[i], from one
+// pass over the doc_key index in key order (invalid where the index has no
+// entry). For an export of a large part of the table, where a btree descent
+// per document was a fifth of the backend's CPU (docs/benchmarks.md). False,
+// with tids untouched, when the keys are too few for a pass to pay.
+bool locate_documents(DocumentReader *reader, const int32 *keys, size_t n, ItemPointerData *tids);
+
 // Reads the visible documents of keys[0, n) under the active snapshot into
 // rows[i] (for keys[i]; nullptr where no visible document has the key), as
-// tuples of reader_desc in the current memory context. Keys in ascending
-// order read the heap in about its physical order.
-void read_documents(DocumentReader *reader, const int32 *keys, size_t n, HeapTuple *rows);
+// tuples of reader_desc in the current memory context. tids (or nullptr):
+// where locate_documents() found the keys; a key without one, or whose
+// document is not there any more, is looked up in the index. Keys (or
+// tids) in ascending order read the heap in about its physical order.
+void read_documents(DocumentReader *reader, const int32 *keys, const ItemPointerData *tids, size_t n, HeapTuple *rows);
 
 }  // namespace clara::pg

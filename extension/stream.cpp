@@ -137,6 +137,7 @@ struct StreamState {
     LineBuffers *buffers;
     SPIPlanPtr batch_plan;              // reads the documents of one batch of keys (batch_sql, kept per backend)
     clara::pg::DocumentReader *reader;  // reads them without SQL (fetch.hpp), or nullptr
+    ItemPointerData *tids;              // with reader: where each ranked document is, or nullptr
     int batch_size;
     size_t next_key;  // first key of the next batch
     MemoryContext batch_cxt;
@@ -604,7 +605,16 @@ void start_stream(StreamState *st, FunctionCallInfo fcinfo, Form form, bool has_
                                                     "source",        "quality_score", "domain",
                                                     "document_type", "title",         "content_hash"};
         st->reader = clara::pg::open_document_reader(clara::pg::extension_schema(), kJsonlColumns, 9, owner);
-        if (st->reader != nullptr) st->batch_desc = clara::pg::reader_desc(st->reader);
+        if (st->reader != nullptr) {
+            st->batch_desc = clara::pg::reader_desc(st->reader);
+            const std::vector<int32_t> &keys = st->ranking->keys;
+            st->tids = static_cast<ItemPointerData *>(MemoryContextAllocExtended(
+                owner, sizeof(ItemPointerData) * Max(keys.size(), (size_t)1), MCXT_ALLOC_HUGE));
+            if (!clara::pg::locate_documents(st->reader, keys.data(), keys.size(), st->tids)) {
+                pfree(st->tids);
+                st->tids = nullptr;
+            }
+        }
     }
     st->doc_tokens = -1;
     // Stats runs the export's path: the same arguments, checks and steps.
@@ -735,17 +745,28 @@ void fetch_batch(StreamState *st) {
     size_t n = Min(total - st->next_key, static_cast<size_t>(st->batch_size));
     if (n == 0) return;
 
-    // The batch's keys are read in key order, not rank order: doc_keys are
-    // handed out as rows are inserted, so key order is close to the heap's
-    // order, and reading a batch's pages in file order costs less than in
-    // rank order (docs/benchmarks.md, Export against the floor). The rows
-    // are put back in rank order below. by_key[j] is the rank offset, within
-    // the batch, of the j-th smallest key.
+    // The batch's documents are read in heap order (by TID where
+    // locate_documents() found them, else by key: doc_keys are handed out
+    // as rows are inserted, so key order is close to the heap's), not rank
+    // order: reading a batch's pages in file order costs less than in rank
+    // order (docs/benchmarks.md, Export against the floor). The rows are
+    // put back in rank order below. by_key[j] is the rank offset, within
+    // the batch, of the j-th document in heap order.
     const int32_t *ranked = st->ranking->keys.data() + st->next_key;
+    const ItemPointerData *tids = st->tids != nullptr ? st->tids + st->next_key : nullptr;
     auto *by_key = static_cast<uint32 *>(palloc(sizeof(uint32) * n));
     for (size_t i = 0; i < n; i++) by_key[i] = static_cast<uint32>(i);
     clara::pg::run_cpp("ordering a batch", [&] {
-        std::sort(by_key, by_key + n, [ranked](uint32 a, uint32 b) { return ranked[a] < ranked[b]; });
+        if (tids != nullptr)
+            std::sort(by_key, by_key + n, [tids](uint32 a, uint32 b) {
+                const BlockNumber x = ItemPointerGetBlockNumberNoCheck(&tids[a]);
+                const BlockNumber y = ItemPointerGetBlockNumberNoCheck(&tids[b]);
+                return x != y
+                           ? x < y
+                           : ItemPointerGetOffsetNumberNoCheck(&tids[a]) < ItemPointerGetOffsetNumberNoCheck(&tids[b]);
+            });
+        else
+            std::sort(by_key, by_key + n, [ranked](uint32 a, uint32 b) { return ranked[a] < ranked[b]; });
     });
     // One slot per key, in rank order; a key whose document is no longer
     // visible leaves its slot empty, and the export stops there.
@@ -756,9 +777,14 @@ void fetch_batch(StreamState *st) {
     if (st->reader != nullptr) {
         auto *keys = static_cast<int32 *>(palloc(sizeof(int32) * n));
         auto *rows = static_cast<HeapTuple *>(palloc(sizeof(HeapTuple) * n));
+        ItemPointerData *at = nullptr;
         for (size_t j = 0; j < n; j++) keys[j] = ranked[by_key[j]];
+        if (tids != nullptr) {
+            at = static_cast<ItemPointerData *>(palloc(sizeof(ItemPointerData) * n));
+            for (size_t j = 0; j < n; j++) at[j] = tids[by_key[j]];
+        }
         old = MemoryContextSwitchTo(st->batch_cxt);
-        clara::pg::read_documents(st->reader, keys, n, rows);
+        clara::pg::read_documents(st->reader, keys, at, n, rows);
         for (size_t j = 0; j < n; j++) st->rows[by_key[j]] = rows[j];
     } else {
         auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * n));

@@ -123,6 +123,21 @@ SET ROLE clara_reader_all;
 SELECT count(*) = :lines AS same_count, md5(string_agg(l, E'\n')) = :'direct_md5' AS same_bytes
 FROM (SELECT clara_stream_jsonl('Photovoltaik Genehmigung', 1000, 0.0, batch_size => 7) AS l) s;
 RESET ROLE;
+-- The direct read locates the ranked documents in one pass over the doc_key
+-- index and reads them by heap TID; a key whose first index entry is a dead
+-- version (here: every document updated in this transaction, a new index
+-- entry each) is looked up again. The updated rows come out, as by SQL.
+BEGIN;
+UPDATE clara_documents SET source = coalesce(source, '') || ' (revised)';
+SELECT count(*) AS lines, md5(string_agg(l, E'\n')) AS direct_md5,
+       bool_and((l::jsonb)->>'source' LIKE '% (revised)') AS revised
+FROM (SELECT clara_stream_jsonl('Photovoltaik Genehmigung', 1000, 0.0, batch_size => 7) AS l) s \gset
+SELECT :lines AS lines, :'revised' AS revised;
+SET ROLE clara_reader_all;
+SELECT count(*) = :lines AS same_count, md5(string_agg(l, E'\n')) = :'direct_md5' AS same_bytes
+FROM (SELECT clara_stream_jsonl('Photovoltaik Genehmigung', 1000, 0.0, batch_size => 7) AS l) s;
+RESET ROLE;
+ROLLBACK;
 DROP POLICY all_rows ON clara_documents;
 REVOKE ALL ON clara_documents FROM clara_reader_all;
 DROP ROLE clara_reader_all;

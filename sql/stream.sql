@@ -82,4 +82,21 @@ SELECT count(*) FROM clara_stream('Quantenchromodynamik', 10, 0.0, search_types 
 
 -- Defaults: top_k 100, min_quality 0.5.
 SELECT count(*) = expected_rows('Photovoltaik', 100, 0.5) AS defaults_ok FROM clara_stream('Photovoltaik', search_types => '{keyword}');
+-- The candidate check has two forms: one range query over doc_key when the
+-- candidates are a good part of the keys they span (above: a small corpus),
+-- a query per chunk of keys (= ANY) when they are few and far apart. 40 more
+-- documents between two that alone hold a rare word take the second form;
+-- a word all 40 hold takes the first. Both against the reference count.
+INSERT INTO clara_documents (document_id, title, content, domain, document_type, source)
+SELECT 'spread-' || lpad(i::text, 2, '0'), 'Streuung ' || i,
+       CASE WHEN i IN (1, 40) THEN 'Der Seltenheitsnachweis der Behörde wurde im Verfahren ausführlich begründet und geprüft. '
+            ELSE '' END ||
+       'Die Gemeinde prüft den Antrag auf Streuobstwiese nach den Vorgaben des Naturschutzrechts. ' ||
+       'Der Bescheid nennt die Auflagen, die Fristen und die zuständige Stelle für Rückfragen.',
+       'umweltrecht', 'bescheid', 'test'
+FROM generate_series(1, 40) i;
+SELECT q, (SELECT count(*) FROM clara_stream(q, 100, 0.0, search_types => '{keyword}')) AS got,
+       expected_rows(q, 100, 0.0) AS expected
+FROM (VALUES ('Seltenheitsnachweis'), ('Streuobstwiese')) v(q);
+DELETE FROM clara_documents WHERE document_id LIKE 'spread-%';
 DROP FUNCTION expected_rows;
