@@ -160,8 +160,9 @@ bool locate_documents(DocumentReader *r, const int32 *keys, size_t n, ItemPointe
 namespace {
 
 // The visible member of the HOT chain at tid, if it is the document with
-// doc_key key, into r->values / r->nulls as a result row for position i.
-bool read_chain(DocumentReader *r, Relation heap, Snapshot snapshot, ItemPointerData tid, int32 key, size_t i) {
+// doc_key key, as a result row for position i (copied out while the page is
+// still pinned: the deformed values point into it); nullptr if not.
+HeapTuple read_chain(DocumentReader *r, Relation heap, Snapshot snapshot, ItemPointerData tid, int32 key, size_t i) {
     TupleDesc table_desc = RelationGetDescr(heap);
     Buffer buffer = ReadBufferExtended(heap, MAIN_FORKNUM, ItemPointerGetBlockNumber(&tid), RBM_NORMAL, r->strategy);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
@@ -174,6 +175,7 @@ bool read_chain(DocumentReader *r, Relation heap, Snapshot snapshot, ItemPointer
         heap_deform_tuple(&tuple, table_desc, r->table_values, r->table_nulls);
         found = !r->table_nulls[r->key_attnum - 1] && DatumGetInt32(r->table_values[r->key_attnum - 1]) == key;
     }
+    HeapTuple row = nullptr;
     if (found) {
         r->values[0] = Int64GetDatum(static_cast<int64>(i) + 1);
         r->nulls[0] = false;
@@ -181,9 +183,10 @@ bool read_chain(DocumentReader *r, Relation heap, Snapshot snapshot, ItemPointer
             r->values[c + 1] = r->table_values[r->attnums[c] - 1];
             r->nulls[c + 1] = r->table_nulls[r->attnums[c] - 1];
         }
+        row = heap_form_tuple(r->desc, r->values, r->nulls);  // copies the values
     }
     ReleaseBuffer(buffer);
-    return found;
+    return row;
 }
 
 }  // namespace
@@ -196,9 +199,9 @@ void read_documents(DocumentReader *r, const int32 *keys, const ItemPointerData 
     for (size_t i = 0; i < n; i++) {
         rows[i] = nullptr;
         // Where locate_documents() found the key: no descent.
-        bool found = tids != nullptr && ItemPointerIsValid(&tids[i]) &&
-                     read_chain(r, heap, snapshot, tids[i], keys[i], i);
-        if (!found) {
+        if (tids != nullptr && ItemPointerIsValid(&tids[i]))
+            rows[i] = read_chain(r, heap, snapshot, tids[i], keys[i], i);
+        if (rows[i] == nullptr) {
             if (scan == nullptr) scan = index_beginscan(heap, index, snapshot, 1, 0);
             ScanKeyData key;
             ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(keys[i]));
@@ -206,10 +209,9 @@ void read_documents(DocumentReader *r, const int32 *keys, const ItemPointerData 
             // The index may hold dead versions of the key: the first visible
             // member of a HOT chain it points to is the document.
             ItemPointer tid;
-            while (!found && (tid = index_getnext_tid(scan, ForwardScanDirection)) != nullptr)
-                found = read_chain(r, heap, snapshot, *tid, keys[i], i);
+            while (rows[i] == nullptr && (tid = index_getnext_tid(scan, ForwardScanDirection)) != nullptr)
+                rows[i] = read_chain(r, heap, snapshot, *tid, keys[i], i);
         }
-        if (found) rows[i] = heap_form_tuple(r->desc, r->values, r->nulls);  // copies the values
     }
     if (scan != nullptr) index_endscan(scan);
     index_close(index, NoLock);
