@@ -22,7 +22,7 @@ bool encode_pending(std::vector<PendingTerm> &terms, std::vector<GramCount> &gra
     if (!std::is_sorted(terms.begin(), terms.end(), by_term)) std::sort(terms.begin(), terms.end(), by_term);
     std::sort(grams.begin(), grams.end(), [](const GramCount &a, const GramCount &b) { return a.gram < b.gram; });
     const size_t ngroups = (terms.size() + kPendingTermGroup - 1) / kPendingTermGroup;
-    size_t size = kPendingHeader + 5 * grams.size() + 4 * ngroups;
+    size_t size = kPendingHeader + 5 * grams.size() + 12 * ngroups + 4;
     for (const PendingTerm &t : terms) {
         if (t.term.size() > kMaxPendingTerm) return false;
         size += 7 + t.term.size();
@@ -40,9 +40,14 @@ bool encode_pending(std::vector<PendingTerm> &terms, std::vector<GramCount> &gra
     }
     size_t at = 0;  // offset of the next term entry
     for (size_t i = 0; i < terms.size(); ++i) {
-        if (i % kPendingTermGroup == 0) put_u32(out, static_cast<uint32_t>(at));
+        if (i % kPendingTermGroup == 0) {
+            const uint64_t prefix = pending_prefix(terms[i].term);
+            for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(prefix >> shift & 0xFF));
+            put_u32(out, static_cast<uint32_t>(at));
+        }
         at += 7 + terms[i].term.size();
     }
+    put_u32(out, static_cast<uint32_t>(at));
     for (const PendingTerm &t : terms) {
         out.push_back(static_cast<char>(t.term.size() & 0xFF));
         out.push_back(static_cast<char>(t.term.size() >> 8));
@@ -63,25 +68,20 @@ bool PendingView::open(const unsigned char *data, size_t len) {
     size_t rest = len - kPendingHeader;
     if (ngrams_ > rest / 5) return false;
     rest -= size_t(5) * ngrams_;
-    if (ngroups_ > rest / 4) return false;
+    if (rest < 4 || ngroups_ > (rest - 4) / 12) return false;
     grams_ = data + kPendingHeader;
     groups_ = grams_ + size_t(5) * ngrams_;
-    terms_ = groups_ + size_t(4) * ngroups_;
-    terms_size_ = rest - size_t(4) * ngroups_;
+    terms_ = groups_ + size_t(12) * ngroups_ + 4;
+    terms_size_ = rest - size_t(12) * ngroups_ - 4;
+    // The stored size of the entries is the row's rest: a cut or padded
+    // row fails here.
+    if (pending_u32(terms_ - 4) != terms_size_) return false;
     if (nterms_ == 0) return terms_size_ == 0;
     // Groups start at 0 and ascend, each leaving room for its terms.
     if (group_start(0) != 0) return false;
     for (uint32_t g = 1; g < ngroups_; ++g)
         if (group_start(g) < size_t(group_start(g - 1)) + 7 * kPendingTermGroup) return false;
-    // The last group ends exactly at the row's end.
-    size_t at = group_start(ngroups_ - 1);
-    for (uint32_t i = (ngroups_ - 1) * kPendingTermGroup; i < nterms_; ++i) {
-        std::string_view term;
-        size_t stats;
-        if (!entry(at, &term, &stats)) return false;
-        at = stats + 5;
-    }
-    return at == terms_size_;
+    return group_start(ngroups_ - 1) <= terms_size_;
 }
 
 bool PendingView::parse(const unsigned char *data, size_t len) {
@@ -90,10 +90,12 @@ bool PendingView::parse(const unsigned char *data, size_t len) {
     // directory says.
     size_t at = 0;
     for (uint32_t i = 0; i < nterms_; ++i) {
-        if (i % kPendingTermGroup == 0 && group_start(i / kPendingTermGroup) != at) return false;
         std::string_view term;
         size_t stats;
         if (!entry(at, &term, &stats)) return false;
+        if (i % kPendingTermGroup == 0 && (group_start(i / kPendingTermGroup) != at ||
+                                           group_prefix(i / kPendingTermGroup) != pending_prefix(term)))
+            return false;
         at = stats + 5;
     }
     return at == terms_size_;
