@@ -80,7 +80,7 @@ bool PendingView::open(const unsigned char *data, size_t len) {
     // Groups start at 0 and ascend, each leaving room for its terms.
     if (group_start(0) != 0) return false;
     for (uint32_t g = 1; g < ngroups_; ++g)
-        if (group_start(g) < size_t(group_start(g - 1)) + 7 * kPendingTermGroup) return false;
+        if (group_start(g) < size_t(group_start(g - 1)) + size_t(7) * kPendingTermGroup) return false;
     return group_start(ngroups_ - 1) <= terms_size_;
 }
 
@@ -93,8 +93,8 @@ bool PendingView::parse(const unsigned char *data, size_t len) {
         std::string_view term;
         size_t stats;
         if (!entry(at, &term, &stats)) return false;
-        if (i % kPendingTermGroup == 0 && (group_start(i / kPendingTermGroup) != at ||
-                                           group_prefix(i / kPendingTermGroup) != pending_prefix(term)))
+        if (i % kPendingTermGroup == 0 &&
+            (group_start(i / kPendingTermGroup) != at || group_prefix(i / kPendingTermGroup) != pending_prefix(term)))
             return false;
         at = stats + 5;
     }

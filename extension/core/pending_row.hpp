@@ -177,8 +177,7 @@ bool PendingView::match_terms(const std::vector<std::string_view> &query, Visit 
             size_t stats;
             if (!entry(at, &term, &stats)) return false;
             if (term >= query[q]) {
-                if (term == query[q])
-                    visit(q, pending_u32(terms_ + stats), static_cast<uint32_t>(terms_[stats + 4]));
+                if (term == query[q]) visit(q, pending_u32(terms_ + stats), static_cast<uint32_t>(terms_[stats + 4]));
                 break;
             }
             at = stats + 5;
