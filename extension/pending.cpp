@@ -36,7 +36,9 @@ namespace {
 // heap scan read in every search (keyword queries 35 ms instead of 12);
 // the index visits only the rows' pages, and the dead entries a flush left
 // are marked dead by the first scan that meets them. Per row, what
-// DatumGetByteaPP allocates goes into a context reset per row.
+// DatumGetByteaPP allocates goes into a context reset per row. A row is
+// opened, not parsed: visit checks the parts it reads and returns false if
+// they are damaged (core/pending_row.hpp).
 template <typename Visit>
 void scan_pending(const char *schema, Visit &&visit) {
     Relation rel = table_open(get_relname_relid("clara_pending", get_namespace_oid(schema, false)), AccessShareLock);
@@ -59,9 +61,9 @@ void scan_pending(const char *schema, Visit &&visit) {
         if (null_key || null_data) malformed_pending_row(key);
         bytea *bytes = DatumGetByteaPP(data);
         clara::PendingView view;
-        if (!view.parse(reinterpret_cast<const unsigned char *>(VARDATA_ANY(bytes)), VARSIZE_ANY_EXHDR(bytes)))
+        if (!view.open(reinterpret_cast<const unsigned char *>(VARDATA_ANY(bytes)), VARSIZE_ANY_EXHDR(bytes)) ||
+            !visit(key, view))
             malformed_pending_row(key);
-        visit(key, view);
         MemoryContextSwitchTo(old);
         MemoryContextReset(row_cxt);
     }
@@ -93,12 +95,14 @@ void pending_term_postings(const char *schema, char **lexemes, int n, PendingMat
         m->blocks.assign(n, std::string());
     });
     scan_pending(schema, [&](uint32_t key, const clara::PendingView &view) {
+        bool intact = true;
         run_cpp("ranking", [&] {
-            view.match_terms(m->terms, [&](size_t q, uint32_t tf, uint32_t title_tf) {
+            intact = view.match_terms(m->terms, [&](size_t q, uint32_t tf, uint32_t title_tf) {
                 clara::append_posting(m->blocks[q], clara::Posting{key, tf, view.doc_length(), title_tf});
                 m->dfs[q]++;
             });
         });
+        return intact;
     });
 }
 
@@ -117,6 +121,7 @@ void pending_gram_postings(const char *schema, const std::vector<clara::GramCoun
                 m->dfs[q]++;
             });
         });
+        return true;  // open() checked the grams
     });
     // A block's keys ascend; the scan's order is the heap's.
     run_cpp("vector search", [&] {

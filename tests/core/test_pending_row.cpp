@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <tuple>
 #include <vector>
@@ -69,6 +71,80 @@ TEST(PendingRow, RejectsDamagedRows) {
     std::string many_grams = row;
     many_grams[16] = '\x7f';  // ngrams far beyond the row
     EXPECT_FALSE(view.parse(reinterpret_cast<const unsigned char *>(many_grams.data()), many_grams.size()));
+}
+
+// Terms over several groups of the directory: a search finds exactly the
+// query terms a full merge finds, in groups' first, last and middle places;
+// with short terms, and with terms that share more than the directory's
+// 8-byte prefixes (then the group's first term is compared).
+TEST(PendingRow, MatchesAcrossTermGroups) {
+    for (const std::string stem : {"t", "verwaltungsrecht"}) {
+        std::vector<clara::PendingTerm> terms;
+        std::vector<std::string> names;
+        for (int i = 0; i < 100; ++i) names.push_back(stem + std::to_string(1000 + 2 * i));  // 1000 .. 1198, even
+        for (size_t i = 0; i < names.size(); ++i) terms.push_back({names[i], static_cast<uint32_t>(i + 1), 0});
+        const std::string row = encode(terms, {});
+        clara::PendingView view;
+        ASSERT_TRUE(view.open(reinterpret_cast<const unsigned char *>(row.data()), row.size()));
+        // Every stored term, every gap between them, and past both ends.
+        std::vector<std::string> all;
+        for (int i = 998; i <= 1200; ++i) all.push_back(stem + std::to_string(i));
+        all.push_back("a");
+        all.push_back("z");
+        all.push_back(stem);
+        std::sort(all.begin(), all.end());
+        const std::vector<std::string_view> query(all.begin(), all.end());
+        std::vector<std::pair<size_t, uint32_t>> hits;
+        EXPECT_TRUE(view.match_terms(query, [&](size_t q, uint32_t tf, uint32_t) { hits.emplace_back(q, tf); }));
+        ASSERT_EQ(hits.size(), names.size()) << stem;
+        for (size_t i = 0; i < hits.size(); ++i) {
+            EXPECT_EQ(query[hits[i].first], names[i]);
+            EXPECT_EQ(hits[i].second, i + 1);
+        }
+        // One term at a time, from each group.
+        for (size_t i = 0; i < names.size(); i += 7) {
+            hits.clear();
+            EXPECT_TRUE(
+                view.match_terms({names[i]}, [&](size_t q, uint32_t tf, uint32_t) { hits.emplace_back(q, tf); }));
+            EXPECT_EQ(hits, (std::vector<std::pair<size_t, uint32_t>>{{0, static_cast<uint32_t>(i + 1)}})) << names[i];
+        }
+    }
+}
+
+// A search opens a row without reading every term: a cut or padded row
+// still fails to open; a damaged entry fails where a search reads it and
+// always when the row is parsed (a flush).
+TEST(PendingRow, SearchFindsDamageWhereItReads) {
+    std::vector<clara::PendingTerm> terms;
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i) names.push_back("w" + std::to_string(100 + i));
+    for (const std::string &n : names) terms.push_back({n, 1, 0});
+    const std::string row = encode(terms, {{7, 1}});
+    clara::PendingView view;
+    for (size_t len = 0; len < row.size(); ++len)
+        EXPECT_FALSE(view.open(reinterpret_cast<const unsigned char *>(row.data()), len)) << "cut at " << len;
+    const std::string longer = row + "x";
+    EXPECT_FALSE(view.open(reinterpret_cast<const unsigned char *>(longer.data()), longer.size()));
+    // The length of term 20 (second group) made huge: entries start after
+    // the header, one gram, three groups and the entries' size.
+    std::string damaged = row;
+    size_t at = clara::kPendingHeader + 5 + 3 * 12 + 4;
+    for (int i = 0; i < 20; ++i) at += 7 + names[i].size();
+    damaged[at + 1] = '\x7f';
+    const auto *bytes = reinterpret_cast<const unsigned char *>(damaged.data());
+    EXPECT_FALSE(view.parse(bytes, damaged.size()));
+    ASSERT_TRUE(view.open(bytes, damaged.size()));
+    auto ignore = [](size_t, uint32_t, uint32_t) {};
+    EXPECT_TRUE(view.match_terms({"w101"}, ignore));  // first group: intact
+    EXPECT_FALSE(view.match_terms({"w121"}, ignore));
+    // A group offset out of order fails to open.
+    std::string groups = row;
+    groups[clara::kPendingHeader + 5 + 12 + 8] = '\x01';
+    EXPECT_FALSE(view.open(reinterpret_cast<const unsigned char *>(groups.data()), groups.size()));
+    // A group's prefix that is not its first term's: parse finds it.
+    std::string prefix = row;
+    prefix[clara::kPendingHeader + 5 + 12 + 1] ^= 1;
+    EXPECT_FALSE(view.parse(reinterpret_cast<const unsigned char *>(prefix.data()), prefix.size()));
 }
 
 TEST(PendingRow, RefusesTermsLongerThanTheLengthField) {
