@@ -24,9 +24,9 @@ namespace {
 
 struct ExtensionRow {
     Oid oid;
-    Oid nsp;               // the namespace clara was created in
-    Oid owner;             // the role that created it, owner of its tables
-    bool current_version;  // pg_extension names kExtensionVersion
+    Oid nsp;           // the namespace clara was created in
+    Oid owner;         // the role that created it, owner of its tables
+    char version[64];  // pg_extension's extversion ("?" if null), for the mismatch error
 };
 
 // The row last read, and the (transaction, command) it was read in: each
@@ -54,8 +54,8 @@ ExtensionRow read_extension_row() {
     auto *form = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple));
     bool isnull;
     Datum version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
-    ExtensionRow row{form->oid, form->extnamespace, form->extowner,
-                     !isnull && strcmp(TextDatumGetCString(version), kExtensionVersion) == 0};
+    ExtensionRow row{form->oid, form->extnamespace, form->extowner, {}};
+    strlcpy(row.version, isnull ? "?" : TextDatumGetCString(version), sizeof(row.version));
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
     return row;
@@ -76,23 +76,11 @@ ExtensionRow extension_row() {
     // documents (clara_compact()) once its tables have their current shape,
     // while pg_extension still names that step's version.
     const bool own_script = creating_extension && CurrentExtensionObject == row.oid;
-    if (!own_script && !row.current_version) {
-        // (Read again for the message: the error path may be slow.)
-        Relation rel = table_open(ExtensionRelationId, AccessShareLock);
-        ScanKeyData key;
-        ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(row.oid));
-        SysScanDesc scan = systable_beginscan(rel, ExtensionOidIndexId, true, nullptr, 1, &key);
-        HeapTuple tuple = systable_getnext(scan);
-        bool isnull = true;
-        Datum version = HeapTupleIsValid(tuple)
-                            ? heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull)
-                            : 0;
-        char *installed = isnull ? pstrdup("?") : TextDatumGetCString(version);
+    if (!own_script && strcmp(row.version, kExtensionVersion) != 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("the clara extension in this database is version %s, its library is %s", installed,
+                        errmsg("the clara extension in this database is version %s, its library is %s", row.version,
                                kExtensionVersion),
                         errhint("Run ALTER EXTENSION clara UPDATE.")));
-    }
     return row;
 }
 

@@ -123,14 +123,12 @@ void pending_gram_postings(const char *schema, const std::vector<clara::GramCoun
         });
         return true;  // open() checked the grams
     });
-    // A block's keys ascend; the scan's order is the heap's.
+    // A block's keys ascend, as scan_pending() visits the rows (doc_key order).
     run_cpp("vector search", [&] {
         clara::GramBlockWriter writer;
         for (size_t q = 0; q < m->postings.size(); q++) {
-            std::vector<clara::GramPosting> &p = m->postings[q];
+            const std::vector<clara::GramPosting> &p = m->postings[q];
             if (p.empty()) continue;
-            std::sort(p.begin(), p.end(),
-                      [](const clara::GramPosting &a, const clara::GramPosting &b) { return a.doc_key < b.doc_key; });
             for (const clara::GramPosting &g : p) writer.add(g);
             writer.finish(m->blocks[q]);
         }
