@@ -98,12 +98,16 @@ SavedUser as_index_owner() {
 
 void restore_user(SavedUser saved) { SetUserIdAndSecContext(saved.user, saved.sec_context); }
 
-void check_corpus_owner(const char *what) {
+Oid corpus_relid() {
     Oid relid = get_relname_relid("clara_documents", extension_row().nsp);
     if (!OidIsValid(relid))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("table clara_documents does not exist"),
                         errhint("Run CREATE EXTENSION clara.")));
-    if (!pg_class_ownercheck(relid, GetUserId()))
+    return relid;
+}
+
+void check_corpus_owner(const char *what) {
+    if (!pg_class_ownercheck(corpus_relid(), GetUserId()))
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("must be owner of table clara_documents to run %s", what),
                         errhint("It rewrites the index of every document, including those other roles cannot see.")));

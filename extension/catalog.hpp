@@ -36,6 +36,9 @@ struct SavedUser {
 SavedUser as_index_owner();
 void restore_user(SavedUser saved);
 
+// clara_documents (an error if it is missing).
+Oid corpus_relid();
+
 // ERROR (42501) unless the current user owns clara_documents: for
 // maintenance that reads every document, whatever the policies (what names
 // the operation).

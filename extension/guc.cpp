@@ -17,6 +17,7 @@ int g_index_merge_blocks = kDefaultMergeBlocks;
 double g_title_weight = 1.0;
 int g_pending_max_docs = 16;
 int g_pending_list_limit = 4096;  // kB
+int g_pending_background_limit = 1024;  // kB
 int g_fusion_method = static_cast<int>(FusionMethodSetting::kWeighted);
 int g_vector_candidates = 1000;
 double g_vector_min_similarity = 0.0;
@@ -64,6 +65,14 @@ void define_settings() {
         "Like GIN's gin_pending_list_limit: every search reads the whole pending list, so a larger list makes "
         "small writes cheaper and searches slower; clara_flush_pending() and clara_compact() empty it too.",
         &g_pending_list_limit, 4096, 64, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "clara.pending_background_limit",
+        "Size of the pending list at which a writing statement starts a background worker that moves it into the "
+        "index; 0 never does.",
+        "The worker flushes in its own transaction on another core, so small writes do not pay the flush and "
+        "searches read a short list; it needs a free slot of max_worker_processes. At or past "
+        "clara.pending_list_limit the writing statement flushes the list itself (docs/limits.md).",
+        &g_pending_background_limit, 1024, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
     DefineCustomRealVariable(
         "clara.title_weight",
         "Keyword search: weight of a query term's score in the document's title, added to its BM25 score.",
@@ -108,6 +117,7 @@ int index_merge_blocks() { return g_index_merge_blocks; }
 double title_weight() { return g_title_weight; }
 int pending_max_docs() { return g_pending_max_docs; }
 int64_t pending_list_limit_bytes() { return static_cast<int64_t>(g_pending_list_limit) * 1024; }
+int64_t pending_background_limit_bytes() { return static_cast<int64_t>(g_pending_background_limit) * 1024; }
 FusionMethodSetting fusion_method() { return static_cast<FusionMethodSetting>(g_fusion_method); }
 int vector_candidates() { return g_vector_candidates; }
 double vector_min_similarity() { return g_vector_min_similarity; }

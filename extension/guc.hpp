@@ -21,6 +21,9 @@ int pending_max_docs();
 // Bytes of pending rows past which the statement that crossed it moves
 // them into the index.
 int64_t pending_list_limit_bytes();
+// Bytes of pending rows at which a writing statement starts the background
+// flush (flush_worker.hpp; 0: never).
+int64_t pending_background_limit_bytes();
 // Keyword search: weight of the title field's BM25 score (0 = textbook BM25).
 double title_weight();
 

@@ -10,6 +10,7 @@
 // clara.pending_list_limit indexes it all (pending.hpp).
 #include "bm25.hpp"
 #include "catalog.hpp"
+#include "flush_worker.hpp"
 #include "guc.hpp"
 #include "merge.hpp"
 #include "pending.hpp"
@@ -22,6 +23,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
+#include "storage/lmgr.h"
 #include "tsearch/ts_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -669,6 +671,7 @@ struct PendingRows {
     std::vector<int32> doc_lengths;
     std::vector<uint32_t> lead_lengths;
     int64_t bytes = 0;
+    int64_t list_bytes = 0;                 // the list's size before this statement
     std::vector<clara::PendingTerm> terms;  // scratch: one document's
     std::unordered_set<uint32_t> removed;   // documents whose pending row this statement deleted
     std::unordered_set<uint32_t> gone;      // documents leaving in this statement
@@ -725,10 +728,9 @@ void insert_pending(IndexDelta *delta, const PendingRows &p, const char *schema)
     delta->pending_bytes += p.bytes;
 }
 
-// Whether the list would pass clara.pending_list_limit with `adding` more
-// bytes (read without a lock: at worst two statements flush one after the
-// other, the second finding little left).
-bool pending_list_full(const char *schema, int64_t adding) {
+// The pending list's size, read without a lock: at worst two statements
+// flush one after the other, the second finding little left.
+int64_t pending_list_bytes(const char *schema) {
     SPIPlanPtr plan = clara::pg::kept_plan(&g_read_pending_bytes, schema, 0, nullptr, 0, [&] {
         return psprintf("SELECT pending_bytes FROM %s.clara_corpus", schema);
     });
@@ -740,7 +742,7 @@ bool pending_list_full(const char *schema, int64_t adding) {
         if (!isnull) bytes = DatumGetInt64(d);
     }
     SPI_freetuptable(SPI_tuptable);
-    return bytes + adding > clara::pg::pending_list_limit_bytes();
+    return bytes;
 }
 
 // Takes pending rows out of the list (all of them, or those of `keys`) and
@@ -940,7 +942,8 @@ void take_or_remove_pending(TriggerData *trig, Relation rel, MemoryContext row_c
             if (!contains(delta->new_keys, doc.doc_key))
                 clara::pg::run_cpp("indexing", [&] { gone.insert(doc.doc_key); });
         });
-    if (to_pending && pending_list_full(schema, p->bytes)) {
+    if (to_pending) p->list_bytes = pending_list_bytes(schema);
+    if (to_pending && p->list_bytes + p->bytes > clara::pg::pending_list_limit_bytes()) {
         take_pending(delta, schema, gone, &p->removed);
         clara::pg::run_cpp("indexing", [&] {
             p->keys.clear();
@@ -1007,8 +1010,11 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
             if (!contains(delta->new_keys, doc.doc_key) && !contains(pending->removed, doc.doc_key))
                 account_document(delta, doc, -1);
         });
+    bool start_flush = false;
     if (to_pending && !pending->keys.empty()) {
         insert_pending(delta, *pending, schema);
+        const int64_t background = clara::pg::pending_background_limit_bytes();
+        start_flush = background > 0 && pending->list_bytes + pending->bytes >= background;
     } else if (trig->tg_newtable) {
         reserve_grams(delta, tuplestore_tuple_count(trig->tg_newtable));
         scan_transition_table(trig->tg_newtable, rel, row_cxt, true, [&](const StoredDocument &doc) {
@@ -1021,6 +1027,7 @@ extern "C" Datum clara_documents_index(PG_FUNCTION_ARGS) {
     clara::pg::spi_finish(guc_level);
     clara::pg::restore_user(caller);
     MemoryContextDelete(work);
+    if (start_flush) clara::pg::request_background_flush();
     return PointerGetDatum(nullptr);
 }
 
@@ -1097,6 +1104,16 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
 extern "C" Datum clara_flush_pending(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     clara::pg::check_corpus_owner("clara_flush_pending()");
+    PG_RETURN_INT64(clara::pg::flush_pending_list());
+}
+
+// The flush of clara_flush_pending() and of the background worker
+// (flush_worker.cpp). clara_documents is held in ROW EXCLUSIVE mode, as a
+// writing statement would: clara_compact() (SHARE) deletes the whole index,
+// clara_terms rows first and the pending rows last, the reverse of a
+// flush's lock order, so the two must not run side by side.
+int64_t clara::pg::flush_pending_list() {
+    LockRelationOid(clara::pg::corpus_relid(), RowExclusiveLock);
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara flush pending", ALLOCSET_DEFAULT_SIZES);
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
     PendingRows *pending = clara::pg::make_owned<PendingRows>(work);
@@ -1114,5 +1131,5 @@ extern "C" Datum clara_flush_pending(PG_FUNCTION_ARGS) {
     clara::pg::spi_finish(guc_level);
     clara::pg::restore_user(caller);
     MemoryContextDelete(work);
-    PG_RETURN_INT64(documents);
+    return documents;
 }

@@ -150,3 +150,79 @@ rebuilt=$(pending_state)
   live    $live
   rebuilt $rebuilt"
 pass "after pending writes and clara_flush_pending() ($moved documents) the index equals a fresh rebuild (df, postings, corpus)"
+
+# The background flush (docs/limits.md, "Pending list"): the same four
+# writers and the changer, with clara.pending_background_limit at 64 kB and
+# the inline flush out of reach (clara.pending_list_limit 1 GB), so only
+# the worker moves the list into the index; meanwhile a sixth session runs
+# clara_compact() now and then, which deletes the whole index in the
+# reverse lock order of a flush (the worker holds clara_documents in ROW
+# EXCLUSIVE mode, so the two queue). No statement fails; once the workers
+# are done the list is short, and after a last flush the index equals a
+# fresh rebuild.
+export PGOPTIONS="-c clara.pending_list_limit=1048576 -c clara.pending_background_limit=64 -c clara.pending_max_docs=16"
+sql -c "TRUNCATE clara_documents"
+for f in "$WORK"/writer.*.sql; do sed -i "s/VALUES ('w/VALUES ('bg-w/" "$f"; done
+for i in 1 2 3 4 5; do echo "SELECT pg_sleep(0.3); SELECT clara_compact();"; done >"$WORK/compacter.sql"
+pids=()
+for f in "$WORK"/writer.*.sql "$WORK/changer.sql" "$WORK/compacter.sql"; do
+    sql -f "$f" >/dev/null 2>"$f.err" &
+    pids+=($!)
+done
+rc=0
+for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+[ "$rc" -eq 0 ] || fail "a writer beside the background flush failed (deadlock?): $(cat "$WORK"/*.sql.err)"
+
+# Waits (polling, at most 60 s) until no worker runs for a second.
+idle=0
+for _ in $(seq 1 300); do
+    running=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'clara flush'")
+    if [ "$running" -eq 0 ]; then idle=$((idle + 1)); else idle=0; fi
+    [ "$idle" -ge 5 ] && break
+    sleep 0.2
+done
+[ "$idle" -ge 5 ] || fail "a background flush was still running after 60 s"
+n=$(sql -c "SELECT count(*) FROM clara_documents")
+dup=$(sql -c "SELECT count(*) - count(DISTINCT document_id) FROM clara_documents")
+[ "$n" -ge $((4 * per_writer - deleted)) ] && [ "$dup" -eq 0 ] || fail "writers beside the background flush: $n documents, $dup doubled"
+pending_rows=$(sql -c "SELECT count(*) FROM clara_pending")
+pending_kb=$(sql -c "SELECT pending_bytes / 1024 FROM clara_corpus")
+# What the last writers added after the last worker's snapshot may stay:
+# less than the 64 kB that starts a worker and what came during its flush.
+[ "$pending_kb" -lt 256 ] || fail "the pending list holds $pending_kb kB ($pending_rows rows) after the background flushes"
+bytes_ok=$(sql -c "SELECT pending_bytes = (SELECT coalesce(sum(length(data)), 0) FROM clara_pending) FROM clara_corpus")
+[ "$bytes_ok" = t ] || fail "clara_corpus.pending_bytes differs from the pending rows' size after the background flushes"
+pass "four single-row writers, a changer and clara_compact() beside the background flush: no error, $n documents, $pending_rows rows ($pending_kb kB) left pending"
+
+# Without the compacter, nothing but the worker can flush: the index must
+# have grown while the writers wrote.
+sql -c "TRUNCATE clara_documents"
+for f in "$WORK"/writer.*.sql; do sed -i "s/VALUES ('bg-w/VALUES ('bg2-w/" "$f"; done
+pids=()
+for f in "$WORK"/writer.*.sql; do
+    sql -f "$f" >/dev/null 2>"$f.err" &
+    pids+=($!)
+done
+rc=0
+for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+[ "$rc" -eq 0 ] || fail "a writer failed: $(cat "$WORK"/writer.*.sql.err)"
+for _ in $(seq 1 300); do
+    running=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'clara flush'")
+    [ "$running" -eq 0 ] && break
+    sleep 0.2
+done
+indexed=$(sql -c "SELECT count(*) FROM clara_documents d WHERE NOT EXISTS (SELECT 1 FROM clara_pending p WHERE p.doc_key = d.doc_key)")
+[ "$indexed" -gt 0 ] || fail "no document left the pending list: the background flush never ran"
+pending_rows=$(sql -c "SELECT count(*) FROM clara_pending")
+moved=$(sql -c "SELECT clara_flush_pending()")
+[ "$moved" -eq "$pending_rows" ] || fail "clara_flush_pending() moved $moved of $pending_rows pending documents"
+live=$(pending_state)
+[ -n "$live" ] || fail "no index state"
+n=$(sql -c "SELECT count(*) FROM clara_documents")
+rebuilt_docs=$(sql -c "SELECT clara_compact()")
+rebuilt=$(pending_state)
+[ -n "$rebuilt" ] && [ "$rebuilt_docs" -eq "$n" ] || fail "clara_compact(): '$rebuilt_docs' documents of $n"
+[ "$live" = "$rebuilt" ] || fail "the index after background flushes differs from a rebuild:
+  live    $live
+  rebuilt $rebuilt"
+pass "the background flush alone indexed $indexed of $n documents while four writers wrote; the index equals a fresh rebuild"
