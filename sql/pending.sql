@@ -136,6 +136,33 @@ SELECT (SELECT df FROM clara_terms WHERE term = 'speich')
        (SELECT count(*) FROM clara_documents WHERE tsv @@ 'speich'::tsquery) > 10 AS several;
 RESET clara.pending_list_limit;
 
+-- The background flush (README, Maintenance): with the inline flush out of
+-- reach, committed single-row INSERTs past clara.pending_background_limit
+-- start a worker, which indexes the list by itself (polled, at most 60 s).
+SHOW clara.pending_background_limit;
+SET clara.pending_list_limit = '1GB';
+SET clara.pending_background_limit = 64;
+SELECT format('INSERT INTO clara_documents (document_id, title, content) VALUES (%L, %L, words(%s))',
+              'bg-' || i, 'Hintergrund ' || i, 1000 + i)
+FROM generate_series(1, 60) i \gexec
+DO $$
+BEGIN
+    FOR i IN 1..1200 LOOP
+        EXIT WHEN (SELECT count(*) FROM clara_pending) < 60;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END
+$$;
+SELECT count(*) < 60 AS indexed_in_background,
+       (SELECT pending_bytes FROM clara_corpus) = (SELECT coalesce(sum(length(data)), 0) FROM clara_pending)
+           AS pending_bytes_exact
+FROM clara_pending;
+SELECT clara_flush_pending() >= 0 AS flushed;
+SELECT (SELECT df FROM clara_terms WHERE term = 'speich')
+       = (SELECT count(*) FROM clara_documents WHERE tsv @@ 'speich'::tsquery) AS df_exact;
+RESET clara.pending_list_limit;
+RESET clara.pending_background_limit;
+
 -- A statement over clara.pending_max_docs documents is indexed at once.
 INSERT INTO clara_documents (document_id, title, content)
 SELECT 'bulk-' || i, 'Bulk ' || i, 'Photovoltaik auf Dach Nummer ' || i FROM generate_series(1, 17) i;
