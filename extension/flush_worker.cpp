@@ -1,11 +1,14 @@
 #include "flush_worker.hpp"
 
+#include "guc.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "commands/extension.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
@@ -17,8 +20,8 @@ namespace clara::pg {
 
 namespace {
 
-// A backend starts the worker at most this often (a worker that fails,
-// say on a damaged pending row, is not restarted by every INSERT).
+// A backend starts a worker at most this often (one that fails, say on a
+// damaged pending row, is not restarted by every INSERT).
 constexpr int kStartIntervalMs = 100;
 
 // The worker waits at most this long for a lock, far less than
@@ -26,12 +29,11 @@ constexpr int kStartIntervalMs = 100;
 // clara_corpus row in that order, and a transaction that wrote documents in
 // an earlier statement holds the clara_corpus row already. Should such a
 // transaction then wait for a pending row the worker holds, the worker
-// gives up first (its list stays; the next writing statement starts it
-// again) instead of the deadlock detector cancelling the transaction.
+// gives up first (the list stays; its next round tries again) instead of
+// the deadlock detector cancelling the transaction.
 constexpr const char *kWorkerLockTimeout = "200ms";
 
-// Held by the running worker for its session, per database: one flush at a
-// time. Advisory, in a key space no SQL function reaches (field 4 is 1 or 2
+// Held by the running worker for its session: one worker per database. Advisory, in a key space no SQL function reaches (field 4 is 1 or 2
 // for pg_advisory_lock's keys).
 LOCKTAG worker_tag(Oid database) {
     LOCKTAG tag;
@@ -83,6 +85,8 @@ void start_background_flush() {
              MyDatabaseId);
     snprintf(worker.bgw_type, sizeof worker.bgw_type, "clara flush");
     worker.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
+    const int64 limit = pending_background_limit_bytes();
+    memcpy(worker.bgw_extra, &limit, sizeof limit);
     worker.bgw_notify_pid = 0;
     MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
     if (RegisterDynamicBackgroundWorker(&worker, &g_handle)) {
@@ -112,40 +116,81 @@ void register_flush_callback() { RegisterXactCallback(on_transaction_end, nullpt
 
 }  // namespace clara::pg
 
-// Connects to the database as the bootstrap superuser (as autovacuum
-// does: the extension's owner need not be able to log in); the flush itself
-// runs as the index owner, like every statement's (catalog.hpp). One
-// transaction, then the worker exits.
-void clara_flush_worker_main(Datum database) {
-    pqsignal(SIGTERM, die);
-    BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
-    pgstat_report_appname("clara flush");
-    SetConfigOption("lock_timeout", clara::pg::kWorkerLockTimeout, PGC_SUSET, PGC_S_OVERRIDE);
-    MemoryContext top = CurrentMemoryContext;
-    int64 moved = -1;
+namespace {
+
+constexpr long kPollMs = 50;        // how often the worker reads the list's size
+constexpr long kIdleExitMs = 2000;  // it exits after this long without a flush
+
+enum class Round { kStop, kFlushed, kIdle };
+
+// One transaction of the worker: the first takes its lock (kStop if another
+// worker has it); each flushes the list if it holds limit bytes. A lock it
+// waited for too long (kWorkerLockTimeout) ends the transaction only: the
+// next round tries again.
+Round flush_round(bool first, int64 limit) {
+    MemoryContext outer = CurrentMemoryContext;
+    volatile Round result = Round::kIdle;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     PushActiveSnapshot(GetTransactionSnapshot());
-    pgstat_report_activity(STATE_RUNNING, "clara: flushing the pending list");
     PG_TRY();
     {
-        if (OidIsValid(get_extension_oid("clara", true)) && clara::pg::take_worker_lock())
-            moved = clara::pg::flush_pending_list();
+        if (!OidIsValid(get_extension_oid("clara", true)) || (first && !clara::pg::take_worker_lock())) {
+            result = Round::kStop;
+        } else {
+            const int64 moved = clara::pg::flush_pending_list(limit);
+            if (moved >= 0) {
+                result = Round::kFlushed;
+                elog(DEBUG1, "clara: the background flush moved %lld documents into the index",
+                     static_cast<long long>(moved));
+            }
+        }
         PopActiveSnapshot();
         CommitTransactionCommand();
     }
     PG_CATCH();
     {
-        MemoryContextSwitchTo(top);
+        MemoryContextSwitchTo(outer);
         ErrorData *error = CopyErrorData();
         if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE) PG_RE_THROW();
         FlushErrorState();
         AbortCurrentTransaction();
         elog(DEBUG1, "clara: the background flush gave way to a writer (%s)", error->message);
+        FreeErrorData(error);
     }
     PG_END_TRY();
-    pgstat_report_activity(STATE_IDLE, nullptr);
-    if (moved >= 0) elog(DEBUG1, "clara: the background flush moved %lld documents into the index", (long long)moved);
+    return result;
+}
+
+}  // namespace
+
+// Connects to the database as the bootstrap superuser (as autovacuum
+// does: the extension's owner need not be able to log in); the flushes run
+// as the index owner, like every statement's (catalog.hpp). The limit is
+// that of the session that started the worker (bgw_extra).
+void clara_flush_worker_main(Datum database) {
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
+    int64 limit;
+    memcpy(&limit, MyBgworkerEntry->bgw_extra, sizeof limit);
+    pgstat_report_appname("clara flush");
+    SetConfigOption("lock_timeout", clara::pg::kWorkerLockTimeout, PGC_SUSET, PGC_S_OVERRIDE);
+    TimestampTz last_flush = GetCurrentTimestamp();
+    for (bool first = true;; first = false) {
+        CHECK_FOR_INTERRUPTS();
+        pgstat_report_activity(STATE_RUNNING, "clara: flushing the pending list");
+        const Round round = flush_round(first, limit);
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        if (round == Round::kStop) break;
+        const TimestampTz now = GetCurrentTimestamp();
+        if (round == Round::kFlushed) {
+            last_flush = now;
+        } else if (TimestampDifferenceExceeds(last_flush, now, kIdleExitMs)) {
+            break;
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kPollMs, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
     proc_exit(0);
 }

@@ -1,12 +1,15 @@
-// The background flush of the pending list (docs/limits.md, "Pending
-// list"): a writing statement that leaves the list at or past
+// The background flush of the pending list (README, Maintenance): a
+// transaction whose statements leave the list at or past
 // clara.pending_background_limit (and below clara.pending_list_limit, where
-// it flushes the list itself) starts a dynamic background worker that moves
-// the list into the index in a transaction of its own, on another core. So
-// single-row INSERTs do not wait for the flush, and searches, which read
-// every pending row, read a short list. A dynamic worker needs no
-// shared_preload_libraries; without a free max_worker_processes slot the
-// list simply grows to clara.pending_list_limit as before.
+// a statement flushes the list itself) starts, as it commits, a dynamic
+// background worker for the database unless one runs. The worker moves the
+// list into the index in transactions of its own, on another core, whenever
+// it reaches that size (it reads the size every 50 ms), and exits after 2 s
+// without a flush. So single-row INSERTs do not wait for flushes, and
+// searches, which read every pending row, read a short list. A dynamic
+// worker needs no shared_preload_libraries; without a free
+// max_worker_processes slot the list grows to clara.pending_list_limit as
+// before.
 #pragma once
 
 #include "pg.hpp"
@@ -14,9 +17,10 @@
 namespace clara::pg {
 
 // Moves every pending document into the index (index.cpp), as the index
-// owner, holding clara_documents in ROW EXCLUSIVE mode. Returns the number
-// of documents moved. The caller checks privileges.
-int64_t flush_pending_list();
+// owner, holding clara_documents in ROW EXCLUSIVE mode, if the list holds
+// at least at_least bytes. Returns the number of documents moved, -1 if
+// the list was smaller. The caller checks privileges.
+int64_t flush_pending_list(int64_t at_least);
 
 // Asks for the worker: it is started when the transaction commits (one
 // start per transaction, however many statements asked; a transaction that

@@ -1104,16 +1104,17 @@ extern "C" Datum clara_compact(PG_FUNCTION_ARGS) {
 extern "C" Datum clara_flush_pending(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     clara::pg::check_corpus_owner("clara_flush_pending()");
-    PG_RETURN_INT64(clara::pg::flush_pending_list());
+    const int64 moved = clara::pg::flush_pending_list(0);  // a list of 0 bytes or more: always
+    PG_RETURN_INT64(Max(moved, int64(0)));
 }
 
 // The flush of clara_flush_pending() and of the background worker
-// (flush_worker.cpp). clara_documents is held in ROW EXCLUSIVE mode, as a
-// writing statement would: clara_compact() (SHARE) deletes the whole index,
+// (flush_worker.cpp), if the list holds at least at_least bytes (-1 if it
+// holds less). clara_documents is held in ROW EXCLUSIVE mode, as a writing
+// statement would: clara_compact() (SHARE) deletes the whole index,
 // clara_terms rows first and the pending rows last, the reverse of a
 // flush's lock order, so the two must not run side by side.
-int64_t clara::pg::flush_pending_list() {
-    LockRelationOid(clara::pg::corpus_relid(), RowExclusiveLock);
+int64_t clara::pg::flush_pending_list(int64_t at_least) {
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clara flush pending", ALLOCSET_DEFAULT_SIZES);
     IndexDelta *delta = clara::pg::make_owned<IndexDelta>(work);
     PendingRows *pending = clara::pg::make_owned<PendingRows>(work);
@@ -1121,10 +1122,11 @@ int64_t clara::pg::flush_pending_list() {
     const char *schema = clara::pg::extension_schema();
     delta->count_blocks = terms_count_blocks(schema);
     delta->has_pending = clara::pg::pending_list_exists(schema);
-    int64 documents = 0;
+    int64 documents = -1;
     clara::pg::SavedUser caller = clara::pg::as_index_owner();
     int guc_level = clara::pg::spi_connect();
-    if (delta->has_pending) {
+    if (delta->has_pending && pending_list_bytes(schema) >= at_least) {
+        LockRelationOid(clara::pg::corpus_relid(), RowExclusiveLock);
         documents = take_pending(delta, schema, pending->gone, &pending->removed);
         flush(delta, schema, true);
     }
