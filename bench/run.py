@@ -102,7 +102,7 @@ def main():
     ap.add_argument("--write-seconds", type=float, default=30,
                     help="time limit of each single-row INSERT measurement")
     ap.add_argument("--write-real-docs", type=int, default=0, help="real-size documents loaded (0: the whole sets)")
-    ap.add_argument("--write-query-runs", type=int, default=7, help="runs per query of the latency comparison")
+    ap.add_argument("--write-query-runs", type=int, default=15, help="runs per query of the latency comparison")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     ap.add_argument("--work-dir", default="/var/tmp/clara-bench-work")

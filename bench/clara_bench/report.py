@@ -125,7 +125,8 @@ def write_markdown(w):
                 f"{lat['trickled']:,} trickled single-row INSERTs: **{lat['ratio']:.2f} ×** that after "
                 f"`clara_compact()` ({lat['compact_seconds']:.1f} s; clara_postings "
                 f"{lat['postings_rows_trickled']:,} → {lat['postings_rows_compacted']:,} rows; "
-                f"{lat['documents']:,} documents).", ""]
+                f"{lat['documents']:,} documents; {lat.get('pending_rows', 0):,} of them pending). The compacted "
+                f"side is a copy of the database, timed in alternation with it.", ""]
     return out
 
 

@@ -12,8 +12,10 @@ single-row INSERTs do to query latency.
              are reported, so a client-bound figure shows itself), at ~2 KB
              and at ~10 KB into the bulk-loaded database
   writers    four processes inserting single rows at once, disjoint ids
-  latency    keyword queries after all those trickled INSERTs, then after
-             clara_compact() (+ VACUUM ANALYZE both times): the ratio
+  latency    keyword queries after all those trickled INSERTs (once no
+             background flush runs) and on a copy of that database after
+             clara_compact() (+ VACUUM ANALYZE both), timed in alternation:
+             the ratio
 
 Real-size documents are the Debian manual pages of bench/realsets.py
 (de-manpages, ~9 KB; en-postgresql, ~6 KB) when `make eval` has cached them;
@@ -302,37 +304,71 @@ class WriteBench:
         return entry
 
     def latency(self, trickled):
-        """Keyword queries after the trickled INSERTs, then after clara_compact()."""
+        """Keyword queries on the database after the trickled INSERTs and on a
+        copy of it after clara_compact(), side by side: the two are timed
+        in alternation, run by run, so a change in the machine's load
+        touches both alike (measured one after the other, the compacted
+        side alone varied 8–15 ms between runs)."""
+        copy = DB + "_compacted"
         with psycopg.connect(dbname=DB, autocommit=True) as conn:
+            flushes = self.wait_for_background_flush(conn)
             conn.execute("VACUUM ANALYZE")
-            before = self.query_times(conn)
+            pending = conn.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM clara_pending").fetchone()
             rows_before = conn.execute("SELECT count(*) FROM clara_postings").fetchone()[0]
-            start = time.monotonic()
-            conn.execute("SELECT clara_compact()")
-            compact_seconds = time.monotonic() - start
-            conn.execute("VACUUM ANALYZE")
-            after = self.query_times(conn)
-            rows_after = conn.execute("SELECT count(*) FROM clara_postings").fetchone()[0]
             docs = conn.execute("SELECT count(*) FROM clara_documents").fetchone()[0]
+        subprocess.run(["dropdb", "--if-exists", copy], check=True, capture_output=True)
+        subprocess.run(["createdb", "-T", DB, copy], check=True, capture_output=True)
+        try:
+            with psycopg.connect(dbname=copy, autocommit=True) as conn:
+                start = time.monotonic()
+                conn.execute("SELECT clara_compact()")
+                compact_seconds = time.monotonic() - start
+                conn.execute("VACUUM ANALYZE")
+                rows_after = conn.execute("SELECT count(*) FROM clara_postings").fetchone()[0]
+            with psycopg.connect(dbname=DB, autocommit=True) as trickled_conn, \
+                    psycopg.connect(dbname=copy, autocommit=True) as compacted_conn:
+                before, after = self.query_times(trickled_conn, compacted_conn)
+        finally:
+            subprocess.run(["dropdb", "--if-exists", copy], check=True, capture_output=True)
         ratio = sum(before) / sum(after) if sum(after) else None
-        log(f"write latency: {1000 * sum(before):.1f} ms after {trickled} trickled INSERTs, "
-            f"{1000 * sum(after):.1f} ms after clara_compact() ({ratio:.2f} ×)")
+        log(f"write latency: {1000 * sum(before):.1f} ms after {trickled} trickled INSERTs ({pending[0]} documents "
+            f"pending), {1000 * sum(after):.1f} ms after clara_compact() ({ratio:.2f} ×)")
         return {"trickled": trickled, "documents": docs, "queries": list(LATENCY_QUERIES),
                 "seconds_trickled": before, "seconds_compacted": after, "ratio": ratio,
                 "postings_rows_trickled": rows_before, "postings_rows_compacted": rows_after,
+                "pending_rows": pending[0], "pending_bytes": pending[1], "background_flushes_waited": flushes,
                 "compact_seconds": compact_seconds}
 
-    def query_times(self, conn):
-        """Per query: the median of write_query_runs runs of a keyword
-        clara_search top_k 100 (one untimed run first), in one session."""
-        times = []
+    @staticmethod
+    def wait_for_background_flush(conn):
+        """Waits (at most 60 s) until no background flush runs in the
+        database: the copy needs no other session connected to it.
+        Returns how many polls found one running."""
+        busy = 0
+        for _ in range(600):
+            n = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'clara flush' "
+                             "AND datname = current_database()").fetchone()[0]
+            if n == 0:
+                return busy
+            busy += 1
+            time.sleep(0.1)
+        return busy
+
+    def query_times(self, *conns):
+        """Per query and connection: the median of write_query_runs runs of
+        a keyword clara_search top_k 100 (one untimed run first on each),
+        the connections taking turns run by run."""
+        times = [[] for _ in conns]
         for q in LATENCY_QUERIES:
             sql = "SELECT count(*) FROM clara_search(%s, 100, 0.5, search_types => '{keyword}')"
-            conn.execute(sql, (q,))
-            runs = []
+            runs = [[] for _ in conns]
+            for conn in conns:
+                conn.execute(sql, (q,))
             for _ in range(self.args.write_query_runs):
-                start = time.perf_counter()
-                conn.execute(sql, (q,)).fetchone()
-                runs.append(time.perf_counter() - start)
-            times.append(statistics.median(runs))
+                for conn, r in zip(conns, runs):
+                    start = time.perf_counter()
+                    conn.execute(sql, (q,)).fetchone()
+                    r.append(time.perf_counter() - start)
+            for t, r in zip(times, runs):
+                t.append(statistics.median(r))
         return times
