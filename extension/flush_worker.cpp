@@ -20,9 +20,10 @@ namespace clara::pg {
 
 namespace {
 
-// A backend starts a worker at most this often (one that fails, say on a
-// damaged pending row, is not restarted by every INSERT).
-constexpr int kStartIntervalMs = 100;
+// A backend starts a worker at most this often: one that fails, say on a
+// damaged pending row, is not restarted by every INSERT. A working one
+// stays while there is work and 2 s after, so this costs no flush.
+constexpr int kStartIntervalMs = 1000;
 
 // The worker waits at most this long for a lock, far less than
 // deadlock_timeout: a flush takes pending rows, clara_terms rows and the

@@ -26,7 +26,7 @@ int64_t flush_pending_list(int64_t at_least);
 // start per transaction, however many statements asked; a transaction that
 // adds documents row by row would otherwise start a worker that cannot see
 // its rows yet). Not if one runs already, or this backend started one less
-// than 100 ms ago; without a free slot the list is flushed at
+// than 1 s ago; without a free slot the list is flushed at
 // clara.pending_list_limit.
 void request_background_flush();
 

@@ -105,14 +105,17 @@ for i in $(seq 1 150); do
         echo "UPDATE clara_documents SET content = content || ' geändert $i' WHERE document_id = (SELECT document_id FROM clara_documents ORDER BY random() LIMIT 1);"
     fi
 done >"$WORK/changer.sql"
-pids=()
-for f in "$WORK"/writer.*.sql "$WORK/changer.sql"; do
-    sql -f "$f" >/dev/null 2>"$f.err" &
-    pids+=($!)
-done
-rc=0
-for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
-[ "$rc" -eq 0 ] || fail "a concurrent single-row writer failed (deadlock?): $(cat "$WORK"/*.sql.err)"
+run_sql_files() {  # what file...: runs the SQL files at once; fails on any error
+    local what=$1 pids=() f pid rc=0
+    shift
+    for f in "$@"; do
+        sql -f "$f" >/dev/null 2>"$f.err" &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+    [ "$rc" -eq 0 ] || fail "$what failed (deadlock?): $(cat "${@/%/.err}")"
+}
+run_sql_files "a concurrent single-row writer" "$WORK"/writer.*.sql "$WORK/changer.sql"
 deleted=$(grep -c '^DELETE' "$WORK/changer.sql")
 n=$(sql -c "SELECT count(*) FROM clara_documents")
 dup=$(sql -c "SELECT count(*) - count(DISTINCT document_id) FROM clara_documents")
@@ -164,24 +167,20 @@ export PGOPTIONS="-c clara.pending_list_limit=1048576 -c clara.pending_backgroun
 sql -c "TRUNCATE clara_documents"
 for f in "$WORK"/writer.*.sql; do sed -i "s/VALUES ('w/VALUES ('bg-w/" "$f"; done
 for i in 1 2 3 4 5; do echo "SELECT pg_sleep(0.3); SELECT clara_compact();"; done >"$WORK/compacter.sql"
-pids=()
-for f in "$WORK"/writer.*.sql "$WORK/changer.sql" "$WORK/compacter.sql"; do
-    sql -f "$f" >/dev/null 2>"$f.err" &
-    pids+=($!)
-done
-rc=0
-for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
-[ "$rc" -eq 0 ] || fail "a writer beside the background flush failed (deadlock?): $(cat "$WORK"/*.sql.err)"
+run_sql_files "a writer beside the background flush" "$WORK"/writer.*.sql "$WORK/changer.sql" "$WORK/compacter.sql"
 
-# Waits (polling, at most 60 s) until no worker runs for a second.
-idle=0
-for _ in $(seq 1 300); do
-    running=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'clara flush'")
-    if [ "$running" -eq 0 ]; then idle=$((idle + 1)); else idle=0; fi
-    [ "$idle" -ge 5 ] && break
-    sleep 0.2
-done
-[ "$idle" -ge 5 ] || fail "a background flush was still running after 60 s"
+# Waits (polling, at most 60 s) until no worker has run for a second.
+wait_for_flush_workers() {
+    local idle=0 running
+    for _ in $(seq 1 300); do
+        running=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'clara flush'")
+        if [ "$running" -eq 0 ]; then idle=$((idle + 1)); else idle=0; fi
+        [ "$idle" -ge 5 ] && return 0
+        sleep 0.2
+    done
+    fail "a background flush was still running after 60 s"
+}
+wait_for_flush_workers
 n=$(sql -c "SELECT count(*) FROM clara_documents")
 dup=$(sql -c "SELECT count(*) - count(DISTINCT document_id) FROM clara_documents")
 [ "$n" -ge $((4 * per_writer - deleted)) ] && [ "$dup" -eq 0 ] || fail "writers beside the background flush: $n documents, $dup doubled"
@@ -198,19 +197,8 @@ pass "four single-row writers, a changer and clara_compact() beside the backgrou
 # have grown while the writers wrote.
 sql -c "TRUNCATE clara_documents"
 for f in "$WORK"/writer.*.sql; do sed -i "s/VALUES ('bg-w/VALUES ('bg2-w/" "$f"; done
-pids=()
-for f in "$WORK"/writer.*.sql; do
-    sql -f "$f" >/dev/null 2>"$f.err" &
-    pids+=($!)
-done
-rc=0
-for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
-[ "$rc" -eq 0 ] || fail "a writer failed: $(cat "$WORK"/writer.*.sql.err)"
-for _ in $(seq 1 300); do
-    running=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'clara flush'")
-    [ "$running" -eq 0 ] && break
-    sleep 0.2
-done
+run_sql_files "a writer" "$WORK"/writer.*.sql
+wait_for_flush_workers
 indexed=$(sql -c "SELECT count(*) FROM clara_documents d WHERE NOT EXISTS (SELECT 1 FROM clara_pending p WHERE p.doc_key = d.doc_key)")
 [ "$indexed" -gt 0 ] || fail "no document left the pending list: the background flush never ran"
 pending_rows=$(sql -c "SELECT count(*) FROM clara_pending")
