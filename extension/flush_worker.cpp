@@ -121,14 +121,19 @@ namespace {
 
 constexpr long kPollMs = 50;        // how often the worker reads the list's size
 constexpr long kIdleExitMs = 2000;  // it exits after this long without a flush
+// After giving way: a bulk load holds its clara_terms rows until it
+// commits, and every try redoes the flush's work up to that lock.
+constexpr long kGaveWayMs = 1000;
 
-enum class Round { kStop, kFlushed, kIdle };
+enum class Round { kStop, kFlushed, kIdle, kGaveWay };
 
-// One transaction of the worker: the first takes its lock (kStop if another
-// worker has it); each flushes the list if it holds limit bytes. A lock it
-// waited for too long (kWorkerLockTimeout) ends the transaction only: the
-// next round tries again.
-Round flush_round(bool first, int64 limit) {
+bool g_locked = false;  // this worker holds its lock (take_worker_lock)
+
+// One transaction of the worker: takes its lock first (kStop if another
+// worker has it), then flushes the list if it holds limit bytes. A lock it
+// waited for too long (kWorkerLockTimeout) ends the transaction only
+// (kGaveWay): a later round tries again.
+Round flush_round(int64 limit) {
     MemoryContext outer = CurrentMemoryContext;
     volatile Round result = Round::kIdle;
     SetCurrentStatementStartTimestamp();
@@ -136,7 +141,8 @@ Round flush_round(bool first, int64 limit) {
     PushActiveSnapshot(GetTransactionSnapshot());
     PG_TRY();
     {
-        if (!OidIsValid(get_extension_oid("clara", true)) || (first && !clara::pg::take_worker_lock())) {
+        if (!g_locked) g_locked = clara::pg::take_worker_lock();
+        if (!g_locked || !OidIsValid(get_extension_oid("clara", true))) {
             result = Round::kStop;
         } else {
             const int64 moved = clara::pg::flush_pending_list(limit);
@@ -158,6 +164,7 @@ Round flush_round(bool first, int64 limit) {
         AbortCurrentTransaction();
         elog(DEBUG1, "clara: the background flush gave way to a writer (%s)", error->message);
         FreeErrorData(error);
+        result = Round::kGaveWay;
     }
     PG_END_TRY();
     return result;
@@ -178,10 +185,10 @@ void clara_flush_worker_main(Datum database) {
     pgstat_report_appname("clara flush");
     SetConfigOption("lock_timeout", clara::pg::kWorkerLockTimeout, PGC_SUSET, PGC_S_OVERRIDE);
     TimestampTz last_flush = GetCurrentTimestamp();
-    for (bool first = true;; first = false) {
+    for (;;) {
         CHECK_FOR_INTERRUPTS();
         pgstat_report_activity(STATE_RUNNING, "clara: flushing the pending list");
-        const Round round = flush_round(first, limit);
+        const Round round = flush_round(limit);
         pgstat_report_activity(STATE_IDLE, nullptr);
         if (round == Round::kStop) break;
         const TimestampTz now = GetCurrentTimestamp();
@@ -190,7 +197,8 @@ void clara_flush_worker_main(Datum database) {
         } else if (TimestampDifferenceExceeds(last_flush, now, kIdleExitMs)) {
             break;
         }
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kPollMs, PG_WAIT_EXTENSION);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                        round == Round::kGaveWay ? kGaveWayMs : kPollMs, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
     }
     proc_exit(0);
