@@ -193,11 +193,11 @@ struct StreamState {
 struct Ledger {
     const char *record;      // record => name, or nullptr
     const char *record_sql;  // files written documents under record
-    const char *lookup_sql;  // which documents of a batch earlier exports hold
+    const char *schema;      // the extension's, quoted: the lookup's kept plan is per schema
     Datum exclude_names;     // text[]: exclude's export names (or an empty array)
     Datum exclude_splits;    // text[]: their splits, NULL for all splits
     bool held_out;           // exclude_held_out
-    bool lookup;             // run lookup_sql per batch
+    bool lookup;             // run the lookup (ledger_lookup_sql) per batch
     // Per batch row (index = row in the batch): kept out by exclude / held out.
     bool *excluded;
     bool *in_held_out;
@@ -378,6 +378,31 @@ void plan_dedup(StreamState *st, const char *mode, MemoryContext owner) {
     });
 }
 
+// One query per batch: the ledger rows of the batch's documents, by id and
+// by content hash (two index scans each), folded per document. Planned once
+// per backend (plans.hpp): parsing and planning it for every batch of 100
+// rows was about a third of an export's time with --exclude. It runs as the
+// caller; the plan cache plans it again for another role where row-level
+// security applies.
+clara::pg::KeptPlan g_ledger_lookup;
+SPIPlanPtr ledger_lookup_plan(const char *schema) {
+    Oid types[6] = {TEXTARRAYOID, BYTEAARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLOID, TEXTOID};
+    return clara::pg::kept_plan(&g_ledger_lookup, schema, 6, types, 0, [&] {
+        return psprintf(
+            "SELECT u.i, bool_or(l.export_name = ANY($3) AND EXISTS (SELECT 1 FROM unnest($3, $4) x(n, s) "
+            "WHERE x.n = l.export_name AND (x.s IS NULL OR x.s = l.split))), "
+            "bool_or($5 AND l.split IN ('validation', 'test')) "
+            "FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(id, h, i) "
+            "CROSS JOIN LATERAL (SELECT e.export_name, e.split FROM %s.clara_export_documents e "
+            "WHERE e.document_id = u.id "
+            "UNION ALL SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.content_hash = u.h) l "
+            "WHERE l.export_name IS DISTINCT FROM $6 AND (l.export_name = ANY($3) OR ($5 AND l.split IN "
+            "('validation', 'test'))) "
+            "GROUP BY u.i",
+            schema, schema);
+    });
+}
+
 // record, exclude, exclude_held_out (clara_stream_jsonl's arguments 18-20):
 // checked, the ledger row of record created (SPI connected). The lookup
 // and the inserts run as the caller, so row-level security decides which
@@ -427,19 +452,7 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
     const char *record = has_record ? text_to_cstring(PG_GETARG_TEXT_PP(18)) : nullptr;
     ledger->record = record;
-    // One query per batch: the ledger rows of the batch's documents, by id
-    // and by content hash (two index scans each), folded per document.
-    ledger->lookup_sql = psprintf(
-        "SELECT u.i, bool_or(l.export_name = ANY($3) AND EXISTS (SELECT 1 FROM unnest($3, $4) x(n, s) "
-        "WHERE x.n = l.export_name AND (x.s IS NULL OR x.s = l.split))), "
-        "bool_or($5 AND l.split IN ('validation', 'test')) "
-        "FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(id, h, i) "
-        "CROSS JOIN LATERAL (SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.document_id = u.id "
-        "UNION ALL SELECT e.export_name, e.split FROM %s.clara_export_documents e WHERE e.content_hash = u.h) l "
-        "WHERE l.export_name IS DISTINCT FROM $6 AND (l.export_name = ANY($3) OR ($5 AND l.split IN ('validation', "
-        "'test'))) "
-        "GROUP BY u.i",
-        schema, schema);
+    ledger->schema = schema;
     ledger->record_sql = psprintf(
         "WITH written AS (INSERT INTO %s.clara_export_documents (export_name, document_id, content_hash, split) "
         "SELECT $1, u.id, u.h, u.s FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(id, h, s) RETURNING 1) "
@@ -710,7 +723,6 @@ void lookup_ledger(StreamState *st) {
         hashes[i] = heap_getattr(st->rows[i], kContentHash, st->batch_desc, &hash_nulls[i]);
     }
     int dims[1] = {n}, lbs[1] = {1};
-    Oid types[6] = {TEXTARRAYOID, BYTEAARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLOID, TEXTOID};
     Datum values[6] = {
         PointerGetDatum(construct_md_array(ids, nullptr, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT)),
         PointerGetDatum(construct_md_array(hashes, hash_nulls, 1, dims, lbs, BYTEAOID, -1, false, TYPALIGN_INT)),
@@ -720,7 +732,7 @@ void lookup_ledger(StreamState *st) {
         ledger->record != nullptr ? CStringGetTextDatum(ledger->record) : static_cast<Datum>(0)};
     char nulls[7] = "     n";
     if (ledger->record != nullptr) nulls[5] = ' ';
-    if (SPI_execute_with_args(ledger->lookup_sql, 6, types, values, nulls, true, 0) != SPI_OK_SELECT)
+    if (SPI_execute_plan(ledger_lookup_plan(ledger->schema), values, nulls, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "clara: could not read the export ledger");
     for (uint64 r = 0; r < SPI_processed; r++) {
         bool isnull;
