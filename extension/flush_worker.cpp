@@ -101,8 +101,7 @@ void start_background_flush() {
 
 // Before the commit (an error here still aborts the transaction cleanly):
 // the worker needs a few milliseconds to start, by when the commit is
-// visible; should it be quicker, it flushes the rest and the next
-// statement past the limit asks again.
+// visible; should it be quicker, a later round of it finds the rows.
 void on_transaction_end(XactEvent event, void *) {
     const bool start = event == XACT_EVENT_PRE_COMMIT && g_requested;
     g_requested = false;  // whatever the end: commit, abort or prepare
