@@ -34,8 +34,9 @@ constexpr int kStartIntervalMs = 1000;
 // the deadlock detector cancelling the transaction.
 constexpr const char *kWorkerLockTimeout = "200ms";
 
-// Held by the running worker for its session: one worker per database. Advisory, in a key space no SQL function reaches (field 4 is 1 or 2
-// for pg_advisory_lock's keys).
+// Held by the running worker for its session: one worker per database.
+// Advisory, in a key space no SQL function reaches (field 4 is 1 or 2 for
+// pg_advisory_lock's keys).
 LOCKTAG worker_tag(Oid database) {
     LOCKTAG tag;
     SET_LOCKTAG_ADVISORY(tag, database, 0x434c4152 /* CLAR */, 0x464c5348 /* FLSH */, 3);
@@ -82,8 +83,7 @@ void start_background_flush() {
     worker.bgw_restart_time = BGW_NEVER_RESTART;
     snprintf(worker.bgw_library_name, sizeof worker.bgw_library_name, "$libdir/clara");
     snprintf(worker.bgw_function_name, sizeof worker.bgw_function_name, "clara_flush_worker_main");
-    snprintf(worker.bgw_name, sizeof worker.bgw_name, "clara flush of the pending list of database %u",
-             MyDatabaseId);
+    snprintf(worker.bgw_name, sizeof worker.bgw_name, "clara flush of the pending list of database %u", MyDatabaseId);
     snprintf(worker.bgw_type, sizeof worker.bgw_type, "clara flush");
     worker.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
     const int64 limit = pending_background_limit_bytes();
