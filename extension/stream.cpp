@@ -452,7 +452,7 @@ void start_ledger(StreamState *st, FunctionCallInfo fcinfo, MemoryContext owner)
         construct_md_array(splits, split_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
     const char *record = has_record ? text_to_cstring(PG_GETARG_TEXT_PP(18)) : nullptr;
     ledger->record = record;
-    ledger->schema = schema;
+    ledger->schema = pstrdup(schema);  // lives as long as the stream (owner), not this call
     ledger->record_sql = psprintf(
         "WITH written AS (INSERT INTO %s.clara_export_documents (export_name, document_id, content_hash, split) "
         "SELECT $1, u.id, u.h, u.s FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(id, h, s) RETURNING 1) "
