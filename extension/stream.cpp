@@ -197,7 +197,7 @@ struct Ledger {
     Datum exclude_names;     // text[]: exclude's export names (or an empty array)
     Datum exclude_splits;    // text[]: their splits, NULL for all splits
     bool held_out;           // exclude_held_out
-    bool lookup;             // run the lookup (ledger_lookup_sql) per batch
+    bool lookup;             // run the lookup (ledger_lookup_plan) per batch
     // Per batch row (index = row in the batch): kept out by exclude / held out.
     bool *excluded;
     bool *in_held_out;
@@ -381,7 +381,7 @@ void plan_dedup(StreamState *st, const char *mode, MemoryContext owner) {
 // One query per batch: the ledger rows of the batch's documents, by id and
 // by content hash (two index scans each), folded per document. Planned once
 // per backend (plans.hpp): parsing and planning it for every batch of 100
-// rows was about a third of an export's time with --exclude. It runs as the
+// rows was about half of what --exclude added to an export. It runs as the
 // caller; the plan cache plans it again for another role where row-level
 // security applies.
 clara::pg::KeptPlan g_ledger_lookup;
