@@ -5,7 +5,11 @@ single-row INSERTs do to query latency.
              database: `clara-stream load`, `COPY clara_documents FROM STDIN`
              and `INSERT INTO clara_documents SELECT ... FROM` a staging table
              (COPY and INSERT ... SELECT store documents only, no citation
-             edges); then real-size documents the same three ways
+             edges); then real-size documents the same three ways. Beside
+             each, the floor: COPY of the same rows into a plain table of the
+             same eight columns with a primary key (no derived columns, no
+             index, no trigger), so the bulk rates read as a share of what
+             PostgreSQL itself takes on this machine
   single     single-row autocommit INSERTs, one statement per document, from
              one psycopg connection (prepared statement, documents parsed
              before the clock starts; the client's and the backend's CPU time
@@ -167,7 +171,10 @@ class WriteBench:
         return r
 
     def bulk_sql(self, rows, method):
-        """COPY or INSERT ... SELECT of rows into an empty database, timed."""
+        """COPY or INSERT ... SELECT of rows into an empty database, timed;
+        plain_copy: COPY into a plain table of the same columns with a primary
+        key, in the same kind of database (the floor the others are read
+        against)."""
         self.fresh_database()
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)
@@ -175,6 +182,11 @@ class WriteBench:
         cols = ", ".join(COLUMNS)
         appname = f"clara_bench_write_{os.getpid()}_{method}"
         with psycopg.connect(dbname=DB, autocommit=True, application_name=appname) as conn:
+            table = "clara_documents"
+            if method == "plain_copy":
+                table = "bench_plain"
+                conn.execute(f"CREATE TABLE bench_plain AS SELECT {cols} FROM clara_documents WITH NO DATA")
+                conn.execute("ALTER TABLE bench_plain ADD PRIMARY KEY (document_id)")
             if method == "insert_select":
                 conn.execute(f"CREATE TABLE bench_staging AS SELECT {cols} FROM clara_documents WITH NO DATA")
                 with conn.cursor().copy(f"COPY bench_staging ({cols}) FROM STDIN (FORMAT csv)") as cp:
@@ -183,8 +195,8 @@ class WriteBench:
             sampler = BackendSampler(self.bench.monitor, appname)
             sampler.start()
             start = time.monotonic()
-            if method == "copy":
-                with conn.cursor().copy(f"COPY clara_documents ({cols}) FROM STDIN (FORMAT csv)") as cp:
+            if method in ("copy", "plain_copy"):
+                with conn.cursor().copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as cp:
                     for i in range(0, len(data), 1 << 20):
                         cp.write(data[i:i + (1 << 20)])
             else:
@@ -192,7 +204,12 @@ class WriteBench:
             seconds = time.monotonic() - start
             sampler.stop.set()
             sampler.join()
-        self.expect_count(method, len(rows))
+            if method == "plain_copy":
+                stored = conn.execute("SELECT count(*) FROM bench_plain").fetchone()[0]
+                if stored != len(rows):
+                    self.failures.append(f"write plain_copy: {stored} rows stored, expected {len(rows)}")
+        if method != "plain_copy":
+            self.expect_count(method, len(rows))
         return {"seconds": seconds, "backend_rss_anon_kb": sampler.peak_kb or None}
 
     # -- the whole section ----------------------------------------------------------
@@ -205,7 +222,7 @@ class WriteBench:
         small = self.generated(n, a.seed)
         small_rows = self.rows_of(small)
         small_mb = doc_bytes(small_rows) / 1e6
-        for method in ("copy", "insert_select"):
+        for method in ("plain_copy", "copy", "insert_select"):
             r = self.bulk_sql(small_rows, method)
             result["bulk"].append(self.bulk_entry(method, "generated ~2 KB", n, small_mb, r))
         real, real_source = self.real_documents(a.write_real_docs)
@@ -213,7 +230,7 @@ class WriteBench:
         real_mb = doc_bytes(real_rows) / 1e6
         r = self.bulk_load(real, len(real_rows), "real-size load")
         result["bulk"].append(self.bulk_entry("clara_stream_load", real_source, len(real_rows), real_mb, r))
-        for method in ("copy", "insert_select"):
+        for method in ("plain_copy", "copy", "insert_select"):
             r = self.bulk_sql(real_rows, method)
             result["bulk"].append(self.bulk_entry(method, real_source, len(real_rows), real_mb, r))
         result["real_source"] = real_source
