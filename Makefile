@@ -185,6 +185,13 @@ TOKENIZER_SPEED_OBJS = $(patsubst %.cpp,$(CORE_TEST_DIR)/%.o,bench/tokenizer_spe
 build/tokenizer_speed: $(TOKENIZER_SPEED_OBJS)
 	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $^ -licuuc -lstemmer -lsentencepiece
 
+# What deriving a document's columns costs per stage, without PostgreSQL
+# (bench/derive_speed.cpp): build/derive_speed corpus.jsonl [runs].
+DERIVE_SPEED_OBJS = $(patsubst %.cpp,$(CORE_TEST_DIR)/%.o,bench/derive_speed.cpp $(CORE_SRCS))
+-include $(CORE_TEST_DIR)/bench/derive_speed.d
+build/derive_speed: $(DERIVE_SPEED_OBJS)
+	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $^ -licuuc -lstemmer -lsentencepiece
+
 .PHONY: bench bench-smoke bench-stop
 bench: all client build/rss_exec
 	bash bench/run.sh --cluster
