@@ -95,7 +95,9 @@ def write_markdown(w):
     out = ["## Writes", "",
            f"Bulk: {w['documents']:,} generated documents into an empty database each way (COPY and INSERT ... "
            f"SELECT store documents only, no citation edges), then real-size documents the same three ways: "
-           f"{w['real_source']}. MB: the documents' text fields (UTF-8). Single-row: one autocommit INSERT per "
+           f"{w['real_source']}. Floors: the same COPY and INSERT ... SELECT into a plain table of the eight loaded "
+           "columns with a primary key (no derived column, no other index, no trigger), in the same kind of fresh "
+           f"database. MB: the documents' text fields (UTF-8). Single-row: one autocommit INSERT per "
            "document from one psycopg session (prepared statement, documents parsed before the clock starts); "
            "CPU: the client's and the backend's CPU time over the wall time (a client near 100 % would be the "
            "bottleneck).", "",
