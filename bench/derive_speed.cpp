@@ -4,7 +4,8 @@
 // derive at all. Prints per stage the best of --runs (thread CPU time), as
 // ns per byte of text and MB/s, and a checksum of the stage's output, so two
 // builds can be compared on the same machine at the same moment (same
-// checksum = same output).
+// checksum = same output). Exits 3 when a stage's output differs between
+// its runs (a cold cache against a warm one): tests/integration/bench_tools.sh.
 //
 //   make build/derive_speed
 //   build/derive_speed ~/.cache/clara/realsets/de-manpages/corpus.jsonl [runs]
@@ -62,14 +63,18 @@ struct Stage {
     const char *name;
     double seconds = 1e30;
     uint64_t checksum = 0;
+    bool stable = true;  // every run gave the first run's output
 };
 
+// The first run is a cold one (the tokenizer's word cache fills as it
+// goes); the later ones are warm: their output must not differ.
 template <typename Pass>
 void time_stage(Stage &stage, int runs, Pass &&pass) {
     for (int r = 0; r < runs; r++) {
         const double t0 = cpu_seconds();
         const uint64_t sum = pass();
         stage.seconds = std::min(stage.seconds, cpu_seconds() - t0);
+        if (r > 0 && sum != stage.checksum) stage.stable = false;
         stage.checksum = sum;
     }
 }
@@ -181,15 +186,20 @@ int run(int argc, char **argv) {
                 docs.size(), static_cast<double>(bytes) / 1e6, static_cast<double>(bytes) / docs.size(), runs);
     std::printf("%-16s %10s %8s %10s %8s  %s\n", "stage", "seconds", "ns/byte", "us/doc", "MB/s", "checksum");
     double total = 0;
+    bool stable = true;
     for (const Stage &s : stages) {
         total += s.seconds;
+        stable = stable && s.stable;
         std::printf("%-16s %10.3f %8.1f %10.1f %8.1f  %016llx\n", s.name, s.seconds, 1e9 * s.seconds / bytes,
                     1e6 * s.seconds / docs.size(), bytes / s.seconds / 1e6,
                     static_cast<unsigned long long>(s.checksum));
     }
     std::printf("%-16s %10.3f %8.1f %10.1f %8.1f\n", "all stages", total, 1e9 * total / bytes,
                 1e6 * total / docs.size(), bytes / total / 1e6);
-    return 0;
+    for (const Stage &s : stages)
+        if (!s.stable)
+            std::fprintf(stderr, "derive_speed: %s: a later run's output differs from the first's\n", s.name);
+    return stable ? 0 : 3;
 }
 
 int main(int argc, char **argv) {
