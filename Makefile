@@ -193,10 +193,10 @@ build/derive_speed: $(DERIVE_SPEED_OBJS)
 	$(CXX) $(CORE_TEST_CXXFLAGS) -o $@ $^ -licuuc -lstemmer -lsentencepiece
 
 .PHONY: bench bench-smoke bench-stop
-bench: all client build/rss_exec
+bench: all client build/rss_exec build/derive_speed
 	bash bench/run.sh --cluster
 
-bench-smoke: all client build/rss_exec
+bench-smoke: all client build/rss_exec build/derive_speed
 	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD \
 	    pg_virtualenv -t -v 15 -- bash bench/run.sh --smoke
 

@@ -40,7 +40,7 @@ done
 log() { echo "bench: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-make -s all client build/rss_exec
+make -s all client build/rss_exec build/derive_speed
 
 if [ "$mode" = full ]; then
     # The plot needs gnuplot; the profile needs perf (Debian: linux-perf).

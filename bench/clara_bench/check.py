@@ -304,6 +304,7 @@ def write_targets(w):
                                  f"one psycopg session (client CPU {100 * s['client_cpu_share']:.0f} % of the time)",
                         "value": f"{s['docs_per_second']:,.0f} docs/s", "met": s["docs_per_second"] >= floor})
     floors = {(b["documents"], b["method"]): b for b in w["bulk"] if b["method"].startswith("plain_")}
+    derive = {d["documents"]: d for d in w.get("derive") or []}
     for b in w["bulk"]:
         if b["method"].startswith("plain_"):
             continue
@@ -313,6 +314,10 @@ def write_targets(w):
         of_floor = (f"; {b['docs_per_second'] / floor['docs_per_second']:.2f} × the plain-table floor "
                     f"({'COPY' if floor['method'] == 'plain_copy' else 'INSERT ... SELECT'}: "
                     f"{floor['docs_per_second']:,.0f} docs/s, {floor['mb_per_second']:.1f} MB/s)") if floor else ""
+        d = derive.get(b["documents"])
+        if d:  # what one core derives from the same documents, PostgreSQL aside
+            of_floor += (f"; deriving alone: {d['docs_per_second']:,.0f} docs/s, {d['mb_per_second']:.1f} MB/s "
+                         f"on one core")
         if b["documents"].startswith("generated ~2 KB"):
             targets.append({"target": "bulk ≥ 20,000 documents/s at 2 KB",
                             "where": f"{BULK_METHODS[b['method']]}, {b['count']:,} docs into an empty database",

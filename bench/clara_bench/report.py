@@ -103,10 +103,17 @@ def write_markdown(w):
            "bottleneck).", "",
            "| measurement | documents | count | s | docs/s | MB/s | client CPU | backend CPU | backend RssAnon MB |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    derive_notes = []
     for b in w["bulk"]:
         out.append(f"| bulk: {BULK_METHODS[b['method']]} | {b['documents']} | {b['count']:,} | {b['seconds']:.2f} | "
                    f"{b['docs_per_second']:,.0f} | {b['mb_per_second']:.1f} | – | – | "
                    f"{fmt_mb(b.get('backend_rss_anon_kb'))} |")
+    for d in w.get("derive") or []:
+        stages = ", ".join(f"{name} {st['ns_per_byte']:.1f}" for name, st in d["stages"].items())
+        out.append(f"| deriving the columns alone, no PostgreSQL (build/derive_speed, one core, best of 3) | "
+                   f"{d['documents']} | – | – | {d['docs_per_second']:,.0f} | {d['mb_per_second']:.1f} | – | – | "
+                   f"– |")
+        derive_notes.append(f"{d['documents'].split(' (')[0]}: {stages} ns/byte")
     for s in w["single"]:
         if s["docs_per_second"] is None:
             continue
@@ -119,6 +126,10 @@ def write_markdown(w):
                    f"{wr['inserted']:,} | {wr['seconds']:.2f} | {wr['docs_per_second']:,.0f} | – | "
                    f"{100 * wr['client_cpu_share']:.0f} % | {100 * wr['backend_cpu_share']:.0f} % | – |")
     out.append("")
+    if derive_notes:
+        out += ["Deriving, per stage (tokenizer, term index, quality signals with their JSON, duplicate signature, "
+                "lead 4-grams): " + "; ".join(derive_notes) + ". Its MB/s count the title and content bytes only; "
+                "its docs/s is one core's ceiling for a bulk load in one backend.", ""]
     lat = w.get("latency")
     if lat and lat.get("ratio"):
         per = ", ".join(f"{1000 * a:.1f} → {1000 * b:.1f}" for a, b in

@@ -10,7 +10,9 @@ single-row INSERTs do to query latency.
              into a plain table of the same eight columns with a primary key
              (no derived column, no other index, no trigger), so the bulk
              rates read as a share of what PostgreSQL itself takes on this
-             machine (clara-stream load against the COPY floor)
+             machine (clara-stream load against the COPY floor); and what
+             one core derives from the same files without PostgreSQL
+             (build/derive_speed): a bulk load in one backend's ceiling
   single     single-row autocommit INSERTs, one statement per document, from
              one psycopg connection (prepared statement, documents parsed
              before the clock starts; the client's and the backend's CPU time
@@ -38,8 +40,10 @@ from pathlib import Path
 
 import psycopg
 
-from clara_bench import log
+from clara_bench import REPO, log
 from clara_bench.measure import CLARA_STREAM, BackendSampler
+
+DERIVE_SPEED = REPO / "build" / "derive_speed"  # make build/derive_speed (bench/run.sh builds it)
 
 REALSETS = Path(os.environ.get("CLARA_REALSETS_DIR", Path.home() / ".cache" / "clara" / "realsets"))
 REAL_SETS = ("de-manpages", "en-postgresql")
@@ -212,6 +216,32 @@ class WriteBench:
             log(f"FAIL write {method}: {stored} rows in {table}, expected {len(rows)}")
         return {"seconds": seconds, "backend_rss_anon_kb": sampler.peak_kb or None}
 
+    def derive_speed(self, path, what):
+        """What one core derives from these documents without PostgreSQL
+        (bench/derive_speed.cpp, best of 3): the ceiling of a bulk load in
+        one backend, whatever PostgreSQL costs."""
+        if not DERIVE_SPEED.is_file():
+            self.bench.note(f"write: no derivation speed: {DERIVE_SPEED} is not built (make build/derive_speed)")
+            return None
+        r = subprocess.run([str(DERIVE_SPEED), str(path), "3"], capture_output=True, text=True)
+        if r.returncode != 0:
+            self.failures.append(f"write derive_speed {what}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
+            return None
+        stages = {}
+        for line in r.stdout.splitlines():
+            for name in ("tokenize", "term index", "quality + JSON", "dedup signature", "lead 4-grams",
+                         "all stages"):
+                if line.startswith(name + " "):
+                    seconds, ns_per_byte, us_per_doc, mb_per_second = line[len(name):].split()[:4]
+                    stages[name] = {"seconds": float(seconds), "ns_per_byte": float(ns_per_byte),
+                                    "us_per_doc": float(us_per_doc), "mb_per_second": float(mb_per_second)}
+        if "all stages" not in stages:
+            self.failures.append(f"write derive_speed {what}: no total in its output: {r.stdout[-300:]}")
+            return None
+        total = stages.pop("all stages")
+        return {"documents": what, "mb_per_second": total["mb_per_second"], "us_per_doc": total["us_per_doc"],
+                "docs_per_second": 1e6 / total["us_per_doc"], "stages": stages}
+
     # -- the whole section ----------------------------------------------------------
     def run(self):
         a = self.args
@@ -234,6 +264,8 @@ class WriteBench:
             r = self.bulk_sql(real_rows, method)
             result["bulk"].append(self.bulk_entry(method, real_source, len(real_rows), real_mb, r))
         result["real_source"] = real_source
+        result["derive"] = [d for d in (self.derive_speed(small, "generated ~2 KB"),
+                                        self.derive_speed(real, real_source)) if d]
         # Last: its database stays, the base of the single-row INSERTs.
         r = self.bulk_load(small, n, "load")
         result["bulk"].insert(0, self.bulk_entry("clara_stream_load", "generated ~2 KB", n, small_mb, r))
