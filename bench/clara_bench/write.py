@@ -119,15 +119,15 @@ class WriteBench:
         subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-d", DB, "-c",
                         "SET client_min_messages = warning; CREATE EXTENSION clara; CHECKPOINT"], check=True)
 
-    def count(self):
+    def count(self, table="clara_documents"):
         with psycopg.connect(dbname=DB, autocommit=True) as conn:
-            return conn.execute("SELECT count(*) FROM clara_documents").fetchone()[0]
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    def expect_count(self, what, want):
-        got = self.count()
+    def expect_count(self, what, want, table="clara_documents"):
+        got = self.count(table)
         if got != want:
-            self.failures.append(f"write {what}: {got} documents stored, expected {want}")
-            log(f"FAIL write {what}: {got} documents, expected {want}")
+            self.failures.append(f"write {what}: {got} documents stored in {table}, expected {want}")
+            log(f"FAIL write {what}: {got} documents in {table}, expected {want}")
 
     # -- the documents -----------------------------------------------------------
     def generated(self, n, seed):
@@ -210,10 +210,7 @@ class WriteBench:
             seconds = time.monotonic() - start
             sampler.stop.set()
             sampler.join()
-            stored = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if stored != len(rows):
-            self.failures.append(f"write {method}: {stored} rows in {table}, expected {len(rows)}")
-            log(f"FAIL write {method}: {stored} rows in {table}, expected {len(rows)}")
+        self.expect_count(method, len(rows), table)
         return {"seconds": seconds, "backend_rss_anon_kb": sampler.peak_kb or None}
 
     def derive_speed(self, path, what):
@@ -227,14 +224,17 @@ class WriteBench:
         if r.returncode != 0:
             self.failures.append(f"write derive_speed {what}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
             return None
+        # A line per stage after the header: its name (words), then seconds,
+        # ns/byte, us/doc, MB/s (and a checksum); the stage names are the tool's.
         stages = {}
-        for line in r.stdout.splitlines():
-            for name in ("tokenize", "term index", "quality + JSON", "dedup signature", "lead 4-grams",
-                         "all stages"):
-                if line.startswith(name + " "):
-                    seconds, ns_per_byte, us_per_doc, mb_per_second = line[len(name):].split()[:4]
-                    stages[name] = {"seconds": float(seconds), "ns_per_byte": float(ns_per_byte),
-                                    "us_per_doc": float(us_per_doc), "mb_per_second": float(mb_per_second)}
+        for line in r.stdout.splitlines()[2:]:
+            parts = line.split()
+            first = next((i for i, p in enumerate(parts) if p.replace(".", "", 1).isdigit()), None)
+            if first is None or first == 0 or len(parts) < first + 4:
+                continue
+            seconds, ns_per_byte, us_per_doc, mb_per_second = map(float, parts[first:first + 4])
+            stages[" ".join(parts[:first])] = {"seconds": seconds, "ns_per_byte": ns_per_byte,
+                                               "us_per_doc": us_per_doc, "mb_per_second": mb_per_second}
         if "all stages" not in stages:
             self.failures.append(f"write derive_speed {what}: no total in its output: {r.stdout[-300:]}")
             return None
